@@ -1,0 +1,189 @@
+use hearth_domain::{
+    BirthDate, DisplayName, Email, FieldErrors, Password, Region, Role, TimeZone, UserId,
+};
+use hearth_store::NewUser;
+use serde::Deserialize;
+
+use crate::{App, AppError, AppResult, AuditContext, User};
+
+/// A client's sign-up as submitted; every field is checked and every problem reported.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct ClientSignUp {
+    pub email: Option<String>,
+    pub password: Option<String>,
+    pub display_name: Option<String>,
+    pub timezone: Option<String>,
+    pub region: Option<String>,
+    pub birth_date: Option<String>,
+}
+
+/// A staff account created from the command line.
+#[derive(Clone, Debug)]
+pub struct NewStaff {
+    pub email: String,
+    pub password: String,
+    pub role: String,
+    pub display_name: Option<String>,
+    pub timezone: Option<String>,
+}
+
+pub(crate) const EMAIL_TAKEN: &str = "an account with this email already exists";
+const EMAIL_CONSTRAINT: &str = "users_email_normalized_key";
+
+/// Parses a required field, recording "required" or the parser's message.
+pub(crate) fn required<T, E: std::fmt::Display>(
+    errors: &mut FieldErrors,
+    field: &str,
+    raw: Option<&str>,
+    parse: impl FnOnce(&str) -> Result<T, E>,
+) -> Option<T> {
+    match raw {
+        Some(raw) if !raw.trim().is_empty() => errors.check(field, parse(raw)),
+        _ => {
+            errors.add(field, "this field is required");
+            None
+        }
+    }
+}
+
+impl App {
+    /// Creates a client account. Nothing is written unless every field is valid, and one
+    /// email (in any letter case) is one account however many sign-ups race.
+    pub async fn sign_up_client(
+        &self,
+        form: &ClientSignUp,
+        ctx: &AuditContext,
+    ) -> AppResult<UserId> {
+        let today = self.clock.now().date_naive();
+        let mut errors = FieldErrors::new();
+        let email = required(&mut errors, "email", form.email.as_deref(), Email::parse);
+        let password = required(&mut errors, "password", form.password.as_deref(), |raw| {
+            Password::parse_new(raw, form.email.as_deref())
+        });
+        let display_name = required(
+            &mut errors,
+            "display_name",
+            form.display_name.as_deref(),
+            DisplayName::parse,
+        );
+        let timezone = required(
+            &mut errors,
+            "timezone",
+            form.timezone.as_deref(),
+            TimeZone::parse,
+        );
+        let region = required(&mut errors, "region", form.region.as_deref(), Region::parse);
+        let birth_date = required(
+            &mut errors,
+            "birth_date",
+            form.birth_date.as_deref(),
+            |raw| BirthDate::parse(raw, today),
+        );
+        let (
+            Some(email),
+            Some(password),
+            Some(display_name),
+            Some(timezone),
+            Some(region),
+            Some(birth_date),
+        ) = (email, password, display_name, timezone, region, birth_date)
+        else {
+            return Err(AppError::Invalid(errors));
+        };
+        let user = NewUser {
+            email,
+            password_hash: self.hasher.hash(&password).await?,
+            role: Role::Client,
+            display_name,
+            timezone,
+            region: Some(region),
+            birth_date: Some(birth_date),
+            created_at: self.clock.now(),
+        };
+        let id = self.insert_user(&user).await?;
+        self.audit(
+            &AuditContext {
+                actor: Some(id),
+                ..ctx.clone()
+            },
+            "account.created",
+            format!("user:{id}"),
+            "role=client",
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// Creates a staff account directly (the `hearth admin create` command).
+    pub async fn create_staff(&self, staff: &NewStaff) -> AppResult<UserId> {
+        let mut errors = FieldErrors::new();
+        let email = errors.check("email", Email::parse(&staff.email));
+        let password = errors.check(
+            "password",
+            Password::parse_new(&staff.password, Some(&staff.email)),
+        );
+        let role = errors.check("role", Role::parse(&staff.role));
+        if role == Some(Role::Client) {
+            errors.add("role", "staff accounts are admin, coordinator or therapist");
+        }
+        let fallback_name = staff.email.split('@').next().unwrap_or("Staff").to_owned();
+        let display_name = errors.check(
+            "display_name",
+            DisplayName::parse(staff.display_name.as_deref().unwrap_or(&fallback_name)),
+        );
+        let timezone = errors.check(
+            "timezone",
+            TimeZone::parse(staff.timezone.as_deref().unwrap_or("America/New_York")),
+        );
+        let (Some(email), Some(password), Some(role), Some(display_name), Some(timezone)) =
+            (email, password, role, display_name, timezone)
+        else {
+            return Err(AppError::Invalid(errors));
+        };
+        if role == Role::Client {
+            return Err(AppError::Invalid(errors));
+        }
+        let user = NewUser {
+            email,
+            password_hash: self.hasher.hash(&password).await?,
+            role,
+            display_name,
+            timezone,
+            region: None,
+            birth_date: None,
+            created_at: self.clock.now(),
+        };
+        let id = self.insert_user(&user).await?;
+        self.audit(
+            &AuditContext::default(),
+            "account.created",
+            format!("user:{id}"),
+            format!("role={role} via=cli"),
+        )
+        .await?;
+        Ok(id)
+    }
+
+    pub(crate) async fn insert_user(&self, user: &NewUser) -> AppResult<UserId> {
+        self.db.insert_user(user).await.map_err(|err| {
+            if err.is_conflict_on(EMAIL_CONSTRAINT) {
+                AppError::invalid("email", EMAIL_TAKEN)
+            } else {
+                err.into()
+            }
+        })
+    }
+
+    /// The practice's staff, for the admin's staff page.
+    pub async fn list_staff(&self, viewer: &User) -> AppResult<Vec<User>> {
+        if viewer.role != Role::Admin {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.db.list_staff().await?)
+    }
+
+    /// How many accounts hold `role` (the demo uses it to seed only once).
+    pub async fn count_users(&self, role: Role) -> AppResult<i64> {
+        Ok(self.db.count_users_by_role(role).await?)
+    }
+}

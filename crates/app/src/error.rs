@@ -1,0 +1,50 @@
+use hearth_domain::FieldErrors;
+use hearth_store::StoreError;
+
+/// What a use case can fail with. The web layer alone turns these into status codes.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("you may not do this")]
+    Forbidden,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("some fields are not valid: {0}")]
+    Invalid(FieldErrors),
+    #[error("too many attempts; try again in {retry_after_secs} seconds")]
+    TooManyAttempts { retry_after_secs: u64 },
+    #[error(transparent)]
+    Unexpected(#[from] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    /// One invalid field.
+    pub fn invalid(field: &str, message: impl std::fmt::Display) -> Self {
+        let mut errors = FieldErrors::new();
+        errors.add(field, message);
+        AppError::Invalid(errors)
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound => AppError::NotFound,
+            StoreError::Conflict { constraint } => {
+                AppError::Unexpected(anyhow::anyhow!("unexpected conflict on {constraint}"))
+            }
+            StoreError::Other(err) => AppError::Unexpected(err),
+        }
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(errors: FieldErrors) -> Self {
+        AppError::Invalid(errors)
+    }
+}

@@ -1,0 +1,124 @@
+//! The `hearth` binary's library: settings, start-up and the demo, so tests can start the
+//! real application in-process.
+
+pub mod demo;
+pub mod settings;
+pub mod telemetry;
+
+use anyhow::Context as _;
+use hearth_app::{
+    App, AppParts, Clock, Db, PasswordHasher, SessionPolicy, SystemClock, ThrottlePolicy,
+};
+use hearth_web::WebConfig;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+pub use settings::Settings;
+
+/// Opens the database named by the settings and applies migrations.
+pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
+    let url = settings.database_url();
+    if url.starts_with("sqlite:") {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "creating the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+    }
+    let db = Db::connect(&url).await?;
+    db.migrate().await?;
+    Ok(db)
+}
+
+/// Builds the use-case layer over a database.
+pub fn build_app(settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> App {
+    let a = settings.argon2;
+    App::new(AppParts {
+        db,
+        clock,
+        hasher: PasswordHasher::new(a.memory_kib, a.iterations, a.parallelism),
+        sessions: SessionPolicy::default(),
+        throttle: ThrottlePolicy::default(),
+    })
+}
+
+/// A bound, ready-to-run server.
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    router: axum::Router,
+    pub addr: SocketAddr,
+    pub app: App,
+}
+
+impl Server {
+    /// Binds the listener (port 0 picks a free port) and builds the router.
+    pub async fn bind(settings: &Settings, app: App) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.bind)
+            .await
+            .with_context(|| format!("binding {}", settings.bind))?;
+        let addr = listener.local_addr().context("reading the bound address")?;
+        let public_url = settings
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let router = hearth_web::router(
+            app.clone(),
+            WebConfig {
+                secure_cookies: settings.secure_cookies,
+                public_url,
+            },
+        );
+        Ok(Self {
+            listener,
+            router,
+            addr,
+            app,
+        })
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// The clock of a real server.
+pub fn system_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}

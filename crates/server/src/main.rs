@@ -1,0 +1,293 @@
+//! `hearth`: a whole online therapy practice in one binary.
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+use figment::providers::Serialized;
+use hearth::{Server, Settings, demo, shutdown_signal, system_clock, telemetry};
+use hearth_app::{AuditVerification, NewStaff};
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "hearth",
+    version,
+    about = "An online therapy practice in one binary"
+)]
+struct Cli {
+    /// A TOML settings file (layered over the defaults, under HEARTH__… variables).
+    #[arg(long, global = true, env = "HEARTH_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log JSON lines instead of text.
+    #[arg(long, global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone, Default)]
+struct Place {
+    /// Where the SQLite database and keys live (default ./hearth-data).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// sqlite://PATH or postgres://USER@HOST/DB (default: a SQLite file in the data directory).
+    #[arg(long)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start a whole practice with demo data on SQLite, over plain HTTP on this machine.
+    Demo {
+        #[arg(long)]
+        bind: Option<String>,
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Run the server.
+    Serve {
+        #[arg(long)]
+        bind: Option<String>,
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Staff accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a staff account directly in the database.
+    Create {
+        #[command(flatten)]
+        place: Place,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        password: String,
+        /// admin, coordinator or therapist
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        timezone: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit log's hash chain and name the first broken row.
+    Verify {
+        #[command(flatten)]
+        place: Place,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: starting the runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn settings_for(
+    cli: &Cli,
+    demo: bool,
+    bind: Option<&String>,
+    place: &Place,
+) -> anyhow::Result<Settings> {
+    let defaults = if demo {
+        // The demo runs on this machine over plain HTTP, so cookies cannot be `Secure`.
+        Settings {
+            secure_cookies: false,
+            ..Settings::default()
+        }
+    } else {
+        Settings::default()
+    };
+    let mut settings = Settings::load_from(Serialized::defaults(defaults), cli.config.as_deref())?;
+    if let Some(bind) = bind {
+        settings.bind.clone_from(bind);
+    }
+    if let Some(dir) = &place.data_dir {
+        settings.data_dir.clone_from(dir);
+    }
+    if let Some(url) = &place.database_url {
+        settings.database_url = Some(url.clone());
+    }
+    if cli.log_json {
+        settings.log.json = true;
+    }
+    Ok(settings)
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        Command::Demo { bind, data_dir } => {
+            let place = Place {
+                data_dir: data_dir.clone(),
+                database_url: None,
+            };
+            let settings = settings_for(&cli, true, bind.as_ref(), &place)?;
+            telemetry::init(&settings.log);
+            let db = hearth::open_database(&settings).await?;
+            let app = hearth::build_app(&settings, db, system_clock());
+            let logins = demo::seed(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
+            let server = Server::bind(&settings, app).await?;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
+                "Hearth demo practice (data in {})",
+                settings.data_dir.display()
+            )?;
+            writeln!(
+                out,
+                "Demo logins (password for all: \"{}\"):",
+                demo::DEMO_PASSWORD
+            )?;
+            for login in logins {
+                writeln!(out, "  {:<12} {}", login.role, login.email)?;
+            }
+            writeln!(out, "listening on http://{}", server.addr)?;
+            out.flush()?;
+            drop(out);
+            server.run(shutdown_signal()).await?;
+        }
+        Command::Serve { bind, place } => {
+            let settings = settings_for(&cli, false, bind.as_ref(), place)?;
+            telemetry::init(&settings.log);
+            let db = hearth::open_database(&settings).await?;
+            let app = hearth::build_app(&settings, db, system_clock());
+            let server = Server::bind(&settings, app).await?;
+            println!("listening on http://{}", server.addr);
+            std::io::stdout().flush()?;
+            server.run(shutdown_signal()).await?;
+        }
+        Command::Migrate { place } => {
+            let settings = settings_for(&cli, false, None, place)?;
+            telemetry::init(&settings.log);
+            hearth::open_database(&settings).await?.close().await;
+            println!(
+                "migrations applied to {}",
+                redact_url(&settings.database_url())
+            );
+        }
+        Command::Admin {
+            command: AdminCommand::Create { place, .. },
+        } => {
+            let settings = settings_for(&cli, false, None, place)?;
+            return admin_create(&settings, &cli.command).await;
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { place },
+        } => {
+            let settings = settings_for(&cli, false, None, place)?;
+            return audit_verify(&settings).await;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `hearth admin create`: exit 2 with the fields at fault when the input is not valid.
+async fn admin_create(settings: &Settings, command: &Command) -> anyhow::Result<ExitCode> {
+    let Command::Admin {
+        command:
+            AdminCommand::Create {
+                email,
+                password,
+                role,
+                name,
+                timezone,
+                ..
+            },
+    } = command
+    else {
+        anyhow::bail!("not an admin create command");
+    };
+    telemetry::init(&settings.log);
+    let db = hearth::open_database(settings).await?;
+    let app = hearth::build_app(settings, db, system_clock());
+    let staff = NewStaff {
+        email: email.clone(),
+        password: password.clone(),
+        role: role.clone(),
+        display_name: name.clone(),
+        timezone: timezone.clone(),
+    };
+    let outcome = app.create_staff(&staff).await;
+    app.db().close().await;
+    match outcome {
+        Ok(id) => {
+            println!("created {role} account {id}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(hearth_app::AppError::Invalid(fields)) => {
+            eprintln!("error: {}", fields.summary());
+            Ok(ExitCode::from(2))
+        }
+        Err(err) => Err(anyhow::anyhow!(err)).context("creating the account"),
+    }
+}
+
+/// `hearth audit verify`: exit 3 naming the first broken row.
+async fn audit_verify(settings: &Settings) -> anyhow::Result<ExitCode> {
+    telemetry::init(&settings.log);
+    let db = hearth::open_database(settings).await?;
+    let app = hearth::build_app(settings, db, system_clock());
+    let verdict = app
+        .verify_audit_log()
+        .await
+        .map_err(|e| anyhow::anyhow!(e))?;
+    app.db().close().await;
+    match verdict {
+        AuditVerification::Intact { rows } => {
+            println!("audit log intact: {rows} rows verified");
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditVerification::Broken { row_id, reason } => {
+            println!("audit log BROKEN at row {row_id}: {reason}");
+            Ok(ExitCode::from(3))
+        }
+    }
+}
+
+/// A database URL without its password, for messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}

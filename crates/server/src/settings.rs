@@ -1,0 +1,92 @@
+//! One typed settings value, layered: defaults, then an optional TOML file, then
+//! `HEARTH__SECTION__KEY` environment variables, then command-line flags.
+
+use anyhow::Context as _;
+use figment::Figment;
+use figment::providers::{Env, Format as _, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free one.
+    pub bind: String,
+    /// Where the SQLite file and generated keys live.
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…`; by default a SQLite file in `data_dir`.
+    pub database_url: Option<String>,
+    /// The address people use to reach Hearth (for links in invitations); by default
+    /// `http://` and the bound address.
+    pub public_url: Option<String>,
+    /// `Secure` and `__Host-` cookies. Turn off only for plain-HTTP local use.
+    pub secure_cookies: bool,
+    pub log: LogSettings,
+    pub argon2: Argon2Settings,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LogSettings {
+    /// Emit JSON lines instead of text.
+    pub json: bool,
+    /// A `tracing` filter such as `info` or `hearth=debug,sqlx=warn`.
+    pub filter: String,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+pub struct Argon2Settings {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".to_owned(),
+            data_dir: PathBuf::from("./hearth-data"),
+            database_url: None,
+            public_url: None,
+            secure_cookies: true,
+            log: LogSettings {
+                json: false,
+                filter: "info,sqlx=warn".to_owned(),
+            },
+            argon2: Argon2Settings {
+                memory_kib: 19 * 1024,
+                iterations: 2,
+                parallelism: 1,
+            },
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, then `file` if given, then the environment.
+    pub fn load(file: Option<&Path>) -> anyhow::Result<Self> {
+        Self::load_from(Serialized::defaults(Settings::default()), file)
+    }
+
+    /// Like [`Settings::load`], but starting from other defaults (the demo's).
+    pub fn load_from(defaults: Serialized<Settings>, file: Option<&Path>) -> anyhow::Result<Self> {
+        let mut figment = Figment::from(defaults);
+        if let Some(file) = file {
+            anyhow::ensure!(
+                file.exists(),
+                "the settings file {} does not exist",
+                file.display()
+            );
+            figment = figment.merge(Toml::file(file));
+        }
+        figment
+            .merge(Env::prefixed("HEARTH__").split("__").lowercase(true))
+            .extract()
+            .context("reading the settings (defaults, file, HEARTH__… environment)")
+    }
+
+    /// The database URL in force.
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("hearth.db").display()))
+    }
+}

@@ -1,0 +1,233 @@
+//! The `hearth` binary as an operator runs it.
+
+use hearth_testkit::TestDatabase;
+use std::io::{BufRead as _, BufReader};
+use std::process::{Command, Stdio};
+
+const HEARTH: &str = env!("CARGO_BIN_EXE_hearth");
+
+/// `--database-url` for a fresh database on the engine under test, and the holder keeping it.
+async fn database() -> (TestDatabase, tempfile::TempDir) {
+    (
+        TestDatabase::from_env().await.expect("database"),
+        tempfile::tempdir().expect("data dir"),
+    )
+}
+
+fn hearth(args: &[&str], data_dir: &std::path::Path, url: &str) -> std::process::Output {
+    Command::new(HEARTH)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--database-url")
+        .arg(url)
+        .env("HEARTH__ARGON2__MEMORY_KIB", "1024")
+        .output()
+        .expect("hearth runs")
+}
+
+#[tokio::test]
+async fn admin_create_makes_a_staff_account_and_refuses_bad_input_clearly() {
+    let (db, dir) = database().await;
+    let ok = hearth(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "Boss@Example.org",
+            "--password",
+            "lantern orchard violet",
+            "--role",
+            "admin",
+        ],
+        dir.path(),
+        &db.url,
+    );
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("created admin account"));
+
+    let duplicate = hearth(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "boss@example.org",
+            "--password",
+            "lantern orchard violet",
+            "--role",
+            "therapist",
+        ],
+        dir.path(),
+        &db.url,
+    );
+    assert_eq!(duplicate.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("already exists"));
+
+    let weak = hearth(
+        &[
+            "admin",
+            "create",
+            "--email",
+            "x@example.org",
+            "--password",
+            "short",
+            "--role",
+            "client",
+        ],
+        dir.path(),
+        &db.url,
+    );
+    assert_eq!(weak.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&weak.stderr);
+    assert!(
+        stderr.contains("password") && stderr.contains("role"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn migrate_applies_the_schema_and_can_run_twice() {
+    let (db, dir) = database().await;
+    for _ in 0..2 {
+        let out = hearth(&["migrate"], dir.path(), &db.url);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_passes_an_intact_log_and_names_the_first_edited_row() {
+    let (db, dir) = database().await;
+    for email in ["a@example.org", "b@example.org", "c@example.org"] {
+        let out = hearth(
+            &[
+                "admin",
+                "create",
+                "--email",
+                email,
+                "--password",
+                "lantern orchard violet",
+                "--role",
+                "coordinator",
+            ],
+            dir.path(),
+            &db.url,
+        );
+        assert!(out.status.success());
+    }
+    let intact = hearth(&["audit", "verify"], dir.path(), &db.url);
+    assert!(intact.status.success());
+    assert!(String::from_utf8_lossy(&intact.stdout).contains("intact: 3 rows"));
+
+    // Someone with database access drops the guard and edits the second row.
+    let store = hearth_store::Db::connect(&db.url).await.expect("connect");
+    let second: i64 = match &store {
+        hearth_store::Db::Sqlite(pool) => {
+            sqlx::query("DROP TRIGGER audit_log_no_update")
+                .execute(pool)
+                .await
+                .expect("drop");
+            let id: i64 =
+                sqlx::query_scalar("SELECT id FROM audit_log ORDER BY id LIMIT 1 OFFSET 1")
+                    .fetch_one(pool)
+                    .await
+                    .expect("row");
+            sqlx::query("UPDATE audit_log SET detail = 'role=admin' WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .expect("edit");
+            id
+        }
+        hearth_store::Db::Postgres(pool) => {
+            sqlx::query("DROP TRIGGER audit_log_no_change ON audit_log")
+                .execute(pool)
+                .await
+                .expect("drop");
+            let id: i64 =
+                sqlx::query_scalar("SELECT id FROM audit_log ORDER BY id LIMIT 1 OFFSET 1")
+                    .fetch_one(pool)
+                    .await
+                    .expect("row");
+            sqlx::query("UPDATE audit_log SET detail = 'role=admin' WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .expect("edit");
+            id
+        }
+    };
+    store.close().await;
+    let broken = hearth(&["audit", "verify"], dir.path(), &db.url);
+    assert_eq!(broken.status.code(), Some(3));
+    let stdout = String::from_utf8_lossy(&broken.stdout);
+    assert!(
+        stdout.contains(&format!("BROKEN at row {second}")),
+        "{stdout}"
+    );
+}
+
+#[tokio::test]
+async fn serve_on_port_zero_prints_its_address_answers_and_stops_on_sigterm() {
+    let (db, dir) = database().await;
+    let mut child = Command::new(HEARTH)
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            &db.url,
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("hearth serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("a line");
+        line
+    })
+    .await
+    .expect("reader");
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .expect("the listening line")
+        .to_owned();
+    assert!(
+        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
+        "{url}"
+    );
+
+    let health = reqwest::get(format!("{url}/healthz"))
+        .await
+        .expect("request");
+    assert_eq!(health.status(), reqwest::StatusCode::OK);
+
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert!(
+        status.success(),
+        "a graceful shutdown exits 0, got {status}"
+    );
+}

@@ -1,0 +1,237 @@
+use chrono::Utc;
+use hearth::{Settings, build_app, open_database};
+use hearth_app::{App, ManualClock, NewStaff};
+use hearth_domain::UserId;
+use hearth_testkit::TestDatabase;
+use reqwest::{Response, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+pub const PASSWORD: &str = "lantern orchard violet";
+
+/// A running Hearth with its own database, clock and HTTP client.
+pub struct TestApp {
+    pub base: String,
+    pub app: App,
+    pub clock: ManualClock,
+    /// Follows no redirects and keeps cookies, like a browser a test can inspect.
+    pub client: reqwest::Client,
+    #[allow(dead_code, reason = "kept alive: dropping it drops the database")]
+    pub database: TestDatabase,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.shutdown.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app with settings adjusted by `configure`.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let database = TestDatabase::from_env()
+        .await
+        .expect("a fresh test database");
+    let mut settings = Settings {
+        bind: "127.0.0.1:0".to_owned(),
+        database_url: Some(database.url.clone()),
+        secure_cookies: false,
+        ..Settings::default()
+    };
+    // Cheap hashing keeps the suite fast; production parameters are measured in BENCHMARKS.md.
+    settings.argon2.memory_kib = 1024;
+    settings.argon2.iterations = 1;
+    configure(&mut settings);
+    let clock = ManualClock::new(Utc::now());
+    let db = open_database(&settings)
+        .await
+        .expect("database opens and migrates");
+    let app = build_app(&settings, db, Arc::new(clock.clone()));
+    let server = hearth::Server::bind(&settings, app.clone())
+        .await
+        .expect("binds");
+    let base = format!("http://{}", server.addr);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    TestApp {
+        base,
+        app,
+        clock,
+        client,
+        database,
+        shutdown: Some(stop),
+    }
+}
+
+/// A valid sign-up body; tests change one field at a time.
+pub fn client_body(email: &str) -> Value {
+    json!({
+        "email": email,
+        "password": PASSWORD,
+        "display_name": "Sam",
+        "timezone": "America/Chicago",
+        "region": "US-IL",
+        "birth_date": "1990-05-01",
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn post_clients(&self, body: &Value) -> Response {
+        self.client
+            .post(self.url("/api/v1/clients"))
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_session(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.url("/api/v1/session"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_me(&self, token: &str) -> Response {
+        self.client
+            .get(self.url("/api/v1/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_sessions(&self, token: &str) -> Response {
+        self.client
+            .get(self.url("/api/v1/sessions"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete_session(&self, token: &str) -> Response {
+        self.client
+            .delete(self.url("/api/v1/session"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_invite(&self, token: &str, email: &str, role: &str) -> Response {
+        self.client
+            .post(self.url("/api/v1/invites"))
+            .bearer_auth(token)
+            .json(&json!({"email": email, "role": role}))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs up a client through the API and returns their id.
+    pub async fn sign_up(&self, email: &str) -> i64 {
+        let response = self.post_clients(&client_body(email)).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "sign-up of {email}");
+        response.json::<Value>().await.expect("json")["id"]
+            .as_i64()
+            .expect("id")
+    }
+
+    /// Logs in through the API and returns the bearer token.
+    pub async fn token(&self, email: &str, password: &str) -> String {
+        let response = self.post_session(email, password).await;
+        assert_eq!(response.status(), StatusCode::OK, "login of {email}");
+        response.json::<Value>().await.expect("json")["token"]
+            .as_str()
+            .expect("token")
+            .to_owned()
+    }
+
+    /// Creates a staff account directly, as `hearth admin create` does.
+    pub async fn create_staff(&self, email: &str, role: &str) -> UserId {
+        self.app
+            .create_staff(&NewStaff {
+                email: email.to_owned(),
+                password: PASSWORD.to_owned(),
+                role: role.to_owned(),
+                display_name: Some("Staff Member".to_owned()),
+                timezone: Some("America/Denver".to_owned()),
+            })
+            .await
+            .expect("staff account")
+    }
+
+    /// GETs a page with the cookie-keeping client.
+    pub async fn get_page(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Loads `form_page`, then posts `fields` to `action` with the page's CSRF token.
+    pub async fn submit_form(
+        &self,
+        form_page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
+        let html = self.get_page(form_page).await.text().await.expect("html");
+        let token = csrf_from(&html);
+        let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.client
+            .post(self.url(action))
+            .form(&all)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Logs in through the login form; the client keeps the session cookie.
+    pub async fn log_in_with_form(&self, email: &str, password: &str) -> Response {
+        self.submit_form(
+            "/login",
+            "/login",
+            &[("email", email), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn count_users(&self) -> i64 {
+        let mut total = 0;
+        for role in hearth_domain::Role::ALL {
+            total += self.app.count_users(role).await.expect("count");
+        }
+        total
+    }
+}
+
+/// The CSRF token a page put in its forms.
+pub fn csrf_from(html: &str) -> String {
+    let marker = "name=\"csrf\" value=\"";
+    let start = html.find(marker).expect("the page has a CSRF field") + marker.len();
+    let end = html[start..].find('"').expect("closing quote") + start;
+    html[start..end].to_owned()
+}

@@ -1,0 +1,9 @@
+//! End-to-end tests: the real application on a random port with a fresh database (SQLite,
+//! or PostgreSQL when `TEST_DATABASE_URL` is set).
+
+mod accounts;
+mod browser;
+mod cli;
+mod helpers;
+mod pages;
+mod security;

@@ -1,0 +1,212 @@
+use reqwest::StatusCode;
+
+use crate::helpers::{PASSWORD, spawn_app};
+
+#[tokio::test]
+async fn a_visitor_signs_up_through_the_form_and_lands_on_their_dashboard() {
+    let app = spawn_app().await;
+    let response = app
+        .submit_form(
+            "/signup",
+            "/signup",
+            &[
+                ("email", "form@example.org"),
+                ("display_name", "Rowan"),
+                ("password", PASSWORD),
+                ("timezone", "Europe/Dublin"),
+                ("region", "IE"),
+                ("birth_date", "1985-02-03"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/dashboard");
+    let dashboard = app.get_page("/dashboard").await;
+    assert_eq!(dashboard.status(), StatusCode::OK);
+    let html = dashboard.text().await.expect("html");
+    assert!(html.contains("Welcome, Rowan"));
+    assert!(html.contains("Europe/Dublin"));
+}
+
+#[tokio::test]
+async fn a_sign_up_form_with_errors_is_shown_again_with_each_message_and_nothing_saved() {
+    let app = spawn_app().await;
+    let response = app
+        .submit_form(
+            "/signup",
+            "/signup",
+            &[
+                ("email", "form@example.org"),
+                ("display_name", "Rowan"),
+                ("password", "password1234"),
+                ("timezone", "Nowhere/Land"),
+                ("region", "US-CA"),
+                ("birth_date", "2999-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("common or breached"), "password message");
+    assert!(html.contains("unknown time zone"), "time zone message");
+    assert!(
+        html.contains("cannot be in the future"),
+        "birth date message"
+    );
+    assert!(
+        html.contains("value=\"form@example.org\""),
+        "valid input is kept"
+    );
+    assert!(
+        !html.contains("password1234"),
+        "the password is never echoed"
+    );
+    assert_eq!(app.count_users().await, 0);
+}
+
+#[tokio::test]
+async fn pages_that_need_a_session_send_visitors_to_the_login_page() {
+    let app = spawn_app().await;
+    for path in ["/dashboard", "/account", "/admin/staff"] {
+        let response = app.get_page(path).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        let location = response.headers()["location"]
+            .to_str()
+            .expect("ascii")
+            .to_owned();
+        assert!(location.starts_with("/login?next="), "{path} → {location}");
+    }
+}
+
+#[tokio::test]
+async fn each_role_gets_its_own_dashboard_and_navigation() {
+    let app = spawn_app().await;
+    app.create_staff("admin@example.org", "admin").await;
+    app.log_in_with_form("admin@example.org", PASSWORD).await;
+    let html = app.get_page("/dashboard").await.text().await.expect("html");
+    assert!(html.contains("The practice") && html.contains("href=\"/admin/staff\""));
+
+    let other = crate::helpers::spawn_app().await;
+    other.sign_up("member@example.org").await;
+    other.log_in_with_form("member@example.org", PASSWORD).await;
+    let html = other
+        .get_page("/dashboard")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("Your care") && !html.contains("href=\"/admin/staff\""));
+    assert_eq!(
+        other.get_page("/admin/staff").await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn the_account_page_lists_sessions_and_signs_out_another_device() {
+    let app = spawn_app().await;
+    app.sign_up("sam@example.org").await;
+    let api_token = app.token("sam@example.org", PASSWORD).await;
+    app.log_in_with_form("sam@example.org", PASSWORD).await;
+    let html = app.get_page("/account").await.text().await.expect("html");
+    assert!(html.contains("(this device)") && html.contains("API token"));
+
+    let sessions: serde_json::Value = app
+        .get_sessions(&api_token)
+        .await
+        .json()
+        .await
+        .expect("json");
+    let api_session = sessions
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["kind"] == "api")
+        .expect("api session")["id"]
+        .as_i64()
+        .expect("id");
+    let path = format!("/account/sessions/{api_session}/revoke");
+    let response = app.submit_form("/account", &path, &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get_me(&api_token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn logging_out_ends_the_session_for_good() {
+    let app = spawn_app().await;
+    app.sign_up("sam@example.org").await;
+    app.log_in_with_form("sam@example.org", PASSWORD).await;
+    assert_eq!(app.get_page("/dashboard").await.status(), StatusCode::OK);
+    let response = app.submit_form("/dashboard", "/logout", &[]).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get_page("/dashboard").await.status(),
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn the_login_form_never_redirects_off_site() {
+    let app = spawn_app().await;
+    app.sign_up("sam@example.org").await;
+    let html = app
+        .get_page("/login?next=//evil.example/x")
+        .await
+        .text()
+        .await
+        .expect("html");
+    let token = crate::helpers::csrf_from(&html);
+    let response = app
+        .client
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("email", "sam@example.org"),
+            ("password", PASSWORD),
+            ("next", "//evil.example/x"),
+        ])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(response.headers()["location"], "/dashboard");
+}
+
+#[tokio::test]
+async fn an_admin_invites_staff_from_the_staff_page() {
+    let app = spawn_app().await;
+    app.create_staff("admin@example.org", "admin").await;
+    app.log_in_with_form("admin@example.org", PASSWORD).await;
+    let response = app
+        .submit_form(
+            "/admin/staff",
+            "/admin/invites",
+            &[("email", "coord@example.org"), ("role", "coordinator")],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.expect("html");
+    assert!(html.contains("/invites/"), "the link is shown once");
+    assert!(
+        html.contains("coord@example.org"),
+        "listed among open invitations"
+    );
+
+    let invalid = app
+        .submit_form(
+            "/admin/staff",
+            "/admin/invites",
+            &[("email", "nope"), ("role", "coordinator")],
+        )
+        .await;
+    assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        invalid
+            .text()
+            .await
+            .expect("html")
+            .contains("not a valid email address")
+    );
+}

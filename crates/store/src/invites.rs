@@ -1,0 +1,159 @@
+use chrono::{DateTime, Utc};
+use hearth_domain::{Email, InviteId, Role, UserId};
+
+use crate::db::on_pool;
+use crate::users::NewUser;
+use crate::{Db, StoreError, StoreResult};
+
+/// An admin's invitation for a staff member, redeemed once through a secret link.
+#[derive(Clone, Debug)]
+pub struct Invite {
+    pub id: InviteId,
+    pub email: Email,
+    pub role: Role,
+    pub invited_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub accepted_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug)]
+pub struct NewInvite<'a> {
+    pub email: &'a Email,
+    pub role: Role,
+    pub token_hash: &'a str,
+    pub invited_by: UserId,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct InviteRow {
+    id: i64,
+    email: String,
+    role: String,
+    invited_by: i64,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    accepted_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+const INVITE_COLUMNS: &str =
+    "id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at";
+
+impl TryFrom<InviteRow> for Invite {
+    type Error = StoreError;
+
+    fn try_from(row: InviteRow) -> Result<Self, StoreError> {
+        Ok(Invite {
+            id: InviteId::new(row.id),
+            email: Email::parse(&row.email).map_err(StoreError::corrupt)?,
+            role: Role::parse(&row.role).map_err(StoreError::corrupt)?,
+            invited_by: UserId::new(row.invited_by),
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            accepted_at: row.accepted_at,
+            revoked_at: row.revoked_at,
+        })
+    }
+}
+
+impl Db {
+    pub async fn insert_invite(&self, invite: &NewInvite<'_>) -> StoreResult<InviteId> {
+        let sql = "INSERT INTO invites (email, email_normalized, role, token_hash, invited_by, \
+                   created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
+        let id: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar(sql)
+                .bind(invite.email.as_str())
+                .bind(invite.email.normalized())
+                .bind(invite.role.as_str())
+                .bind(invite.token_hash)
+                .bind(invite.invited_by.get())
+                .bind(invite.created_at)
+                .bind(invite.expires_at)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(InviteId::new(id))
+    }
+
+    pub async fn find_invite_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Invite>> {
+        let sql = format!("SELECT {INVITE_COLUMNS} FROM invites WHERE token_hash = $1");
+        let row: Option<InviteRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.map(Invite::try_from).transpose()
+    }
+
+    /// Invitations not yet accepted or revoked, newest first.
+    pub async fn list_open_invites(&self) -> StoreResult<Vec<Invite>> {
+        let sql = format!(
+            "SELECT {INVITE_COLUMNS} FROM invites WHERE accepted_at IS NULL AND revoked_at IS NULL \
+             ORDER BY created_at DESC, id DESC"
+        );
+        let rows: Vec<InviteRow> =
+            on_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
+        rows.into_iter().map(Invite::try_from).collect()
+    }
+
+    pub async fn revoke_invite(&self, id: InviteId, now: DateTime<Utc>) -> StoreResult<()> {
+        let done = on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE invites SET revoked_at = $1 \
+                 WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id.get())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Redeems an invitation and creates the account in one transaction: the invitation is
+    /// used at most once, and no account exists without it being marked accepted.
+    /// `NotFound` when it was already used, revoked or expired.
+    pub async fn accept_invite(&self, id: InviteId, user: &NewUser) -> StoreResult<UserId> {
+        let now = user.created_at;
+        let claim = "UPDATE invites SET accepted_at = $1 \
+                     WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1";
+        let insert = "INSERT INTO users (email, email_normalized, password_hash, role, display_name, \
+                      timezone, region, birth_date, created_at) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+        let id: i64 = on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let claimed = sqlx::query(claim)
+                .bind(now)
+                .bind(id.get())
+                .execute(&mut *tx)
+                .await?;
+            if claimed.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            let id: i64 = sqlx::query_scalar(insert)
+                .bind(user.email.as_str())
+                .bind(user.email.normalized())
+                .bind(&user.password_hash)
+                .bind(user.role.as_str())
+                .bind(user.display_name.as_str())
+                .bind(user.timezone.name())
+                .bind(user.region.as_ref().map(hearth_domain::Region::as_str))
+                .bind(user.birth_date.map(hearth_domain::BirthDate::date))
+                .bind(user.created_at)
+                .fetch_one(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            id
+        });
+        Ok(UserId::new(id))
+    }
+}

@@ -1,0 +1,210 @@
+use chrono::{DateTime, Utc};
+use hearth_domain::{SessionId, UserId};
+
+use crate::db::on_pool;
+use crate::users::User;
+use crate::{Db, StoreError, StoreResult};
+
+/// Where a session was started: a browser (cookie) or the API (bearer token).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionKind {
+    Browser,
+    Api,
+}
+
+impl SessionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Browser => "browser",
+            SessionKind::Api => "api",
+        }
+    }
+
+    fn parse(raw: &str) -> Result<Self, StoreError> {
+        match raw {
+            "browser" => Ok(SessionKind::Browser),
+            "api" => Ok(SessionKind::Api),
+            other => Err(StoreError::corrupt(format!("session kind {other}"))),
+        }
+    }
+}
+
+/// A session as stored. Only the token's hash is kept, never the token.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub kind: SessionKind,
+    pub created_at: DateTime<Utc>,
+    pub last_seen_at: DateTime<Utc>,
+    pub absolute_expires_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub user_agent: String,
+    pub ip: String,
+}
+
+#[derive(Debug)]
+pub struct NewSession<'a> {
+    pub user_id: UserId,
+    pub token_hash: &'a str,
+    pub kind: SessionKind,
+    pub created_at: DateTime<Utc>,
+    pub absolute_expires_at: DateTime<Utc>,
+    pub user_agent: &'a str,
+    pub ip: &'a str,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    user_id: i64,
+    kind: String,
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    absolute_expires_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+    user_agent: String,
+    ip: String,
+}
+
+const SESSION_COLUMNS: &str =
+    "id, user_id, kind, created_at, last_seen_at, absolute_expires_at, revoked_at, user_agent, ip";
+
+impl TryFrom<SessionRow> for Session {
+    type Error = StoreError;
+
+    fn try_from(row: SessionRow) -> Result<Self, StoreError> {
+        Ok(Session {
+            id: SessionId::new(row.id),
+            user_id: UserId::new(row.user_id),
+            kind: SessionKind::parse(&row.kind)?,
+            created_at: row.created_at,
+            last_seen_at: row.last_seen_at,
+            absolute_expires_at: row.absolute_expires_at,
+            revoked_at: row.revoked_at,
+            user_agent: row.user_agent,
+            ip: row.ip,
+        })
+    }
+}
+
+impl Db {
+    pub async fn insert_session(&self, session: &NewSession<'_>) -> StoreResult<SessionId> {
+        let sql = "INSERT INTO sessions (user_id, token_hash, kind, created_at, last_seen_at, \
+                   absolute_expires_at, user_agent, ip) VALUES ($1, $2, $3, $4, $4, $5, $6, $7) \
+                   RETURNING id";
+        let id: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar(sql)
+                .bind(session.user_id.get())
+                .bind(session.token_hash)
+                .bind(session.kind.as_str())
+                .bind(session.created_at)
+                .bind(session.absolute_expires_at)
+                .bind(session.user_agent)
+                .bind(session.ip)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(SessionId::new(id))
+    }
+
+    /// The session with this token hash and its user, in one round trip.
+    pub async fn find_session_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(Session, User)>> {
+        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1");
+        let row: Option<SessionRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await
+        })?;
+        let Some(row) = row else { return Ok(None) };
+        let session = Session::try_from(row)?;
+        let user = self
+            .find_user(session.user_id)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("a session without its user"))?;
+        Ok(Some((session, user)))
+    }
+
+    /// Records activity, so the idle timeout starts again.
+    pub async fn touch_session(&self, id: SessionId, now: DateTime<Utc>) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(id.get())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Revokes one of `user_id`'s sessions. `NotFound` when it is not theirs or already ended.
+    pub async fn revoke_session(
+        &self,
+        user_id: UserId,
+        id: SessionId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let done = on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE sessions SET revoked_at = $1 \
+                 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(id.get())
+            .bind(user_id.get())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// Revokes every live session of a user (after a password change, say).
+    pub async fn revoke_all_sessions(
+        &self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<u64> {
+        let done = on_pool!(self, |pool| {
+            sqlx::query(
+                "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+            )
+            .bind(now)
+            .bind(user_id.get())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(done)
+    }
+
+    /// A user's sessions that have not been revoked and have not passed their absolute expiry,
+    /// newest first. Idle expiry is judged by the caller, which knows the policy.
+    pub async fn list_live_sessions(
+        &self,
+        user_id: UserId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Session>> {
+        let sql = format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions \
+             WHERE user_id = $1 AND revoked_at IS NULL AND absolute_expires_at > $2 \
+             ORDER BY last_seen_at DESC, id DESC"
+        );
+        let rows: Vec<SessionRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(user_id.get())
+                .bind(now)
+                .fetch_all(pool)
+                .await
+        })?;
+        rows.into_iter().map(Session::try_from).collect()
+    }
+}

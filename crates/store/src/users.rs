@@ -1,0 +1,155 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use hearth_domain::{BirthDate, DisplayName, Email, Region, Role, TimeZone, UserId};
+
+use crate::db::on_pool;
+use crate::{Db, StoreError, StoreResult};
+
+/// An account as stored.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: UserId,
+    pub email: Email,
+    pub password_hash: String,
+    pub role: Role,
+    pub display_name: DisplayName,
+    pub timezone: TimeZone,
+    pub region: Option<Region>,
+    pub birth_date: Option<NaiveDate>,
+    pub created_at: DateTime<Utc>,
+    pub disabled_at: Option<DateTime<Utc>>,
+}
+
+/// An account to insert. The password is already hashed.
+#[derive(Debug)]
+pub struct NewUser {
+    pub email: Email,
+    pub password_hash: String,
+    pub role: Role,
+    pub display_name: DisplayName,
+    pub timezone: TimeZone,
+    pub region: Option<Region>,
+    pub birth_date: Option<BirthDate>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: i64,
+    email: String,
+    password_hash: String,
+    role: String,
+    display_name: String,
+    timezone: String,
+    region: Option<String>,
+    birth_date: Option<NaiveDate>,
+    created_at: DateTime<Utc>,
+    disabled_at: Option<DateTime<Utc>>,
+}
+
+const USER_COLUMNS: &str = "id, email, password_hash, role, display_name, timezone, region, \
+                            birth_date, created_at, disabled_at";
+
+impl TryFrom<UserRow> for User {
+    type Error = StoreError;
+
+    fn try_from(row: UserRow) -> Result<Self, StoreError> {
+        Ok(User {
+            id: UserId::new(row.id),
+            email: Email::parse(&row.email).map_err(StoreError::corrupt)?,
+            password_hash: row.password_hash,
+            role: Role::parse(&row.role).map_err(StoreError::corrupt)?,
+            display_name: DisplayName::parse(&row.display_name).map_err(StoreError::corrupt)?,
+            timezone: TimeZone::parse(&row.timezone).map_err(StoreError::corrupt)?,
+            region: row
+                .region
+                .as_deref()
+                .map(Region::parse)
+                .transpose()
+                .map_err(StoreError::corrupt)?,
+            birth_date: row.birth_date,
+            created_at: row.created_at,
+            disabled_at: row.disabled_at,
+        })
+    }
+}
+
+impl Db {
+    /// Inserts an account. A second account with the same email in any letter case is a
+    /// `Conflict` on `users_email_normalized_key`, however many arrive at once.
+    pub async fn insert_user(&self, user: &NewUser) -> StoreResult<UserId> {
+        let sql = "INSERT INTO users (email, email_normalized, password_hash, role, display_name, \
+                   timezone, region, birth_date, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+        let id: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar(sql)
+                .bind(user.email.as_str())
+                .bind(user.email.normalized())
+                .bind(&user.password_hash)
+                .bind(user.role.as_str())
+                .bind(user.display_name.as_str())
+                .bind(user.timezone.name())
+                .bind(user.region.as_ref().map(Region::as_str))
+                .bind(user.birth_date.map(BirthDate::date))
+                .bind(user.created_at)
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(UserId::new(id))
+    }
+
+    pub async fn find_user(&self, id: UserId) -> StoreResult<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let row: Option<UserRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(id.get())
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.map(User::try_from).transpose()
+    }
+
+    pub async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email_normalized = $1");
+        let row: Option<UserRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(email.normalized())
+                .fetch_optional(pool)
+                .await
+        })?;
+        row.map(User::try_from).transpose()
+    }
+
+    /// Everyone who works for the practice, by role then name.
+    pub async fn list_staff(&self) -> StoreResult<Vec<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE role <> 'client' ORDER BY role, display_name, id"
+        );
+        let rows: Vec<UserRow> = on_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
+        rows.into_iter().map(User::try_from).collect()
+    }
+
+    pub async fn count_users_by_role(&self, role: Role) -> StoreResult<i64> {
+        let n: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = $1")
+                .bind(role.as_str())
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(n)
+    }
+
+    pub async fn update_password_hash(&self, id: UserId, password_hash: &str) -> StoreResult<()> {
+        let done = on_pool!(self, |pool| {
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(password_hash)
+                .bind(id.get())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}

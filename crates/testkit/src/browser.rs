@@ -1,0 +1,305 @@
+//! A small driver for headless Chromium over the DevTools protocol: enough to load pages,
+//! fill forms, click and read what a person would see.
+
+use anyhow::{Context as _, bail};
+use futures::{SinkExt as _, StreamExt as _};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+use tokio::sync::{Mutex, mpsc, oneshot};
+use tokio_tungstenite::tungstenite::Message;
+
+const CANDIDATES: [&str; 3] = [
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+];
+const WAIT: Duration = Duration::from_secs(20);
+
+type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Value>>>>;
+
+/// A running headless Chromium with its own throw-away profile.
+#[derive(Debug)]
+pub struct Browser {
+    child: tokio::process::Child,
+    _profile: tempfile::TempDir,
+    cdp: Arc<Cdp>,
+}
+
+#[derive(Debug)]
+struct Cdp {
+    outgoing: mpsc::UnboundedSender<Message>,
+    pending: Pending,
+    next_id: AtomicU64,
+}
+
+/// One tab.
+#[derive(Debug)]
+pub struct Page {
+    cdp: Arc<Cdp>,
+    session: String,
+}
+
+/// Where Chromium is on this machine, if anywhere.
+pub fn find_chromium() -> Option<PathBuf> {
+    if let Ok(path) = std::env::var("HEARTH_CHROMIUM") {
+        return Some(PathBuf::from(path));
+    }
+    CANDIDATES.iter().map(PathBuf::from).find(|p| p.exists())
+}
+
+impl Browser {
+    /// Starts Chromium, or `None` (after reporting the skip) when it is not installed.
+    pub async fn launch(test: &str) -> anyhow::Result<Option<Self>> {
+        Self::launch_with(test, &[]).await
+    }
+
+    /// Starts Chromium with extra flags (fake camera and microphone, say).
+    pub async fn launch_with(test: &str, extra: &[&str]) -> anyhow::Result<Option<Self>> {
+        let Some(binary) = find_chromium() else {
+            crate::skip(test, "Chromium is not installed (apt-get install chromium)");
+            return Ok(None);
+        };
+        let profile = tempfile::tempdir().context("creating a Chromium profile directory")?;
+        let mut command = tokio::process::Command::new(binary);
+        command
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-quic",
+                "--no-first-run",
+                "--no-default-browser-check",
+                "--remote-debugging-port=0",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(extra)
+            .arg("about:blank")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true);
+        let child = command.spawn().context("starting Chromium")?;
+        let port_file = profile.path().join("DevToolsActivePort");
+        let deadline = tokio::time::Instant::now() + WAIT;
+        let ws_url = loop {
+            if let Ok(text) = tokio::fs::read_to_string(&port_file).await {
+                let mut lines = text.lines();
+                if let (Some(port), Some(path)) = (lines.next(), lines.next()) {
+                    break format!("ws://127.0.0.1:{port}{path}");
+                }
+            }
+            if tokio::time::Instant::now() > deadline {
+                bail!("Chromium did not open its DevTools port");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let (socket, _) = tokio_tungstenite::connect_async(&ws_url)
+            .await
+            .context("connecting to Chromium's DevTools")?;
+        let (mut sink, mut stream) = socket.split();
+        let (outgoing, mut queue) = mpsc::unbounded_channel::<Message>();
+        tokio::spawn(async move {
+            while let Some(message) = queue.recv().await {
+                if sink.send(message).await.is_err() {
+                    break;
+                }
+            }
+        });
+        let pending: Pending = Arc::default();
+        let readers = pending.clone();
+        tokio::spawn(async move {
+            while let Some(Ok(message)) = stream.next().await {
+                let Message::Text(frame) = message else {
+                    continue;
+                };
+                let Ok(value) = serde_json::from_str::<Value>(&frame) else {
+                    continue;
+                };
+                // Replies carry their call's id; events (without one) are not needed here.
+                let Some(id) = value.get("id").and_then(Value::as_u64) else {
+                    continue;
+                };
+                if let Some(reply) = readers.lock().await.remove(&id) {
+                    let _ = reply.send(value);
+                }
+            }
+        });
+        let cdp = Arc::new(Cdp {
+            outgoing,
+            pending,
+            next_id: AtomicU64::new(1),
+        });
+        Ok(Some(Self {
+            child,
+            _profile: profile,
+            cdp,
+        }))
+    }
+
+    /// Opens a new tab.
+    pub async fn new_page(&self) -> anyhow::Result<Page> {
+        let created = self
+            .cdp
+            .call(None, "Target.createTarget", json!({"url": "about:blank"}))
+            .await?;
+        let target = created["targetId"]
+            .as_str()
+            .context("no targetId")?
+            .to_owned();
+        let attached = self
+            .cdp
+            .call(
+                None,
+                "Target.attachToTarget",
+                json!({"targetId": target, "flatten": true}),
+            )
+            .await?;
+        let session = attached["sessionId"]
+            .as_str()
+            .context("no sessionId")?
+            .to_owned();
+        let page = Page {
+            cdp: self.cdp.clone(),
+            session,
+        };
+        page.call("Page.enable", json!({})).await?;
+        page.call("Runtime.enable", json!({})).await?;
+        Ok(page)
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.cdp.call(None, "Browser.close", json!({})).await;
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
+        let _ = self.child.kill().await;
+    }
+}
+
+impl Cdp {
+    async fn call(
+        &self,
+        session: Option<&str>,
+        method: &str,
+        params: Value,
+    ) -> anyhow::Result<Value> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut message = json!({"id": id, "method": method, "params": params});
+        if let Some(session) = session {
+            message["sessionId"] = json!(session);
+        }
+        let (reply_tx, reply_rx) = oneshot::channel();
+        self.pending.lock().await.insert(id, reply_tx);
+        self.outgoing
+            .send(Message::Text(message.to_string().into()))
+            .map_err(|_| anyhow::anyhow!("Chromium's connection is closed"))?;
+        let reply = tokio::time::timeout(WAIT, reply_rx)
+            .await
+            .with_context(|| format!("Chromium did not answer {method}"))?
+            .context("Chromium's connection closed")?;
+        if let Some(error) = reply.get("error") {
+            bail!("{method} failed: {error}");
+        }
+        Ok(reply["result"].clone())
+    }
+}
+
+impl Page {
+    async fn call(&self, method: &str, params: Value) -> anyhow::Result<Value> {
+        self.cdp.call(Some(&self.session), method, params).await
+    }
+
+    /// Loads `url` and waits until the document has loaded.
+    pub async fn goto(&self, url: &str) -> anyhow::Result<()> {
+        self.call("Page.navigate", json!({"url": url})).await?;
+        self.wait_until(&format!(
+            "document.readyState === 'complete' && location.href.startsWith({})",
+            json!(url.split(['?', '#']).next().unwrap_or(url))
+        ))
+        .await
+    }
+
+    /// Evaluates JavaScript in the page and returns its value.
+    pub async fn eval(&self, expression: &str) -> anyhow::Result<Value> {
+        let result = self
+            .call(
+                "Runtime.evaluate",
+                json!({"expression": expression, "returnByValue": true, "awaitPromise": true}),
+            )
+            .await?;
+        if let Some(details) = result.get("exceptionDetails") {
+            bail!("script failed: {expression}: {details}");
+        }
+        Ok(result["result"]["value"].clone())
+    }
+
+    /// Waits until `condition` (JavaScript) is true, for up to 20 seconds.
+    pub async fn wait_until(&self, condition: &str) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            // A navigation can destroy the context mid-call; that is just "not yet".
+            if let Ok(Value::Bool(true)) = self.eval(&format!("Boolean({condition})")).await {
+                return Ok(());
+            }
+            if tokio::time::Instant::now() > deadline {
+                let body = self.text("body").await.unwrap_or_default();
+                bail!("timed out waiting for `{condition}`; the page says: {body}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Types `value` into the input matching `selector`.
+    pub async fn fill(&self, selector: &str, value: &str) -> anyhow::Result<()> {
+        let script = format!(
+            "(() => {{ const el = document.querySelector({s}); if (!el) return false; el.focus(); \
+             el.value = {v}; el.dispatchEvent(new Event('input', {{bubbles: true}})); \
+             el.dispatchEvent(new Event('change', {{bubbles: true}})); return true; }})()",
+            s = json!(selector),
+            v = json!(value)
+        );
+        match self.eval(&script).await? {
+            Value::Bool(true) => Ok(()),
+            _ => bail!("no element matches {selector}"),
+        }
+    }
+
+    /// Clicks the element matching `selector`.
+    pub async fn click(&self, selector: &str) -> anyhow::Result<()> {
+        let script = format!(
+            "(() => {{ const el = document.querySelector({s}); if (!el) return false; el.click(); return true; }})()",
+            s = json!(selector)
+        );
+        match self.eval(&script).await? {
+            Value::Bool(true) => Ok(()),
+            _ => bail!("no element matches {selector}"),
+        }
+    }
+
+    /// The visible text of the first element matching `selector`.
+    pub async fn text(&self, selector: &str) -> anyhow::Result<String> {
+        let script = format!(
+            "(() => {{ const el = document.querySelector({s}); return el ? el.innerText : null; }})()",
+            s = json!(selector)
+        );
+        match self.eval(&script).await? {
+            Value::String(text) => Ok(text),
+            _ => bail!("no element matches {selector}"),
+        }
+    }
+
+    /// The path of the current page.
+    pub async fn path(&self) -> anyhow::Result<String> {
+        Ok(self
+            .eval("location.pathname")
+            .await?
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+}

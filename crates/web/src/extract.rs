@@ -1,0 +1,135 @@
+//! Who is asking: the signed-in person (by cookie or bearer token) and where from.
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use hearth_app::{AuditContext, Authenticated};
+use hearth_domain::Role;
+use std::net::SocketAddr;
+
+use crate::{AppState, Error};
+
+/// The session cookie's name: `__Host-` prefixed when cookies are `Secure`.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-hearth_session"
+    } else {
+        "hearth_session"
+    }
+}
+
+/// The source address and browser of a request, for sessions and the audit log.
+#[derive(Clone, Debug)]
+pub struct ClientMeta {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+impl ClientMeta {
+    pub fn audit(&self, who: Option<&Authenticated>) -> AuditContext {
+        AuditContext {
+            actor: who.map(|w| w.user.id),
+            source_ip: Some(self.ip.clone()),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(
+                || "unknown".to_owned(),
+                |ConnectInfo(addr)| addr.ip().to_string(),
+            );
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        Ok(Self { ip, user_agent })
+    }
+}
+
+/// An API caller with a live bearer token.
+#[derive(Clone, Debug)]
+pub struct ApiUser(pub Authenticated);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Error> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .unwrap_or_default();
+        Ok(ApiUser(state.app.authenticate(token).await?))
+    }
+}
+
+/// A page visitor with a live session cookie; anyone else is sent to the login page.
+#[derive(Clone, Debug)]
+pub struct PageUser(pub Authenticated);
+
+/// What happens to a visitor without a session.
+#[derive(Debug)]
+pub enum PageRejection {
+    Login(String),
+    Failed(Error),
+}
+
+impl IntoResponse for PageRejection {
+    fn into_response(self) -> Response {
+        match self {
+            PageRejection::Login(next) => {
+                let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+                Redirect::to(&format!("/login?{query}")).into_response()
+            }
+            PageRejection::Failed(err) => err.into_response(),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = PageRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, PageRejection> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let token = jar
+            .get(session_cookie_name(state.config.secure_cookies))
+            .map(|c| c.value().to_owned())
+            .unwrap_or_default();
+        match state.app.authenticate(&token).await {
+            Ok(who) => Ok(PageUser(who)),
+            Err(hearth_app::AppError::Unauthenticated) => {
+                let next = parts
+                    .uri
+                    .path_and_query()
+                    .map_or("/dashboard", |p| p.as_str());
+                Err(PageRejection::Login(next.to_owned()))
+            }
+            Err(other) => Err(PageRejection::Failed(other.into())),
+        }
+    }
+}
+
+/// Refuses anyone whose role is not in `allowed`.
+pub fn require_role(who: &Authenticated, allowed: &[Role]) -> Result<(), Error> {
+    if allowed.contains(&who.user.role) {
+        Ok(())
+    } else {
+        Err(hearth_app::AppError::Forbidden.into())
+    }
+}

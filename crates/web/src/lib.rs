@@ -1,0 +1,61 @@
+//! Hearth's HTTP face: server-rendered pages, the JSON API under `/api/v1`, security
+//! headers, CSRF protection and metrics. Handlers extract, call one `app` function, render.
+
+mod csrf;
+mod error;
+mod extract;
+mod headers;
+mod json;
+mod metrics;
+mod routes;
+mod templates;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use hearth_app::App;
+use std::sync::Arc;
+
+pub use error::{Error, Result};
+
+/// Settings the web layer needs.
+#[derive(Clone, Debug)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` and use the `__Host-` prefix. Only plain-HTTP local demos turn
+    /// this off.
+    pub secure_cookies: bool,
+    /// The address people reach the server at, for links in invitations.
+    pub public_url: String,
+}
+
+/// Shared state of every handler.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub app: App,
+    pub config: Arc<WebConfig>,
+    metrics: Arc<metrics::Metrics>,
+}
+
+/// Largest request body accepted anywhere (forms and JSON are small).
+const BODY_LIMIT: usize = 64 * 1024;
+
+/// The whole application: pages, API, health and metrics.
+pub fn router(app: App, config: WebConfig) -> Router {
+    let state = AppState {
+        app,
+        config: Arc::new(config),
+        metrics: Arc::new(metrics::Metrics::new()),
+    };
+    Router::new()
+        .merge(routes::pages::router(&state))
+        .nest("/api/v1", routes::api::router())
+        .merge(routes::ops::router())
+        .fallback(routes::ops::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(axum::middleware::from_fn(templates::html_errors))
+        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}

@@ -1,0 +1,241 @@
+//! Page templates and what every page shares (title, who is signed in, the CSRF token).
+
+use askama::Template;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use hearth_app::Authenticated;
+use hearth_domain::{FieldErrors, Role};
+
+use crate::csrf::CsrfToken;
+use crate::error::ErrorBody;
+
+/// What the layout shows of the signed-in person.
+#[derive(Clone, Debug)]
+pub struct NavUser {
+    pub name: String,
+    pub is_admin: bool,
+}
+
+/// The part of every page that the layout renders.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub title: String,
+    pub user: Option<NavUser>,
+    pub csrf: String,
+}
+
+impl Layout {
+    pub fn new(title: &str, who: Option<&Authenticated>, csrf: &CsrfToken) -> Self {
+        Self {
+            title: title.to_owned(),
+            user: who.map(|w| NavUser {
+                name: w.user.display_name.to_string(),
+                is_admin: w.user.role == Role::Admin,
+            }),
+            csrf: csrf.0.clone(),
+        }
+    }
+}
+
+/// One input of a form, with its error if the last submission had one.
+#[derive(Clone, Debug)]
+pub struct FieldView {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: &'static str,
+    pub value: String,
+    pub autocomplete: &'static str,
+    pub hint: &'static str,
+    pub error: Option<String>,
+}
+
+impl FieldView {
+    pub fn new(name: &'static str, label: &'static str, kind: &'static str) -> Self {
+        Self {
+            name,
+            label,
+            kind,
+            value: String::new(),
+            autocomplete: "off",
+            hint: "",
+            error: None,
+        }
+    }
+
+    pub fn value(mut self, value: Option<&str>) -> Self {
+        value.unwrap_or_default().clone_into(&mut self.value);
+        self
+    }
+
+    pub fn autocomplete(mut self, autocomplete: &'static str) -> Self {
+        self.autocomplete = autocomplete;
+        self
+    }
+
+    pub fn hint(mut self, hint: &'static str) -> Self {
+        self.hint = hint;
+        self
+    }
+
+    pub fn errors(mut self, errors: &FieldErrors) -> Self {
+        self.error = errors.get(self.name).map(str::to_owned);
+        self
+    }
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub layout: Layout,
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+pub struct SignUpPage {
+    pub layout: Layout,
+    pub fields: Vec<FieldView>,
+    pub has_errors: bool,
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub email: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    pub layout: Layout,
+    pub name: String,
+    pub role: Role,
+    pub role_label: &'static str,
+    pub timezone: String,
+    pub client_count: i64,
+    pub staff_count: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct SessionView {
+    pub id: i64,
+    pub device: String,
+    pub ip: String,
+    pub created: String,
+    pub last_seen: String,
+    pub current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub layout: Layout,
+    pub email: String,
+    pub name: String,
+    pub timezone: String,
+    pub sessions: Vec<SessionView>,
+}
+
+#[derive(Clone, Debug)]
+pub struct StaffView {
+    pub name: String,
+    pub email: String,
+    pub role: &'static str,
+}
+
+#[derive(Clone, Debug)]
+pub struct InviteView {
+    pub id: i64,
+    pub email: String,
+    pub role: &'static str,
+    pub expires: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff.html")]
+pub struct StaffPage {
+    pub layout: Layout,
+    pub staff: Vec<StaffView>,
+    pub invites: Vec<InviteView>,
+    pub issued_link: Option<String>,
+    pub invite_email: String,
+    pub errors: FieldErrors,
+}
+
+#[derive(Template)]
+#[template(path = "invite.html")]
+pub struct InvitePage {
+    pub layout: Layout,
+    pub role_label: &'static str,
+    pub email: String,
+    pub token: String,
+    pub fields: Vec<FieldView>,
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub message: String,
+}
+
+/// Renders a page with a status.
+pub fn render(status: StatusCode, page: &impl Template) -> Response {
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(err) => {
+            tracing::error!(error = %err, "rendering a template");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "something went wrong on our side",
+            )
+                .into_response()
+        }
+    }
+}
+
+pub fn page(page: &impl Template) -> Response {
+    render(StatusCode::OK, page)
+}
+
+/// Turns the JSON error answers of page routes into HTML pages.
+pub async fn html_errors(req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let csrf = req
+        .extensions()
+        .get::<CsrfToken>()
+        .cloned()
+        .unwrap_or(CsrfToken(String::new()));
+    let response = next.run(req).await;
+    let Some(body) = response.extensions().get::<ErrorBody>().cloned() else {
+        return response;
+    };
+    let status = response.status();
+    let heading = match status {
+        StatusCode::NOT_FOUND => "Page not found",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::TOO_MANY_REQUESTS => "Please wait",
+        s if s.is_server_error() => "Something went wrong",
+        _ => "That did not work",
+    };
+    let mut html = render(
+        status,
+        &ErrorPage {
+            layout: Layout::new(heading, None, &csrf),
+            heading: heading.to_owned(),
+            message: body.message,
+        },
+    );
+    if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
+        html.headers_mut()
+            .insert(header::RETRY_AFTER, retry.clone());
+    }
+    html
+}
