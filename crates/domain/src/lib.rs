@@ -4,13 +4,26 @@
 //! that can only hold a valid value ("parse, don't validate").
 
 mod accounts;
+mod catalog;
 mod fields;
 mod ids;
+mod licensure;
 mod password;
 mod region;
+mod scheduling;
 
 pub use accounts::{BirthDate, DisplayName, Email, Role, TimeZone};
+pub use catalog::{
+    AgeBand, COMPASSION_FATIGUE_PLAN, Capacity, PROGRAMS, PlanWeek, ProgramSeed, TOPICS, TopicSeed,
+};
 pub use fields::FieldErrors;
 pub use ids::{InviteId, SessionId, UserId};
+pub use licensure::{License, LicenseKind, may_treat};
 pub use password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordError};
 pub use region::Region;
+pub use scheduling::{
+    DEFAULT_DURATION_MINUTES, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, Occurrence,
+    OccurrenceException, OccurrenceStatus, Placement, Series, SeriesError, SeriesOccurrence,
+    ShiftNotice, SlotError, WeeklySlot, in_zone, parse_local_time, parse_weekday, upcoming_shifts,
+    weekday_slug,
+};

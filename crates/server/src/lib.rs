@@ -1,6 +1,7 @@
 //! The `hearth` binary's library: settings, start-up and the demo, so tests can start the
 //! real application in-process.
 
+pub mod bench;
 pub mod demo;
 pub mod settings;
 pub mod telemetry;

@@ -67,6 +67,25 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Baselines and measurements for BENCHMARKS.md.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Serve a bare handler at /api/v1/me: the baseline for HTTP throughput.
+    BareHttp {
+        #[arg(long, default_value = "127.0.0.1:0")]
+        bind: String,
+    },
+    /// Time argon2id password hashing with the configured parameters.
+    Argon2 {
+        #[arg(long, default_value_t = 21)]
+        rounds: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -214,6 +233,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let settings = settings_for(&cli, false, None, place)?;
             return audit_verify(&settings).await;
+        }
+        Command::Bench {
+            command: BenchCommand::BareHttp { bind },
+        } => {
+            hearth::bench::bare_http(bind, shutdown_signal()).await?;
+        }
+        Command::Bench {
+            command: BenchCommand::Argon2 { rounds },
+        } => {
+            let settings = settings_for(&cli, false, None, &Place::default())?;
+            let a = settings.argon2;
+            let median = hearth::bench::argon2(a, (*rounds).max(1)).await?;
+            println!(
+                "argon2id m={} KiB t={} p={}: median {median:.1} ms per hash over {rounds} hashes",
+                a.memory_kib, a.iterations, a.parallelism
+            );
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -293,6 +293,48 @@ impl Page {
         }
     }
 
+    /// Serious and critical accessibility violations on the current page, found by axe-core
+    /// (vendored from npm), each as "rule: help (N elements: first selector)".
+    pub async fn accessibility_violations(&self) -> anyhow::Result<Vec<String>> {
+        const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
+        if self.eval("typeof window.axe === 'undefined'").await? == Value::Bool(true) {
+            self.eval(AXE).await.context("loading axe-core")?;
+        }
+        let found = self
+            .eval(
+                "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations \
+                 .filter(v => v.impact === 'serious' || v.impact === 'critical') \
+                 .map(v => `${v.id}: ${v.help} (${v.nodes.length} elements: ${v.nodes[0].target.join(' ')})`))",
+            )
+            .await?;
+        Ok(found
+            .as_array()
+            .map(|list| {
+                list.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+
+    /// Sizes the viewport like a phone (375 × 740 CSS pixels, touch).
+    pub async fn emulate_phone(&self) -> anyhow::Result<()> {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": 375, "height": 740, "deviceScaleFactor": 2, "mobile": true}),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Whether the page is wider than the viewport (it would scroll sideways).
+    pub async fn overflows_horizontally(&self) -> anyhow::Result<bool> {
+        Ok(self
+            .eval("document.documentElement.scrollWidth > window.innerWidth + 1")
+            .await?
+            == Value::Bool(true))
+    }
+
     /// The path of the current page.
     pub async fn path(&self) -> anyhow::Result<String> {
         Ok(self

@@ -20,12 +20,19 @@ pub struct TestDatabase {
 }
 
 impl TestDatabase {
-    /// The engine the environment names: PostgreSQL when `TEST_DATABASE_URL` is set,
-    /// SQLite otherwise.
+    /// The engine the environment names: `HEARTH_TEST_ENGINE=sqlite|postgres`, or by default
+    /// PostgreSQL when `TEST_DATABASE_URL` is set and SQLite otherwise.
     pub async fn from_env() -> anyhow::Result<Self> {
-        match std::env::var("TEST_DATABASE_URL") {
-            Ok(url) if !url.is_empty() => Self::postgres(&url).await,
-            _ => Self::sqlite(),
+        let url = Self::postgres_url();
+        match (std::env::var("HEARTH_TEST_ENGINE").as_deref(), url) {
+            (Ok("sqlite"), _) | (Err(_), None) => Self::sqlite(),
+            (Ok("postgres") | Err(_), Some(url)) => Self::postgres(&url).await,
+            (Ok("postgres"), None) => {
+                anyhow::bail!("HEARTH_TEST_ENGINE=postgres needs TEST_DATABASE_URL")
+            }
+            (Ok(other), _) => {
+                anyhow::bail!("HEARTH_TEST_ENGINE must be sqlite or postgres, not {other}")
+            }
         }
     }
 

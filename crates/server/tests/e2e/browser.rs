@@ -100,3 +100,72 @@ async fn browser_a_wrong_password_shows_an_error_next_to_the_form() {
     );
     browser.close().await;
 }
+
+/// Every page a person can reach so far, checked by axe-core and on a phone-sized screen.
+#[tokio::test]
+async fn browser_every_page_passes_the_accessibility_check_and_fits_a_phone() {
+    let Some(browser) =
+        Browser::launch("browser_every_page_passes_the_accessibility_check_and_fits_a_phone")
+            .await
+            .expect("Chromium starts")
+    else {
+        return;
+    };
+    let app = spawn_app().await;
+    app.create_staff("admin@example.org", "admin").await;
+    let admin = app.token("admin@example.org", PASSWORD).await;
+    let invite: serde_json::Value = app
+        .post_invite(&admin, "new@example.org", "therapist")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let invite_path = invite["link"]
+        .as_str()
+        .expect("link")
+        .trim_start_matches(&app.base)
+        .to_owned();
+    let page = browser.new_page().await.expect("tab");
+    page.emulate_phone().await.expect("phone viewport");
+
+    let mut problems = Vec::new();
+    let mut check = async |path: &str| {
+        page.goto(&app.url(path)).await.expect("page loads");
+        for violation in page.accessibility_violations().await.expect("axe runs") {
+            problems.push(format!("{path}: {violation}"));
+        }
+        if page.overflows_horizontally().await.expect("layout") {
+            problems.push(format!("{path}: wider than a phone screen"));
+        }
+    };
+    for path in [
+        "/",
+        "/login",
+        "/signup",
+        "/nothing-here",
+        invite_path.as_str(),
+    ] {
+        check(path).await;
+    }
+    // Signed in as the admin, through the form.
+    page.goto(&app.url("/login")).await.expect("login");
+    page.fill("#email", "admin@example.org")
+        .await
+        .expect("email");
+    page.fill("#password", PASSWORD).await.expect("password");
+    page.click("form[action='/login'] button[type=submit]")
+        .await
+        .expect("submit");
+    page.wait_until("location.pathname === '/dashboard'")
+        .await
+        .expect("dashboard");
+    for path in ["/dashboard", "/account", "/admin/staff"] {
+        check(path).await;
+    }
+    assert!(
+        problems.is_empty(),
+        "accessibility problems:\n{}",
+        problems.join("\n")
+    );
+    browser.close().await;
+}
