@@ -60,25 +60,13 @@ impl App {
         let password = required(&mut errors, "password", form.password.as_deref(), |raw| {
             Password::parse_new(raw, form.email.as_deref())
         });
-        let display_name = required(
-            &mut errors,
-            "display_name",
-            form.display_name.as_deref(),
-            DisplayName::parse,
-        );
-        let timezone = required(
-            &mut errors,
-            "timezone",
-            form.timezone.as_deref(),
-            TimeZone::parse,
-        );
+        let display_name =
+            required(&mut errors, "display_name", form.display_name.as_deref(), DisplayName::parse);
+        let timezone = required(&mut errors, "timezone", form.timezone.as_deref(), TimeZone::parse);
         let region = required(&mut errors, "region", form.region.as_deref(), Region::parse);
-        let birth_date = required(
-            &mut errors,
-            "birth_date",
-            form.birth_date.as_deref(),
-            |raw| BirthDate::parse(raw, today),
-        );
+        let birth_date = required(&mut errors, "birth_date", form.birth_date.as_deref(), |raw| {
+            BirthDate::parse(raw, today)
+        });
         let (
             Some(email),
             Some(password),
@@ -102,10 +90,7 @@ impl App {
         };
         let id = self.insert_user(&user).await?;
         self.audit(
-            &AuditContext {
-                actor: Some(id),
-                ..ctx.clone()
-            },
+            &AuditContext { actor: Some(id), ..ctx.clone() },
             "account.created",
             format!("user:{id}"),
             "role=client",
@@ -118,10 +103,8 @@ impl App {
     pub async fn create_staff(&self, staff: &NewStaff) -> AppResult<UserId> {
         let mut errors = FieldErrors::new();
         let email = errors.check("email", Email::parse(&staff.email));
-        let password = errors.check(
-            "password",
-            Password::parse_new(&staff.password, Some(&staff.email)),
-        );
+        let password =
+            errors.check("password", Password::parse_new(&staff.password, Some(&staff.email)));
         let role = errors.check("role", Role::parse(&staff.role));
         if role == Some(Role::Client) {
             errors.add("role", "staff accounts are admin, coordinator or therapist");

@@ -12,17 +12,11 @@ pub struct AuditContext {
 
 impl AuditContext {
     pub fn anonymous(source_ip: Option<String>) -> Self {
-        Self {
-            actor: None,
-            source_ip,
-        }
+        Self { actor: None, source_ip }
     }
 
     pub fn by(actor: UserId, source_ip: Option<String>) -> Self {
-        Self {
-            actor: Some(actor),
-            source_ip,
-        }
+        Self { actor: Some(actor), source_ip }
     }
 }
 

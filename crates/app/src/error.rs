@@ -12,6 +12,10 @@ pub enum AppError {
     Forbidden,
     #[error("{0}")]
     Conflict(String),
+    /// A request that is well-formed but not allowed by a rule of the practice (licensure,
+    /// age band, already a member); `code` names the rule for API clients.
+    #[error("{reason}")]
+    Refused { code: &'static str, reason: String },
     #[error("some fields are not valid: {0}")]
     Invalid(FieldErrors),
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
@@ -28,6 +32,12 @@ impl AppError {
         let mut errors = FieldErrors::new();
         errors.add(field, message);
         AppError::Invalid(errors)
+    }
+}
+
+impl AppError {
+    pub fn refused(code: &'static str, reason: impl Into<String>) -> Self {
+        AppError::Refused { code, reason: reason.into() }
     }
 }
 

@@ -63,13 +63,7 @@ impl App {
                 expires_at: now + INVITE_LIFETIME,
             })
             .await?;
-        self.audit(
-            ctx,
-            "staff.invited",
-            format!("invite:{id}"),
-            format!("role={role}"),
-        )
-        .await?;
+        self.audit(ctx, "staff.invited", format!("invite:{id}"), format!("role={role}")).await?;
         Ok(IssuedInvite { id, token })
     }
 
@@ -83,11 +77,7 @@ impl App {
         let open = invite.accepted_at.is_none()
             && invite.revoked_at.is_none()
             && invite.expires_at > self.clock.now();
-        if open {
-            Ok(invite)
-        } else {
-            Err(AppError::NotFound)
-        }
+        if open { Ok(invite) } else { Err(AppError::NotFound) }
     }
 
     /// Creates the staff account from an invitation; the link then stops working.
@@ -99,21 +89,12 @@ impl App {
     ) -> AppResult<UserId> {
         let invite = self.find_open_invite(token).await?;
         let mut errors = FieldErrors::new();
-        let display_name = required(
-            &mut errors,
-            "display_name",
-            form.display_name.as_deref(),
-            DisplayName::parse,
-        );
+        let display_name =
+            required(&mut errors, "display_name", form.display_name.as_deref(), DisplayName::parse);
         let password = required(&mut errors, "password", form.password.as_deref(), |raw| {
             Password::parse_new(raw, Some(invite.email.as_str()))
         });
-        let timezone = required(
-            &mut errors,
-            "timezone",
-            form.timezone.as_deref(),
-            TimeZone::parse,
-        );
+        let timezone = required(&mut errors, "timezone", form.timezone.as_deref(), TimeZone::parse);
         let (Some(display_name), Some(password), Some(timezone)) =
             (display_name, password, timezone)
         else {
@@ -129,21 +110,14 @@ impl App {
             birth_date: None,
             created_at: self.clock.now(),
         };
-        let id = self
-            .db
-            .accept_invite(invite.id, &user)
-            .await
-            .map_err(|err| {
-                if err.is_conflict_on("users_email_normalized_key") {
-                    AppError::invalid("email", EMAIL_TAKEN)
-                } else {
-                    err.into()
-                }
-            })?;
-        let ctx = AuditContext {
-            actor: Some(id),
-            ..ctx.clone()
-        };
+        let id = self.db.accept_invite(invite.id, &user).await.map_err(|err| {
+            if err.is_conflict_on("users_email_normalized_key") {
+                AppError::invalid("email", EMAIL_TAKEN)
+            } else {
+                err.into()
+            }
+        })?;
+        let ctx = AuditContext { actor: Some(id), ..ctx.clone() };
         self.audit(
             &ctx,
             "staff.invite.accepted",
@@ -172,7 +146,6 @@ impl App {
             return Err(AppError::Forbidden);
         }
         self.db.revoke_invite(id, self.clock.now()).await?;
-        self.audit(ctx, "staff.invite.revoked", format!("invite:{id}"), "")
-            .await
+        self.audit(ctx, "staff.invite.revoked", format!("invite:{id}"), "").await
     }
 }

@@ -3,11 +3,16 @@
 
 mod accounts;
 mod audit;
+mod calendars;
+mod catalog;
 mod clock;
 mod error;
+mod groups;
 mod invites;
 mod passwords;
+mod seats;
 mod sessions;
+mod therapists;
 mod tokens;
 
 use std::sync::Arc;
@@ -16,10 +21,16 @@ pub use accounts::{ClientSignUp, NewStaff};
 pub use audit::AuditContext;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AppError, AppResult};
+pub use groups::{GroupInput, OccurrenceView, SHIFT_NOTICE_HORIZON};
 pub use hearth_store::{AuditVerification, Db, Engine, Invite, Session, SessionKind, User};
+pub use hearth_store::{
+    Group, GroupFilter, MembershipRow, PlanWeekRow, Program, TherapistProfile, Topic, WaitlistPlace,
+};
 pub use invites::{InviteAcceptance, IssuedInvite};
 pub use passwords::PasswordHasher;
+pub use seats::{DEFAULT_OFFER_HOLD, MyGroups, Reservation, RosterEntry};
 pub use sessions::{Authenticated, LoginAttempt, SessionPolicy, SignedIn, ThrottlePolicy};
+pub use therapists::{LicenseInput, TherapistInput};
 
 /// Everything a use case needs, cheap to clone into each request.
 #[derive(Clone, Debug)]
@@ -29,6 +40,7 @@ pub struct App {
     hasher: PasswordHasher,
     sessions: SessionPolicy,
     throttle: ThrottlePolicy,
+    offer_hold: chrono::Duration,
 }
 
 /// How an [`App`] is put together; the server fills it from its settings, tests from theirs.
@@ -39,6 +51,8 @@ pub struct AppParts {
     pub hasher: PasswordHasher,
     pub sessions: SessionPolicy,
     pub throttle: ThrottlePolicy,
+    /// How long a freed seat is held for the person it is offered to.
+    pub offer_hold: chrono::Duration,
 }
 
 impl App {
@@ -49,6 +63,7 @@ impl App {
             hasher: parts.hasher,
             sessions: parts.sessions,
             throttle: parts.throttle,
+            offer_hold: parts.offer_hold,
         }
     }
 

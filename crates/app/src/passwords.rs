@@ -13,21 +13,13 @@ pub struct PasswordHasher {
 
 impl Default for PasswordHasher {
     fn default() -> Self {
-        Self {
-            memory_kib: 19 * 1024,
-            iterations: 2,
-            parallelism: 1,
-        }
+        Self { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 }
     }
 }
 
 impl PasswordHasher {
     pub fn new(memory_kib: u32, iterations: u32, parallelism: u32) -> Self {
-        Self {
-            memory_kib,
-            iterations,
-            parallelism,
-        }
+        Self { memory_kib, iterations, parallelism }
     }
 
     fn argon2(self) -> anyhow::Result<Argon2<'static>> {
@@ -57,10 +49,7 @@ impl PasswordHasher {
         tokio::task::spawn_blocking(move || {
             let parsed =
                 PasswordHash::new(&stored).map_err(|e| anyhow::anyhow!("stored hash: {e}"))?;
-            Ok(self
-                .argon2()?
-                .verify_password(password.expose().as_bytes(), &parsed)
-                .is_ok())
+            Ok(self.argon2()?.verify_password(password.expose().as_bytes(), &parsed).is_ok())
         })
         .await
         .context("the verifying task stopped")?
@@ -75,9 +64,6 @@ impl PasswordHasher {
 
     /// The parameters, for BENCHMARKS.md and start-up logs.
     pub fn describe(self) -> String {
-        format!(
-            "argon2id m={} KiB, t={}, p={}",
-            self.memory_kib, self.iterations, self.parallelism
-        )
+        format!("argon2id m={} KiB, t={}, p={}", self.memory_kib, self.iterations, self.parallelism)
     }
 }

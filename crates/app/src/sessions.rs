@@ -34,11 +34,7 @@ pub struct ThrottlePolicy {
 
 impl Default for ThrottlePolicy {
     fn default() -> Self {
-        Self {
-            window: Duration::minutes(15),
-            per_account: 5,
-            per_ip: 50,
-        }
+        Self { window: Duration::minutes(15), per_account: 5, per_ip: 50 }
     }
 }
 
@@ -76,9 +72,7 @@ impl App {
         let email = Email::parse(attempt.email).ok();
         let account_key = format!(
             "account:{}",
-            email
-                .as_ref()
-                .map_or_else(|| attempt.email.trim().to_lowercase(), Email::normalized)
+            email.as_ref().map_or_else(|| attempt.email.trim().to_lowercase(), Email::normalized)
         );
         let ip_key = format!("ip:{}", attempt.ip);
         for key in [&account_key, &ip_key] {
@@ -113,8 +107,7 @@ impl App {
         let Some(user) = user.filter(|_| verified) else {
             self.db.insert_login_failure(&account_key, now).await?;
             self.db.insert_login_failure(&ip_key, now).await?;
-            self.audit(&ctx, "auth.login.failed", "user:unknown", "")
-                .await?;
+            self.audit(&ctx, "auth.login.failed", "user:unknown", "").await?;
             return Err(AppError::Unauthenticated);
         };
         self.db.delete_login_failures(&account_key).await?;
@@ -138,24 +131,15 @@ impl App {
             format!("session={session_id} kind={}", attempt.kind.as_str()),
         )
         .await?;
-        Ok(SignedIn {
-            token,
-            session_id,
-            user,
-        })
+        Ok(SignedIn { token, session_id, user })
     }
 
     /// Seconds until `key` may try again, when it has used up its failures.
     async fn throttled(&self, key: &str, now: DateTime<Utc>) -> AppResult<Option<u64>> {
-        let limit = if key.starts_with("ip:") {
-            self.throttle.per_ip
-        } else {
-            self.throttle.per_account
-        };
-        let (failures, oldest) = self
-            .db
-            .count_login_failures(key, now - self.throttle.window)
-            .await?;
+        let limit =
+            if key.starts_with("ip:") { self.throttle.per_ip } else { self.throttle.per_account };
+        let (failures, oldest) =
+            self.db.count_login_failures(key, now - self.throttle.window).await?;
         if failures < limit {
             return Ok(None);
         }
@@ -171,10 +155,7 @@ impl App {
             return Err(AppError::Unauthenticated);
         }
         let now = self.clock.now();
-        let Some((session, user)) = self
-            .db
-            .find_session_by_token_hash(&hash_token(token))
-            .await?
+        let Some((session, user)) = self.db.find_session_by_token_hash(&hash_token(token)).await?
         else {
             return Err(AppError::Unauthenticated);
         };
@@ -203,31 +184,16 @@ impl App {
         session: SessionId,
         ctx: &AuditContext,
     ) -> AppResult<()> {
-        self.db
-            .revoke_session(who.user.id, session, self.clock.now())
-            .await?;
-        let action = if session == who.session.id {
-            "auth.logout"
-        } else {
-            "auth.session.revoked"
-        };
-        self.audit(
-            ctx,
-            action,
-            format!("user:{}", who.user.id),
-            format!("session={session}"),
-        )
-        .await
+        self.db.revoke_session(who.user.id, session, self.clock.now()).await?;
+        let action = if session == who.session.id { "auth.logout" } else { "auth.session.revoked" };
+        self.audit(ctx, action, format!("user:{}", who.user.id), format!("session={session}")).await
     }
 
     /// The caller's live sessions, newest first.
     pub async fn list_sessions(&self, who: &Authenticated) -> AppResult<Vec<Session>> {
         let now = self.clock.now();
         let sessions = self.db.list_live_sessions(who.user.id, now).await?;
-        Ok(sessions
-            .into_iter()
-            .filter(|s| now - s.last_seen_at <= self.sessions.idle)
-            .collect())
+        Ok(sessions.into_iter().filter(|s| now - s.last_seen_at <= self.sessions.idle).collect())
     }
 
     pub fn session_policy(&self) -> SessionPolicy {

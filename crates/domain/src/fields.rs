@@ -16,9 +16,7 @@ impl FieldErrors {
 
     /// Records the first problem seen for `field`.
     pub fn add(&mut self, field: &str, message: impl fmt::Display) {
-        self.0
-            .entry(field.to_owned())
-            .or_insert_with(|| message.to_string());
+        self.0.entry(field.to_owned()).or_insert_with(|| message.to_string());
     }
 
     /// Parses one field, recording its error, and returns the value when it is valid.
@@ -46,11 +44,7 @@ impl FieldErrors {
 
     /// A single sentence naming every field, for logs and plain-text answers.
     pub fn summary(&self) -> String {
-        self.0
-            .iter()
-            .map(|(k, v)| format!("{k}: {v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
+        self.0.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; ")
     }
 
     /// `Ok(())` when nothing was recorded, so callers can write `errors.into_result()?`.

@@ -42,3 +42,15 @@ typed_id!(
     /// An admin's invitation for a new staff member.
     InviteId
 );
+typed_id!(
+    /// A weekly therapy group (a cohort).
+    GroupId
+);
+typed_id!(
+    /// One person's seat in one group, from joining until leaving.
+    MembershipId
+);
+typed_id!(
+    /// One person's place in a group's waitlist.
+    WaitlistEntryId
+);

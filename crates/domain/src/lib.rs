@@ -12,12 +12,12 @@ mod password;
 mod region;
 mod scheduling;
 
-pub use accounts::{BirthDate, DisplayName, Email, Role, TimeZone};
+pub use accounts::{BirthDate, DisplayName, Email, Role, TimeZone, age_on};
 pub use catalog::{
     AgeBand, COMPASSION_FATIGUE_PLAN, Capacity, PROGRAMS, PlanWeek, ProgramSeed, TOPICS, TopicSeed,
 };
 pub use fields::FieldErrors;
-pub use ids::{InviteId, SessionId, UserId};
+pub use ids::{GroupId, InviteId, MembershipId, SessionId, UserId, WaitlistEntryId};
 pub use licensure::{License, LicenseKind, may_treat};
 pub use password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordError};
 pub use region::Region;

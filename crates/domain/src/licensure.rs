@@ -78,9 +78,7 @@ impl License {
 
 /// Whether any of `licenses` lets its holder see a client in `client_region` on `day`.
 pub fn may_treat(licenses: &[License], client_region: &Region, day: NaiveDate) -> bool {
-    licenses
-        .iter()
-        .any(|l| &l.region == client_region && l.is_active_on(day))
+    licenses.iter().any(|l| &l.region == client_region && l.is_active_on(day))
 }
 
 #[cfg(test)]
@@ -102,10 +100,7 @@ mod tests {
 
     #[test]
     fn a_license_counts_only_in_its_region_and_through_its_expiry_day() {
-        let held = [
-            license("US-CA", "2027-06-30"),
-            license("US-OR", "2026-01-31"),
-        ];
+        let held = [license("US-CA", "2027-06-30"), license("US-OR", "2026-01-31")];
         let ca = Region::parse("US-CA").expect("region");
         let or = Region::parse("US-OR").expect("region");
         let ny = Region::parse("US-NY").expect("region");

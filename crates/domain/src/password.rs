@@ -85,21 +85,11 @@ mod tests {
 
     #[test]
     fn short_passwords_are_refused_and_long_ones_allowed_up_to_128() {
-        assert_eq!(
-            Password::parse_new("short pass", None).err(),
-            Some(PasswordError::TooShort)
-        );
-        let longest: String = "correct horse battery staple "
-            .repeat(5)
-            .chars()
-            .take(128)
-            .collect();
+        assert_eq!(Password::parse_new("short pass", None).err(), Some(PasswordError::TooShort));
+        let longest: String = "correct horse battery staple ".repeat(5).chars().take(128).collect();
         assert!(Password::parse_new(&longest, None).is_ok());
         let too_long = format!("{longest}x");
-        assert_eq!(
-            Password::parse_new(&too_long, None).err(),
-            Some(PasswordError::TooLong)
-        );
+        assert_eq!(Password::parse_new(&too_long, None).err(), Some(PasswordError::TooLong));
     }
 
     #[test]
@@ -109,12 +99,7 @@ mod tests {
 
     #[test]
     fn common_and_breached_passwords_are_refused_in_any_case() {
-        for common in [
-            "123456789012",
-            "1q2w3e4r5t6y",
-            "PASSWORD1234",
-            "passwordpassword",
-        ] {
+        for common in ["123456789012", "1q2w3e4r5t6y", "PASSWORD1234", "passwordpassword"] {
             assert_eq!(
                 Password::parse_new(common, None).err(),
                 Some(PasswordError::Common),

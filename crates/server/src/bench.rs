@@ -17,18 +17,13 @@ pub async fn bare_http(
     bind: &str,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let listener = TcpListener::bind(bind)
-        .await
-        .with_context(|| format!("binding {bind}"))?;
+    let listener = TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
     println!("listening on http://{}", listener.local_addr()?);
     let router = Router::new().route(
         "/api/v1/me",
         get(|| async { axum::Json(serde_json::json!({"id": 1, "role": "client"})) }),
     );
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving")
+    axum::serve(listener, router).with_graceful_shutdown(shutdown).await.context("serving")
 }
 
 /// Times `rounds` argon2id hashes with the given parameters; returns the median in ms.

@@ -14,54 +14,16 @@ pub struct DemoLogin {
 }
 
 const STAFF: [(&str, &str, &str, &str); 4] = [
-    (
-        "admin",
-        "admin@demo.hearth.example",
-        "Avery Admin",
-        "America/New_York",
-    ),
-    (
-        "coordinator",
-        "coordinator@demo.hearth.example",
-        "Casey Coordinator",
-        "America/Chicago",
-    ),
-    (
-        "therapist",
-        "therapist@demo.hearth.example",
-        "Dr. Robin Reyes",
-        "America/Denver",
-    ),
-    (
-        "therapist",
-        "therapist2@demo.hearth.example",
-        "Jordan Lee, LCSW",
-        "America/Los_Angeles",
-    ),
+    ("admin", "admin@demo.hearth.example", "Avery Admin", "America/New_York"),
+    ("coordinator", "coordinator@demo.hearth.example", "Casey Coordinator", "America/Chicago"),
+    ("therapist", "therapist@demo.hearth.example", "Dr. Robin Reyes", "America/Denver"),
+    ("therapist", "therapist2@demo.hearth.example", "Jordan Lee, LCSW", "America/Los_Angeles"),
 ];
 
 const CLIENTS: [(&str, &str, &str, &str, &str); 3] = [
-    (
-        "client@demo.hearth.example",
-        "Sam",
-        "America/Los_Angeles",
-        "US-CA",
-        "1988-04-12",
-    ),
-    (
-        "client2@demo.hearth.example",
-        "Priya",
-        "America/New_York",
-        "US-NY",
-        "1979-09-30",
-    ),
-    (
-        "client3@demo.hearth.example",
-        "Marcus",
-        "America/Chicago",
-        "US-TX",
-        "1995-01-22",
-    ),
+    ("client@demo.hearth.example", "Sam", "America/Los_Angeles", "US-CA", "1988-04-12"),
+    ("client2@demo.hearth.example", "Priya", "America/New_York", "US-NY", "1979-09-30"),
+    ("client3@demo.hearth.example", "Marcus", "America/Chicago", "US-TX", "1995-01-22"),
 ];
 
 /// Seeds the demo practice once; running the demo again keeps what is there.
@@ -92,9 +54,6 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
     Ok(STAFF
         .iter()
         .map(|(role, email, _, _)| DemoLogin { role, email })
-        .chain(CLIENTS.iter().map(|(email, ..)| DemoLogin {
-            role: "client",
-            email,
-        }))
+        .chain(CLIENTS.iter().map(|(email, ..)| DemoLogin { role: "client", email }))
         .collect())
 }

@@ -22,14 +22,12 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     let url = settings.database_url();
     if url.starts_with("sqlite:") {
         std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-            format!(
-                "creating the data directory {}",
-                settings.data_dir.display()
-            )
+            format!("creating the data directory {}", settings.data_dir.display())
         })?;
     }
     let db = Db::connect(&url).await?;
     db.migrate().await?;
+    db.seed_catalog().await.context("seeding the catalog")?;
     Ok(db)
 }
 
@@ -42,6 +40,7 @@ pub fn build_app(settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> App {
         hasher: PasswordHasher::new(a.memory_kib, a.iterations, a.parallelism),
         sessions: SessionPolicy::default(),
         throttle: ThrottlePolicy::default(),
+        offer_hold: hearth_app::DEFAULT_OFFER_HOLD,
     })
 }
 
@@ -61,23 +60,12 @@ impl Server {
             .await
             .with_context(|| format!("binding {}", settings.bind))?;
         let addr = listener.local_addr().context("reading the bound address")?;
-        let public_url = settings
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{addr}"));
+        let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let router = hearth_web::router(
             app.clone(),
-            WebConfig {
-                secure_cookies: settings.secure_cookies,
-                public_url,
-            },
+            WebConfig { secure_cookies: settings.secure_cookies, public_url },
         );
-        Ok(Self {
-            listener,
-            router,
-            addr,
-            app,
-        })
+        Ok(Self { listener, router, addr, app })
     }
 
     /// Serves until `shutdown` completes, then finishes in-flight requests.
@@ -85,14 +73,28 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        axum::serve(
+        let jobs = tokio::spawn(run_jobs(self.app.clone()));
+        let served = axum::serve(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown)
         .await
-        .context("serving HTTP")
+        .context("serving HTTP");
+        jobs.abort();
+        served
+    }
+}
+
+/// The background jobs, once a minute. Each job's `*_once(now)` is what tests drive directly.
+async fn run_jobs(app: App) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if let Err(err) = app.expire_offers_once(app.now()).await {
+            tracing::error!(error = %err, "expiring waitlist offers");
+        }
     }
 }
 

@@ -10,11 +10,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(
-    name = "hearth",
-    version,
-    about = "An online therapy practice in one binary"
-)]
+#[command(name = "hearth", version, about = "An online therapy practice in one binary")]
 struct Cli {
     /// A TOML settings file (layered over the defaults, under HEARTH__… variables).
     #[arg(long, global = true, env = "HEARTH_CONFIG")]
@@ -119,10 +115,7 @@ enum AuditCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(err) => {
             eprintln!("error: starting the runtime: {err}");
@@ -146,10 +139,7 @@ fn settings_for(
 ) -> anyhow::Result<Settings> {
     let defaults = if demo {
         // The demo runs on this machine over plain HTTP, so cookies cannot be `Secure`.
-        Settings {
-            secure_cookies: false,
-            ..Settings::default()
-        }
+        Settings { secure_cookies: false, ..Settings::default() }
     } else {
         Settings::default()
     };
@@ -172,29 +162,17 @@ fn settings_for(
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Demo { bind, data_dir } => {
-            let place = Place {
-                data_dir: data_dir.clone(),
-                database_url: None,
-            };
+            let place = Place { data_dir: data_dir.clone(), database_url: None };
             let settings = settings_for(&cli, true, bind.as_ref(), &place)?;
             telemetry::init(&settings.log);
             let db = hearth::open_database(&settings).await?;
             let app = hearth::build_app(&settings, db, system_clock());
-            let logins = demo::seed(&app)
-                .await
-                .map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
+            let logins =
+                demo::seed(&app).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
             let server = Server::bind(&settings, app).await?;
             let mut out = std::io::stdout().lock();
-            writeln!(
-                out,
-                "Hearth demo practice (data in {})",
-                settings.data_dir.display()
-            )?;
-            writeln!(
-                out,
-                "Demo logins (password for all: \"{}\"):",
-                demo::DEMO_PASSWORD
-            )?;
+            writeln!(out, "Hearth demo practice (data in {})", settings.data_dir.display())?;
+            writeln!(out, "Demo logins (password for all: \"{}\"):", demo::DEMO_PASSWORD)?;
             for login in logins {
                 writeln!(out, "  {:<12} {}", login.role, login.email)?;
             }
@@ -217,31 +195,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = settings_for(&cli, false, None, place)?;
             telemetry::init(&settings.log);
             hearth::open_database(&settings).await?.close().await;
-            println!(
-                "migrations applied to {}",
-                redact_url(&settings.database_url())
-            );
+            println!("migrations applied to {}", redact_url(&settings.database_url()));
         }
-        Command::Admin {
-            command: AdminCommand::Create { place, .. },
-        } => {
+        Command::Admin { command: AdminCommand::Create { place, .. } } => {
             let settings = settings_for(&cli, false, None, place)?;
             return admin_create(&settings, &cli.command).await;
         }
-        Command::Audit {
-            command: AuditCommand::Verify { place },
-        } => {
+        Command::Audit { command: AuditCommand::Verify { place } } => {
             let settings = settings_for(&cli, false, None, place)?;
             return audit_verify(&settings).await;
         }
-        Command::Bench {
-            command: BenchCommand::BareHttp { bind },
-        } => {
+        Command::Bench { command: BenchCommand::BareHttp { bind } } => {
             hearth::bench::bare_http(bind, shutdown_signal()).await?;
         }
-        Command::Bench {
-            command: BenchCommand::Argon2 { rounds },
-        } => {
+        Command::Bench { command: BenchCommand::Argon2 { rounds } } => {
             let settings = settings_for(&cli, false, None, &Place::default())?;
             let a = settings.argon2;
             let median = hearth::bench::argon2(a, (*rounds).max(1)).await?;
@@ -257,15 +224,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// `hearth admin create`: exit 2 with the fields at fault when the input is not valid.
 async fn admin_create(settings: &Settings, command: &Command) -> anyhow::Result<ExitCode> {
     let Command::Admin {
-        command:
-            AdminCommand::Create {
-                email,
-                password,
-                role,
-                name,
-                timezone,
-                ..
-            },
+        command: AdminCommand::Create { email, password, role, name, timezone, .. },
     } = command
     else {
         anyhow::bail!("not an admin create command");
@@ -300,10 +259,7 @@ async fn audit_verify(settings: &Settings) -> anyhow::Result<ExitCode> {
     telemetry::init(&settings.log);
     let db = hearth::open_database(settings).await?;
     let app = hearth::build_app(settings, db, system_clock());
-    let verdict = app
-        .verify_audit_log()
-        .await
-        .map_err(|e| anyhow::anyhow!(e))?;
+    let verdict = app.verify_audit_log().await.map_err(|e| anyhow::anyhow!(e))?;
     app.db().close().await;
     match verdict {
         AuditVerification::Intact { rows } => {

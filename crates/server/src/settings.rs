@@ -47,15 +47,8 @@ impl Default for Settings {
             database_url: None,
             public_url: None,
             secure_cookies: true,
-            log: LogSettings {
-                json: false,
-                filter: "info,sqlx=warn".to_owned(),
-            },
-            argon2: Argon2Settings {
-                memory_kib: 19 * 1024,
-                iterations: 2,
-                parallelism: 1,
-            },
+            log: LogSettings { json: false, filter: "info,sqlx=warn".to_owned() },
+            argon2: Argon2Settings { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 },
         }
     }
 }
@@ -70,11 +63,7 @@ impl Settings {
     pub fn load_from(defaults: Serialized<Settings>, file: Option<&Path>) -> anyhow::Result<Self> {
         let mut figment = Figment::from(defaults);
         if let Some(file) = file {
-            anyhow::ensure!(
-                file.exists(),
-                "the settings file {} does not exist",
-                file.display()
-            );
+            anyhow::ensure!(file.exists(), "the settings file {} does not exist", file.display());
             figment = figment.merge(Toml::file(file));
         }
         figment

@@ -6,13 +6,7 @@ use crate::settings::LogSettings;
 pub fn init(settings: &LogSettings) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.filter));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     // A second call (tests start many apps in one process) keeps the first subscriber.
-    let _ = if settings.json {
-        builder.json().try_init()
-    } else {
-        builder.try_init()
-    };
+    let _ = if settings.json { builder.json().try_init() } else { builder.try_init() };
 }

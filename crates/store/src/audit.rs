@@ -56,15 +56,7 @@ fn chain_hash(
     // Length-prefixed fields, so no two different rows serialise alike.
     let at = at.to_rfc3339_opts(SecondsFormat::Micros, true);
     let actor = actor.map(|a| a.to_string()).unwrap_or_default();
-    for field in [
-        prev_hash,
-        &at,
-        &actor,
-        action,
-        subject,
-        source_ip.unwrap_or("-"),
-        detail,
-    ] {
+    for field in [prev_hash, &at, &actor, action, subject, source_ip.unwrap_or("-"), detail] {
         hasher.update((field.len() as u64).to_be_bytes());
         hasher.update(field.as_bytes());
     }

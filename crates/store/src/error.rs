@@ -68,9 +68,6 @@ mod tests {
             sqlite_constraint_name("UNIQUE constraint failed: users.email_normalized").as_deref(),
             Some("users_email_normalized_key")
         );
-        assert_eq!(
-            sqlite_constraint_name("FOREIGN KEY constraint failed"),
-            None
-        );
+        assert_eq!(sqlite_constraint_name("FOREIGN KEY constraint failed"), None);
     }
 }

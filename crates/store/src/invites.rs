@@ -82,10 +82,7 @@ impl Db {
     pub async fn find_invite_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Invite>> {
         let sql = format!("SELECT {INVITE_COLUMNS} FROM invites WHERE token_hash = $1");
         let row: Option<InviteRow> = on_pool!(self, |pool| {
-            sqlx::query_as(&sql)
-                .bind(token_hash)
-                .fetch_optional(pool)
-                .await
+            sqlx::query_as(&sql).bind(token_hash).fetch_optional(pool).await
         })?;
         row.map(Invite::try_from).transpose()
     }
@@ -131,11 +128,7 @@ impl Db {
                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
         let id: i64 = on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
-            let claimed = sqlx::query(claim)
-                .bind(now)
-                .bind(id.get())
-                .execute(&mut *tx)
-                .await?;
+            let claimed = sqlx::query(claim).bind(now).bind(id.get()).execute(&mut *tx).await?;
             if claimed.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }

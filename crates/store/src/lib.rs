@@ -3,16 +3,25 @@
 //! dialects agree.
 
 mod audit;
+mod calendars;
+mod catalog;
 mod db;
 mod error;
+mod groups;
 mod invites;
+mod seats;
 mod sessions;
+mod therapists;
 mod throttle;
 mod users;
 
 pub use audit::{AuditEntry, AuditVerification, NewAuditEntry};
+pub use catalog::{PlanWeekRow, Program, Topic};
 pub use db::{Db, Engine};
 pub use error::{StoreError, StoreResult};
+pub use groups::{ExceptionKind, Group, GroupFilter, NewGroup, SlotChange, StoredException};
 pub use invites::{Invite, NewInvite};
+pub use seats::{MembershipRow, SeatOutcome, WaitlistPlace};
 pub use sessions::{NewSession, Session, SessionKind};
+pub use therapists::{NewTherapist, TherapistProfile};
 pub use users::{NewUser, User};

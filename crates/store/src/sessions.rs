@@ -115,10 +115,7 @@ impl Db {
     ) -> StoreResult<Option<(Session, User)>> {
         let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1");
         let row: Option<SessionRow> = on_pool!(self, |pool| {
-            sqlx::query_as(&sql)
-                .bind(token_hash)
-                .fetch_optional(pool)
-                .await
+            sqlx::query_as(&sql).bind(token_hash).fetch_optional(pool).await
         })?;
         let Some(row) = row else { return Ok(None) };
         let session = Session::try_from(row)?;
@@ -199,11 +196,7 @@ impl Db {
              ORDER BY last_seen_at DESC, id DESC"
         );
         let rows: Vec<SessionRow> = on_pool!(self, |pool| {
-            sqlx::query_as(&sql)
-                .bind(user_id.get())
-                .bind(now)
-                .fetch_all(pool)
-                .await
+            sqlx::query_as(&sql).bind(user_id.get()).bind(now).fetch_all(pool).await
         })?;
         rows.into_iter().map(Session::try_from).collect()
     }

@@ -100,10 +100,7 @@ impl Db {
     pub async fn find_user(&self, id: UserId) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
         let row: Option<UserRow> = on_pool!(self, |pool| {
-            sqlx::query_as(&sql)
-                .bind(id.get())
-                .fetch_optional(pool)
-                .await
+            sqlx::query_as(&sql).bind(id.get()).fetch_optional(pool).await
         })?;
         row.map(User::try_from).transpose()
     }
@@ -111,10 +108,7 @@ impl Db {
     pub async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email_normalized = $1");
         let row: Option<UserRow> = on_pool!(self, |pool| {
-            sqlx::query_as(&sql)
-                .bind(email.normalized())
-                .fetch_optional(pool)
-                .await
+            sqlx::query_as(&sql).bind(email.normalized()).fetch_optional(pool).await
         })?;
         row.map(User::try_from).transpose()
     }

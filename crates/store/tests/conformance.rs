@@ -9,9 +9,7 @@ use hearth_store::{
 use hearth_testkit::TestDatabase;
 
 fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
-        .single()
-        .expect("valid instant")
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).single().expect("valid instant")
 }
 
 fn new_user(email: &str, role: Role) -> NewUser {
@@ -39,18 +37,10 @@ async fn story(db: Db) {
 
 async fn accounts(db: &Db) -> UserId {
     // Accounts: one email in any case is one account.
-    let id = db
-        .insert_user(&new_user("Sam@Example.org", Role::Client))
-        .await
-        .expect("insert");
-    let err = db
-        .insert_user(&new_user("sam@example.ORG", Role::Client))
-        .await
-        .expect_err("duplicate");
-    assert!(
-        err.is_conflict_on("users_email_normalized_key"),
-        "got {err:?}"
-    );
+    let id = db.insert_user(&new_user("Sam@Example.org", Role::Client)).await.expect("insert");
+    let err =
+        db.insert_user(&new_user("sam@example.ORG", Role::Client)).await.expect_err("duplicate");
+    assert!(err.is_conflict_on("users_email_normalized_key"), "got {err:?}");
     let found = db
         .find_user_by_email(&Email::parse("SAM@example.org").expect("valid"))
         .await
@@ -58,10 +48,7 @@ async fn accounts(db: &Db) -> UserId {
         .expect("found");
     assert_eq!(found.id, id);
     assert_eq!(found.email.as_str(), "Sam@Example.org");
-    assert_eq!(
-        found.birth_date.map(|d| d.to_string()).as_deref(),
-        Some("1990-05-01")
-    );
+    assert_eq!(found.birth_date.map(|d| d.to_string()).as_deref(), Some("1990-05-01"));
     assert_eq!(found.created_at, t0());
     id
 }
@@ -82,30 +69,13 @@ async fn sessions(db: &Db, id: UserId) {
         .expect("session");
     let later = t0() + Duration::minutes(5);
     db.touch_session(session, later).await.expect("touch");
-    let (stored, user) = db
-        .find_session_by_token_hash("hash-1")
-        .await
-        .expect("query")
-        .expect("found");
-    assert_eq!(
-        (stored.id, stored.last_seen_at, user.id),
-        (session, later, id)
-    );
-    assert_eq!(
-        db.list_live_sessions(id, later).await.expect("list").len(),
-        1
-    );
+    let (stored, user) =
+        db.find_session_by_token_hash("hash-1").await.expect("query").expect("found");
+    assert_eq!((stored.id, stored.last_seen_at, user.id), (session, later, id));
+    assert_eq!(db.list_live_sessions(id, later).await.expect("list").len(), 1);
     db.revoke_session(id, session, later).await.expect("revoke");
-    assert!(matches!(
-        db.revoke_session(id, session, later).await,
-        Err(StoreError::NotFound)
-    ));
-    assert!(
-        db.list_live_sessions(id, later)
-            .await
-            .expect("list")
-            .is_empty()
-    );
+    assert!(matches!(db.revoke_session(id, session, later).await, Err(StoreError::NotFound)));
+    assert!(db.list_live_sessions(id, later).await.expect("list").is_empty());
 }
 
 async fn login_failures(db: &Db) {
@@ -115,29 +85,19 @@ async fn login_failures(db: &Db) {
             .await
             .expect("failure");
     }
-    let (n, oldest) = db
-        .count_login_failures("account:sam", t0() + Duration::seconds(30))
-        .await
-        .expect("count");
+    let (n, oldest) =
+        db.count_login_failures("account:sam", t0() + Duration::seconds(30)).await.expect("count");
     assert_eq!((n, oldest), (2, Some(t0() + Duration::minutes(1))));
-    db.delete_login_failures("account:sam")
-        .await
-        .expect("clear");
+    db.delete_login_failures("account:sam").await.expect("clear");
     assert_eq!(
-        db.count_login_failures("account:sam", t0() - Duration::hours(1))
-            .await
-            .expect("count")
-            .0,
+        db.count_login_failures("account:sam", t0() - Duration::hours(1)).await.expect("count").0,
         0
     );
 }
 
 async fn invitations(db: &Db) {
     // Invitations are redeemed once, atomically with the account.
-    let admin = db
-        .insert_user(&new_user("admin@example.org", Role::Admin))
-        .await
-        .expect("admin");
+    let admin = db.insert_user(&new_user("admin@example.org", Role::Admin)).await.expect("admin");
     let invited = Email::parse("new.therapist@example.org").expect("valid");
     let invite = db
         .insert_invite(&NewInvite {
@@ -152,27 +112,14 @@ async fn invitations(db: &Db) {
         .expect("invite");
     let mut therapist = new_user("new.therapist@example.org", Role::Therapist);
     therapist.created_at = t0() + Duration::hours(1);
-    db.accept_invite(invite, &therapist)
-        .await
-        .expect("accepted");
-    assert!(matches!(
-        db.accept_invite(invite, &therapist).await,
-        Err(StoreError::NotFound)
-    ));
-    assert_eq!(
-        db.count_users_by_role(Role::Therapist)
-            .await
-            .expect("count"),
-        1
-    );
+    db.accept_invite(invite, &therapist).await.expect("accepted");
+    assert!(matches!(db.accept_invite(invite, &therapist).await, Err(StoreError::NotFound)));
+    assert_eq!(db.count_users_by_role(Role::Therapist).await.expect("count"), 1);
 }
 
 async fn audit_log(db: &Db, id: UserId) {
     // The audit log chains, refuses edits, and detects tampering.
-    for (i, action) in ["auth.login.succeeded", "record.read", "auth.logout"]
-        .iter()
-        .enumerate()
-    {
+    for (i, action) in ["auth.login.succeeded", "record.read", "auth.logout"].iter().enumerate() {
         db.append_audit(&NewAuditEntry {
             at: t0() + Duration::nanoseconds(i64::try_from(i).expect("small") * 1_234_567),
             actor: Some(id),
@@ -190,13 +137,8 @@ async fn audit_log(db: &Db, id: UserId) {
     );
     let rows = db.list_audit(None, 10).await.expect("list");
     let second = rows[1].id;
-    assert!(
-        tamper(db, second, false).await.is_err(),
-        "the append-only trigger refuses edits"
-    );
-    tamper(db, second, true)
-        .await
-        .expect("tampering with the trigger dropped");
+    assert!(tamper(db, second, false).await.is_err(), "the append-only trigger refuses edits");
+    tamper(db, second, true).await.expect("tampering with the trigger dropped");
     match db.verify_audit_chain().await.expect("verify") {
         AuditVerification::Broken { row_id, .. } => assert_eq!(row_id, second),
         intact @ AuditVerification::Intact { .. } => panic!("tampering went unnoticed: {intact:?}"),
@@ -208,9 +150,7 @@ async fn tamper(db: &Db, row: i64, drop_guard: bool) -> Result<(), sqlx::Error> 
     match db {
         Db::Sqlite(pool) => {
             if drop_guard {
-                sqlx::query("DROP TRIGGER audit_log_no_update")
-                    .execute(pool)
-                    .await?;
+                sqlx::query("DROP TRIGGER audit_log_no_update").execute(pool).await?;
             }
             sqlx::query("UPDATE audit_log SET action = 'nothing.happened' WHERE id = $1")
                 .bind(row)
@@ -219,9 +159,7 @@ async fn tamper(db: &Db, row: i64, drop_guard: bool) -> Result<(), sqlx::Error> 
         }
         Db::Postgres(pool) => {
             if drop_guard {
-                sqlx::query("DROP TRIGGER audit_log_no_change ON audit_log")
-                    .execute(pool)
-                    .await?;
+                sqlx::query("DROP TRIGGER audit_log_no_change ON audit_log").execute(pool).await?;
             }
             sqlx::query("UPDATE audit_log SET action = 'nothing.happened' WHERE id = $1")
                 .bind(row)
@@ -241,10 +179,7 @@ async fn the_store_story_holds_on_sqlite() {
 #[tokio::test]
 async fn the_store_story_holds_on_postgres() {
     let Some(url) = TestDatabase::postgres_url() else {
-        hearth_testkit::skip(
-            "the_store_story_holds_on_postgres",
-            "TEST_DATABASE_URL is not set",
-        );
+        hearth_testkit::skip("the_store_story_holds_on_postgres", "TEST_DATABASE_URL is not set");
         return;
     };
     let database = TestDatabase::postgres(&url).await.expect("fresh database");

@@ -12,11 +12,8 @@ use std::time::Duration;
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
 
-const CANDIDATES: [&str; 3] = [
-    "/usr/bin/chromium",
-    "/usr/bin/chromium-browser",
-    "/usr/bin/google-chrome",
-];
+const CANDIDATES: [&str; 3] =
+    ["/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"];
 const WAIT: Duration = Duration::from_secs(20);
 
 type Pending = Arc<Mutex<HashMap<u64, oneshot::Sender<Value>>>>;
@@ -131,44 +128,21 @@ impl Browser {
                 }
             }
         });
-        let cdp = Arc::new(Cdp {
-            outgoing,
-            pending,
-            next_id: AtomicU64::new(1),
-        });
-        Ok(Some(Self {
-            child,
-            _profile: profile,
-            cdp,
-        }))
+        let cdp = Arc::new(Cdp { outgoing, pending, next_id: AtomicU64::new(1) });
+        Ok(Some(Self { child, _profile: profile, cdp }))
     }
 
     /// Opens a new tab.
     pub async fn new_page(&self) -> anyhow::Result<Page> {
-        let created = self
-            .cdp
-            .call(None, "Target.createTarget", json!({"url": "about:blank"}))
-            .await?;
-        let target = created["targetId"]
-            .as_str()
-            .context("no targetId")?
-            .to_owned();
+        let created =
+            self.cdp.call(None, "Target.createTarget", json!({"url": "about:blank"})).await?;
+        let target = created["targetId"].as_str().context("no targetId")?.to_owned();
         let attached = self
             .cdp
-            .call(
-                None,
-                "Target.attachToTarget",
-                json!({"targetId": target, "flatten": true}),
-            )
+            .call(None, "Target.attachToTarget", json!({"targetId": target, "flatten": true}))
             .await?;
-        let session = attached["sessionId"]
-            .as_str()
-            .context("no sessionId")?
-            .to_owned();
-        let page = Page {
-            cdp: self.cdp.clone(),
-            session,
-        };
+        let session = attached["sessionId"].as_str().context("no sessionId")?.to_owned();
+        let page = Page { cdp: self.cdp.clone(), session };
         page.call("Page.enable", json!({})).await?;
         page.call("Runtime.enable", json!({})).await?;
         Ok(page)
@@ -309,11 +283,7 @@ impl Page {
             .await?;
         Ok(found
             .as_array()
-            .map(|list| {
-                list.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
+            .map(|list| list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
             .unwrap_or_default())
     }
 
@@ -329,19 +299,12 @@ impl Page {
 
     /// Whether the page is wider than the viewport (it would scroll sideways).
     pub async fn overflows_horizontally(&self) -> anyhow::Result<bool> {
-        Ok(self
-            .eval("document.documentElement.scrollWidth > window.innerWidth + 1")
-            .await?
+        Ok(self.eval("document.documentElement.scrollWidth > window.innerWidth + 1").await?
             == Value::Bool(true))
     }
 
     /// The path of the current page.
     pub async fn path(&self) -> anyhow::Result<String> {
-        Ok(self
-            .eval("location.pathname")
-            .await?
-            .as_str()
-            .unwrap_or_default()
-            .to_owned())
+        Ok(self.eval("location.pathname").await?.as_str().unwrap_or_default().to_owned())
     }
 }

@@ -39,12 +39,7 @@ impl TestDatabase {
     pub fn sqlite() -> anyhow::Result<Self> {
         let dir = tempfile::tempdir().context("creating a temporary directory")?;
         let url = format!("sqlite://{}", dir.path().join("hearth-test.db").display());
-        Ok(Self {
-            url,
-            engine: Engine::Sqlite,
-            _dir: Some(dir),
-            pg_admin: None,
-        })
+        Ok(Self { url, engine: Engine::Sqlite, _dir: Some(dir), pg_admin: None })
     }
 
     /// A fresh database on the server `admin_url` points at.
@@ -69,9 +64,7 @@ impl TestDatabase {
 
     /// The PostgreSQL server to test on, if the environment names one.
     pub fn postgres_url() -> Option<String> {
-        std::env::var("TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
+        std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty())
     }
 }
 
@@ -96,10 +89,7 @@ impl Drop for TestDatabase {
         };
         // Drop runs outside any runtime we may use, so clean up on a thread of its own.
         let _ = std::thread::spawn(move || {
-            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            else {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
                 return;
             };
             rt.block_on(async {
@@ -129,9 +119,6 @@ mod tests {
             replace_database("postgres://u@h/db?sslmode=disable", "t2"),
             "postgres://u@h/t2?sslmode=disable"
         );
-        assert_eq!(
-            replace_database("postgres://u@h", "t3"),
-            "postgres://u@h/t3"
-        );
+        assert_eq!(replace_database("postgres://u@h", "t3"), "postgres://u@h/t3");
     }
 }

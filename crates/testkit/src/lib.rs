@@ -14,9 +14,6 @@ pub fn require_all() -> bool {
 
 /// Reports a skipped test, or panics when `HEARTH_REQUIRE_ALL=1` forbids skipping.
 pub fn skip(test: &str, reason: &str) {
-    assert!(
-        !require_all(),
-        "{test}: cannot be skipped under HEARTH_REQUIRE_ALL=1: {reason}"
-    );
+    assert!(!require_all(), "{test}: cannot be skipped under HEARTH_REQUIRE_ALL=1: {reason}");
     eprintln!("SKIPPED {test}: {reason}");
 }

@@ -20,11 +20,7 @@ use crate::{AppState, BODY_LIMIT, Error};
 pub struct CsrfToken(pub String);
 
 fn cookie_name(secure: bool) -> &'static str {
-    if secure {
-        "__Host-hearth_csrf"
-    } else {
-        "hearth_csrf"
-    }
+    if secure { "__Host-hearth_csrf" } else { "hearth_csrf" }
 }
 
 fn new_token() -> String {
@@ -92,26 +88,14 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
 
 /// When a browser says where a form came from, it must be from us.
 fn check_origin(req: &Request) -> Result<(), Error> {
-    let Some(origin) = req
-        .headers()
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         return Ok(());
     };
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
     let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
     if origin_host == host {
         Ok(())
     } else {
-        Err(Error::new(
-            StatusCode::FORBIDDEN,
-            "csrf",
-            "this form was sent from another site",
-        ))
+        Err(Error::new(StatusCode::FORBIDDEN, "csrf", "this form was sent from another site"))
     }
 }

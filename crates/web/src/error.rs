@@ -29,13 +29,7 @@ pub struct ErrorBody {
 
 impl Error {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
-            status,
-            code,
-            message: message.into(),
-            fields: None,
-            retry_after: None,
-        }
+        Self { status, code, message: message.into(), fields: None, retry_after: None }
     }
 
     pub fn invalid(fields: FieldErrors) -> Self {
@@ -55,10 +49,7 @@ impl Error {
             f.add(name, &message);
             f
         });
-        Self {
-            fields,
-            ..Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
-        }
+        Self { fields, ..Self::new(StatusCode::BAD_REQUEST, "bad_request", message) }
     }
 
     pub fn not_found() -> Self {
@@ -83,6 +74,7 @@ impl From<AppError> for Error {
                 Error::new(StatusCode::FORBIDDEN, "forbidden", "you may not do this")
             }
             AppError::Conflict(reason) => Error::new(StatusCode::CONFLICT, "conflict", reason),
+            AppError::Refused { code, reason } => Error::new(StatusCode::CONFLICT, code, reason),
             AppError::Invalid(fields) => Error::invalid(fields),
             AppError::TooManyAttempts { retry_after_secs } => Error {
                 retry_after: Some(retry_after_secs),
@@ -107,16 +99,10 @@ impl From<AppError> for Error {
 
 impl IntoResponse for Error {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: self.code,
-            message: self.message,
-            fields: self.fields,
-        };
+        let body = ErrorBody { error: self.code, message: self.message, fields: self.fields };
         let mut response = (self.status, Json(body.clone())).into_response();
         if let Some(secs) = self.retry_after {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response.extensions_mut().insert(body);
         response

@@ -13,11 +13,7 @@ use crate::{AppState, Error};
 
 /// The session cookie's name: `__Host-` prefixed when cookies are `Secure`.
 pub fn session_cookie_name(secure: bool) -> &'static str {
-    if secure {
-        "__Host-hearth_session"
-    } else {
-        "hearth_session"
-    }
+    if secure { "__Host-hearth_session" } else { "hearth_session" }
 }
 
 /// The source address and browser of a request, for sessions and the audit log.
@@ -29,10 +25,7 @@ pub struct ClientMeta {
 
 impl ClientMeta {
     pub fn audit(&self, who: Option<&Authenticated>) -> AuditContext {
-        AuditContext {
-            actor: who.map(|w| w.user.id),
-            source_ip: Some(self.ip.clone()),
-        }
+        AuditContext { actor: who.map(|w| w.user.id), source_ip: Some(self.ip.clone()) }
     }
 }
 
@@ -43,10 +36,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(
-                || "unknown".to_owned(),
-                |ConnectInfo(addr)| addr.ip().to_string(),
-            );
+            .map_or_else(|| "unknown".to_owned(), |ConnectInfo(addr)| addr.ip().to_string());
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
@@ -114,10 +104,7 @@ impl FromRequestParts<AppState> for PageUser {
         match state.app.authenticate(&token).await {
             Ok(who) => Ok(PageUser(who)),
             Err(hearth_app::AppError::Unauthenticated) => {
-                let next = parts
-                    .uri
-                    .path_and_query()
-                    .map_or("/dashboard", |p| p.as_str());
+                let next = parts.uri.path_and_query().map_or("/dashboard", |p| p.as_str());
                 Err(PageRejection::Login(next.to_owned()))
             }
             Err(other) => Err(PageRejection::Failed(other.into())),

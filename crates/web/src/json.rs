@@ -30,22 +30,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
         }
         let bytes = body_bytes(req, state).await?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de)
-            .map(Json)
-            .map_err(|err| {
-                let path = err.path().to_string();
-                let inner = err.into_inner();
-                if inner.is_syntax() || inner.is_eof() {
-                    Error::bad_request(None, format!("the body is not valid JSON: {inner}"))
-                } else if path == "." {
-                    Error::bad_request(None, format!("the body has the wrong shape: {inner}"))
-                } else {
-                    Error::bad_request(
-                        Some(&path),
-                        format!("{path}: {}", strip_position(&inner.to_string())),
-                    )
-                }
-            })
+        serde_path_to_error::deserialize(de).map(Json).map_err(|err| {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                Error::bad_request(None, format!("the body is not valid JSON: {inner}"))
+            } else if path == "." {
+                Error::bad_request(None, format!("the body has the wrong shape: {inner}"))
+            } else {
+                Error::bad_request(
+                    Some(&path),
+                    format!("{path}: {}", strip_position(&inner.to_string())),
+                )
+            }
+        })
     }
 }
 
@@ -59,11 +57,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
         let bytes = body_bytes(req, state).await?;
         let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(&bytes));
-        serde_path_to_error::deserialize(de)
-            .map(Form)
-            .map_err(|err| {
-                Error::bad_request(Some(&err.path().to_string()), err.inner().to_string())
-            })
+        serde_path_to_error::deserialize(de).map(Form).map_err(|err| {
+            Error::bad_request(Some(&err.path().to_string()), err.inner().to_string())
+        })
     }
 }
 
@@ -72,16 +68,14 @@ fn form_urlencoded_parse(bytes: &[u8]) -> form_urlencoded::Parse<'_> {
 }
 
 async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body::Bytes, Error> {
-    axum::body::Bytes::from_request(req, state)
-        .await
-        .map_err(|rejection| {
-            let status = rejection.status();
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                Error::new(status, "payload_too_large", "the request body is too large")
-            } else {
-                Error::bad_request(None, "the request body could not be read")
-            }
-        })
+    axum::body::Bytes::from_request(req, state).await.map_err(|rejection| {
+        let status = rejection.status();
+        if status == StatusCode::PAYLOAD_TOO_LARGE {
+            Error::new(status, "payload_too_large", "the request body is too large")
+        } else {
+            Error::bad_request(None, "the request body could not be read")
+        }
+    })
 }
 
 fn strip_position(message: &str) -> String {

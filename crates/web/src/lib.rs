@@ -40,20 +40,14 @@ const BODY_LIMIT: usize = 64 * 1024;
 
 /// The whole application: pages, API, health and metrics.
 pub fn router(app: App, config: WebConfig) -> Router {
-    let state = AppState {
-        app,
-        config: Arc::new(config),
-        metrics: Arc::new(metrics::Metrics::new()),
-    };
+    let state =
+        AppState { app, config: Arc::new(config), metrics: Arc::new(metrics::Metrics::new()) };
     Router::new()
         .merge(routes::pages::router(&state))
         .nest("/api/v1", routes::api::router())
         .merge(routes::ops::router())
         .fallback(routes::ops::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::middleware::from_fn(templates::html_errors))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -34,9 +34,7 @@ pub struct Metrics {
 }
 
 fn latency_histogram() -> Histogram {
-    Histogram::new([
-        0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-    ])
+    Histogram::new([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0])
 }
 
 impl Metrics {
@@ -52,11 +50,7 @@ impl Metrics {
             "Time to answer an HTTP request",
             latency.clone(),
         );
-        Self {
-            registry,
-            requests,
-            latency,
-        }
+        Self { registry, requests, latency }
     }
 
     pub fn render(&self) -> String {

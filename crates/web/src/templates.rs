@@ -53,15 +53,7 @@ pub struct FieldView {
 
 impl FieldView {
     pub fn new(name: &'static str, label: &'static str, kind: &'static str) -> Self {
-        Self {
-            name,
-            label,
-            kind,
-            value: String::new(),
-            autocomplete: "off",
-            hint: "",
-            error: None,
-        }
+        Self { name, label, kind, value: String::new(), autocomplete: "off", hint: "", error: None }
     }
 
     pub fn value(mut self, value: Option<&str>) -> Self {
@@ -190,11 +182,7 @@ pub fn render(status: StatusCode, page: &impl Template) -> Response {
         Ok(html) => (status, Html(html)).into_response(),
         Err(err) => {
             tracing::error!(error = %err, "rendering a template");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "something went wrong on our side",
-            )
-                .into_response()
+            (StatusCode::INTERNAL_SERVER_ERROR, "something went wrong on our side").into_response()
         }
     }
 }
@@ -208,11 +196,7 @@ pub async fn html_errors(req: Request, next: Next) -> Response {
     if req.uri().path().starts_with("/api/") {
         return next.run(req).await;
     }
-    let csrf = req
-        .extensions()
-        .get::<CsrfToken>()
-        .cloned()
-        .unwrap_or(CsrfToken(String::new()));
+    let csrf = req.extensions().get::<CsrfToken>().cloned().unwrap_or(CsrfToken(String::new()));
     let response = next.run(req).await;
     let Some(body) = response.extensions().get::<ErrorBody>().cloned() else {
         return response;
@@ -234,8 +218,7 @@ pub async fn html_errors(req: Request, next: Next) -> Response {
         },
     );
     if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
-        html.headers_mut()
-            .insert(header::RETRY_AFTER, retry.clone());
+        html.headers_mut().insert(header::RETRY_AFTER, retry.clone());
     }
     html
 }

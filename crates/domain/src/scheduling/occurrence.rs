@@ -41,9 +41,7 @@ pub(super) fn place(tz: Tz, local: NaiveDateTime) -> Option<(DateTime<Utc>, Plac
             let (before, after) = offsets_around_gap(tz, local)?;
             // Reading the wall time with the offset in force before the gap lands exactly
             // `after - before` past the gap's start on the clock: the "shift forward" rule.
-            let starts_at = local
-                .checked_sub_signed(Duration::seconds(before))?
-                .and_utc();
+            let starts_at = local.checked_sub_signed(Duration::seconds(before))?.and_utc();
             let by = Duration::seconds(after - before);
             Some((starts_at, Placement::ShiftedForwardInGap { by }))
         }
@@ -53,9 +51,7 @@ pub(super) fn place(tz: Tz, local: NaiveDateTime) -> Option<(DateTime<Utc>, Plac
 /// The zone's UTC offset, in seconds, at the instant `utc_seconds` after the epoch.
 fn offset_at(tz: Tz, utc_seconds: i64) -> Option<i64> {
     let utc = DateTime::from_timestamp(utc_seconds, 0)?.naive_utc();
-    Some(i64::from(
-        tz.offset_from_utc_datetime(&utc).fix().local_minus_utc(),
-    ))
+    Some(i64::from(tz.offset_from_utc_datetime(&utc).fix().local_minus_utc()))
 }
 
 /// The offsets (seconds) in force just before and just after the gap that swallows `local`.
@@ -96,10 +92,7 @@ mod tests {
     }
 
     fn utc(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
-        date(y, m, d)
-            .and_hms_opt(h, min, 0)
-            .expect("valid time")
-            .and_utc()
+        date(y, m, d).and_hms_opt(h, min, 0).expect("valid time").and_utc()
     }
 
     fn slot(weekday: &str, time: &str, zone: &str) -> WeeklySlot {
@@ -116,20 +109,12 @@ mod tests {
         assert_eq!(starts(date(2026, 3, 9)), utc(2026, 3, 9, 22, 0));
         assert_eq!(starts(date(2026, 10, 26)), utc(2026, 10, 26, 22, 0));
         assert_eq!(starts(date(2026, 11, 2)), utc(2026, 11, 2, 23, 0));
-        for d in [
-            date(2026, 3, 2),
-            date(2026, 3, 9),
-            date(2026, 10, 26),
-            date(2026, 11, 2),
-        ] {
+        for d in [date(2026, 3, 2), date(2026, 3, 9), date(2026, 10, 26), date(2026, 11, 2)] {
             let occ = monday.occurrence_on(d).expect("a monday");
             assert_eq!(occ.placement, Placement::Exact);
             assert_eq!(occ.ends_at - occ.starts_at, Duration::minutes(60));
             let local = occ.starts_at.with_timezone(&chrono_tz::America::New_York);
-            assert_eq!(
-                local.time(),
-                NaiveTime::from_hms_opt(18, 0, 0).expect("valid")
-            );
+            assert_eq!(local.time(), NaiveTime::from_hms_opt(18, 0, 0).expect("valid"));
         }
     }
 
@@ -163,9 +148,7 @@ mod tests {
             .expect("a sunday");
         let by = Duration::minutes(30);
         assert_eq!(occ.placement, Placement::ShiftedForwardInGap { by });
-        let local = occ
-            .starts_at
-            .with_timezone(&chrono_tz::Australia::Lord_Howe);
+        let local = occ.starts_at.with_timezone(&chrono_tz::Australia::Lord_Howe);
         assert_eq!((local.hour(), local.minute()), (2, 45));
         assert_eq!(occ.starts_at, utc(2026, 10, 3, 15, 45));
     }

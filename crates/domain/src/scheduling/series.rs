@@ -100,16 +100,12 @@ impl Series {
 
     /// The one-off changes, by the original local date of the meeting they change.
     pub fn exceptions(&self) -> impl Iterator<Item = (NaiveDate, OccurrenceException)> + '_ {
-        self.exceptions
-            .iter()
-            .map(|(date, exception)| (*date, *exception))
+        self.exceptions.iter().map(|(date, exception)| (*date, *exception))
     }
 
     /// The slot in force on `local_date` (the first slot for dates before the series).
     pub fn slot_on(&self, local_date: NaiveDate) -> &WeeklySlot {
-        let index = self
-            .revisions
-            .partition_point(|(from, _)| *from <= local_date);
+        let index = self.revisions.partition_point(|(from, _)| *from <= local_date);
         &self.revisions[index.saturating_sub(1)].1
     }
 
@@ -168,23 +164,12 @@ impl Series {
         if from >= to {
             return found;
         }
-        let first_date = from
-            .date_naive()
-            .checked_sub_days(DATE_MARGIN)
-            .unwrap_or(NaiveDate::MIN);
-        let last_date = to
-            .date_naive()
-            .checked_add_days(DATE_MARGIN)
-            .unwrap_or(NaiveDate::MAX);
+        let first_date = from.date_naive().checked_sub_days(DATE_MARGIN).unwrap_or(NaiveDate::MIN);
+        let last_date = to.date_naive().checked_add_days(DATE_MARGIN).unwrap_or(NaiveDate::MAX);
         for (index, (revision_start, slot)) in self.revisions.iter().enumerate() {
-            let next_revision = self
-                .revisions
-                .get(index + 1)
-                .and_then(|(next, _)| next.pred_opt());
-            let end = [next_revision, self.ends_on]
-                .into_iter()
-                .flatten()
-                .fold(last_date, NaiveDate::min);
+            let next_revision = self.revisions.get(index + 1).and_then(|(next, _)| next.pred_opt());
+            let end =
+                [next_revision, self.ends_on].into_iter().flatten().fold(last_date, NaiveDate::min);
             let start = (*revision_start).max(first_date);
             if start > end {
                 continue;
@@ -202,21 +187,13 @@ impl Series {
                         Some(OccurrenceException::Cancelled) => OccurrenceStatus::Cancelled,
                         _ => OccurrenceStatus::Scheduled,
                     };
-                    found.push(SeriesOccurrence {
-                        occurrence,
-                        original_local_date: day,
-                        status,
-                    });
+                    found.push(SeriesOccurrence { occurrence, original_local_date: day, status });
                 }
                 date = day.checked_add_days(Days::new(7));
             }
         }
         let window = (from, NaiveDate::MIN)..(to, NaiveDate::MIN);
-        found.extend(
-            self.moved
-                .range(window)
-                .map(|(to, day)| self.moved_to(*day, *to)),
-        );
+        found.extend(self.moved.range(window).map(|(to, day)| self.moved_to(*day, *to)));
         found.sort_by_key(|o| (o.occurrence.starts_at, o.original_local_date));
         found
     }
@@ -225,19 +202,13 @@ impl Series {
     pub fn last_meeting_before(&self, before: DateTime<Utc>) -> Option<SeriesOccurrence> {
         let midnight = |date: NaiveDate| date.and_time(NaiveTime::MIN).and_utc();
         // Regular meetings start within DATE_MARGIN of their dates; moved ones may be anywhere.
-        let first_regular = self
-            .starts_on
-            .checked_sub_days(DATE_MARGIN)
-            .map_or(DateTime::<Utc>::MIN_UTC, midnight);
-        let floor = self
-            .moved
-            .first()
-            .map_or(first_regular, |(to, _)| first_regular.min(*to));
+        let first_regular =
+            self.starts_on.checked_sub_days(DATE_MARGIN).map_or(DateTime::<Utc>::MIN_UTC, midnight);
+        let floor = self.moved.first().map_or(first_regular, |(to, _)| first_regular.min(*to));
         let mut hi = before;
         if let Some(end) = self.ends_on {
-            let after_regular = end
-                .checked_add_days(DATE_MARGIN)
-                .map_or(DateTime::<Utc>::MAX_UTC, midnight);
+            let after_regular =
+                end.checked_add_days(DATE_MARGIN).map_or(DateTime::<Utc>::MAX_UTC, midnight);
             let after_moved = self.moved.last().map(|(to, _)| {
                 to.checked_add_signed(chrono::Duration::seconds(1))
                     .unwrap_or(DateTime::<Utc>::MAX_UTC)
@@ -246,9 +217,7 @@ impl Series {
             hi = hi.min(after_moved.map_or(after_regular, |moved| after_regular.max(moved)));
         }
         while hi > floor {
-            let lo = hi
-                .checked_sub_signed(LOOK_BACK)
-                .map_or(floor, |lo| lo.max(floor));
+            let lo = hi.checked_sub_signed(LOOK_BACK).map_or(floor, |lo| lo.max(floor));
             let last = self
                 .occurrences(lo, hi)
                 .into_iter()
@@ -264,9 +233,7 @@ impl Series {
 
     fn moved_to(&self, original: NaiveDate, to: DateTime<Utc>) -> SeriesOccurrence {
         let slot = self.slot_on(original);
-        let ends_at = to
-            .checked_add_signed(slot.duration())
-            .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        let ends_at = to.checked_add_signed(slot.duration()).unwrap_or(DateTime::<Utc>::MAX_UTC);
         SeriesOccurrence {
             occurrence: Occurrence {
                 local_date: to.with_timezone(&slot.zone().tz()).date_naive(),

@@ -189,9 +189,7 @@ mod tests {
         assert_eq!(parse_local_time("00:00"), Ok(at(0, 0)));
         assert_eq!(parse_local_time(" 23:59 "), Ok(at(23, 59)));
         assert_eq!(parse_local_time("09:05"), Ok(at(9, 5)));
-        for bad in [
-            "24:00", "7:5", "07:5", "7:05", "18:60", "18:00:00", "1800", "", "ab:cd",
-        ] {
+        for bad in ["24:00", "7:5", "07:5", "7:05", "18:60", "18:00:00", "1800", "", "ab:cd"] {
             assert_eq!(parse_local_time(bad), Err(SlotError::LocalTime), "{bad:?}");
         }
     }
@@ -215,10 +213,7 @@ mod tests {
 
     #[test]
     fn slot_errors_read_as_field_messages() {
-        assert_eq!(
-            SlotError::Weekday.to_string(),
-            "use a weekday such as mon or tue"
-        );
+        assert_eq!(SlotError::Weekday.to_string(), "use a weekday such as mon or tue");
         assert_eq!(
             SlotError::DurationOutOfRange.to_string(),
             "a meeting lasts between 15 and 240 minutes"

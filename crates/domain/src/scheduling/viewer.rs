@@ -33,13 +33,9 @@ pub fn upcoming_shifts(
     now: DateTime<Utc>,
     horizon: Duration,
 ) -> Vec<ShiftNotice> {
-    let until = now
-        .checked_add_signed(horizon)
-        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    let until = now.checked_add_signed(horizon).unwrap_or(DateTime::<Utc>::MAX_UTC);
     let viewer_time = |at: DateTime<Utc>| in_zone(at, viewer).time();
-    let mut previous = series
-        .last_meeting_before(now)
-        .map(|o| viewer_time(o.occurrence.starts_at));
+    let mut previous = series.last_meeting_before(now).map(|o| viewer_time(o.occurrence.starts_at));
     let mut notices = Vec::new();
     for meeting in series.occurrences(now, until) {
         if meeting.status == OccurrenceStatus::Cancelled {

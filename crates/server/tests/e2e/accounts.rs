@@ -8,12 +8,7 @@ use crate::helpers::{PASSWORD, client_body, spawn_app};
 #[tokio::test]
 async fn health_answers_ok_when_the_database_does() {
     let app = spawn_app().await;
-    let response = app
-        .client
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .expect("request");
+    let response = app.client.get(app.url("/healthz")).send().await.expect("request");
     assert_eq!(response.status(), StatusCode::OK);
 }
 
@@ -76,12 +71,7 @@ async fn sign_up_refuses_each_bad_field_by_name_and_writes_nothing() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "birth_date",
         ),
-        (
-            "unknown region",
-            json!({"region": "US-ZZ"}),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "region",
-        ),
+        ("unknown region", json!({"region": "US-ZZ"}), StatusCode::UNPROCESSABLE_ENTITY, "region"),
         (
             "oversized name",
             json!({"display_name": "x".repeat(5000)}),
@@ -94,12 +84,7 @@ async fn sign_up_refuses_each_bad_field_by_name_and_writes_nothing() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "display_name",
         ),
-        (
-            "wrong type",
-            json!({"email": 42}),
-            StatusCode::BAD_REQUEST,
-            "email",
-        ),
+        ("wrong type", json!({"email": 42}), StatusCode::BAD_REQUEST, "email"),
     ];
     for (case, change, status, field) in cases {
         let mut body = client_body("case@example.org");
@@ -109,21 +94,11 @@ async fn sign_up_refuses_each_bad_field_by_name_and_writes_nothing() {
         let response = app.post_clients(&body).await;
         assert_eq!(response.status(), status, "{case}");
         let error: Value = response.json().await.expect("json error body");
-        assert!(
-            error["error"].is_string() && error["message"].is_string(),
-            "{case}: {error}"
-        );
-        assert!(
-            error["fields"][field].is_string(),
-            "{case}: the error names {field}: {error}"
-        );
+        assert!(error["error"].is_string() && error["message"].is_string(), "{case}: {error}");
+        assert!(error["fields"][field].is_string(), "{case}: the error names {field}: {error}");
     }
 
-    assert_eq!(
-        app.count_users().await,
-        0,
-        "no bad request wrote an account"
-    );
+    assert_eq!(app.count_users().await, 0, "no bad request wrote an account");
 }
 
 #[tokio::test]
@@ -138,10 +113,7 @@ async fn sign_up_refuses_malformed_wrongly_typed_and_oversized_bodies() {
         .await
         .expect("request");
     assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(
-        malformed.json::<Value>().await.expect("json")["error"],
-        "bad_request"
-    );
+    assert_eq!(malformed.json::<Value>().await.expect("json")["error"], "bad_request");
 
     let wrong_type = app
         .client
@@ -170,28 +142,13 @@ async fn sign_up_refuses_malformed_wrongly_typed_and_oversized_bodies() {
 async fn thirty_concurrent_sign_ups_with_one_email_in_mixed_case_create_one_account() {
     let app = spawn_app().await;
     let bodies: Vec<Value> = (0..30)
-        .map(|i| {
-            client_body(if i % 2 == 0 {
-                "Race@Example.org"
-            } else {
-                "RACE@example.ORG"
-            })
-        })
+        .map(|i| client_body(if i % 2 == 0 { "Race@Example.org" } else { "RACE@example.ORG" }))
         .collect();
     let responses = join_all(bodies.iter().map(|body| app.post_clients(body))).await;
-    let created = responses
-        .iter()
-        .filter(|r| r.status() == StatusCode::CREATED)
-        .count();
-    let refused = responses
-        .iter()
-        .filter(|r| r.status() == StatusCode::UNPROCESSABLE_ENTITY)
-        .count();
-    assert_eq!(
-        (created, refused),
-        (1, 29),
-        "exactly one account; the rest a field error"
-    );
+    let created = responses.iter().filter(|r| r.status() == StatusCode::CREATED).count();
+    let refused =
+        responses.iter().filter(|r| r.status() == StatusCode::UNPROCESSABLE_ENTITY).count();
+    assert_eq!((created, refused), (1, 29), "exactly one account; the rest a field error");
     assert_eq!(app.count_users().await, 1);
 }
 
@@ -199,9 +156,7 @@ async fn thirty_concurrent_sign_ups_with_one_email_in_mixed_case_create_one_acco
 async fn a_wrong_password_and_an_unknown_email_get_the_same_401() {
     let app = spawn_app().await;
     app.sign_up("known@example.org").await;
-    let wrong_password = app
-        .post_session("known@example.org", "not the right password")
-        .await;
+    let wrong_password = app.post_session("known@example.org", "not the right password").await;
     let unknown_email = app.post_session("nobody@example.org", PASSWORD).await;
     assert_eq!(wrong_password.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(unknown_email.status(), StatusCode::UNAUTHORIZED);
@@ -215,46 +170,30 @@ async fn repeated_failures_on_one_account_are_throttled_with_retry_after() {
     let app = spawn_app().await;
     app.sign_up("target@example.org").await;
     for _ in 0..5 {
-        let response = app
-            .post_session("target@example.org", "guess guess guess")
-            .await;
+        let response = app.post_session("target@example.org", "guess guess guess").await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
     // Even the right password waits now: the account is locked for the window.
     let throttled = app.post_session("TARGET@example.org", PASSWORD).await;
     assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: i64 = throttled.headers()["retry-after"]
-        .to_str()
-        .expect("ascii")
-        .parse()
-        .expect("seconds");
+    let retry: i64 =
+        throttled.headers()["retry-after"].to_str().expect("ascii").parse().expect("seconds");
     assert!(retry > 0 && retry <= 15 * 60, "Retry-After {retry}");
-    assert_eq!(
-        throttled.json::<Value>().await.expect("json")["error"],
-        "too_many_requests"
-    );
+    assert_eq!(throttled.json::<Value>().await.expect("json")["error"], "too_many_requests");
 
     app.clock.advance(Duration::minutes(16));
-    assert_eq!(
-        app.post_session("target@example.org", PASSWORD)
-            .await
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(app.post_session("target@example.org", PASSWORD).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn many_failures_from_one_address_are_throttled_across_accounts() {
     let app = spawn_app().await;
     for i in 0..50 {
-        let response = app
-            .post_session(&format!("spray{i}@example.org"), "guess guess guess")
-            .await;
+        let response =
+            app.post_session(&format!("spray{i}@example.org"), "guess guess guess").await;
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     }
-    let response = app
-        .post_session("fresh@example.org", "guess guess guess")
-        .await;
+    let response = app.post_session("fresh@example.org", "guess guess guess").await;
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(response.headers().contains_key("retry-after"));
 }
@@ -286,10 +225,7 @@ async fn a_logged_out_or_revoked_token_is_refused() {
     assert_eq!(revoked.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.get_me(&second).await.status(), StatusCode::UNAUTHORIZED);
 
-    assert_eq!(
-        app.delete_session(&first).await.status(),
-        StatusCode::NO_CONTENT
-    );
+    assert_eq!(app.delete_session(&first).await.status(), StatusCode::NO_CONTENT);
     assert_eq!(app.get_me(&first).await.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -299,17 +235,9 @@ async fn sessions_end_after_30_idle_minutes_and_after_12_hours_in_all() {
     app.sign_up("sam@example.org").await;
     let idle = app.token("sam@example.org", PASSWORD).await;
     app.clock.advance(Duration::minutes(29));
-    assert_eq!(
-        app.get_me(&idle).await.status(),
-        StatusCode::OK,
-        "activity resets the idle timer"
-    );
+    assert_eq!(app.get_me(&idle).await.status(), StatusCode::OK, "activity resets the idle timer");
     app.clock.advance(Duration::minutes(31));
-    assert_eq!(
-        app.get_me(&idle).await.status(),
-        StatusCode::UNAUTHORIZED,
-        "31 idle minutes"
-    );
+    assert_eq!(app.get_me(&idle).await.status(), StatusCode::UNAUTHORIZED, "31 idle minutes");
 
     let busy = app.token("sam@example.org", PASSWORD).await;
     for _ in 0..25 {
@@ -328,25 +256,17 @@ async fn an_admin_invites_a_therapist_who_joins_once_through_the_link() {
     app.create_staff("admin@example.org", "admin").await;
     let admin = app.token("admin@example.org", PASSWORD).await;
 
-    let response = app
-        .post_invite(&admin, "new.therapist@example.org", "therapist")
-        .await;
+    let response = app.post_invite(&admin, "new.therapist@example.org", "therapist").await;
     assert_eq!(response.status(), StatusCode::CREATED);
-    let link = response.json::<Value>().await.expect("json")["link"]
-        .as_str()
-        .expect("link")
-        .to_owned();
+    let link =
+        response.json::<Value>().await.expect("json")["link"].as_str().expect("link").to_owned();
     let path = link.trim_start_matches(&app.base).to_owned();
 
     let accepted = app
         .submit_form(
             &path,
             &path,
-            &[
-                ("display_name", "Dr. New"),
-                ("password", PASSWORD),
-                ("timezone", "America/Denver"),
-            ],
+            &[("display_name", "Dr. New"), ("password", PASSWORD), ("timezone", "America/Denver")],
         )
         .await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
@@ -354,11 +274,7 @@ async fn an_admin_invites_a_therapist_who_joins_once_through_the_link() {
     let me: Value = app.get_me(&token).await.json().await.expect("json");
     assert_eq!(me["role"], "therapist");
 
-    assert_eq!(
-        app.get_page(&path).await.status(),
-        StatusCode::NOT_FOUND,
-        "a used link is dead"
-    );
+    assert_eq!(app.get_page(&path).await.status(), StatusCode::NOT_FOUND, "a used link is dead");
 }
 
 #[tokio::test]
@@ -366,13 +282,9 @@ async fn invitations_expire_after_seven_days() {
     let app = spawn_app().await;
     app.create_staff("admin@example.org", "admin").await;
     let admin = app.token("admin@example.org", PASSWORD).await;
-    let response = app
-        .post_invite(&admin, "late@example.org", "coordinator")
-        .await;
-    let link = response.json::<Value>().await.expect("json")["link"]
-        .as_str()
-        .expect("link")
-        .to_owned();
+    let response = app.post_invite(&admin, "late@example.org", "coordinator").await;
+    let link =
+        response.json::<Value>().await.expect("json")["link"].as_str().expect("link").to_owned();
     let path = link.trim_start_matches(&app.base).to_owned();
     app.clock.advance(Duration::days(7) + Duration::minutes(1));
     assert_eq!(app.get_page(&path).await.status(), StatusCode::NOT_FOUND);
@@ -386,11 +298,7 @@ async fn only_admins_may_invite_or_list_staff() {
     for email in ["client@example.org", "therapist@example.org"] {
         let token = app.token(email, PASSWORD).await;
         let invite = app.post_invite(&token, "x@example.org", "admin").await;
-        assert_eq!(
-            invite.status(),
-            StatusCode::FORBIDDEN,
-            "{email} may not invite"
-        );
+        assert_eq!(invite.status(), StatusCode::FORBIDDEN, "{email} may not invite");
         let staff = app
             .client
             .get(app.url("/api/v1/staff"))
@@ -398,18 +306,9 @@ async fn only_admins_may_invite_or_list_staff() {
             .send()
             .await
             .expect("request");
-        assert_eq!(
-            staff.status(),
-            StatusCode::FORBIDDEN,
-            "{email} may not list staff"
-        );
+        assert_eq!(staff.status(), StatusCode::FORBIDDEN, "{email} may not list staff");
     }
-    let anonymous = app
-        .client
-        .get(app.url("/api/v1/staff"))
-        .send()
-        .await
-        .expect("request");
+    let anonymous = app.client.get(app.url("/api/v1/staff")).send().await.expect("request");
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -418,30 +317,16 @@ async fn every_authentication_event_is_in_the_audit_log_and_the_chain_verifies()
     let app = spawn_app().await;
     app.sign_up("sam@example.org").await;
     let token = app.token("sam@example.org", PASSWORD).await;
-    app.post_session("sam@example.org", "wrong wrong wrong")
-        .await;
+    app.post_session("sam@example.org", "wrong wrong wrong").await;
     app.delete_session(&token).await;
 
-    let rows = app
-        .app
-        .db()
-        .list_audit(None, 100)
-        .await
-        .expect("audit rows");
+    let rows = app.app.db().list_audit(None, 100).await.expect("audit rows");
     let actions: Vec<&str> = rows.iter().rev().map(|r| r.action.as_str()).collect();
     assert_eq!(
         actions,
-        [
-            "account.created",
-            "auth.login.succeeded",
-            "auth.login.failed",
-            "auth.logout"
-        ]
+        ["account.created", "auth.login.succeeded", "auth.login.failed", "auth.logout"]
     );
-    assert!(
-        rows.iter()
-            .all(|r| r.source_ip.as_deref() == Some("127.0.0.1"))
-    );
+    assert!(rows.iter().all(|r| r.source_ip.as_deref() == Some("127.0.0.1")));
     assert!(matches!(
         app.app.verify_audit_log().await.expect("verify"),
         hearth_app::AuditVerification::Intact { rows: 4 }

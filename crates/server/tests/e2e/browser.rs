@@ -16,55 +16,30 @@ async fn browser_a_visitor_signs_up_logs_out_and_logs_back_in() {
     let page = browser.new_page().await.expect("tab");
 
     page.goto(&app.url("/signup")).await.expect("sign-up page");
-    page.fill("#email", "browser@example.org")
-        .await
-        .expect("email");
+    page.fill("#email", "browser@example.org").await.expect("email");
     page.fill("#display_name", "Robin").await.expect("name");
     page.fill("#password", PASSWORD).await.expect("password");
-    page.fill("#timezone", "America/Denver")
-        .await
-        .expect("zone");
+    page.fill("#timezone", "America/Denver").await.expect("zone");
     page.fill("#region", "US-CO").await.expect("region");
-    page.fill("#birth_date", "1992-07-14")
-        .await
-        .expect("birth date");
-    page.click("form[action='/signup'] button[type=submit]")
-        .await
-        .expect("submit");
-    page.wait_until("location.pathname === '/dashboard'")
-        .await
-        .expect("dashboard");
+    page.fill("#birth_date", "1992-07-14").await.expect("birth date");
+    page.click("form[action='/signup'] button[type=submit]").await.expect("submit");
+    page.wait_until("location.pathname === '/dashboard'").await.expect("dashboard");
     let heading = page.text("h1").await.expect("heading");
     assert_eq!(heading, "Welcome, Robin");
-    assert!(
-        page.text("footer")
-            .await
-            .expect("footer")
-            .contains("not for emergencies")
-    );
+    assert!(page.text("footer").await.expect("footer").contains("not for emergencies"));
 
-    page.click("form[action='/logout'] button")
-        .await
-        .expect("log out");
-    page.wait_until("location.pathname === '/login'")
-        .await
-        .expect("login page");
+    page.click("form[action='/logout'] button").await.expect("log out");
+    page.wait_until("location.pathname === '/login'").await.expect("login page");
 
     page.goto(&app.url("/dashboard")).await.ok();
     page.wait_until("location.pathname === '/login'")
         .await
         .expect("the dashboard needs a session again");
 
-    page.fill("#email", "BROWSER@example.org")
-        .await
-        .expect("email");
+    page.fill("#email", "BROWSER@example.org").await.expect("email");
     page.fill("#password", PASSWORD).await.expect("password");
-    page.click("form[action='/login'] button[type=submit]")
-        .await
-        .expect("submit");
-    page.wait_until("location.pathname === '/dashboard'")
-        .await
-        .expect("back on the dashboard");
+    page.click("form[action='/login'] button[type=submit]").await.expect("submit");
+    page.wait_until("location.pathname === '/dashboard'").await.expect("back on the dashboard");
     assert_eq!(page.text("h1").await.expect("heading"), "Welcome, Robin");
 
     browser.close().await;
@@ -83,21 +58,10 @@ async fn browser_a_wrong_password_shows_an_error_next_to_the_form() {
     let page = browser.new_page().await.expect("tab");
     page.goto(&app.url("/login")).await.expect("login page");
     page.fill("#email", "sam@example.org").await.expect("email");
-    page.fill("#password", "not my password at all")
-        .await
-        .expect("password");
-    page.click("form[action='/login'] button[type=submit]")
-        .await
-        .expect("submit");
-    page.wait_until("document.querySelector('[role=alert]') !== null")
-        .await
-        .expect("an alert");
-    assert!(
-        page.text("[role=alert]")
-            .await
-            .expect("alert")
-            .contains("do not match")
-    );
+    page.fill("#password", "not my password at all").await.expect("password");
+    page.click("form[action='/login'] button[type=submit]").await.expect("submit");
+    page.wait_until("document.querySelector('[role=alert]') !== null").await.expect("an alert");
+    assert!(page.text("[role=alert]").await.expect("alert").contains("do not match"));
     browser.close().await;
 }
 
@@ -114,17 +78,10 @@ async fn browser_every_page_passes_the_accessibility_check_and_fits_a_phone() {
     let app = spawn_app().await;
     app.create_staff("admin@example.org", "admin").await;
     let admin = app.token("admin@example.org", PASSWORD).await;
-    let invite: serde_json::Value = app
-        .post_invite(&admin, "new@example.org", "therapist")
-        .await
-        .json()
-        .await
-        .expect("json");
-    let invite_path = invite["link"]
-        .as_str()
-        .expect("link")
-        .trim_start_matches(&app.base)
-        .to_owned();
+    let invite: serde_json::Value =
+        app.post_invite(&admin, "new@example.org", "therapist").await.json().await.expect("json");
+    let invite_path =
+        invite["link"].as_str().expect("link").trim_start_matches(&app.base).to_owned();
     let page = browser.new_page().await.expect("tab");
     page.emulate_phone().await.expect("phone viewport");
 
@@ -138,34 +95,18 @@ async fn browser_every_page_passes_the_accessibility_check_and_fits_a_phone() {
             problems.push(format!("{path}: wider than a phone screen"));
         }
     };
-    for path in [
-        "/",
-        "/login",
-        "/signup",
-        "/nothing-here",
-        invite_path.as_str(),
-    ] {
+    for path in ["/", "/login", "/signup", "/nothing-here", invite_path.as_str()] {
         check(path).await;
     }
     // Signed in as the admin, through the form.
     page.goto(&app.url("/login")).await.expect("login");
-    page.fill("#email", "admin@example.org")
-        .await
-        .expect("email");
+    page.fill("#email", "admin@example.org").await.expect("email");
     page.fill("#password", PASSWORD).await.expect("password");
-    page.click("form[action='/login'] button[type=submit]")
-        .await
-        .expect("submit");
-    page.wait_until("location.pathname === '/dashboard'")
-        .await
-        .expect("dashboard");
+    page.click("form[action='/login'] button[type=submit]").await.expect("submit");
+    page.wait_until("location.pathname === '/dashboard'").await.expect("dashboard");
     for path in ["/dashboard", "/account", "/admin/staff"] {
         check(path).await;
     }
-    assert!(
-        problems.is_empty(),
-        "accessibility problems:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
     browser.close().await;
 }

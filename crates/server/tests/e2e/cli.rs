@@ -8,10 +8,7 @@ const HEARTH: &str = env!("CARGO_BIN_EXE_hearth");
 
 /// `--database-url` for a fresh database on the engine under test, and the holder keeping it.
 async fn database() -> (TestDatabase, tempfile::TempDir) {
-    (
-        TestDatabase::from_env().await.expect("database"),
-        tempfile::tempdir().expect("data dir"),
-    )
+    (TestDatabase::from_env().await.expect("database"), tempfile::tempdir().expect("data dir"))
 }
 
 fn hearth(args: &[&str], data_dir: &std::path::Path, url: &str) -> std::process::Output {
@@ -43,11 +40,7 @@ async fn admin_create_makes_a_staff_account_and_refuses_bad_input_clearly() {
         dir.path(),
         &db.url,
     );
-    assert!(
-        ok.status.success(),
-        "{}",
-        String::from_utf8_lossy(&ok.stderr)
-    );
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
     assert!(String::from_utf8_lossy(&ok.stdout).contains("created admin account"));
 
     let duplicate = hearth(
@@ -68,25 +61,13 @@ async fn admin_create_makes_a_staff_account_and_refuses_bad_input_clearly() {
     assert!(String::from_utf8_lossy(&duplicate.stderr).contains("already exists"));
 
     let weak = hearth(
-        &[
-            "admin",
-            "create",
-            "--email",
-            "x@example.org",
-            "--password",
-            "short",
-            "--role",
-            "client",
-        ],
+        &["admin", "create", "--email", "x@example.org", "--password", "short", "--role", "client"],
         dir.path(),
         &db.url,
     );
     assert_eq!(weak.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&weak.stderr);
-    assert!(
-        stderr.contains("password") && stderr.contains("role"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("password") && stderr.contains("role"), "{stderr}");
 }
 
 #[tokio::test]
@@ -94,11 +75,7 @@ async fn migrate_applies_the_schema_and_can_run_twice() {
     let (db, dir) = database().await;
     for _ in 0..2 {
         let out = hearth(&["migrate"], dir.path(), &db.url);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     }
 }
 
@@ -130,10 +107,7 @@ async fn audit_verify_passes_an_intact_log_and_names_the_first_edited_row() {
     let store = hearth_store::Db::connect(&db.url).await.expect("connect");
     let second: i64 = match &store {
         hearth_store::Db::Sqlite(pool) => {
-            sqlx::query("DROP TRIGGER audit_log_no_update")
-                .execute(pool)
-                .await
-                .expect("drop");
+            sqlx::query("DROP TRIGGER audit_log_no_update").execute(pool).await.expect("drop");
             let id: i64 =
                 sqlx::query_scalar("SELECT id FROM audit_log ORDER BY id LIMIT 1 OFFSET 1")
                     .fetch_one(pool)
@@ -168,24 +142,14 @@ async fn audit_verify_passes_an_intact_log_and_names_the_first_edited_row() {
     let broken = hearth(&["audit", "verify"], dir.path(), &db.url);
     assert_eq!(broken.status.code(), Some(3));
     let stdout = String::from_utf8_lossy(&broken.stdout);
-    assert!(
-        stdout.contains(&format!("BROKEN at row {second}")),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("BROKEN at row {second}")), "{stdout}");
 }
 
 #[tokio::test]
 async fn serve_on_port_zero_prints_its_address_answers_and_stops_on_sigterm() {
     let (db, dir) = database().await;
     let mut child = Command::new(HEARTH)
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--database-url",
-            &db.url,
-            "--data-dir",
-        ])
+        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", &db.url, "--data-dir"])
         .arg(dir.path())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -199,35 +163,15 @@ async fn serve_on_port_zero_prints_its_address_answers_and_stops_on_sigterm() {
     })
     .await
     .expect("reader");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .expect("the listening line")
-        .to_owned();
-    assert!(
-        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
-        "{url}"
-    );
+    let url = line.trim().strip_prefix("listening on ").expect("the listening line").to_owned();
+    assert!(url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"), "{url}");
 
-    let health = reqwest::get(format!("{url}/healthz"))
-        .await
-        .expect("request");
+    let health = reqwest::get(format!("{url}/healthz")).await.expect("request");
     assert_eq!(health.status(), reqwest::StatusCode::OK);
 
     let pid = child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .expect("kill")
-            .success()
-    );
-    let status = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .expect("join")
-        .expect("wait");
-    assert!(
-        status.success(),
-        "a graceful shutdown exits 0, got {status}"
-    );
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let status =
+        tokio::task::spawn_blocking(move || child.wait()).await.expect("join").expect("wait");
+    assert!(status.success(), "a graceful shutdown exits 0, got {status}");
 }

@@ -35,9 +35,7 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with settings adjusted by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    let database = TestDatabase::from_env()
-        .await
-        .expect("a fresh test database");
+    let database = TestDatabase::from_env().await.expect("a fresh test database");
     let mut settings = Settings {
         bind: "127.0.0.1:0".to_owned(),
         database_url: Some(database.url.clone()),
@@ -49,13 +47,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.argon2.iterations = 1;
     configure(&mut settings);
     let clock = ManualClock::new(Utc::now());
-    let db = open_database(&settings)
-        .await
-        .expect("database opens and migrates");
+    let db = open_database(&settings).await.expect("database opens and migrates");
     let app = build_app(&settings, db, Arc::new(clock.clone()));
-    let server = hearth::Server::bind(&settings, app.clone())
-        .await
-        .expect("binds");
+    let server = hearth::Server::bind(&settings, app.clone()).await.expect("binds");
     let base = format!("http://{}", server.addr);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server.run(async move {
@@ -66,14 +60,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         .cookie_store(true)
         .build()
         .expect("client");
-    TestApp {
-        base,
-        app,
-        clock,
-        client,
-        database,
-        shutdown: Some(stop),
-    }
+    TestApp { base, app, clock, client, database, shutdown: Some(stop) }
 }
 
 /// A valid sign-up body; tests change one field at a time.
@@ -94,12 +81,7 @@ impl TestApp {
     }
 
     pub async fn post_clients(&self, body: &Value) -> Response {
-        self.client
-            .post(self.url("/api/v1/clients"))
-            .json(body)
-            .send()
-            .await
-            .expect("request")
+        self.client.post(self.url("/api/v1/clients")).json(body).send().await.expect("request")
     }
 
     pub async fn post_session(&self, email: &str, password: &str) -> Response {
@@ -112,12 +94,7 @@ impl TestApp {
     }
 
     pub async fn get_me(&self, token: &str) -> Response {
-        self.client
-            .get(self.url("/api/v1/me"))
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("request")
+        self.client.get(self.url("/api/v1/me")).bearer_auth(token).send().await.expect("request")
     }
 
     pub async fn get_sessions(&self, token: &str) -> Response {
@@ -152,19 +129,14 @@ impl TestApp {
     pub async fn sign_up(&self, email: &str) -> i64 {
         let response = self.post_clients(&client_body(email)).await;
         assert_eq!(response.status(), StatusCode::CREATED, "sign-up of {email}");
-        response.json::<Value>().await.expect("json")["id"]
-            .as_i64()
-            .expect("id")
+        response.json::<Value>().await.expect("json")["id"].as_i64().expect("id")
     }
 
     /// Logs in through the API and returns the bearer token.
     pub async fn token(&self, email: &str, password: &str) -> String {
         let response = self.post_session(email, password).await;
         assert_eq!(response.status(), StatusCode::OK, "login of {email}");
-        response.json::<Value>().await.expect("json")["token"]
-            .as_str()
-            .expect("token")
-            .to_owned()
+        response.json::<Value>().await.expect("json")["token"].as_str().expect("token").to_owned()
     }
 
     /// Creates a staff account directly, as `hearth admin create` does.
@@ -183,11 +155,7 @@ impl TestApp {
 
     /// GETs a page with the cookie-keeping client.
     pub async fn get_page(&self, path: &str) -> Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request")
+        self.client.get(self.url(path)).send().await.expect("request")
     }
 
     /// Loads `form_page`, then posts `fields` to `action` with the page's CSRF token.
@@ -201,22 +169,12 @@ impl TestApp {
         let token = csrf_from(&html);
         let mut all: Vec<(&str, &str)> = vec![("csrf", token.as_str())];
         all.extend_from_slice(fields);
-        self.client
-            .post(self.url(action))
-            .form(&all)
-            .send()
-            .await
-            .expect("request")
+        self.client.post(self.url(action)).form(&all).send().await.expect("request")
     }
 
     /// Logs in through the login form; the client keeps the session cookie.
     pub async fn log_in_with_form(&self, email: &str, password: &str) -> Response {
-        self.submit_form(
-            "/login",
-            "/login",
-            &[("email", email), ("password", password)],
-        )
-        .await
+        self.submit_form("/login", "/login", &[("email", email), ("password", password)]).await
     }
 
     pub async fn count_users(&self) -> i64 {
@@ -234,4 +192,143 @@ pub fn csrf_from(html: &str) -> String {
     let start = html.find(marker).expect("the page has a CSRF field") + marker.len();
     let end = html[start..].find('"').expect("closing quote") + start;
     html[start..end].to_owned()
+}
+
+impl TestApp {
+    /// An admin account and its API token.
+    pub async fn admin_token(&self) -> String {
+        self.create_staff("admin@example.org", "admin").await;
+        self.token("admin@example.org", PASSWORD).await
+    }
+
+    pub async fn post_therapist(&self, admin: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url("/api/v1/therapists"))
+            .bearer_auth(admin)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A therapist in `timezone` licensed in each `(region, expires_on)`.
+    pub async fn therapist(
+        &self,
+        admin: &str,
+        email: &str,
+        timezone: &str,
+        licenses: &[(&str, &str)],
+    ) -> i64 {
+        let licenses: Vec<Value> = licenses
+            .iter()
+            .enumerate()
+            .map(|(i, (region, expires))| {
+                json!({"region": region, "kind": "LCSW", "number": format!("L-{i}"), "expires_on": expires})
+            })
+            .collect();
+        let body = json!({
+            "email": email, "password": PASSWORD, "display_name": "Dr. Rivera", "timezone": timezone,
+            "licenses": licenses, "specialties": ["anxiety-depression"], "years_of_practice": 9,
+            "bio": "Group therapist.",
+        });
+        let response = self.post_therapist(admin, &body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "therapist {email}");
+        response.json::<Value>().await.expect("json")["id"].as_i64().expect("id")
+    }
+
+    pub async fn post_group(&self, admin: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url("/api/v1/groups"))
+            .bearer_auth(admin)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A group led by `therapist`, changed by `changes` from a Wednesday-evening adult group.
+    pub async fn group(&self, admin: &str, therapist: i64, changes: Value) -> i64 {
+        let mut body = json!({
+            "topic": "anxiety-depression", "therapist_id": therapist, "weekday": "wed",
+            "local_time": "18:00", "capacity": 10, "age_band": "adult", "starts_on": "2026-01-07",
+        });
+        for (k, v) in changes.as_object().expect("object") {
+            body[k] = v.clone();
+        }
+        let response = self.post_group(admin, &body).await;
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        assert_eq!(status, StatusCode::CREATED, "group {body}: {text}");
+        let created: Value = serde_json::from_str(&text).expect("json");
+        created["id"].as_i64().expect("id")
+    }
+
+    /// A client living in `region` and `timezone`, born on `birth_date`; returns their token.
+    pub async fn client_in(
+        &self,
+        email: &str,
+        region: &str,
+        timezone: &str,
+        birth_date: &str,
+    ) -> String {
+        let mut body = client_body(email);
+        body["region"] = json!(region);
+        body["timezone"] = json!(timezone);
+        body["birth_date"] = json!(birth_date);
+        let response = self.post_clients(&body).await;
+        assert_eq!(response.status(), StatusCode::CREATED, "sign-up of {email}");
+        self.token(email, PASSWORD).await
+    }
+
+    pub async fn post_seat(&self, token: &str, group: i64) -> Response {
+        self.client
+            .post(self.url(&format!("/api/v1/groups/{group}/seats")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete_seat(&self, token: &str, group: i64) -> Response {
+        self.client
+            .delete(self.url(&format!("/api/v1/groups/{group}/seats/me")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// POSTs to `/api/v1{path}` with an empty body.
+    pub async fn post_empty(&self, token: &str, path: &str) -> Response {
+        self.client
+            .post(self.url(&format!("/api/v1{path}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_json(&self, token: &str, path: &str) -> Value {
+        let response = self
+            .client
+            .get(self.url(&format!("/api/v1{path}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request");
+        assert!(response.status().is_success(), "GET {path}: {}", response.status());
+        response.json().await.expect("json")
+    }
+
+    pub async fn get_group(&self, token: &str, group: i64) -> Value {
+        self.get_json(token, &format!("/groups/{group}")).await
+    }
+}
+
+impl TestApp {
+    /// The app's current (test-controlled) time.
+    pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
+        use hearth_app::Clock as _;
+        self.clock.now()
+    }
 }

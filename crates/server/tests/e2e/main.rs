@@ -4,6 +4,7 @@
 mod accounts;
 mod browser;
 mod cli;
+mod groups;
 mod helpers;
 mod pages;
 mod robustness;

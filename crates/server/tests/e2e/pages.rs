@@ -49,18 +49,9 @@ async fn a_sign_up_form_with_errors_is_shown_again_with_each_message_and_nothing
     let html = response.text().await.expect("html");
     assert!(html.contains("common or breached"), "password message");
     assert!(html.contains("unknown time zone"), "time zone message");
-    assert!(
-        html.contains("cannot be in the future"),
-        "birth date message"
-    );
-    assert!(
-        html.contains("value=\"form@example.org\""),
-        "valid input is kept"
-    );
-    assert!(
-        !html.contains("password1234"),
-        "the password is never echoed"
-    );
+    assert!(html.contains("cannot be in the future"), "birth date message");
+    assert!(html.contains("value=\"form@example.org\""), "valid input is kept");
+    assert!(!html.contains("password1234"), "the password is never echoed");
     assert_eq!(app.count_users().await, 0);
 }
 
@@ -70,10 +61,7 @@ async fn pages_that_need_a_session_send_visitors_to_the_login_page() {
     for path in ["/dashboard", "/account", "/admin/staff"] {
         let response = app.get_page(path).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
-        let location = response.headers()["location"]
-            .to_str()
-            .expect("ascii")
-            .to_owned();
+        let location = response.headers()["location"].to_str().expect("ascii").to_owned();
         assert!(location.starts_with("/login?next="), "{path} → {location}");
     }
 }
@@ -89,17 +77,9 @@ async fn each_role_gets_its_own_dashboard_and_navigation() {
     let other = crate::helpers::spawn_app().await;
     other.sign_up("member@example.org").await;
     other.log_in_with_form("member@example.org", PASSWORD).await;
-    let html = other
-        .get_page("/dashboard")
-        .await
-        .text()
-        .await
-        .expect("html");
+    let html = other.get_page("/dashboard").await.text().await.expect("html");
     assert!(html.contains("Your care") && !html.contains("href=\"/admin/staff\""));
-    assert_eq!(
-        other.get_page("/admin/staff").await.status(),
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(other.get_page("/admin/staff").await.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -111,12 +91,8 @@ async fn the_account_page_lists_sessions_and_signs_out_another_device() {
     let html = app.get_page("/account").await.text().await.expect("html");
     assert!(html.contains("(this device)") && html.contains("API token"));
 
-    let sessions: serde_json::Value = app
-        .get_sessions(&api_token)
-        .await
-        .json()
-        .await
-        .expect("json");
+    let sessions: serde_json::Value =
+        app.get_sessions(&api_token).await.json().await.expect("json");
     let api_session = sessions
         .as_array()
         .expect("list")
@@ -128,10 +104,7 @@ async fn the_account_page_lists_sessions_and_signs_out_another_device() {
     let path = format!("/account/sessions/{api_session}/revoke");
     let response = app.submit_form("/account", &path, &[]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        app.get_me(&api_token).await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(app.get_me(&api_token).await.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -142,22 +115,14 @@ async fn logging_out_ends_the_session_for_good() {
     assert_eq!(app.get_page("/dashboard").await.status(), StatusCode::OK);
     let response = app.submit_form("/dashboard", "/logout", &[]).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    assert_eq!(
-        app.get_page("/dashboard").await.status(),
-        StatusCode::SEE_OTHER
-    );
+    assert_eq!(app.get_page("/dashboard").await.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
 async fn the_login_form_never_redirects_off_site() {
     let app = spawn_app().await;
     app.sign_up("sam@example.org").await;
-    let html = app
-        .get_page("/login?next=//evil.example/x")
-        .await
-        .text()
-        .await
-        .expect("html");
+    let html = app.get_page("/login?next=//evil.example/x").await.text().await.expect("html");
     let token = crate::helpers::csrf_from(&html);
     let response = app
         .client
@@ -189,10 +154,7 @@ async fn an_admin_invites_staff_from_the_staff_page() {
     assert_eq!(response.status(), StatusCode::OK);
     let html = response.text().await.expect("html");
     assert!(html.contains("/invites/"), "the link is shown once");
-    assert!(
-        html.contains("coord@example.org"),
-        "listed among open invitations"
-    );
+    assert!(html.contains("coord@example.org"), "listed among open invitations");
 
     let invalid = app
         .submit_form(
@@ -202,11 +164,5 @@ async fn an_admin_invites_staff_from_the_staff_page() {
         )
         .await;
     assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        invalid
-            .text()
-            .await
-            .expect("html")
-            .contains("not a valid email address")
-    );
+    assert!(invalid.text().await.expect("html").contains("not a valid email address"));
 }

@@ -13,23 +13,14 @@ async fn garbage_sent_to_every_route_gets_a_4xx_and_the_server_stays_healthy() {
         ("application/json", b"\xff\xfe\x00garbage".to_vec()),
         ("application/json", b"null".to_vec()),
         ("application/json", b"[]".to_vec()),
-        (
-            "application/json",
-            br#"{"email": {"nested": true}, "password": [1,2,3]}"#.to_vec(),
-        ),
+        ("application/json", br#"{"email": {"nested": true}, "password": [1,2,3]}"#.to_vec()),
         (
             "application/json",
             br#"{"birth_date": "9999999999-99-99", "timezone": "\u0000"}"#.to_vec(),
         ),
         ("application/json", deep.into_bytes()),
-        (
-            "application/json",
-            format!(r#"{{"email": "{}"}}"#, "é".repeat(20_000)).into_bytes(),
-        ),
-        (
-            "application/x-www-form-urlencoded",
-            b"csrf=%ZZ&email=%00&&&==".to_vec(),
-        ),
+        ("application/json", format!(r#"{{"email": "{}"}}"#, "é".repeat(20_000)).into_bytes()),
+        ("application/x-www-form-urlencoded", b"csrf=%ZZ&email=%00&&&==".to_vec()),
         ("text/plain", b"hello".to_vec()),
     ];
     let routes = [
@@ -62,12 +53,7 @@ async fn garbage_sent_to_every_route_gets_a_4xx_and_the_server_stays_healthy() {
             );
         }
     }
-    let health = app
-        .client
-        .get(app.url("/healthz"))
-        .send()
-        .await
-        .expect("request");
+    let health = app.client.get(app.url("/healthz")).send().await.expect("request");
     assert_eq!(health.status(), StatusCode::OK);
     assert_eq!(app.count_users().await, 0);
 }

@@ -24,13 +24,11 @@ pub fn router() -> Router<AppState> {
         .route("/clients", post(create_client))
         .route("/staff", get(list_staff))
         .route("/invites", post(create_invite))
+        .merge(super::api_groups::router())
 }
 
 async fn openapi() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "application/json")],
-        include_str!("../../openapi.json"),
-    )
+    ([(header::CONTENT_TYPE, "application/json")], include_str!("../../openapi.json"))
 }
 
 #[derive(Deserialize)]
@@ -124,10 +122,7 @@ async fn revoke_session(
     ApiUser(who): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<StatusCode> {
-    state
-        .app
-        .revoke_session(&who, SessionId::new(id), &meta.audit(Some(&who)))
-        .await?;
+    state.app.revoke_session(&who, SessionId::new(id), &meta.audit(Some(&who))).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -165,17 +160,9 @@ async fn create_invite(
     ApiUser(who): ApiUser,
     Json(body): Json<InviteBody>,
 ) -> Result<impl IntoResponse> {
-    let issued = state
-        .app
-        .invite_staff(&who, &body.email, &body.role, &meta.audit(Some(&who)))
-        .await?;
-    let link = format!(
-        "{}/invites/{}",
-        state.config.public_url.trim_end_matches('/'),
-        issued.token
-    );
-    Ok((
-        StatusCode::CREATED,
-        JsonBody(json!({ "id": issued.id.get(), "link": link })),
-    ))
+    let issued =
+        state.app.invite_staff(&who, &body.email, &body.role, &meta.audit(Some(&who))).await?;
+    let link =
+        format!("{}/invites/{}", state.config.public_url.trim_end_matches('/'), issued.token);
+    Ok((StatusCode::CREATED, JsonBody(json!({ "id": issued.id.get(), "link": link }))))
 }

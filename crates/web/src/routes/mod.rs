@@ -1,3 +1,4 @@
 pub mod api;
+pub mod api_groups;
 pub mod ops;
 pub mod pages;

@@ -34,10 +34,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/invites", post(invite_staff))
         .route("/admin/invites/{id}/revoke", post(revoke_invite))
         .route("/invites/{token}", get(invite_form).post(accept_invite))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            csrf::protect,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
 }
 
 const DATE_FORMAT: &str = "%Y-%m-%d %H:%M";
@@ -53,9 +50,7 @@ async fn home(
     {
         return Redirect::to("/dashboard").into_response();
     }
-    page(&HomePage {
-        layout: Layout::new("Welcome", None, &csrf),
-    })
+    page(&HomePage { layout: Layout::new("Welcome", None, &csrf) })
 }
 
 fn sign_up_fields(form: &ClientSignUp, errors: &FieldErrors) -> Vec<FieldView> {
@@ -185,11 +180,7 @@ async fn log_in(
                 },
             );
             if status == StatusCode::TOO_MANY_REQUESTS {
-                let retry = err
-                    .into_response()
-                    .headers()
-                    .get(header::RETRY_AFTER)
-                    .cloned();
+                let retry = err.into_response().headers().get(header::RETRY_AFTER).cloned();
                 if let Some(retry) = retry {
                     response.headers_mut().insert(header::RETRY_AFTER, retry);
                 }
@@ -299,16 +290,8 @@ async fn account(
             id: s.id.get(),
             device: describe_device(&s.user_agent, s.kind),
             ip: s.ip,
-            created: s
-                .created_at
-                .with_timezone(&tz)
-                .format(DATE_FORMAT)
-                .to_string(),
-            last_seen: s
-                .last_seen_at
-                .with_timezone(&tz)
-                .format(DATE_FORMAT)
-                .to_string(),
+            created: s.created_at.with_timezone(&tz).format(DATE_FORMAT).to_string(),
+            last_seen: s.last_seen_at.with_timezone(&tz).format(DATE_FORMAT).to_string(),
             current: s.id == who.session.id,
         })
         .collect();
@@ -343,10 +326,7 @@ async fn revoke_session(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     let id = SessionId::new(id);
-    state
-        .app
-        .revoke_session(&who, id, &meta.audit(Some(&who)))
-        .await?;
+    state.app.revoke_session(&who, id, &meta.audit(Some(&who))).await?;
     if id == who.session.id {
         return Ok(Redirect::to("/login").into_response());
     }
@@ -382,11 +362,7 @@ async fn staff_page(
             id: i.id.get(),
             email: i.email.to_string(),
             role: i.role.label(),
-            expires: i
-                .expires_at
-                .with_timezone(&tz)
-                .format(DATE_FORMAT)
-                .to_string(),
+            expires: i.expires_at.with_timezone(&tz).format(DATE_FORMAT).to_string(),
         })
         .collect();
     Ok(StaffPage {
@@ -405,9 +381,7 @@ async fn staff(
     PageUser(who): PageUser,
 ) -> Result<Response> {
     require_role(&who, &[Role::Admin])?;
-    Ok(page(
-        &staff_page(&state, &who, &csrf, None, String::new(), FieldErrors::new()).await?,
-    ))
+    Ok(page(&staff_page(&state, &who, &csrf, None, String::new(), FieldErrors::new()).await?))
 }
 
 #[derive(Deserialize)]
@@ -426,11 +400,7 @@ async fn invite_staff(
     Form(form): Form<InviteForm>,
 ) -> Result<Response> {
     require_role(&who, &[Role::Admin])?;
-    match state
-        .app
-        .invite_staff(&who, &form.email, &form.role, &meta.audit(Some(&who)))
-        .await
-    {
+    match state.app.invite_staff(&who, &form.email, &form.role, &meta.audit(Some(&who))).await {
         Ok(issued) => {
             let link = format!(
                 "{}/invites/{}",
@@ -438,15 +408,8 @@ async fn invite_staff(
                 issued.token
             );
             Ok(page(
-                &staff_page(
-                    &state,
-                    &who,
-                    &csrf,
-                    Some(link),
-                    String::new(),
-                    FieldErrors::new(),
-                )
-                .await?,
+                &staff_page(&state, &who, &csrf, Some(link), String::new(), FieldErrors::new())
+                    .await?,
             ))
         }
         Err(AppError::Invalid(errors)) => Ok(render(
@@ -463,10 +426,7 @@ async fn revoke_invite(
     PageUser(who): PageUser,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    state
-        .app
-        .revoke_invite(&who, InviteId::new(id), &meta.audit(Some(&who)))
-        .await?;
+    state.app.revoke_invite(&who, InviteId::new(id), &meta.audit(Some(&who))).await?;
     Ok(Redirect::to("/admin/staff").into_response())
 }
 
@@ -515,11 +475,7 @@ async fn accept_invite(
     Path(token): Path<String>,
     Form(form): Form<InviteAcceptance>,
 ) -> Result<Response> {
-    match state
-        .app
-        .accept_invite(&token, &form, &meta.audit(None))
-        .await
-    {
+    match state.app.accept_invite(&token, &form, &meta.audit(None)).await {
         Ok(_) => Ok(Redirect::to("/login").into_response()),
         Err(AppError::Invalid(errors)) => {
             let invite = state.app.find_open_invite(&token).await?;

@@ -1,0 +1,57 @@
+use hearth_domain::{FieldErrors, Role};
+use hearth_store::{PlanWeekRow, Program, Topic};
+
+use crate::{App, AppError, AppResult, AuditContext, Authenticated};
+
+const NAME_MAX: usize = 80;
+const DESCRIPTION_MAX: usize = 600;
+
+impl App {
+    /// Seeds the programs, topics and plans that are missing (at start-up).
+    pub async fn seed_catalog(&self) -> AppResult<()> {
+        Ok(self.db.seed_catalog().await?)
+    }
+
+    pub async fn list_topics(&self) -> AppResult<Vec<Topic>> {
+        Ok(self.db.list_topics().await?)
+    }
+
+    pub async fn list_programs(&self) -> AppResult<Vec<Program>> {
+        Ok(self.db.list_programs().await?)
+    }
+
+    /// A topic with its session plan (empty when it has none).
+    pub async fn topic_with_plan(&self, slug: &str) -> AppResult<(Topic, Vec<PlanWeekRow>)> {
+        let topic = self.db.find_topic(slug).await?.ok_or(AppError::NotFound)?;
+        let plan = self.db.list_plan_weeks(slug).await?;
+        Ok((topic, plan))
+    }
+
+    /// An admin renames a topic or rewrites its description.
+    pub async fn edit_topic(
+        &self,
+        admin: &Authenticated,
+        slug: &str,
+        name: &str,
+        description: &str,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        if admin.user.role != Role::Admin {
+            return Err(AppError::Forbidden);
+        }
+        let mut errors = FieldErrors::new();
+        let (name, description) = (name.trim(), description.trim());
+        if name.is_empty() || name.chars().count() > NAME_MAX {
+            errors.add("name", format!("a topic name has 1 to {NAME_MAX} characters"));
+        }
+        if description.chars().count() > DESCRIPTION_MAX {
+            errors.add(
+                "description",
+                format!("a description has at most {DESCRIPTION_MAX} characters"),
+            );
+        }
+        errors.into_result()?;
+        self.db.update_topic(slug, name, description).await?;
+        self.audit(ctx, "catalog.topic.edited", format!("topic:{slug}"), "").await
+    }
+}

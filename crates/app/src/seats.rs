@@ -1,0 +1,292 @@
+use chrono::{DateTime, Duration, Utc};
+use hearth_domain::{GroupId, MembershipId, Role, UserId, age_on, may_treat};
+use hearth_store::{Group, MembershipRow, SeatOutcome, User, WaitlistPlace};
+
+use crate::groups::is_care_team;
+use crate::{App, AppError, AppResult, AuditContext, Authenticated};
+
+/// How long a freed seat is held for the person it is offered to.
+pub const DEFAULT_OFFER_HOLD: Duration = Duration::hours(48);
+
+/// What a request for a seat came to, for the person who asked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reservation {
+    Seated,
+    Waitlisted { position: i64 },
+}
+
+/// Someone in a group's roster, as the viewer may see them.
+#[derive(Clone, Debug)]
+pub struct RosterEntry {
+    pub display_name: String,
+    /// Only for the care team.
+    pub client: Option<User>,
+    pub joined_at: DateTime<Utc>,
+}
+
+/// A client's current groups and waitlist places.
+#[derive(Clone, Debug)]
+pub struct MyGroups {
+    pub seated: Vec<(Group, MembershipRow)>,
+    pub waiting: Vec<(Group, WaitlistPlace)>,
+}
+
+impl App {
+    /// Why `client` may not join `group` on its first date for them, if anything stops it.
+    async fn refusal(&self, client: &User, group: &Group) -> AppResult<Option<AppError>> {
+        let today = self.clock.now().with_timezone(&client.timezone.tz()).date_naive();
+        let first_day = group.starts_on.max(today);
+        if group.ends_on.is_some_and(|end| end < today) || !group.open {
+            return Ok(Some(AppError::refused("closed", "this group is no longer taking members")));
+        }
+        let Some(region) = &client.region else {
+            return Ok(Some(AppError::refused(
+                "region_unknown",
+                "add the state or region where you live first",
+            )));
+        };
+        let licenses: Vec<_> = self
+            .db
+            .list_licenses(&[group.therapist_id])
+            .await?
+            .into_iter()
+            .map(|(_, l)| l)
+            .collect();
+        if !may_treat(&licenses, region, first_day) {
+            return Ok(Some(AppError::refused(
+                "not_licensed",
+                format!(
+                    "this group's therapist is not licensed in {region}, where you live, on {first_day}"
+                ),
+            )));
+        }
+        let Some(birth) = client.birth_date else {
+            return Ok(Some(AppError::refused("age_unknown", "add your birth date first")));
+        };
+        let age = age_on(birth, first_day);
+        if !group.age_band.admits(age) {
+            let reason = match group.age_band {
+                hearth_domain::AgeBand::Teen => "this group is for teens aged 13 to 17",
+                hearth_domain::AgeBand::Adult => "this group is for adults aged 18 and over",
+            };
+            return Ok(Some(AppError::refused("age_band", reason)));
+        }
+        Ok(None)
+    }
+
+    /// Whether `client` could join `group` (for listings and recommendations).
+    pub async fn may_join(&self, client: &User, group: &Group) -> AppResult<bool> {
+        Ok(self.refusal(client, group).await?.is_none())
+    }
+
+    /// A client asks for a seat: seated when one is free and nobody waits, else waitlisted.
+    pub async fn reserve_seat(
+        &self,
+        who: &Authenticated,
+        group: GroupId,
+        ctx: &AuditContext,
+    ) -> AppResult<Reservation> {
+        self.reserve(who, group, None, ctx).await
+    }
+
+    async fn reserve(
+        &self,
+        who: &Authenticated,
+        group: GroupId,
+        replaces: Option<MembershipId>,
+        ctx: &AuditContext,
+    ) -> AppResult<Reservation> {
+        if who.user.role != Role::Client {
+            return Err(AppError::refused("not_a_client", "only clients hold seats in groups"));
+        }
+        let group = self.find_group(group).await?;
+        if let Some(refusal) = self.refusal(&who.user, &group).await? {
+            return Err(refusal);
+        }
+        let outcome = self
+            .db
+            .reserve_seat(group.id, who.user.id, self.clock.now(), replaces, self.offer_hold)
+            .await?;
+        let subject = format!("group:{}", group.id);
+        match outcome {
+            SeatOutcome::Seated { membership } => {
+                self.audit(ctx, "group.seat.taken", subject, format!("membership={membership}"))
+                    .await?;
+                Ok(Reservation::Seated)
+            }
+            SeatOutcome::Waitlisted { entry, position } => {
+                self.audit(ctx, "group.waitlist.joined", subject, format!("entry={entry}")).await?;
+                Ok(Reservation::Waitlisted { position })
+            }
+            SeatOutcome::AlreadySeated => {
+                Err(AppError::refused("already_member", "you are already a member of this group"))
+            }
+            SeatOutcome::AlreadyWaiting { position } => Err(AppError::refused(
+                "already_waiting",
+                format!("you are already on this group's waitlist (position {position})"),
+            )),
+            SeatOutcome::Closed => {
+                Err(AppError::refused("closed", "this group is no longer taking members"))
+            }
+        }
+    }
+
+    /// A member leaves; their seat is offered to the first person waiting.
+    pub async fn leave_group(
+        &self,
+        who: &Authenticated,
+        group: GroupId,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        self.db.leave_group(group, who.user.id, self.clock.now(), self.offer_hold).await?;
+        self.audit(ctx, "group.seat.left", format!("group:{group}"), "").await
+    }
+
+    /// Takes the client off a waitlist.
+    pub async fn leave_waitlist(
+        &self,
+        who: &Authenticated,
+        group: GroupId,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        self.db
+            .withdraw_from_waitlist(group, who.user.id, self.clock.now(), self.offer_hold)
+            .await?;
+        self.audit(ctx, "group.waitlist.left", format!("group:{group}"), "").await
+    }
+
+    /// Accepts a seat offered from the waitlist (ending a seat it replaces, for a switch).
+    pub async fn accept_offer(
+        &self,
+        who: &Authenticated,
+        group: GroupId,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        let membership =
+            self.db.accept_offer(group, who.user.id, self.clock.now(), self.offer_hold).await?;
+        self.audit(
+            ctx,
+            "group.offer.accepted",
+            format!("group:{group}"),
+            format!("membership={membership}"),
+        )
+        .await
+    }
+
+    /// Declines an offer; the seat moves on to the next person waiting.
+    pub async fn decline_offer(
+        &self,
+        who: &Authenticated,
+        group: GroupId,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        self.db.decline_offer(group, who.user.id, self.clock.now(), self.offer_hold).await?;
+        self.audit(ctx, "group.offer.declined", format!("group:{group}"), "").await
+    }
+
+    /// Moves a member from one group to another. The old seat is kept until the new one is
+    /// confirmed: at once when a seat is free, or when a waitlist offer is accepted.
+    pub async fn switch_group(
+        &self,
+        who: &Authenticated,
+        from: GroupId,
+        to: GroupId,
+        ctx: &AuditContext,
+    ) -> AppResult<Reservation> {
+        if from == to {
+            return Err(AppError::invalid("to", "choose a different group"));
+        }
+        let memberships = self.db.list_client_memberships(who.user.id).await?;
+        let current = memberships
+            .iter()
+            .find(|m| m.group_id == from.get() && m.status == "seated")
+            .ok_or_else(|| {
+                AppError::refused("not_member", "you are not a member of the group you are leaving")
+            })?;
+        let outcome = self.reserve(who, to, Some(MembershipId::new(current.id)), ctx).await?;
+        self.audit(ctx, "group.switch.requested", format!("group:{from}"), format!("to={to}"))
+            .await?;
+        Ok(outcome)
+    }
+
+    /// Background job: expires offers not taken in time and offers those seats on.
+    pub async fn expire_offers_once(&self, now: DateTime<Utc>) -> AppResult<u64> {
+        let expired = self.db.expire_offers(now, self.offer_hold).await?;
+        if expired > 0 {
+            self.audit(
+                &AuditContext::default(),
+                "group.offers.expired",
+                "groups",
+                format!("count={expired}"),
+            )
+            .await?;
+        }
+        Ok(expired)
+    }
+
+    /// The client's place on a group's waitlist, if any.
+    pub async fn waitlist_place(
+        &self,
+        who: &Authenticated,
+        group: GroupId,
+    ) -> AppResult<Option<WaitlistPlace>> {
+        Ok(self.db.find_waitlist_place(group, who.user.id).await?)
+    }
+
+    /// The client's groups and waitlists.
+    pub async fn my_groups(&self, who: &Authenticated) -> AppResult<MyGroups> {
+        let memberships = self.db.list_client_memberships(who.user.id).await?;
+        let mut seated = Vec::new();
+        for m in memberships.into_iter().filter(|m| m.status == "seated") {
+            seated.push((self.find_group(GroupId::new(m.group_id)).await?, m));
+        }
+        let mut waiting = Vec::new();
+        for (group, place) in self.db.list_client_waitlists(who.user.id).await? {
+            waiting.push((self.find_group(group).await?, place));
+        }
+        Ok(MyGroups { seated, waiting })
+    }
+
+    /// Every membership a client has had (history stays with the client across switches).
+    pub async fn membership_history(
+        &self,
+        who: &Authenticated,
+        client: UserId,
+    ) -> AppResult<Vec<MembershipRow>> {
+        if who.user.id != client
+            && !matches!(who.user.role, Role::Admin | Role::Coordinator | Role::Therapist)
+        {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.db.list_client_memberships(client).await?)
+    }
+
+    /// A group's members: display names for fellow members, the full roster for the care team.
+    pub async fn roster(
+        &self,
+        who: &Authenticated,
+        group: GroupId,
+        ctx: &AuditContext,
+    ) -> AppResult<Vec<RosterEntry>> {
+        let group = self.find_group(group).await?;
+        let members = self.db.list_group_members(group.id).await?;
+        let care_team = is_care_team(who, &group);
+        if !care_team && !members.iter().any(|m| m.client_id == who.user.id.get()) {
+            return Err(AppError::Forbidden);
+        }
+        let mut roster = Vec::with_capacity(members.len());
+        for m in &members {
+            let client =
+                self.db.find_user(UserId::new(m.client_id)).await?.ok_or(AppError::NotFound)?;
+            roster.push(RosterEntry {
+                display_name: client.display_name.to_string(),
+                client: care_team.then_some(client),
+                joined_at: m.joined_at,
+            });
+        }
+        if care_team {
+            self.audit(ctx, "group.roster.read", format!("group:{}", group.id), "").await?;
+        }
+        Ok(roster)
+    }
+}

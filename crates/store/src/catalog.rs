@@ -1,0 +1,137 @@
+use hearth_domain::{COMPASSION_FATIGUE_PLAN, PROGRAMS, TOPICS};
+
+use crate::db::on_pool;
+use crate::{Db, StoreError, StoreResult};
+
+/// A group topic as stored (admins may rename it or change its description).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Topic {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub active: bool,
+}
+
+/// A service line as stored.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct Program {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// One week of a topic's session plan.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct PlanWeekRow {
+    pub week: i32,
+    pub title: String,
+    pub focus: String,
+}
+
+impl Db {
+    /// Inserts the seeded programs, topics and plans that are missing; edits made since are kept.
+    pub async fn seed_catalog(&self) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            for (i, p) in PROGRAMS.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO programs (slug, name, description, position) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (slug) DO NOTHING",
+                )
+                .bind(p.slug)
+                .bind(p.name)
+                .bind(p.description)
+                .bind(i32::try_from(i).unwrap_or(i32::MAX))
+                .execute(&mut *tx)
+                .await?;
+            }
+            for (i, t) in TOPICS.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO topics (slug, name, description, position, active) \
+                     VALUES ($1, $2, $3, $4, TRUE) ON CONFLICT (slug) DO NOTHING",
+                )
+                .bind(t.slug)
+                .bind(t.name)
+                .bind(t.description)
+                .bind(i32::try_from(i).unwrap_or(i32::MAX))
+                .execute(&mut *tx)
+                .await?;
+            }
+            for w in COMPASSION_FATIGUE_PLAN {
+                sqlx::query(
+                    "INSERT INTO topic_plan_weeks (topic, week, title, focus) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (topic, week) DO NOTHING",
+                )
+                .bind("compassion-fatigue")
+                .bind(i32::from(w.week))
+                .bind(w.title)
+                .bind(w.focus)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Active topics in catalog order.
+    pub async fn list_topics(&self) -> StoreResult<Vec<Topic>> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT slug, name, description, active FROM topics WHERE active ORDER BY position, slug",
+            )
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows)
+    }
+
+    pub async fn find_topic(&self, slug: &str) -> StoreResult<Option<Topic>> {
+        let row = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT slug, name, description, active FROM topics WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(row)
+    }
+
+    /// Renames a topic or changes its description (admins).
+    pub async fn update_topic(&self, slug: &str, name: &str, description: &str) -> StoreResult<()> {
+        let done = on_pool!(self, |pool| {
+            sqlx::query("UPDATE topics SET name = $1, description = $2 WHERE slug = $3")
+                .bind(name)
+                .bind(description)
+                .bind(slug)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn list_programs(&self) -> StoreResult<Vec<Program>> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT slug, name, description FROM programs ORDER BY position, slug")
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(rows)
+    }
+
+    /// A topic's session plan, week by week (empty when it has none).
+    pub async fn list_plan_weeks(&self, topic: &str) -> StoreResult<Vec<PlanWeekRow>> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT week, title, focus FROM topic_plan_weeks WHERE topic = $1 ORDER BY week",
+            )
+            .bind(topic)
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows)
+    }
+}

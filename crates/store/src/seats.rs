@@ -1,0 +1,526 @@
+//! Seats and waitlists. Every change locks the group's row first (an UPDATE, which takes
+//! SQLite's write lock or a PostgreSQL row lock), so capacity holds under any concurrency;
+//! the `seats_taken <= capacity` check in the schema is the last line of defence.
+
+use chrono::{DateTime, Duration, Utc};
+use hearth_domain::{GroupId, MembershipId, UserId, WaitlistEntryId};
+
+use crate::db::on_pool;
+use crate::{Db, StoreError, StoreResult};
+
+/// What a request for a seat came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeatOutcome {
+    Seated { membership: MembershipId },
+    Waitlisted { entry: WaitlistEntryId, position: i64 },
+    AlreadySeated,
+    AlreadyWaiting { position: i64 },
+    Closed,
+}
+
+/// A client's place in a group's waitlist.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WaitlistPlace {
+    pub entry: WaitlistEntryId,
+    /// 1 for the first in line; an offered seat counts as position 0.
+    pub position: i64,
+    pub offer_expires_at: Option<DateTime<Utc>>,
+}
+
+/// A membership as a client or the care team sees it.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct MembershipRow {
+    pub id: i64,
+    pub group_id: i64,
+    pub client_id: i64,
+    pub status: String,
+    pub joined_at: DateTime<Utc>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
+/// Locks the group's row for the rest of the transaction.
+macro_rules! lock_group {
+    ($tx:expr, $group:expr) => {
+        sqlx::query("UPDATE groups SET seats_taken = seats_taken WHERE id = $1")
+            .bind($group)
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
+/// Offers every free seat of a locked group to the first people waiting, holding each seat
+/// until the offer expires.
+macro_rules! offer_free_seats {
+    ($tx:expr, $group:expr, $now:expr, $hold:expr) => {
+        loop {
+            let (capacity, taken): (i32, i32) =
+                sqlx::query_as("SELECT capacity, seats_taken FROM groups WHERE id = $1")
+                    .bind($group)
+                    .fetch_one(&mut *$tx)
+                    .await?;
+            if taken >= capacity {
+                break;
+            }
+            let next: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM waitlist_entries WHERE group_id = $1 AND status = 'waiting' \
+                 ORDER BY id LIMIT 1",
+            )
+            .bind($group)
+            .fetch_optional(&mut *$tx)
+            .await?;
+            let Some(entry) = next else { break };
+            sqlx::query(
+                "UPDATE waitlist_entries SET status = 'offered', offered_at = $1, offer_expires_at = $2 \
+                 WHERE id = $3",
+            )
+            .bind($now)
+            .bind($now + $hold)
+            .bind(entry)
+            .execute(&mut *$tx)
+            .await?;
+            sqlx::query("UPDATE groups SET seats_taken = seats_taken + 1 WHERE id = $1")
+                .bind($group)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+
+/// Ends a seated membership, frees its seat and offers it on.
+macro_rules! end_membership {
+    ($tx:expr, $membership:expr, $status:expr, $now:expr, $hold:expr) => {{
+        let group: Option<i64> = sqlx::query_scalar(
+            "UPDATE memberships SET status = $1, ended_at = $2 WHERE id = $3 AND status = 'seated' \
+             RETURNING group_id",
+        )
+        .bind($status)
+        .bind($now)
+        .bind($membership)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        if let Some(group) = group {
+            sqlx::query("UPDATE groups SET seats_taken = seats_taken - 1 WHERE id = $1")
+                .bind(group)
+                .execute(&mut *$tx)
+                .await?;
+            offer_free_seats!($tx, group, $now, $hold);
+        }
+    }};
+}
+
+/// The client's position among those waiting or holding an offer.
+macro_rules! position_of {
+    ($tx:expr, $group:expr, $entry:expr) => {{
+        let position: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM waitlist_entries WHERE group_id = $1 AND status = 'waiting' AND id <= $2",
+        )
+        .bind($group)
+        .bind($entry)
+        .fetch_one(&mut *$tx)
+        .await?;
+        position
+    }};
+}
+
+/// The groups to lock, in id order so two transactions never wait on each other.
+fn lock_order(a: i64, b: Option<i64>) -> Vec<i64> {
+    let mut ids = vec![a];
+    ids.extend(b.filter(|b| *b != a));
+    ids.sort_unstable();
+    ids
+}
+
+impl Db {
+    /// Seats `client` in `group` when a seat is free and nobody waits; otherwise puts them at
+    /// the end of the waitlist. `replaces` is a membership in another group that ends when
+    /// this seat is confirmed (a switch), now or when an offer is accepted.
+    pub async fn reserve_seat(
+        &self,
+        group: GroupId,
+        client: UserId,
+        now: DateTime<Utc>,
+        replaces: Option<MembershipId>,
+        hold: Duration,
+    ) -> StoreResult<SeatOutcome> {
+        let old_group = match replaces {
+            Some(m) => Some(self.membership_group(m).await?),
+            None => None,
+        };
+        let (g, c) = (group.get(), client.get());
+        let outcome = on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            for id in lock_order(g, old_group) {
+                lock_group!(tx, id);
+            }
+            let (capacity, taken, status): (i32, i32, String) =
+                sqlx::query_as("SELECT capacity, seats_taken, status FROM groups WHERE id = $1")
+                    .bind(g)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .ok_or(StoreError::NotFound)?;
+            let seated: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM memberships WHERE group_id = $1 AND client_id = $2 AND status = 'seated'",
+            )
+            .bind(g)
+            .bind(c)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let waiting: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM waitlist_entries WHERE group_id = $1 AND client_id = $2 \
+                 AND status IN ('waiting', 'offered')",
+            )
+            .bind(g)
+            .bind(c)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let queue: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM waitlist_entries WHERE group_id = $1 AND status IN ('waiting', 'offered')",
+            )
+            .bind(g)
+            .fetch_one(&mut *tx)
+            .await?;
+            let outcome = if seated.is_some() {
+                SeatOutcome::AlreadySeated
+            } else if let Some(entry) = waiting {
+                SeatOutcome::AlreadyWaiting { position: position_of!(tx, g, entry) }
+            } else if status != "open" {
+                SeatOutcome::Closed
+            } else if taken < capacity && queue == 0 {
+                sqlx::query("UPDATE groups SET seats_taken = seats_taken + 1 WHERE id = $1")
+                    .bind(g)
+                    .execute(&mut *tx)
+                    .await?;
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO memberships (group_id, client_id, status, joined_at) \
+                     VALUES ($1, $2, 'seated', $3) RETURNING id",
+                )
+                .bind(g)
+                .bind(c)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                if let Some(old) = replaces {
+                    end_membership!(tx, old.get(), "switched", now, hold);
+                }
+                SeatOutcome::Seated { membership: MembershipId::new(id) }
+            } else {
+                let entry: i64 = sqlx::query_scalar(
+                    "INSERT INTO waitlist_entries (group_id, client_id, status, created_at, replaces_membership_id) \
+                     VALUES ($1, $2, 'waiting', $3, $4) RETURNING id",
+                )
+                .bind(g)
+                .bind(c)
+                .bind(now)
+                .bind(replaces.map(MembershipId::get))
+                .fetch_one(&mut *tx)
+                .await?;
+                // A seat may be free with nobody offered it yet (capacity was raised, say).
+                offer_free_seats!(tx, g, now, hold);
+                SeatOutcome::Waitlisted {
+                    entry: WaitlistEntryId::new(entry),
+                    position: position_of!(tx, g, entry),
+                }
+            };
+            tx.commit().await?;
+            outcome
+        });
+        Ok(outcome)
+    }
+
+    async fn membership_group(&self, membership: MembershipId) -> StoreResult<i64> {
+        let group: Option<i64> = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT group_id FROM memberships WHERE id = $1")
+                .bind(membership.get())
+                .fetch_optional(pool)
+                .await
+        })?;
+        group.ok_or(StoreError::NotFound)
+    }
+
+    /// Ends the client's seat in the group; the seat is offered to the first person waiting.
+    /// `NotFound` when they hold no seat there.
+    pub async fn leave_group(
+        &self,
+        group: GroupId,
+        client: UserId,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> StoreResult<()> {
+        let (g, c) = (group.get(), client.get());
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            lock_group!(tx, g);
+            let membership: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM memberships WHERE group_id = $1 AND client_id = $2 AND status = 'seated'",
+            )
+            .bind(g)
+            .bind(c)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(membership) = membership else {
+                return Err(StoreError::NotFound);
+            };
+            end_membership!(tx, membership, "left", now, hold);
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Takes the client off the group's waitlist (declining an offer if they hold one).
+    pub async fn withdraw_from_waitlist(
+        &self,
+        group: GroupId,
+        client: UserId,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> StoreResult<()> {
+        self.resolve_place(group, client, now, hold, "withdrawn").await
+    }
+
+    /// Declines a held offer; the seat goes to the next person waiting.
+    pub async fn decline_offer(
+        &self,
+        group: GroupId,
+        client: UserId,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> StoreResult<()> {
+        self.resolve_place(group, client, now, hold, "declined").await
+    }
+
+    async fn resolve_place(
+        &self,
+        group: GroupId,
+        client: UserId,
+        now: DateTime<Utc>,
+        hold: Duration,
+        outcome: &str,
+    ) -> StoreResult<()> {
+        let (g, c) = (group.get(), client.get());
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            lock_group!(tx, g);
+            let entry: Option<(i64, String)> = sqlx::query_as(
+                "SELECT id, status FROM waitlist_entries WHERE group_id = $1 AND client_id = $2 \
+                 AND status IN ('waiting', 'offered')",
+            )
+            .bind(g)
+            .bind(c)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((entry, status)) = entry else {
+                return Err(StoreError::NotFound);
+            };
+            if outcome == "declined" && status != "offered" {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("UPDATE waitlist_entries SET status = $1, resolved_at = $2 WHERE id = $3")
+                .bind(outcome)
+                .bind(now)
+                .bind(entry)
+                .execute(&mut *tx)
+                .await?;
+            if status == "offered" {
+                sqlx::query("UPDATE groups SET seats_taken = seats_taken - 1 WHERE id = $1")
+                    .bind(g)
+                    .execute(&mut *tx)
+                    .await?;
+                offer_free_seats!(tx, g, now, hold);
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Accepts a live offer: the held seat becomes a membership, and a seat it replaces
+    /// (a switch) ends in the same transaction. `NotFound` when there is no live offer.
+    pub async fn accept_offer(
+        &self,
+        group: GroupId,
+        client: UserId,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> StoreResult<MembershipId> {
+        let (g, c) = (group.get(), client.get());
+        let replaces: Option<i64> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT replaces_membership_id FROM waitlist_entries WHERE group_id = $1 AND client_id = $2 \
+                 AND status = 'offered'",
+            )
+            .bind(g)
+            .bind(c)
+            .fetch_optional(pool)
+            .await
+        })?
+        .flatten();
+        let old_group = match replaces {
+            Some(m) => Some(self.membership_group(MembershipId::new(m)).await?),
+            None => None,
+        };
+        let id: i64 = on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            for id in lock_order(g, old_group) {
+                lock_group!(tx, id);
+            }
+            let entry: Option<(i64, Option<i64>)> = sqlx::query_as(
+                "SELECT id, replaces_membership_id FROM waitlist_entries WHERE group_id = $1 \
+                 AND client_id = $2 AND status = 'offered' AND offer_expires_at > $3",
+            )
+            .bind(g)
+            .bind(c)
+            .bind(now)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((entry, replaces)) = entry else {
+                return Err(StoreError::NotFound);
+            };
+            sqlx::query(
+                "UPDATE waitlist_entries SET status = 'accepted', resolved_at = $1 WHERE id = $2",
+            )
+            .bind(now)
+            .bind(entry)
+            .execute(&mut *tx)
+            .await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO memberships (group_id, client_id, status, joined_at) \
+                 VALUES ($1, $2, 'seated', $3) RETURNING id",
+            )
+            .bind(g)
+            .bind(c)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            if let Some(old) = replaces {
+                end_membership!(tx, old, "switched", now, hold);
+            }
+            tx.commit().await?;
+            id
+        });
+        Ok(MembershipId::new(id))
+    }
+
+    /// Expires offers not taken in time and offers those seats on. Returns how many expired.
+    pub async fn expire_offers(&self, now: DateTime<Utc>, hold: Duration) -> StoreResult<u64> {
+        let due: Vec<(i64, i64)> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, group_id FROM waitlist_entries WHERE status = 'offered' AND offer_expires_at <= $1 \
+                 ORDER BY id",
+            )
+            .bind(now)
+            .fetch_all(pool)
+            .await
+        })?;
+        let mut expired = 0;
+        for (entry, group) in due {
+            let done = on_pool!(self, |pool| {
+                let mut tx = pool.begin().await?;
+                lock_group!(tx, group);
+                // Re-checked under the lock: the client may have accepted meanwhile.
+                let done = sqlx::query(
+                    "UPDATE waitlist_entries SET status = 'expired', resolved_at = $1 \
+                     WHERE id = $2 AND status = 'offered' AND offer_expires_at <= $1",
+                )
+                .bind(now)
+                .bind(entry)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if done == 1 {
+                    sqlx::query("UPDATE groups SET seats_taken = seats_taken - 1 WHERE id = $1")
+                        .bind(group)
+                        .execute(&mut *tx)
+                        .await?;
+                    offer_free_seats!(tx, group, now, hold);
+                }
+                tx.commit().await?;
+                done
+            });
+            expired += done;
+        }
+        Ok(expired)
+    }
+
+    /// The client's place in the group's waitlist, if they are on it.
+    pub async fn find_waitlist_place(
+        &self,
+        group: GroupId,
+        client: UserId,
+    ) -> StoreResult<Option<WaitlistPlace>> {
+        let (g, c) = (group.get(), client.get());
+        let place = on_pool!(self, |pool| {
+            let mut conn = pool.acquire().await?;
+            let entry: Option<(i64, String, Option<DateTime<Utc>>)> = sqlx::query_as(
+                "SELECT id, status, offer_expires_at FROM waitlist_entries WHERE group_id = $1 \
+                 AND client_id = $2 AND status IN ('waiting', 'offered')",
+            )
+            .bind(g)
+            .bind(c)
+            .fetch_optional(&mut *conn)
+            .await?;
+            match entry {
+                None => None,
+                Some((id, status, expires)) => {
+                    let position = if status == "offered" { 0 } else { position_of!(conn, g, id) };
+                    Some(WaitlistPlace {
+                        entry: WaitlistEntryId::new(id),
+                        position,
+                        offer_expires_at: expires,
+                    })
+                }
+            }
+        });
+        Ok(place)
+    }
+
+    /// Every membership of a client, current and past, newest first.
+    pub async fn list_client_memberships(&self, client: UserId) -> StoreResult<Vec<MembershipRow>> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, group_id, client_id, status, joined_at, ended_at FROM memberships \
+                 WHERE client_id = $1 ORDER BY joined_at DESC, id DESC",
+            )
+            .bind(client.get())
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows)
+    }
+
+    /// The current members of a group, in joining order.
+    pub async fn list_group_members(&self, group: GroupId) -> StoreResult<Vec<MembershipRow>> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, group_id, client_id, status, joined_at, ended_at FROM memberships \
+                 WHERE group_id = $1 AND status = 'seated' ORDER BY joined_at, id",
+            )
+            .bind(group.get())
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows)
+    }
+
+    /// Groups where the client waits or holds an offer: (group, place).
+    pub async fn list_client_waitlists(
+        &self,
+        client: UserId,
+    ) -> StoreResult<Vec<(GroupId, WaitlistPlace)>> {
+        let groups: Vec<i64> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT group_id FROM waitlist_entries WHERE client_id = $1 AND status IN ('waiting', 'offered') \
+                 ORDER BY id",
+            )
+            .bind(client.get())
+            .fetch_all(pool)
+            .await
+        })?;
+        let mut places = Vec::with_capacity(groups.len());
+        for g in groups {
+            let group = GroupId::new(g);
+            if let Some(place) = self.find_waitlist_place(group, client).await? {
+                places.push((group, place));
+            }
+        }
+        Ok(places)
+    }
+}
