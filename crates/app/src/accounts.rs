@@ -165,6 +165,12 @@ impl App {
         Ok(self.db.list_staff().await?)
     }
 
+    /// Hashes a password with the configured argon2id parameters (the demo seeds many
+    /// accounts with one hash).
+    pub async fn hash_password(&self, password: &Password) -> AppResult<String> {
+        Ok(self.hasher.hash(password).await?)
+    }
+
     /// How many accounts hold `role` (the demo uses it to seed only once).
     pub async fn count_users(&self, role: Role) -> AppResult<i64> {
         Ok(self.db.count_users_by_role(role).await?)

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod browse;
 mod calendars;
 mod catalog;
 mod clock;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 
 pub use accounts::{ClientSignUp, NewStaff};
 pub use audit::AuditContext;
+pub use browse::{BrowseFilter, GroupCard, TimeOfDay, weekday_name};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AppError, AppResult};
 pub use groups::{GroupInput, OccurrenceView, SHIFT_NOTICE_HORIZON};

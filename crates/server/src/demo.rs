@@ -1,7 +1,14 @@
-//! Demo data: a small practice to look around in. Each area of Hearth adds its part here.
+//! Demo data: a practice to look around in. Twelve therapists licensed across US states and
+//! time zones, groups over every topic (some full with waitlists, some for teens), and a few
+//! hundred clients. Each area of Hearth adds its part here.
 
-use hearth_app::{App, AppResult, AuditContext, ClientSignUp, NewStaff};
-use hearth_domain::Role;
+use chrono::{Duration, NaiveDate, Utc};
+use hearth_app::{App, AppError, AppResult, NewStaff};
+use hearth_domain::{
+    AgeBand, BirthDate, DisplayName, Email, GroupId, License, LicenseKind, Password, Region, Role,
+    TOPICS, TimeZone, UserId, WeeklySlot, parse_local_time, parse_weekday,
+};
+use hearth_store::{NewGroup, NewTherapist, NewUser};
 
 /// One password for every demo account, so the printed logins are easy to use.
 pub const DEMO_PASSWORD: &str = "hearth demo password";
@@ -10,50 +17,267 @@ pub const DEMO_PASSWORD: &str = "hearth demo password";
 #[derive(Debug, Clone)]
 pub struct DemoLogin {
     pub role: &'static str,
-    pub email: &'static str,
+    pub email: String,
 }
 
-const STAFF: [(&str, &str, &str, &str); 4] = [
-    ("admin", "admin@demo.hearth.example", "Avery Admin", "America/New_York"),
-    ("coordinator", "coordinator@demo.hearth.example", "Casey Coordinator", "America/Chicago"),
-    ("therapist", "therapist@demo.hearth.example", "Dr. Robin Reyes", "America/Denver"),
-    ("therapist", "therapist2@demo.hearth.example", "Jordan Lee, LCSW", "America/Los_Angeles"),
+/// (name, zone, licensed states, license kind, years)
+const THERAPISTS: [(&str, &str, &[&str], &str, i32); 12] = [
+    ("Dr. Robin Reyes", "America/Denver", &["CO", "AZ", "UT"], "PsyD", 14),
+    ("Jordan Lee", "America/Los_Angeles", &["CA", "WA", "OR"], "LCSW", 9),
+    ("Amara Okafor", "America/New_York", &["NY", "NJ", "FL"], "LMFT", 11),
+    ("Sam Whitfield", "America/Chicago", &["IL", "TX", "WI"], "LPC", 7),
+    ("Dr. Mei Tanaka", "America/Los_Angeles", &["CA", "NV"], "PhD", 19),
+    ("Luis Herrera", "America/Chicago", &["TX", "IL"], "LCSW", 6),
+    ("Hannah Brooks", "America/New_York", &["NY", "PA", "MA"], "LMHC", 8),
+    ("Dev Patel", "America/Denver", &["CO", "NM"], "LPC", 5),
+    ("Grace Kim", "America/Phoenix", &["AZ", "CA"], "LMFT", 12),
+    ("Dr. Noah Fischer", "America/New_York", &["FL", "GA", "NY"], "PsyD", 16),
+    ("Ines Duarte", "America/Chicago", &["IL", "MN"], "LCSW", 10),
+    ("Theo Nakamura", "America/Los_Angeles", &["WA", "OR", "CA"], "LPC", 4),
 ];
 
-const CLIENTS: [(&str, &str, &str, &str, &str); 3] = [
-    ("client@demo.hearth.example", "Sam", "America/Los_Angeles", "US-CA", "1988-04-12"),
-    ("client2@demo.hearth.example", "Priya", "America/New_York", "US-NY", "1979-09-30"),
-    ("client3@demo.hearth.example", "Marcus", "America/Chicago", "US-TX", "1995-01-22"),
+/// States clients live in, with a zone each (all inside some therapist's licenses).
+const CLIENT_PLACES: [(&str, &str); 12] = [
+    ("CA", "America/Los_Angeles"),
+    ("NY", "America/New_York"),
+    ("TX", "America/Chicago"),
+    ("IL", "America/Chicago"),
+    ("FL", "America/New_York"),
+    ("CO", "America/Denver"),
+    ("WA", "America/Los_Angeles"),
+    ("AZ", "America/Phoenix"),
+    ("OR", "America/Los_Angeles"),
+    ("PA", "America/New_York"),
+    ("NJ", "America/New_York"),
+    ("MN", "America/Chicago"),
 ];
+
+const FIRST_NAMES: [&str; 30] = [
+    "Sam", "Priya", "Marcus", "Elena", "Kofi", "Ava", "Mateo", "Yuki", "Zoe", "Omar", "Lena",
+    "Ravi", "Nora", "Diego", "Maya", "Ethan", "Aisha", "Leo", "Chloe", "Tariq", "Ivy", "Jonah",
+    "Sofia", "Kai", "Hana", "Felix", "Amir", "Ruth", "Owen", "Lucia",
+];
+
+const TEEN_TOPICS: [&str; 4] =
+    ["anxiety-depression", "dbt-skills", "self-compassion", "grief-loss"];
+const CLIENTS: usize = 320;
+
+fn corrupt(what: impl std::fmt::Display) -> AppError {
+    AppError::Unexpected(anyhow::anyhow!("demo data: {what}"))
+}
+
+fn therapist_email(i: usize) -> String {
+    if i == 0 {
+        "therapist@demo.hearth.example".to_owned()
+    } else {
+        format!("therapist{}@demo.hearth.example", i + 1)
+    }
+}
+
+fn client_email(i: usize) -> String {
+    if i == 0 {
+        "client@demo.hearth.example".to_owned()
+    } else {
+        format!("client{}@demo.hearth.example", i + 1)
+    }
+}
 
 /// Seeds the demo practice once; running the demo again keeps what is there.
 pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
     if app.count_users(Role::Admin).await? == 0 {
-        for (role, email, name, tz) in STAFF {
-            app.create_staff(&NewStaff {
-                email: email.to_owned(),
-                password: DEMO_PASSWORD.to_owned(),
-                role: role.to_owned(),
-                display_name: Some(name.to_owned()),
-                timezone: Some(tz.to_owned()),
+        seed_practice(app).await?;
+    }
+    Ok(vec![
+        DemoLogin { role: "admin", email: "admin@demo.hearth.example".to_owned() },
+        DemoLogin { role: "coordinator", email: "coordinator@demo.hearth.example".to_owned() },
+        DemoLogin { role: "therapist", email: therapist_email(0) },
+        DemoLogin { role: "client", email: client_email(0) },
+    ])
+}
+
+async fn seed_practice(app: &App) -> AppResult<()> {
+    for (role, email, name, tz) in [
+        ("admin", "admin@demo.hearth.example", "Avery Admin", "America/New_York"),
+        ("coordinator", "coordinator@demo.hearth.example", "Casey Coordinator", "America/Chicago"),
+    ] {
+        app.create_staff(&NewStaff {
+            email: email.to_owned(),
+            password: DEMO_PASSWORD.to_owned(),
+            role: role.to_owned(),
+            display_name: Some(name.to_owned()),
+            timezone: Some(tz.to_owned()),
+        })
+        .await?;
+    }
+    // One hash for every other demo account: hashing hundreds would make start-up slow.
+    let password = Password::parse_new(DEMO_PASSWORD, None).map_err(corrupt)?;
+    let hash = app.hash_password(&password).await?;
+    let now = app.now();
+    let therapists = seed_therapists(app, &hash, now).await?;
+    let clients = seed_clients(app, &hash, now).await?;
+    let groups = seed_groups(app, &therapists, now).await?;
+    seat_clients(app, &groups, &clients, now).await
+}
+
+async fn seed_therapists(
+    app: &App,
+    hash: &str,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<Vec<(UserId, Vec<String>)>> {
+    let expires = NaiveDate::from_ymd_opt(2030, 12, 31).ok_or_else(|| corrupt("date"))?;
+    let mut made = Vec::new();
+    for (i, (name, tz, states, kind, years)) in THERAPISTS.iter().enumerate() {
+        let kind = LicenseKind::parse(kind).map_err(corrupt)?;
+        let licenses = states
+            .iter()
+            .map(|s| {
+                Ok(License {
+                    region: Region::parse(&format!("US-{s}")).map_err(corrupt)?,
+                    kind,
+                    number: format!("{s}-{:05}", 1000 + i * 37),
+                    expires_on: expires,
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()?;
+        let specialties = TOPICS.iter().skip(i % 5).step_by(4).map(|t| t.slug.to_owned()).collect();
+        let id = app
+            .db()
+            .insert_therapist(&NewTherapist {
+                user: NewUser {
+                    email: Email::parse(&therapist_email(i)).map_err(corrupt)?,
+                    password_hash: hash.to_owned(),
+                    role: Role::Therapist,
+                    display_name: DisplayName::parse(name).map_err(corrupt)?,
+                    timezone: TimeZone::parse(tz).map_err(corrupt)?,
+                    region: None,
+                    birth_date: None,
+                    created_at: now,
+                },
+                license_kind: kind,
+                years_of_practice: *years,
+                bio: format!(
+                    "{name} has led therapy groups for {years} years and believes people heal in good company."
+                ),
+                licenses,
+                specialties,
             })
             .await?;
-        }
-        for (email, name, tz, region, birth) in CLIENTS {
-            let form = ClientSignUp {
-                email: Some(email.to_owned()),
-                password: Some(DEMO_PASSWORD.to_owned()),
-                display_name: Some(name.to_owned()),
-                timezone: Some(tz.to_owned()),
-                region: Some(region.to_owned()),
-                birth_date: Some(birth.to_owned()),
-            };
-            app.sign_up_client(&form, &AuditContext::default()).await?;
+        made.push((id, states.iter().map(|s| format!("US-{s}")).collect()));
+    }
+    Ok(made)
+}
+
+async fn seed_clients(
+    app: &App,
+    hash: &str,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<Vec<(UserId, String, bool)>> {
+    let today = now.date_naive();
+    let mut made = Vec::with_capacity(CLIENTS);
+    for i in 0..CLIENTS {
+        let (state, tz) = CLIENT_PLACES[i % CLIENT_PLACES.len()];
+        let teen = i % 16 == 5;
+        let age_days =
+            if teen { 14 * 365 + (i as i64 % 3) * 300 } else { (22 + (i as i64 * 7) % 45) * 365 };
+        let birth = BirthDate::new(today - Duration::days(age_days), today).map_err(corrupt)?;
+        let name = FIRST_NAMES[i % FIRST_NAMES.len()];
+        let region = format!("US-{state}");
+        let id = app
+            .db()
+            .insert_user(&NewUser {
+                email: Email::parse(&client_email(i)).map_err(corrupt)?,
+                password_hash: hash.to_owned(),
+                role: Role::Client,
+                display_name: DisplayName::parse(name).map_err(corrupt)?,
+                timezone: TimeZone::parse(tz).map_err(corrupt)?,
+                region: Some(Region::parse(&region).map_err(corrupt)?),
+                birth_date: Some(birth),
+                created_at: now,
+            })
+            .await?;
+        made.push((id, region, teen));
+    }
+    Ok(made)
+}
+
+/// (group, therapist's states, teen, capacity)
+type SeededGroup = (GroupId, Vec<String>, bool, i32);
+
+async fn seed_groups(
+    app: &App,
+    therapists: &[(UserId, Vec<String>)],
+    now: chrono::DateTime<Utc>,
+) -> AppResult<Vec<SeededGroup>> {
+    let weekdays = ["mon", "tue", "wed", "thu", "mon", "tue", "wed", "thu", "sat", "sun"];
+    let times = ["09:00", "12:00", "17:30", "18:00", "19:00", "19:30", "10:30", "20:00"];
+    let starts_on = now.date_naive() - Duration::weeks(6);
+    let mut made = Vec::new();
+    let mut n = 0_usize;
+    for round in 0..4 {
+        for (t, topic) in TOPICS.iter().enumerate() {
+            // Every topic gets three adult groups, the teen topics a teen group too.
+            let teen = round == 3;
+            if teen && !TEEN_TOPICS.contains(&topic.slug) {
+                continue;
+            }
+            let (therapist, states) = &therapists[(t + round * 5) % therapists.len()];
+            let zone =
+                app.db().find_user(*therapist).await?.ok_or_else(|| corrupt("therapist"))?.timezone;
+            let slot = WeeklySlot::new(
+                parse_weekday(weekdays[n % weekdays.len()]).map_err(corrupt)?,
+                parse_local_time(times[(n * 3) % times.len()]).map_err(corrupt)?,
+                zone,
+                if topic.slug == "dbt-skills" { 90 } else { 60 },
+            )
+            .map_err(corrupt)?;
+            let capacity = if n % 4 == 0 { 8 } else { 10 };
+            let id = app
+                .db()
+                .insert_group(&NewGroup {
+                    topic: topic.slug.to_owned(),
+                    therapist_id: *therapist,
+                    slot,
+                    capacity,
+                    age_band: if teen { AgeBand::Teen } else { AgeBand::Adult },
+                    starts_on,
+                    ends_on: None,
+                    created_at: now,
+                })
+                .await?;
+            made.push((id, states.clone(), teen, capacity));
+            n += 1;
         }
     }
-    Ok(STAFF
-        .iter()
-        .map(|(role, email, _, _)| DemoLogin { role, email })
-        .chain(CLIENTS.iter().map(|(email, ..)| DemoLogin { role: "client", email }))
-        .collect())
+    Ok(made)
+}
+
+/// Fills groups with eligible clients: every fifth group is full with a waitlist, the rest
+/// part-full. Each client joins at most two groups.
+async fn seat_clients(
+    app: &App,
+    groups: &[SeededGroup],
+    clients: &[(UserId, String, bool)],
+    now: chrono::DateTime<Utc>,
+) -> AppResult<()> {
+    let mut joined = vec![0_u8; clients.len()];
+    for (g, (group, states, teen, capacity)) in groups.iter().enumerate() {
+        let wanted = if g % 5 == 0 { capacity + 4 } else { (capacity * (3 + (g % 5) as i32)) / 10 };
+        let mut taken = 0;
+        for (c, (client, region, is_teen)) in
+            clients.iter().enumerate().skip(g * 7 % clients.len()).chain(clients.iter().enumerate())
+        {
+            if taken >= wanted {
+                break;
+            }
+            if joined[c] >= 2 || is_teen != teen || !states.contains(region) {
+                continue;
+            }
+            app.db()
+                .reserve_seat(*group, *client, now, None, hearth_app::DEFAULT_OFFER_HOLD)
+                .await?;
+            joined[c] += 1;
+            taken += 1;
+        }
+    }
+    Ok(())
 }

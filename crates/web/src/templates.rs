@@ -16,6 +16,8 @@ use crate::error::ErrorBody;
 pub struct NavUser {
     pub name: String,
     pub is_admin: bool,
+    pub is_client: bool,
+    pub is_therapist: bool,
 }
 
 /// The part of every page that the layout renders.
@@ -33,6 +35,8 @@ impl Layout {
             user: who.map(|w| NavUser {
                 name: w.user.display_name.to_string(),
                 is_admin: w.user.role == Role::Admin,
+                is_client: w.user.role == Role::Client,
+                is_therapist: w.user.role == Role::Therapist,
             }),
             csrf: csrf.0.clone(),
         }

@@ -82,6 +82,12 @@ async fn browser_every_page_passes_the_accessibility_check_and_fits_a_phone() {
         app.post_invite(&admin, "new@example.org", "therapist").await.json().await.expect("json");
     let invite_path =
         invite["link"].as_str().expect("link").trim_start_matches(&app.base).to_owned();
+    let therapist =
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-IL", "2030-12-31")]).await;
+    let group =
+        app.group(&admin, therapist, serde_json::json!({"topic": "compassion-fatigue"})).await;
+    let client = app.client_in("c@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    app.post_seat(&client, group).await;
     let page = browser.new_page().await.expect("tab");
     page.emulate_phone().await.expect("phone viewport");
 
@@ -104,9 +110,94 @@ async fn browser_every_page_passes_the_accessibility_check_and_fits_a_phone() {
     page.fill("#password", PASSWORD).await.expect("password");
     page.click("form[action='/login'] button[type=submit]").await.expect("submit");
     page.wait_until("location.pathname === '/dashboard'").await.expect("dashboard");
-    for path in ["/dashboard", "/account", "/admin/staff"] {
+    let group_page = format!("/groups/{group}");
+    for path in ["/dashboard", "/account", "/admin/staff", "/admin/groups", "/groups", &group_page]
+    {
         check(path).await;
     }
+    // Then as the client and as the therapist.
+    for (email, paths) in [
+        ("c@example.org", vec!["/dashboard", "/groups", group_page.as_str(), "/my/groups"]),
+        ("t@example.org", vec!["/therapist/groups", group_page.as_str()]),
+    ] {
+        page.click("form[action='/logout'] button").await.expect("log out");
+        page.wait_until("location.pathname === '/login'").await.expect("login page");
+        page.fill("#email", email).await.expect("email");
+        page.fill("#password", PASSWORD).await.expect("password");
+        page.click("form[action='/login'] button[type=submit]").await.expect("submit");
+        page.wait_until("location.pathname === '/dashboard'").await.expect("dashboard");
+        for path in paths {
+            check(path).await;
+        }
+    }
     assert!(problems.is_empty(), "accessibility problems:\n{}", problems.join("\n"));
+    browser.close().await;
+}
+
+/// The catalog from a client's side: filter, reserve, see the next meeting in their own
+/// zone, leave.
+#[tokio::test]
+async fn browser_a_client_filters_the_catalog_reserves_a_seat_sees_their_time_and_leaves() {
+    let Some(browser) = Browser::launch(
+        "browser_a_client_filters_the_catalog_reserves_a_seat_sees_their_time_and_leaves",
+    )
+    .await
+    .expect("Chromium starts") else {
+        return;
+    };
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    // A New York therapist's Wednesday 18:00 group; a grief group on Monday mornings.
+    let therapist = app
+        .therapist(&admin, "t@example.org", "America/New_York", &[("US-CA", "2030-12-31")])
+        .await;
+    let wanted = app
+        .group(&admin, therapist, serde_json::json!({"weekday": "wed", "local_time": "18:00"}))
+        .await;
+    app.group(
+        &admin,
+        therapist,
+        serde_json::json!({"topic": "grief-loss", "weekday": "mon", "local_time": "09:00"}),
+    )
+    .await;
+    app.client_in("ana@example.org", "US-CA", "America/Los_Angeles", "1990-01-01").await;
+
+    let page = browser.new_page().await.expect("tab");
+    page.goto(&app.url("/login")).await.expect("login page");
+    page.fill("#email", "ana@example.org").await.expect("email");
+    page.fill("#password", PASSWORD).await.expect("password");
+    page.click("form[action='/login'] button[type=submit]").await.expect("submit");
+    page.wait_until("location.pathname === '/dashboard'").await.expect("dashboard");
+
+    page.goto(&app.url("/groups")).await.expect("catalog");
+    assert!(page.text("#results").await.expect("count").starts_with("2 groups"));
+    page.fill("#topic", "anxiety-depression").await.expect("topic");
+    page.fill("#time", "afternoon").await.expect("time of day");
+    page.click("form.filters button[type=submit]").await.expect("filter");
+    page.wait_until("location.search.includes('topic=anxiety-depression')")
+        .await
+        .expect("filtered");
+    let results = page.text(".cards").await.expect("cards");
+    // 18:00 in New York is 15:00 in Los Angeles: an afternoon group for Ana.
+    assert!(results.contains("Wednesdays at 15:00"), "{results}");
+    assert!(!results.contains("Grief"), "{results}");
+
+    page.click(&format!("a[href='/groups/{wanted}']")).await.expect("open the group");
+    page.wait_until(&format!("location.pathname === '/groups/{wanted}'"))
+        .await
+        .expect("group page");
+    assert!(page.text("main").await.expect("main").contains("America/Los_Angeles"));
+    page.click(&format!("form[action='/groups/{wanted}/reserve'] button")).await.expect("reserve");
+    page.wait_until("location.search.includes('msg=seated')").await.expect("seated");
+    let main = page.text("main").await.expect("main");
+    assert!(main.contains("You are a member of this group"), "{main}");
+    assert!(main.contains("15:00"), "the next meeting in her zone: {main}");
+
+    page.goto(&app.url("/my/groups")).await.expect("my groups");
+    assert!(page.text("main").await.expect("main").contains("Anxiety & depression"));
+    page.goto(&app.url(&format!("/groups/{wanted}"))).await.expect("group page");
+    page.click(&format!("form[action='/groups/{wanted}/leave'] button")).await.expect("leave");
+    page.wait_until("location.search.includes('msg=left')").await.expect("left");
+    assert!(page.text("main").await.expect("main").contains("Reserve a seat"));
     browser.close().await;
 }

@@ -2,3 +2,4 @@ pub mod api;
 pub mod api_groups;
 pub mod ops;
 pub mod pages;
+pub mod pages_groups;
