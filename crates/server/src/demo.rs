@@ -175,10 +175,10 @@ async fn seed_clients(
     let today = now.date_naive();
     let mut made = Vec::with_capacity(CLIENTS);
     for i in 0..CLIENTS {
+        let k = i64::try_from(i).map_err(corrupt)?;
         let (state, tz) = CLIENT_PLACES[i % CLIENT_PLACES.len()];
         let teen = i % 16 == 5;
-        let age_days =
-            if teen { 14 * 365 + (i as i64 % 3) * 300 } else { (22 + (i as i64 * 7) % 45) * 365 };
+        let age_days = if teen { 14 * 365 + (k % 3) * 300 } else { (22 + (k * 7) % 45) * 365 };
         let birth = BirthDate::new(today - Duration::days(age_days), today).map_err(corrupt)?;
         let name = FIRST_NAMES[i % FIRST_NAMES.len()];
         let region = format!("US-{state}");
@@ -230,7 +230,7 @@ async fn seed_groups(
                 if topic.slug == "dbt-skills" { 90 } else { 60 },
             )
             .map_err(corrupt)?;
-            let capacity = if n % 4 == 0 { 8 } else { 10 };
+            let capacity = if n.is_multiple_of(4) { 8 } else { 10 };
             let id = app
                 .db()
                 .insert_group(&NewGroup {
@@ -261,7 +261,11 @@ async fn seat_clients(
 ) -> AppResult<()> {
     let mut joined = vec![0_u8; clients.len()];
     for (g, (group, states, teen, capacity)) in groups.iter().enumerate() {
-        let wanted = if g % 5 == 0 { capacity + 4 } else { (capacity * (3 + (g % 5) as i32)) / 10 };
+        let wanted = if g % 5 == 0 {
+            capacity + 4
+        } else {
+            (capacity * (3 + i32::try_from(g % 5).unwrap_or(0))) / 10
+        };
         let mut taken = 0;
         for (c, (client, region, is_teen)) in
             clients.iter().enumerate().skip(g * 7 % clients.len()).chain(clients.iter().enumerate())

@@ -490,3 +490,28 @@ async fn members_see_each_others_display_names_only_and_the_therapist_sees_the_f
         .expect("request");
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_admin_renames_a_topic_and_nobody_else_may() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let edit = |token: &str, body: Value| {
+        app.client
+            .patch(app.url("/api/v1/topics/cbt"))
+            .bearer_auth(token.to_owned())
+            .json(&body)
+            .send()
+    };
+    let done =
+        edit(&admin, json!({"name": "CBT skills", "description": "Thoughts, feelings, actions."}))
+            .await
+            .expect("request");
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+    let topics = app.get_json(&admin, "/topics").await;
+    assert!(topics.as_array().expect("list").iter().any(|t| t["name"] == "CBT skills"));
+    let empty = edit(&admin, json!({"name": "  "})).await.expect("request");
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let client = app.client_in("c@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let refused = edit(&client, json!({"name": "Mine"})).await.expect("request");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}

@@ -122,6 +122,7 @@ async fn the_openapi_document_describes_every_api_route() {
         "/staff",
         "/invites",
         "/topics",
+        "/topics/{slug}",
         "/programs",
         "/therapists",
         "/therapists/{id}",

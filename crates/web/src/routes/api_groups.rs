@@ -3,7 +3,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use axum::{Json as JsonBody, Router};
 use chrono::{DateTime, NaiveDate, Utc};
 use hearth_app::{GroupFilter, GroupInput, OccurrenceView, Reservation, TherapistInput};
@@ -18,6 +18,7 @@ use crate::{AppState, Error, Result};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/topics", get(list_topics))
+        .route("/topics/{slug}", patch(edit_topic))
         .route("/programs", get(list_programs))
         .route("/therapists", post(create_therapist))
         .route("/therapists/{id}", get(therapist_profile))
@@ -42,6 +43,27 @@ pub fn router() -> Router<AppState> {
 async fn list_topics(State(state): State<AppState>) -> Result<impl IntoResponse> {
     let topics = state.app.list_topics().await?;
     Ok(JsonBody(topics.iter().map(|t| json!({"slug": t.slug, "name": t.name})).collect::<Vec<_>>()))
+}
+
+#[derive(Deserialize)]
+struct TopicEdit {
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+async fn edit_topic(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Path(slug): Path<String>,
+    Json(body): Json<TopicEdit>,
+) -> Result<StatusCode> {
+    state
+        .app
+        .edit_topic(&who, &slug, &body.name, &body.description, &meta.audit(Some(&who)))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn list_programs(State(state): State<AppState>) -> Result<impl IntoResponse> {

@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/groups/{id}/accept", post(accept))
         .route("/groups/{id}/decline", post(decline))
         .route("/groups/{id}/waitlist/leave", post(leave_waitlist))
+        .route("/groups/{id}/switch", post(switch_here))
         .route("/groups/{id}/calendar.ics", get(group_calendar))
         .route("/my/groups", get(my_groups))
         .route("/my/calendar", post(rotate_calendar))
@@ -142,7 +143,9 @@ enum MemberStatus {
     Seated,
     Offered(String),
     Waiting(i64),
-    CanJoin,
+    /// May join; the groups they could move from instead (a switch keeps the old seat until
+    /// the new one is confirmed).
+    CanJoin(Vec<(i64, String)>),
     Ineligible(String),
     Staff,
 }
@@ -244,6 +247,10 @@ async fn group_page(
         Some("seated") => Some("You have a seat in this group. Welcome!".to_owned()),
         Some("waitlisted") => Some("The group is full, so you are on the waitlist.".to_owned()),
         Some("left") => Some("You have left the group.".to_owned()),
+        Some("switch-waiting") => Some(
+            "The group is full: you are on its waitlist and keep your current seat until you accept an offer here."
+                .to_owned(),
+        ),
         _ => None,
     };
     Ok(page(&GroupPage {
@@ -297,7 +304,16 @@ async fn member_status(
                 _ => MemberStatus::Waiting(place.position),
             }
         } else if card.may_join {
-            MemberStatus::CanJoin
+            let topics = state.app.list_topics().await?;
+            let name = |slug: &str| {
+                topics
+                    .iter()
+                    .find(|t| t.slug == slug)
+                    .map_or_else(|| slug.to_owned(), |t| t.name.clone())
+            };
+            MemberStatus::CanJoin(
+                mine.seated.iter().map(|(g, _)| (g.id.get(), name(&g.topic))).collect(),
+            )
         } else {
             MemberStatus::Ineligible(
                 "You cannot join this group: its therapist is not licensed where you live, or it is for a different age group."
@@ -322,6 +338,26 @@ async fn reserve(
     match state.app.reserve_seat(&who, GroupId::new(id), &meta.audit(Some(&who))).await? {
         Reservation::Seated => Ok(back_to(id, "seated")),
         Reservation::Waitlisted { .. } => Ok(back_to(id, "waitlisted")),
+    }
+}
+
+#[derive(Deserialize)]
+struct SwitchForm {
+    from: i64,
+}
+
+async fn switch_here(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<SwitchForm>,
+) -> Result<Response> {
+    let to = GroupId::new(id);
+    match state.app.switch_group(&who, GroupId::new(form.from), to, &meta.audit(Some(&who))).await?
+    {
+        Reservation::Seated => Ok(back_to(id, "seated")),
+        Reservation::Waitlisted { .. } => Ok(back_to(id, "switch-waiting")),
     }
 }
 
