@@ -36,22 +36,44 @@ impl App {
         description: &str,
         ctx: &AuditContext,
     ) -> AppResult<()> {
-        if admin.user.role != Role::Admin {
-            return Err(AppError::Forbidden);
-        }
-        let mut errors = FieldErrors::new();
-        let (name, description) = (name.trim(), description.trim());
-        if name.is_empty() || name.chars().count() > NAME_MAX {
-            errors.add("name", format!("a topic name has 1 to {NAME_MAX} characters"));
-        }
-        if description.chars().count() > DESCRIPTION_MAX {
-            errors.add(
-                "description",
-                format!("a description has at most {DESCRIPTION_MAX} characters"),
-            );
-        }
-        errors.into_result()?;
+        let (name, description) = check_entry(admin, name, description)?;
         self.db.update_topic(slug, name, description).await?;
         self.audit(ctx, "catalog.topic.edited", format!("topic:{slug}"), "").await
     }
+
+    /// An admin renames a service line or rewrites its description.
+    pub async fn edit_program(
+        &self,
+        admin: &Authenticated,
+        slug: &str,
+        name: &str,
+        description: &str,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        let (name, description) = check_entry(admin, name, description)?;
+        self.db.update_program(slug, name, description).await?;
+        self.audit(ctx, "catalog.program.edited", format!("program:{slug}"), "").await
+    }
+}
+
+/// An admin's new name and description for a catalog entry, trimmed and bounded.
+fn check_entry<'a>(
+    admin: &Authenticated,
+    name: &'a str,
+    description: &'a str,
+) -> AppResult<(&'a str, &'a str)> {
+    if admin.user.role != Role::Admin {
+        return Err(AppError::Forbidden);
+    }
+    let mut errors = FieldErrors::new();
+    let (name, description) = (name.trim(), description.trim());
+    if name.is_empty() || name.chars().count() > NAME_MAX {
+        errors.add("name", format!("a name has 1 to {NAME_MAX} characters"));
+    }
+    if description.chars().count() > DESCRIPTION_MAX {
+        errors
+            .add("description", format!("a description has at most {DESCRIPTION_MAX} characters"));
+    }
+    errors.into_result()?;
+    Ok((name, description))
 }

@@ -113,6 +113,28 @@ impl Db {
         Ok(())
     }
 
+    /// Renames a service line or changes its description (admins).
+    pub async fn update_program(
+        &self,
+        slug: &str,
+        name: &str,
+        description: &str,
+    ) -> StoreResult<()> {
+        let done = on_pool!(self, |pool| {
+            sqlx::query("UPDATE programs SET name = $1, description = $2 WHERE slug = $3")
+                .bind(name)
+                .bind(description)
+                .bind(slug)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     pub async fn list_programs(&self) -> StoreResult<Vec<Program>> {
         let rows = on_pool!(self, |pool| {
             sqlx::query_as("SELECT slug, name, description FROM programs ORDER BY position, slug")

@@ -492,7 +492,7 @@ async fn members_see_each_others_display_names_only_and_the_therapist_sees_the_f
 }
 
 #[tokio::test]
-async fn an_admin_renames_a_topic_and_nobody_else_may() {
+async fn an_admin_renames_topics_and_programs_and_nobody_else_may() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let edit = |token: &str, body: Value| {
@@ -514,4 +514,30 @@ async fn an_admin_renames_a_topic_and_nobody_else_may() {
     let client = app.client_in("c@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
     let refused = edit(&client, json!({"name": "Mine"})).await.expect("request");
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    let program = app
+        .client
+        .patch(app.url("/api/v1/programs/iop"))
+        .bearer_auth(&admin)
+        .json(&json!({"name": "Intensive outpatient (IOP)", "description": "Nine hours a week."}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(program.status(), StatusCode::NO_CONTENT);
+    let programs: Value = app
+        .client
+        .get(app.url("/api/v1/programs"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        programs
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|p| p["name"] == "Intensive outpatient (IOP)")
+    );
 }

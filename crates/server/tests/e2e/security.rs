@@ -124,6 +124,7 @@ async fn the_openapi_document_describes_every_api_route() {
         "/topics",
         "/topics/{slug}",
         "/programs",
+        "/programs/{slug}",
         "/therapists",
         "/therapists/{id}",
         "/groups",

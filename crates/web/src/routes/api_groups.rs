@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/topics", get(list_topics))
         .route("/topics/{slug}", patch(edit_topic))
         .route("/programs", get(list_programs))
+        .route("/programs/{slug}", patch(edit_program))
         .route("/therapists", post(create_therapist))
         .route("/therapists/{id}", get(therapist_profile))
         .route("/groups", get(list_groups).post(create_group))
@@ -62,6 +63,20 @@ async fn edit_topic(
     state
         .app
         .edit_topic(&who, &slug, &body.name, &body.description, &meta.audit(Some(&who)))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn edit_program(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Path(slug): Path<String>,
+    Json(body): Json<TopicEdit>,
+) -> Result<StatusCode> {
+    state
+        .app
+        .edit_program(&who, &slug, &body.name, &body.description, &meta.audit(Some(&who)))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
