@@ -82,6 +82,20 @@ enum BenchCommand {
         #[arg(long, default_value_t = 21)]
         rounds: usize,
     },
+    /// Seat reservations under contention against raw inserts, on a fresh database; exits
+    /// 4 if any group ends up overbooked or a reservation is lost.
+    Seats {
+        /// A PostgreSQL server to create the scratch database on (default: a temporary
+        /// SQLite file).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Clients reserving a seat, 20 to a group of 10 seats.
+        #[arg(long, default_value_t = 2000)]
+        clients: usize,
+        /// Reservations in flight at once.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -216,6 +230,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 "argon2id m={} KiB t={} p={}: median {median:.1} ms per hash over {rounds} hashes",
                 a.memory_kib, a.iterations, a.parallelism
             );
+        }
+        Command::Bench { command: BenchCommand::Seats { database_url, clients, concurrency } } => {
+            let report =
+                hearth::bench::seats(database_url.as_deref(), *clients, *concurrency).await?;
+            println!("{report}");
+            if !report.holds() {
+                eprintln!("error: seat reservations broke capacity or lost clients");
+                return Ok(ExitCode::from(4));
+            }
         }
     }
     Ok(ExitCode::SUCCESS)
