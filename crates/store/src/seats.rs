@@ -149,37 +149,37 @@ impl Db {
         let (g, c) = (group.get(), client.get());
         let outcome = on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
+            // Lock (and read) the group rows in id order; the target's row comes back with
+            // what the decision needs, saving a round trip.
+            let mut target: Option<(i32, i32, String)> = None;
             for id in lock_order(g, old_group) {
-                lock_group!(tx, id);
-            }
-            let (capacity, taken, status): (i32, i32, String) =
-                sqlx::query_as("SELECT capacity, seats_taken, status FROM groups WHERE id = $1")
+                if id == g {
+                    target = sqlx::query_as(
+                        "UPDATE groups SET seats_taken = seats_taken WHERE id = $1 \
+                         RETURNING capacity, seats_taken, status",
+                    )
                     .bind(g)
                     .fetch_optional(&mut *tx)
-                    .await?
-                    .ok_or(StoreError::NotFound)?;
-            let seated: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM memberships WHERE group_id = $1 AND client_id = $2 AND status = 'seated'",
+                    .await?;
+                } else {
+                    lock_group!(tx, id);
+                }
+            }
+            let (capacity, taken, status) = target.ok_or(StoreError::NotFound)?;
+            // Everything else the decision needs, in one statement.
+            let (seated, waiting, queue, waiting_count): (i64, Option<i64>, i64, i64) = sqlx::query_as(
+                "SELECT \
+                   (SELECT COUNT(*) FROM memberships WHERE group_id = $1 AND client_id = $2 AND status = 'seated'), \
+                   (SELECT MIN(id) FROM waitlist_entries WHERE group_id = $1 AND client_id = $2 \
+                      AND status IN ('waiting', 'offered')), \
+                   (SELECT COUNT(*) FROM waitlist_entries WHERE group_id = $1 AND status IN ('waiting', 'offered')), \
+                   (SELECT COUNT(*) FROM waitlist_entries WHERE group_id = $1 AND status = 'waiting')",
             )
             .bind(g)
             .bind(c)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let waiting: Option<i64> = sqlx::query_scalar(
-                "SELECT id FROM waitlist_entries WHERE group_id = $1 AND client_id = $2 \
-                 AND status IN ('waiting', 'offered')",
-            )
-            .bind(g)
-            .bind(c)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let queue: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM waitlist_entries WHERE group_id = $1 AND status IN ('waiting', 'offered')",
-            )
-            .bind(g)
             .fetch_one(&mut *tx)
             .await?;
-            let outcome = if seated.is_some() {
+            let outcome = if seated > 0 {
                 SeatOutcome::AlreadySeated
             } else if let Some(entry) = waiting {
                 SeatOutcome::AlreadyWaiting { position: position_of!(tx, g, entry) }
@@ -214,11 +214,20 @@ impl Db {
                 .bind(replaces.map(MembershipId::get))
                 .fetch_one(&mut *tx)
                 .await?;
-                // A seat may be free with nobody offered it yet (capacity was raised, say).
-                offer_free_seats!(tx, g, now, hold);
-                SeatOutcome::Waitlisted {
-                    entry: WaitlistEntryId::new(entry),
-                    position: position_of!(tx, g, entry),
+                if taken < capacity {
+                    // A seat is free with people already waiting (capacity was raised, say):
+                    // offer it to the first of them.
+                    offer_free_seats!(tx, g, now, hold);
+                    SeatOutcome::Waitlisted {
+                        entry: WaitlistEntryId::new(entry),
+                        position: position_of!(tx, g, entry),
+                    }
+                } else {
+                    // Appended under the lock: everyone waiting is ahead.
+                    SeatOutcome::Waitlisted {
+                        entry: WaitlistEntryId::new(entry),
+                        position: waiting_count + 1,
+                    }
                 }
             };
             tx.commit().await?;
