@@ -43,6 +43,7 @@ pub struct App {
     sessions: SessionPolicy,
     throttle: ThrottlePolicy,
     offer_hold: chrono::Duration,
+    session_cache: Arc<sessions::SessionCache>,
 }
 
 /// How an [`App`] is put together; the server fills it from its settings, tests from theirs.
@@ -66,6 +67,7 @@ impl App {
             sessions: parts.sessions,
             throttle: parts.throttle,
             offer_hold: parts.offer_hold,
+            session_cache: Arc::default(),
         }
     }
 

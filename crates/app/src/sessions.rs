@@ -38,6 +38,44 @@ impl Default for ThrottlePolicy {
     }
 }
 
+/// A short-lived, in-process memo of recent session look-ups, so a busy client does not cost
+/// a database query per request. An entry lives [`SessionCache::TTL`] at most; revoking a
+/// session forgets it here at once, and on another node within that TTL. Idle and absolute
+/// expiry are re-checked on every hit.
+#[derive(Debug, Default)]
+pub(crate) struct SessionCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (DateTime<Utc>, Authenticated)>>,
+}
+
+impl SessionCache {
+    const TTL: Duration = Duration::seconds(2);
+    const MAX_ENTRIES: usize = 10_000;
+
+    fn get(&self, token_hash: &str, now: DateTime<Utc>) -> Option<Authenticated> {
+        let entries = self.entries.lock().ok()?;
+        let (cached_at, who) = entries.get(token_hash)?;
+        (now >= *cached_at && now - *cached_at < Self::TTL).then(|| who.clone())
+    }
+
+    fn put(&self, token_hash: String, now: DateTime<Utc>, who: &Authenticated) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= Self::MAX_ENTRIES {
+                entries.retain(|_, (at, _)| now - *at < Self::TTL);
+                if entries.len() >= Self::MAX_ENTRIES {
+                    entries.clear();
+                }
+            }
+            entries.insert(token_hash, (now, who.clone()));
+        }
+    }
+
+    fn forget(&self, session: SessionId) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.retain(|_, (_, who)| who.session.id != session);
+        }
+    }
+}
+
 /// A login as typed.
 #[derive(Clone, Debug)]
 pub struct LoginAttempt<'a> {
@@ -155,21 +193,31 @@ impl App {
             return Err(AppError::Unauthenticated);
         }
         let now = self.clock.now();
-        let Some((session, user)) = self.db.find_session_by_token_hash(&hash_token(token)).await?
-        else {
+        let token_hash = hash_token(token);
+        if let Some(who) = self.session_cache.get(&token_hash, now)
+            && self.is_live(&who.session, &who.user, now)
+        {
+            return Ok(who);
+        }
+        let Some((session, user)) = self.db.find_session_by_token_hash(&token_hash).await? else {
             return Err(AppError::Unauthenticated);
         };
-        let live = session.revoked_at.is_none()
-            && session.absolute_expires_at > now
-            && now - session.last_seen_at <= self.sessions.idle
-            && user.disabled_at.is_none();
-        if !live {
+        if !self.is_live(&session, &user, now) {
             return Err(AppError::Unauthenticated);
         }
         if now - session.last_seen_at >= self.sessions.touch_every {
             self.db.touch_session(session.id, now).await?;
         }
-        Ok(Authenticated { session, user })
+        let who = Authenticated { session, user };
+        self.session_cache.put(token_hash, now, &who);
+        Ok(who)
+    }
+
+    fn is_live(&self, session: &Session, user: &User, now: DateTime<Utc>) -> bool {
+        session.revoked_at.is_none()
+            && session.absolute_expires_at > now
+            && now - session.last_seen_at <= self.sessions.idle
+            && user.disabled_at.is_none()
     }
 
     /// Ends the caller's own session.
@@ -185,6 +233,7 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<()> {
         self.db.revoke_session(who.user.id, session, self.clock.now()).await?;
+        self.session_cache.forget(session);
         let action = if session == who.session.id { "auth.logout" } else { "auth.session.revoked" };
         self.audit(ctx, action, format!("user:{}", who.user.id), format!("session={session}")).await
     }

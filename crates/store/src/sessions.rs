@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use hearth_domain::{SessionId, UserId};
 
 use crate::db::on_pool;
-use crate::users::User;
+use crate::users::{User, UserRow};
 use crate::{Db, StoreError, StoreResult};
 
 /// Where a session was started: a browser (cookie) or the API (bearer token).
@@ -67,6 +67,28 @@ struct SessionRow {
     ip: String,
 }
 
+#[derive(sqlx::FromRow)]
+struct SessionUserRow {
+    id: i64,
+    user_id: i64,
+    kind: String,
+    created_at: DateTime<Utc>,
+    last_seen_at: DateTime<Utc>,
+    absolute_expires_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+    user_agent: String,
+    ip: String,
+    email: String,
+    password_hash: String,
+    role: String,
+    display_name: String,
+    timezone: String,
+    region: Option<String>,
+    birth_date: Option<chrono::NaiveDate>,
+    user_created_at: DateTime<Utc>,
+    disabled_at: Option<DateTime<Utc>>,
+}
+
 const SESSION_COLUMNS: &str =
     "id, user_id, kind, created_at, last_seen_at, absolute_expires_at, revoked_at, user_agent, ip";
 
@@ -108,21 +130,43 @@ impl Db {
         Ok(SessionId::new(id))
     }
 
-    /// The session with this token hash and its user, in one round trip.
+    /// The session with this token hash and its user, in one round trip (this runs on every
+    /// authenticated request).
     pub async fn find_session_by_token_hash(
         &self,
         token_hash: &str,
     ) -> StoreResult<Option<(Session, User)>> {
-        let sql = format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE token_hash = $1");
-        let row: Option<SessionRow> = on_pool!(self, |pool| {
-            sqlx::query_as(&sql).bind(token_hash).fetch_optional(pool).await
-        })?;
+        let sql = "SELECT s.id, s.user_id, s.kind, s.created_at, s.last_seen_at, \
+                   s.absolute_expires_at, s.revoked_at, s.user_agent, s.ip, \
+                   u.email, u.password_hash, u.role, u.display_name, u.timezone, u.region, \
+                   u.birth_date, u.created_at AS user_created_at, u.disabled_at \
+                   FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1";
+        let row: Option<SessionUserRow> =
+            on_pool!(self, |pool| sqlx::query_as(sql).bind(token_hash).fetch_optional(pool).await)?;
         let Some(row) = row else { return Ok(None) };
-        let session = Session::try_from(row)?;
-        let user = self
-            .find_user(session.user_id)
-            .await?
-            .ok_or_else(|| StoreError::corrupt("a session without its user"))?;
+        let user = User::try_from(UserRow {
+            id: row.user_id,
+            email: row.email,
+            password_hash: row.password_hash,
+            role: row.role,
+            display_name: row.display_name,
+            timezone: row.timezone,
+            region: row.region,
+            birth_date: row.birth_date,
+            created_at: row.user_created_at,
+            disabled_at: row.disabled_at,
+        })?;
+        let session = Session::try_from(SessionRow {
+            id: row.id,
+            user_id: row.user_id,
+            kind: row.kind,
+            created_at: row.created_at,
+            last_seen_at: row.last_seen_at,
+            absolute_expires_at: row.absolute_expires_at,
+            revoked_at: row.revoked_at,
+            user_agent: row.user_agent,
+            ip: row.ip,
+        })?;
         Ok(Some((session, user)))
     }
 

@@ -33,17 +33,17 @@ pub struct NewUser {
 }
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
-    id: i64,
-    email: String,
-    password_hash: String,
-    role: String,
-    display_name: String,
-    timezone: String,
-    region: Option<String>,
-    birth_date: Option<NaiveDate>,
-    created_at: DateTime<Utc>,
-    disabled_at: Option<DateTime<Utc>>,
+pub(crate) struct UserRow {
+    pub(crate) id: i64,
+    pub(crate) email: String,
+    pub(crate) password_hash: String,
+    pub(crate) role: String,
+    pub(crate) display_name: String,
+    pub(crate) timezone: String,
+    pub(crate) region: Option<String>,
+    pub(crate) birth_date: Option<NaiveDate>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) disabled_at: Option<DateTime<Utc>>,
 }
 
 const USER_COLUMNS: &str = "id, email, password_hash, role, display_name, timezone, region, \

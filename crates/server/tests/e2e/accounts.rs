@@ -332,3 +332,16 @@ async fn every_authentication_event_is_in_the_audit_log_and_the_chain_verifies()
         hearth_app::AuditVerification::Intact { rows: 4 }
     ));
 }
+
+#[tokio::test]
+async fn a_session_revoked_by_another_node_stops_working_within_two_seconds() {
+    let app = spawn_app().await;
+    let id = app.sign_up("sam@example.org").await;
+    let token = app.token("sam@example.org", PASSWORD).await;
+    assert_eq!(app.get_me(&token).await.status(), StatusCode::OK);
+    // Another node revokes it in the shared database; this node's look-up memo is not told.
+    let user = hearth_domain::UserId::new(id);
+    app.app.db().revoke_all_sessions(user, app.clock_now()).await.expect("revoke");
+    app.clock.advance(Duration::seconds(3));
+    assert_eq!(app.get_me(&token).await.status(), StatusCode::UNAUTHORIZED);
+}
