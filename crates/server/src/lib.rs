@@ -73,6 +73,7 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        tracing::info!(address = %self.addr, engine = ?self.app.db().engine(), "serving");
         let jobs = tokio::spawn(run_jobs(self.app.clone()));
         let served = axum::serve(
             self.listener,

@@ -43,7 +43,7 @@ pub struct Page {
 /// Where Chromium is on this machine, if anywhere.
 pub fn find_chromium() -> Option<PathBuf> {
     if let Ok(path) = std::env::var("HEARTH_CHROMIUM") {
-        return Some(PathBuf::from(path));
+        return Some(PathBuf::from(path)).filter(|p| p.exists());
     }
     CANDIDATES.iter().map(PathBuf::from).find(|p| p.exists())
 }

@@ -4,6 +4,8 @@
 mod browser;
 mod database;
 
+use std::io::Write as _;
+
 pub use browser::{Browser, Page};
 pub use database::{Engine, TestDatabase};
 
@@ -15,5 +17,7 @@ pub fn require_all() -> bool {
 /// Reports a skipped test, or panics when `HEARTH_REQUIRE_ALL=1` forbids skipping.
 pub fn skip(test: &str, reason: &str) {
     assert!(!require_all(), "{test}: cannot be skipped under HEARTH_REQUIRE_ALL=1: {reason}");
-    eprintln!("SKIPPED {test}: {reason}");
+    // Written to the stderr handle, not with eprintln!, which the test harness captures and
+    // hides for passing tests: a skip must be seen.
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: {reason}");
 }

@@ -175,3 +175,53 @@ async fn serve_on_port_zero_prints_its_address_answers_and_stops_on_sigterm() {
         tokio::task::spawn_blocking(move || child.wait()).await.expect("join").expect("wait");
     assert!(status.success(), "a graceful shutdown exits 0, got {status}");
 }
+
+#[tokio::test]
+async fn settings_layer_defaults_then_file_then_environment_then_flags() {
+    let (db, dir) = database().await;
+    // The file asks for a port that cannot be bound; the environment overrides it with
+    // port 0, so the server starts. The file's database URL is used (no flag given).
+    let file = dir.path().join("hearth.toml");
+    std::fs::write(&file, format!("bind = \"256.0.0.1:1\"\ndatabase_url = \"{}\"\n", db.url))
+        .expect("settings file");
+    let mut child = Command::new(HEARTH)
+        .args(["serve", "--config"])
+        .arg(&file)
+        .env("HEARTH__BIND", "127.0.0.1:0")
+        .env("HEARTH__LOG__JSON", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hearth serve starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("a line");
+        line
+    })
+    .await
+    .expect("reader");
+    assert!(line.starts_with("listening on http://127.0.0.1:"), "{line}");
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().expect("kill").success());
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert!(output.status.success());
+    // HEARTH__LOG__JSON=true: every log line on stderr is a JSON object.
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.lines().all(|l| l.starts_with('{')), "{stderr}");
+    assert!(stderr.contains(r#""message":"serving""#), "{stderr}");
+
+    // A flag beats the environment: --bind with an unbindable address fails clearly.
+    let refused = Command::new(HEARTH)
+        .args(["serve", "--config"])
+        .arg(&file)
+        .args(["--bind", "256.0.0.1:1"])
+        .env("HEARTH__BIND", "127.0.0.1:0")
+        .output()
+        .expect("hearth runs");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("binding 256.0.0.1:1"));
+}
