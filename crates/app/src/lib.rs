@@ -15,6 +15,7 @@ mod seats;
 mod sessions;
 mod therapists;
 mod tokens;
+mod vault;
 
 use std::sync::Arc;
 
@@ -33,6 +34,7 @@ pub use passwords::PasswordHasher;
 pub use seats::{DEFAULT_OFFER_HOLD, MyGroups, Reservation, RosterEntry};
 pub use sessions::{Authenticated, LoginAttempt, SessionPolicy, SignedIn, ThrottlePolicy};
 pub use therapists::{LicenseInput, TherapistInput};
+pub use vault::{Vault, VaultError};
 
 /// Everything a use case needs, cheap to clone into each request.
 #[derive(Clone, Debug)]
