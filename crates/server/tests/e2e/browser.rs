@@ -111,8 +111,15 @@ async fn browser_every_page_passes_the_accessibility_check_and_fits_a_phone() {
     page.click("form[action='/login'] button[type=submit]").await.expect("submit");
     page.wait_until("location.pathname === '/dashboard'").await.expect("dashboard");
     let group_page = format!("/groups/{group}");
-    for path in ["/dashboard", "/account", "/admin/staff", "/admin/groups", "/groups", &group_page]
-    {
+    for path in [
+        "/dashboard",
+        "/account",
+        "/admin/staff",
+        "/admin/groups",
+        "/admin/catalog",
+        "/groups",
+        &group_page,
+    ] {
         check(path).await;
     }
     // Then as the client and as the therapist.

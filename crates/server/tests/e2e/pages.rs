@@ -166,3 +166,25 @@ async fn an_admin_invites_staff_from_the_staff_page() {
     assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(invalid.text().await.expect("html").contains("not a valid email address"));
 }
+
+#[tokio::test]
+async fn an_admin_renames_a_topic_from_the_catalog_page() {
+    let app = spawn_app().await;
+    app.create_staff("admin@example.org", "admin").await;
+    app.log_in_with_form("admin@example.org", PASSWORD).await;
+    let saved = app
+        .submit_form(
+            "/admin/catalog",
+            "/admin/catalog/topics/grief-loss",
+            &[("name", "Grief and loss"), ("description", "Room for grief.")],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let html = app.get_page("/admin/catalog").await.text().await.expect("html");
+    assert!(html.contains("value=\"Grief and loss\""));
+    let refused = app
+        .submit_form("/admin/catalog", "/admin/catalog/topics/grief-loss", &[("name", "")])
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.expect("html").contains("a name has 1 to 80 characters"));
+}

@@ -2,4 +2,5 @@ pub mod api;
 pub mod api_groups;
 pub mod ops;
 pub mod pages;
+pub mod pages_catalog;
 pub mod pages_groups;

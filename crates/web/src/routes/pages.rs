@@ -35,6 +35,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/admin/invites/{id}/revoke", post(revoke_invite))
         .route("/invites/{token}", get(invite_form).post(accept_invite))
         .merge(super::pages_groups::router())
+        .merge(super::pages_catalog::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
 }
 

@@ -1,0 +1,129 @@
+//! The admin's catalog page: service lines and topics, each renamed or re-described in place.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use hearth_app::AppError;
+use hearth_domain::Role;
+use serde::Deserialize;
+
+use crate::csrf::CsrfToken;
+use crate::extract::{ClientMeta, PageUser, require_role};
+use crate::json::Form;
+use crate::templates::{Layout, page, render};
+use crate::{AppState, Result};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/catalog", get(catalog))
+        .route("/admin/catalog/{kind}/{slug}", post(save_entry))
+}
+
+struct Entry {
+    slug: String,
+    name: String,
+    description: String,
+}
+
+struct Section {
+    kind: &'static str,
+    title: &'static str,
+    entries: Vec<Entry>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_catalog.html")]
+struct CatalogPage {
+    layout: Layout,
+    saved: Option<String>,
+    error: Option<String>,
+    sections: Vec<Section>,
+}
+
+#[derive(Deserialize)]
+struct CatalogQuery {
+    saved: Option<String>,
+}
+
+async fn catalog_page(
+    state: &AppState,
+    who: &hearth_app::Authenticated,
+    csrf: &CsrfToken,
+    saved: Option<String>,
+    error: Option<String>,
+) -> Result<CatalogPage> {
+    let programs = state.app.list_programs().await?;
+    let topics = state.app.list_topics().await?;
+    Ok(CatalogPage {
+        layout: Layout::new("Catalog", Some(who), csrf),
+        saved,
+        error,
+        sections: vec![
+            Section {
+                kind: "programs",
+                title: "Service lines",
+                entries: programs
+                    .into_iter()
+                    .map(|p| Entry { slug: p.slug, name: p.name, description: p.description })
+                    .collect(),
+            },
+            Section {
+                kind: "topics",
+                title: "Group topics",
+                entries: topics
+                    .into_iter()
+                    .map(|t| Entry { slug: t.slug, name: t.name, description: t.description })
+                    .collect(),
+            },
+        ],
+    })
+}
+
+async fn catalog(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    PageUser(who): PageUser,
+    Query(query): Query<CatalogQuery>,
+) -> Result<Response> {
+    require_role(&who, &[Role::Admin])?;
+    Ok(page(&catalog_page(&state, &who, &csrf, query.saved, None).await?))
+}
+
+#[derive(Deserialize)]
+struct EntryForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+async fn save_entry(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path((kind, slug)): Path<(String, String)>,
+    Form(form): Form<EntryForm>,
+) -> Result<Response> {
+    let ctx = meta.audit(Some(&who));
+    let saved = match kind.as_str() {
+        "topics" => state.app.edit_topic(&who, &slug, &form.name, &form.description, &ctx).await,
+        "programs" => {
+            state.app.edit_program(&who, &slug, &form.name, &form.description, &ctx).await
+        }
+        _ => Err(AppError::NotFound),
+    };
+    match saved {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/admin/catalog?saved={}", form.name.trim())).into_response())
+        }
+        Err(AppError::Invalid(errors)) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &catalog_page(&state, &who, &csrf, None, Some(errors.summary())).await?,
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
