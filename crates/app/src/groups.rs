@@ -44,6 +44,11 @@ fn parse_date(raw: &str) -> Result<NaiveDate, &'static str> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| "enter a date as YYYY-MM-DD")
 }
 
+/// The group's therapist and admins change its meetings.
+pub fn may_reschedule(who: &Authenticated, group: &Group) -> bool {
+    who.user.role == Role::Admin || who.user.id == group.therapist_id
+}
+
 pub(crate) fn is_care_team(who: &Authenticated, group: &Group) -> bool {
     matches!(who.user.role, Role::Admin | Role::Coordinator) || who.user.id == group.therapist_id
 }
@@ -236,7 +241,7 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<()> {
         let group = self.find_group(group).await?;
-        if !is_care_team(who, &group) || who.user.role == Role::Coordinator {
+        if !may_reschedule(who, &group) {
             return Err(AppError::Forbidden);
         }
         let mut series = self.series_of(&group).await?;
@@ -266,7 +271,7 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<()> {
         let group = self.find_group(group).await?;
-        if !is_care_team(who, &group) || who.user.role == Role::Coordinator {
+        if !may_reschedule(who, &group) {
             return Err(AppError::Forbidden);
         }
         let mut series = self.series_of(&group).await?;
@@ -286,6 +291,50 @@ impl App {
         .await
     }
 
+    /// Undoes a cancellation or a move: the meeting is back at its usual time.
+    pub async fn restore_occurrence(
+        &self,
+        who: &Authenticated,
+        group: GroupId,
+        date: NaiveDate,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        let group = self.find_group(group).await?;
+        if !may_reschedule(who, &group) {
+            return Err(AppError::Forbidden);
+        }
+        self.db.delete_exception(group.id, date).await?;
+        self.audit(
+            ctx,
+            "group.occurrence.restored",
+            format!("group:{}", group.id),
+            format!("date={date}"),
+        )
+        .await
+    }
+
+    /// Moves one meeting to a wall-clock time in the group's own zone (as a page form sends it).
+    pub async fn move_occurrence_local(
+        &self,
+        who: &Authenticated,
+        group: GroupId,
+        date: NaiveDate,
+        local: &str,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        let found = self.find_group(group).await?;
+        let zone = found.slot.zone().tz();
+        let wall = chrono::NaiveDateTime::parse_from_str(local.trim(), "%Y-%m-%dT%H:%M")
+            .map_err(|_| AppError::invalid("starts_at", "enter a date and time"))?;
+        let at = zone.from_local_datetime(&wall).earliest().ok_or_else(|| {
+            AppError::invalid(
+                "starts_at",
+                "that time does not exist in the group's zone (clocks change)",
+            )
+        })?;
+        self.move_occurrence(who, group, date, at.with_timezone(&Utc), ctx).await
+    }
+
     /// Changes the weekly slot from `from` on; earlier meetings stay as they were.
     pub async fn change_series(
         &self,
@@ -297,7 +346,7 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<()> {
         let group = self.find_group(group).await?;
-        if !is_care_team(who, &group) || who.user.role == Role::Coordinator {
+        if !may_reschedule(who, &group) {
             return Err(AppError::Forbidden);
         }
         let mut errors = FieldErrors::new();

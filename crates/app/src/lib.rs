@@ -24,7 +24,7 @@ pub use audit::AuditContext;
 pub use browse::{BrowseFilter, GroupCard, TimeOfDay, weekday_name};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{AppError, AppResult};
-pub use groups::{GroupInput, OccurrenceView, SHIFT_NOTICE_HORIZON};
+pub use groups::{GroupInput, OccurrenceView, SHIFT_NOTICE_HORIZON, may_reschedule};
 pub use hearth_store::{AuditVerification, Db, Engine, Invite, Session, SessionKind, User};
 pub use hearth_store::{
     Group, GroupFilter, MembershipRow, PlanWeekRow, Program, TherapistProfile, Topic, WaitlistPlace,

@@ -188,3 +188,61 @@ async fn an_admin_renames_a_topic_from_the_catalog_page() {
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text().await.expect("html").contains("a name has 1 to 80 characters"));
 }
+
+#[tokio::test]
+async fn the_therapist_cancels_restores_and_moves_a_meeting_from_the_group_page() {
+    let app = spawn_app().await;
+    app.clock.set(
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 1, 1, 12, 0, 0)
+            .single()
+            .expect("instant"),
+    );
+    let admin = app.admin_token().await;
+    let therapist =
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-IL", "2030-12-31")]).await;
+    let group = app.group(&admin, therapist, serde_json::json!({"starts_on": "2027-01-06"})).await;
+    app.log_in_with_form("t@example.org", PASSWORD).await;
+    let page = format!("/groups/{group}");
+    let html = app.get_page(&page).await.text().await.expect("html");
+    assert!(html.contains(&format!("/groups/{group}/meetings/2027-01-06/cancel")));
+
+    let cancelled =
+        app.submit_form(&page, &format!("/groups/{group}/meetings/2027-01-06/cancel"), &[]).await;
+    assert_eq!(cancelled.status(), StatusCode::SEE_OTHER);
+    let html = app.get_page(&page).await.text().await.expect("html");
+    assert!(html.contains("<strong>(cancelled)</strong>"));
+    let restored =
+        app.submit_form(&page, &format!("/groups/{group}/meetings/2027-01-06/restore"), &[]).await;
+    assert_eq!(restored.status(), StatusCode::SEE_OTHER);
+    assert!(
+        !app.get_page(&page)
+            .await
+            .text()
+            .await
+            .expect("html")
+            .contains("<strong>(cancelled)</strong>")
+    );
+
+    // Moved to 19:30 on the group's clock (Chicago): 01:30 UTC the next day.
+    let moved = app
+        .submit_form(
+            &page,
+            &format!("/groups/{group}/meetings/2027-01-13/move"),
+            &[("starts_at", "2027-01-13T19:30")],
+        )
+        .await;
+    assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+    let token = app.token("t@example.org", PASSWORD).await;
+    let meetings = app
+        .get_json(&token, &format!("/groups/{group}/occurrences?from=2027-01-13&to=2027-01-14"))
+        .await;
+    assert_eq!(meetings[0]["starts_at"], "2027-01-14T01:30:00Z");
+    assert_eq!(meetings[0]["status"], "moved");
+
+    // A member of the group may not.
+    let member = app.client_in("m@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    app.post_seat(&member, group).await;
+    let refused =
+        app.post_empty(&member, &format!("/groups/{group}/occurrences/2027-01-20/cancel")).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}

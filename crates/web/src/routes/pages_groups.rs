@@ -31,6 +31,9 @@ pub fn router() -> Router<AppState> {
         .route("/groups/{id}/decline", post(decline))
         .route("/groups/{id}/waitlist/leave", post(leave_waitlist))
         .route("/groups/{id}/switch", post(switch_here))
+        .route("/groups/{id}/meetings/{date}/cancel", post(cancel_meeting))
+        .route("/groups/{id}/meetings/{date}/restore", post(restore_meeting))
+        .route("/groups/{id}/meetings/{date}/move", post(move_meeting))
         .route("/groups/{id}/calendar.ics", get(group_calendar))
         .route("/my/groups", get(my_groups))
         .route("/my/calendar", post(rotate_calendar))
@@ -138,6 +141,16 @@ async fn browse(
     }))
 }
 
+/// One upcoming meeting on a group's page.
+struct MeetingView {
+    when: String,
+    /// The meeting's original local date, which names it for cancel and move.
+    date: String,
+    cancelled: bool,
+    /// Its start on the group's own clock, for the move form.
+    group_local: String,
+}
+
 /// Where the viewer stands with a group.
 enum MemberStatus {
     Seated,
@@ -163,7 +176,8 @@ struct GroupPage {
     duration: i64,
     zone: String,
     slot: String,
-    meetings: Vec<String>,
+    meetings: Vec<MeetingView>,
+    may_reschedule: bool,
     seats_left: i32,
     capacity: i32,
     waitlist: i64,
@@ -196,17 +210,20 @@ async fn group_page(
     let zone = who.user.timezone;
     let (_, profile) = app.therapist_profile(group.therapist_id).await?;
     let (topic, plan) = app.topic_with_plan(&group.topic).await?;
+    let group_zone = group.slot.zone().tz();
     let meetings = app
         .next_meetings(zone, group, 4)
         .await?
         .iter()
-        .map(|m| {
-            let when = m.local_start.format(TIME_FORMAT).to_string();
-            if m.status == hearth_domain::OccurrenceStatus::Cancelled {
-                format!("{when} (cancelled)")
-            } else {
-                when
-            }
+        .map(|m| MeetingView {
+            when: m.local_start.format(TIME_FORMAT).to_string(),
+            date: m.original_date.to_string(),
+            cancelled: m.status == hearth_domain::OccurrenceStatus::Cancelled,
+            group_local: m
+                .starts_at
+                .with_timezone(&group_zone)
+                .format("%Y-%m-%dT%H:%M")
+                .to_string(),
         })
         .collect();
     let notices = app
@@ -247,6 +264,7 @@ async fn group_page(
         Some("seated") => Some("You have a seat in this group. Welcome!".to_owned()),
         Some("waitlisted") => Some("The group is full, so you are on the waitlist.".to_owned()),
         Some("left") => Some("You have left the group.".to_owned()),
+        Some("rescheduled") => Some("The meeting is updated; members see the change on their pages and calendars.".to_owned()),
         Some("switch-waiting") => Some(
             "The group is full: you are on its waitlist and keep your current seat until you accept an offer here."
                 .to_owned(),
@@ -270,6 +288,7 @@ async fn group_page(
             group.slot.zone().name()
         ),
         meetings,
+        may_reschedule: hearth_app::may_reschedule(&who, group),
         seats_left: group.seats_left(),
         capacity: group.capacity,
         waitlist: group.waitlist,
@@ -339,6 +358,60 @@ async fn reserve(
         Reservation::Seated => Ok(back_to(id, "seated")),
         Reservation::Waitlisted { .. } => Ok(back_to(id, "waitlisted")),
     }
+}
+
+fn meeting_date(raw: &str) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| crate::Error::bad_request(Some("date"), "the date must be YYYY-MM-DD"))
+}
+
+async fn cancel_meeting(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path((id, date)): Path<(i64, String)>,
+) -> Result<Response> {
+    let date = meeting_date(&date)?;
+    state.app.cancel_occurrence(&who, GroupId::new(id), date, &meta.audit(Some(&who))).await?;
+    Ok(back_to(id, "rescheduled"))
+}
+
+async fn restore_meeting(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path((id, date)): Path<(i64, String)>,
+) -> Result<Response> {
+    let date = meeting_date(&date)?;
+    state.app.restore_occurrence(&who, GroupId::new(id), date, &meta.audit(Some(&who))).await?;
+    Ok(back_to(id, "rescheduled"))
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    #[serde(default)]
+    starts_at: String,
+}
+
+async fn move_meeting(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path((id, date)): Path<(i64, String)>,
+    Form(form): Form<MoveForm>,
+) -> Result<Response> {
+    let date = meeting_date(&date)?;
+    state
+        .app
+        .move_occurrence_local(
+            &who,
+            GroupId::new(id),
+            date,
+            &form.starts_at,
+            &meta.audit(Some(&who)),
+        )
+        .await?;
+    Ok(back_to(id, "rescheduled"))
 }
 
 #[derive(Deserialize)]
