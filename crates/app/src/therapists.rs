@@ -35,7 +35,11 @@ pub struct TherapistInput {
     pub bio: Option<String>,
 }
 
-fn parse_license(errors: &mut FieldErrors, i: usize, input: &LicenseInput) -> Option<License> {
+pub(crate) fn parse_license(
+    errors: &mut FieldErrors,
+    i: usize,
+    input: &LicenseInput,
+) -> Option<License> {
     let field = |name: &str| format!("licenses[{i}].{name}");
     let region = required(errors, &field("region"), input.region.as_deref(), Region::parse);
     let kind = required(errors, &field("kind"), input.kind.as_deref(), LicenseKind::parse);
@@ -142,6 +146,68 @@ impl App {
         })?;
         self.audit(ctx, "account.created", format!("user:{id}"), "role=therapist").await?;
         Ok(id)
+    }
+
+    /// An admin adds a license to a therapist (another state, or a renewal).
+    pub async fn add_license(
+        &self,
+        admin: &Authenticated,
+        therapist: UserId,
+        input: &LicenseInput,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        if admin.user.role != Role::Admin {
+            return Err(AppError::Forbidden);
+        }
+        self.db
+            .find_user(therapist)
+            .await?
+            .filter(|u| u.role == Role::Therapist)
+            .ok_or(AppError::NotFound)?;
+        let mut errors = FieldErrors::new();
+        let license = parse_license(&mut errors, 0, input);
+        let license = match license {
+            Some(l) if errors.is_empty() => l,
+            _ => {
+                // Single-license forms name plain fields, not licenses[0].…
+                let mut plain = FieldErrors::new();
+                for (field, message) in errors.iter() {
+                    plain.add(field.trim_start_matches("licenses[0]."), message);
+                }
+                return Err(AppError::Invalid(plain));
+            }
+        };
+        self.db.insert_license(therapist, &license).await.map_err(|err| {
+            if err.is_conflict_on("licenses_therapist_id_region_number_key") {
+                AppError::invalid("number", "this license is already on file")
+            } else {
+                err.into()
+            }
+        })?;
+        self.audit(
+            ctx,
+            "therapist.license.added",
+            format!("user:{therapist}"),
+            format!("region={}", license.region),
+        )
+        .await
+    }
+
+    /// Every therapist with their profile, for the admin's page.
+    pub async fn list_therapists(
+        &self,
+        admin: &Authenticated,
+    ) -> AppResult<Vec<(hearth_store::User, TherapistProfile)>> {
+        if admin.user.role != Role::Admin {
+            return Err(AppError::Forbidden);
+        }
+        let mut found = Vec::new();
+        for user in self.db.list_staff().await?.into_iter().filter(|u| u.role == Role::Therapist) {
+            if let Some(profile) = self.db.find_therapist_profile(user.id).await? {
+                found.push((user, profile));
+            }
+        }
+        Ok(found)
     }
 
     /// A therapist's public profile (name, license kind, years, bio, licensed regions).

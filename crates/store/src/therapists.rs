@@ -109,6 +109,25 @@ impl Db {
         Ok(UserId::new(id))
     }
 
+    /// Adds a license (a new state, or a renewal with a new number or expiry).
+    pub async fn insert_license(&self, therapist: UserId, license: &License) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO licenses (therapist_id, region, kind, number, expires_on) \
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(therapist.get())
+            .bind(license.region.as_str())
+            .bind(license.kind.as_str())
+            .bind(&license.number)
+            .bind(license.expires_on)
+            .execute(pool)
+            .await
+            .map(|_| ())
+        })?;
+        Ok(())
+    }
+
     pub async fn find_therapist_profile(
         &self,
         id: UserId,

@@ -541,3 +541,42 @@ async fn an_admin_renames_topics_and_programs_and_nobody_else_may() {
             .any(|p| p["name"] == "Intensive outpatient (IOP)")
     );
 }
+
+#[tokio::test]
+async fn a_renewed_license_lets_a_client_join_again() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let therapist =
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-WI", "2026-12-01")]).await;
+    let group = app.group(&admin, therapist, json!({"starts_on": "2027-01-06"})).await;
+    let wi = app.client_in("wi@example.org", "US-WI", "America/Chicago", "1990-01-01").await;
+    assert_eq!(app.post_seat(&wi, group).await.status(), StatusCode::CONFLICT);
+
+    let add = |body: Value| {
+        app.client
+            .post(app.url(&format!("/api/v1/therapists/{therapist}/licenses")))
+            .bearer_auth(&admin)
+            .json(&body)
+            .send()
+    };
+    let bad = add(
+        json!({"region": "Wisconsin", "kind": "LCSW", "number": "R-1", "expires_on": "2028-12-01"}),
+    )
+    .await
+    .expect("request");
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.json::<Value>().await.expect("json")["fields"]["region"].is_string());
+    let renewed = add(
+        json!({"region": "US-WI", "kind": "LCSW", "number": "R-1", "expires_on": "2028-12-01"}),
+    )
+    .await
+    .expect("request");
+    assert_eq!(renewed.status(), StatusCode::CREATED);
+    let again = add(
+        json!({"region": "US-WI", "kind": "LCSW", "number": "R-1", "expires_on": "2028-12-01"}),
+    )
+    .await
+    .expect("request");
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.post_seat(&wi, group).await.status(), StatusCode::CREATED);
+}

@@ -246,3 +246,69 @@ async fn the_therapist_cancels_restores_and_moves_a_meeting_from_the_group_page(
         app.post_empty(&member, &format!("/groups/{group}/occurrences/2027-01-20/cancel")).await;
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn an_admin_adds_a_therapist_with_a_license_and_specialties_and_renews_a_license() {
+    let app = spawn_app().await;
+    app.create_staff("admin@example.org", "admin").await;
+    app.log_in_with_form("admin@example.org", PASSWORD).await;
+    let fields = [
+        ("email", "new.t@example.org"),
+        ("display_name", "Dr. New"),
+        ("password", PASSWORD),
+        ("timezone", "America/Denver"),
+        ("license_kind", "PsyD"),
+        ("years_of_practice", "12"),
+        ("bio", "Groups for grief."),
+        ("region", "US-CO"),
+        ("number", "CO-1"),
+        ("expires_on", "2030-01-31"),
+        ("specialties", "grief-loss"),
+        ("specialties", "trauma-ptsd"),
+    ];
+    let added = app.submit_form("/admin/therapists", "/admin/therapists", &fields).await;
+    assert_eq!(added.status(), StatusCode::SEE_OTHER);
+    let token = app.token("admin@example.org", PASSWORD).await;
+    let staff = app.get_json(&token, "/staff").await;
+    let id = staff
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["email"] == "new.t@example.org")
+        .expect("listed")["id"]
+        .as_i64()
+        .expect("id");
+    let profile = app.get_json(&token, &format!("/therapists/{id}")).await;
+    assert_eq!(profile["license_kind"], "PsyD");
+    assert_eq!(profile["specialties"], serde_json::json!(["grief-loss", "trauma-ptsd"]));
+
+    let renewed = app
+        .submit_form(
+            "/admin/therapists",
+            &format!("/admin/therapists/{id}/licenses"),
+            &[
+                ("region", "US-UT"),
+                ("kind", "PsyD"),
+                ("number", "UT-9"),
+                ("expires_on", "2031-05-31"),
+            ],
+        )
+        .await;
+    assert_eq!(renewed.status(), StatusCode::SEE_OTHER);
+    let html = app.get_page("/admin/therapists").await.text().await.expect("html");
+    assert!(html.contains("US-UT no. UT-9, valid through 2031-05-31"), "{html}");
+
+    let invalid = app
+        .submit_form(
+            "/admin/therapists",
+            "/admin/therapists",
+            &[("email", "x@example.org"), ("region", "Colorado")],
+        )
+        .await;
+    assert_eq!(invalid.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = invalid.text().await.expect("html");
+    assert!(
+        html.contains("use a region code such as US-CA"),
+        "the region error shows on its field"
+    );
+}

@@ -127,6 +127,7 @@ async fn the_openapi_document_describes_every_api_route() {
         "/programs/{slug}",
         "/therapists",
         "/therapists/{id}",
+        "/therapists/{id}/licenses",
         "/groups",
         "/groups/{id}",
         "/groups/{id}/occurrences",

@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/programs/{slug}", patch(edit_program))
         .route("/therapists", post(create_therapist))
         .route("/therapists/{id}", get(therapist_profile))
+        .route("/therapists/{id}/licenses", post(add_license))
         .route("/groups", get(list_groups).post(create_group))
         .route("/groups/{id}", get(group_detail))
         .route("/groups/{id}/occurrences", get(occurrences))
@@ -99,6 +100,17 @@ async fn create_therapist(
 ) -> Result<impl IntoResponse> {
     let id = state.app.create_therapist(&who, &body, &meta.audit(Some(&who))).await?;
     Ok((StatusCode::CREATED, JsonBody(json!({"id": id.get()}))))
+}
+
+async fn add_license(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Path(id): Path<i64>,
+    Json(body): Json<hearth_app::LicenseInput>,
+) -> Result<StatusCode> {
+    state.app.add_license(&who, UserId::new(id), &body, &meta.audit(Some(&who))).await?;
+    Ok(StatusCode::CREATED)
 }
 
 async fn therapist_profile(

@@ -4,3 +4,4 @@ pub mod ops;
 pub mod pages;
 pub mod pages_catalog;
 pub mod pages_groups;
+pub mod pages_therapists;

@@ -36,6 +36,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/invites/{token}", get(invite_form).post(accept_invite))
         .merge(super::pages_groups::router())
         .merge(super::pages_catalog::router())
+        .merge(super::pages_therapists::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
 }
 

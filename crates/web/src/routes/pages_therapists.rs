@@ -1,0 +1,237 @@
+//! The admin's therapists page: licenses with their expiry, renewals, and new therapists.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Extension, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use chrono::Duration;
+use hearth_app::{AppError, LicenseInput, TherapistInput};
+use hearth_domain::{FieldErrors, LicenseKind, Role, UserId};
+use serde::Deserialize;
+
+use crate::csrf::CsrfToken;
+use crate::extract::{ClientMeta, PageUser, require_role};
+use crate::templates::{FieldView, Layout, page, render};
+use crate::{AppState, Result};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/admin/therapists", get(therapists).post(create_therapist))
+        .route("/admin/therapists/{id}/licenses", post(add_license))
+}
+
+struct TherapistView {
+    id: i64,
+    name: String,
+    email: String,
+    zone: String,
+    kind: &'static str,
+    years: i32,
+    /// (region, number, valid through, warning)
+    licenses: Vec<(String, String, String, &'static str)>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_therapists.html")]
+struct TherapistsPage {
+    layout: Layout,
+    notice: Option<String>,
+    therapists: Vec<TherapistView>,
+    kinds: Vec<&'static str>,
+    specialties: Vec<(String, String)>,
+    fields: Vec<FieldView>,
+    has_errors: bool,
+}
+
+#[derive(Default, Deserialize)]
+struct NewTherapistForm {
+    email: Option<String>,
+    display_name: Option<String>,
+    password: Option<String>,
+    timezone: Option<String>,
+    license_kind: Option<String>,
+    years_of_practice: Option<String>,
+    bio: Option<String>,
+    region: Option<String>,
+    number: Option<String>,
+    expires_on: Option<String>,
+    #[serde(default)]
+    specialties: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+async fn therapists_page(
+    state: &AppState,
+    who: &hearth_app::Authenticated,
+    csrf: &CsrfToken,
+    notice: Option<String>,
+    form: &NewTherapistForm,
+    errors: &FieldErrors,
+) -> Result<TherapistsPage> {
+    let today = state.app.now().date_naive();
+    let therapists = state
+        .app
+        .list_therapists(who)
+        .await?
+        .into_iter()
+        .map(|(user, profile)| TherapistView {
+            id: user.id.get(),
+            name: user.display_name.to_string(),
+            email: user.email.to_string(),
+            zone: user.timezone.name().to_owned(),
+            kind: profile.license_kind.as_str(),
+            years: profile.years_of_practice,
+            licenses: profile
+                .licenses
+                .iter()
+                .map(|l| {
+                    let warning = if l.expires_on < today {
+                        "expired"
+                    } else if l.expires_on < today + Duration::days(60) {
+                        "expires within 60 days"
+                    } else {
+                        ""
+                    };
+                    (l.region.to_string(), l.number.clone(), l.expires_on.to_string(), warning)
+                })
+                .collect(),
+        })
+        .collect();
+    let field = |name, label, kind, value: &Option<String>| {
+        FieldView::new(name, label, kind).value(value.as_deref()).errors(errors)
+    };
+    Ok(TherapistsPage {
+        layout: Layout::new("Therapists", Some(who), csrf),
+        notice,
+        therapists,
+        kinds: LicenseKind::ALL.iter().map(|k| k.as_str()).collect(),
+        specialties: state.app.list_topics().await?.into_iter().map(|t| (t.slug, t.name)).collect(),
+        fields: vec![
+            field("email", "Email", "email", &form.email),
+            field("display_name", "Name clients will see", "text", &form.display_name),
+            field("password", "First password (they can keep or change it)", "password", &None),
+            field("timezone", "Time zone", "text", &form.timezone),
+            field("years_of_practice", "Years of practice", "number", &form.years_of_practice),
+            field("bio", "Short bio", "text", &form.bio),
+            field("region", "First license: state or region", "text", &form.region),
+            field("number", "First license: number", "text", &form.number),
+            field("expires_on", "First license: valid through", "date", &form.expires_on),
+        ],
+        has_errors: !errors.is_empty(),
+    })
+}
+
+async fn therapists(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    PageUser(who): PageUser,
+    Query(query): Query<NoticeQuery>,
+) -> Result<Response> {
+    require_role(&who, &[Role::Admin])?;
+    Ok(page(
+        &therapists_page(
+            &state,
+            &who,
+            &csrf,
+            query.notice,
+            &NewTherapistForm::default(),
+            &FieldErrors::new(),
+        )
+        .await?,
+    ))
+}
+
+async fn create_therapist(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    axum::extract::RawForm(raw): axum::extract::RawForm,
+) -> Result<Response> {
+    require_role(&who, &[Role::Admin])?;
+    // Repeated checkboxes (specialties) need a parser that keeps every value.
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
+    let one = |name: &str| {
+        pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()).filter(|v| !v.is_empty())
+    };
+    let form = NewTherapistForm {
+        email: one("email"),
+        display_name: one("display_name"),
+        password: one("password"),
+        timezone: one("timezone"),
+        license_kind: one("license_kind"),
+        years_of_practice: one("years_of_practice"),
+        bio: one("bio"),
+        region: one("region"),
+        number: one("number"),
+        expires_on: one("expires_on"),
+        specialties: pairs
+            .iter()
+            .filter(|(k, _)| k == "specialties")
+            .map(|(_, v)| v.clone())
+            .collect(),
+    };
+    let years = form.years_of_practice.as_deref().map(str::parse::<i32>);
+    let input = TherapistInput {
+        email: form.email.clone(),
+        password: form.password.clone(),
+        display_name: form.display_name.clone(),
+        timezone: form.timezone.clone(),
+        licenses: vec![LicenseInput {
+            region: form.region.clone(),
+            kind: form.license_kind.clone(),
+            number: form.number.clone(),
+            expires_on: form.expires_on.clone(),
+        }],
+        specialties: form.specialties.clone(),
+        license_kind: form.license_kind.clone(),
+        years_of_practice: years.as_ref().and_then(|y| y.as_ref().ok()).copied(),
+        bio: form.bio.clone(),
+    };
+    let outcome = match years {
+        Some(Err(_)) => Err(AppError::invalid("years_of_practice", "enter a whole number")),
+        _ => state.app.create_therapist(&who, &input, &meta.audit(Some(&who))).await,
+    };
+    match outcome {
+        Ok(_) => Ok(Redirect::to("/admin/therapists?notice=Therapist%20added").into_response()),
+        Err(AppError::Invalid(errors)) => {
+            // The form's first license is `licenses[0]` to the use case; show it on its fields.
+            let mut shown = FieldErrors::new();
+            for (field, message) in errors.iter() {
+                shown.add(field.trim_start_matches("licenses[0]."), message);
+            }
+            Ok(render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &therapists_page(&state, &who, &csrf, None, &form, &shown).await?,
+            ))
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn add_license(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path(id): Path<i64>,
+    crate::json::Form(input): crate::json::Form<LicenseInput>,
+) -> Result<Response> {
+    match state.app.add_license(&who, UserId::new(id), &input, &meta.audit(Some(&who))).await {
+        Ok(()) => Ok(Redirect::to("/admin/therapists?notice=License%20added").into_response()),
+        Err(AppError::Invalid(errors)) => Ok(Redirect::to(&format!(
+            "/admin/therapists?notice={}",
+            form_urlencoded::byte_serialize(
+                format!("The license was not added: {}", errors.summary()).as_bytes()
+            )
+            .collect::<String>()
+        ))
+        .into_response()),
+        Err(other) => Err(other.into()),
+    }
+}
