@@ -8,6 +8,8 @@ mod catalog;
 mod fields;
 mod ids;
 mod licensure;
+mod measures;
+mod outcomes;
 mod password;
 mod region;
 mod scheduling;
@@ -19,6 +21,15 @@ pub use catalog::{
 pub use fields::FieldErrors;
 pub use ids::{GroupId, InviteId, MembershipId, SessionId, UserId, WaitlistEntryId};
 pub use licensure::{License, LicenseKind, may_treat};
+pub use measures::{
+    ASQ, AnswerError, Answers, Asked, AsqResult, Band, GAD7, Instrument, InstrumentId, Item, PHQ9,
+    PROQOL5, ResponseOption, Risk, Score, ScoringRule, Severity, Subscale, SubscaleRule,
+};
+pub use outcomes::{
+    CASENESS_DEFINITION, CASENESS_GAD7, CASENESS_PHQ9, Eligibility, Outcome, OutcomeCount,
+    OutcomeReport, PairedScores, RELIABLE_CHANGE_GAD7, RELIABLE_CHANGE_PHQ9, REMISSION_BELOW_PHQ9,
+    Rate, ScoreError, Trajectory, TrajectoryError, outcome_report,
+};
 pub use password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordError};
 pub use region::Region;
 pub use scheduling::{
