@@ -10,6 +10,7 @@ mod clock;
 mod error;
 mod groups;
 mod invites;
+mod measures;
 mod passwords;
 mod seats;
 mod sessions;
@@ -29,7 +30,9 @@ pub use hearth_store::{AuditVerification, Db, Engine, Invite, Session, SessionKi
 pub use hearth_store::{
     Group, GroupFilter, MembershipRow, PlanWeekRow, Program, TherapistProfile, Topic, WaitlistPlace,
 };
+pub use hearth_store::{MeasureRow, RiskFlagRow};
 pub use invites::{InviteAcceptance, IssuedInvite};
+pub use measures::{CRISIS_LINES, CrisisLine, MeasureResult, RiskFlagView};
 pub use passwords::PasswordHasher;
 pub use seats::{DEFAULT_OFFER_HOLD, MyGroups, Reservation, RosterEntry};
 pub use sessions::{Authenticated, LoginAttempt, SessionPolicy, SignedIn, ThrottlePolicy};
@@ -46,6 +49,7 @@ pub struct App {
     throttle: ThrottlePolicy,
     offer_hold: chrono::Duration,
     session_cache: Arc<sessions::SessionCache>,
+    vault: Vault,
 }
 
 /// How an [`App`] is put together; the server fills it from its settings, tests from theirs.
@@ -58,6 +62,8 @@ pub struct AppParts {
     pub throttle: ThrottlePolicy,
     /// How long a freed seat is held for the person it is offered to.
     pub offer_hold: chrono::Duration,
+    /// Keys for clinical free text at rest.
+    pub vault: Vault,
 }
 
 impl App {
@@ -70,6 +76,7 @@ impl App {
             throttle: parts.throttle,
             offer_hold: parts.offer_hold,
             session_cache: Arc::default(),
+            vault: parts.vault,
         }
     }
 

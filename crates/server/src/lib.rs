@@ -8,7 +8,7 @@ pub mod telemetry;
 
 use anyhow::Context as _;
 use hearth_app::{
-    App, AppParts, Clock, Db, PasswordHasher, SessionPolicy, SystemClock, ThrottlePolicy,
+    App, AppParts, Clock, Db, PasswordHasher, SessionPolicy, SystemClock, ThrottlePolicy, Vault,
 };
 use hearth_web::WebConfig;
 use std::net::SocketAddr;
@@ -32,16 +32,65 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
 }
 
 /// Builds the use-case layer over a database.
-pub fn build_app(settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> App {
+pub fn build_app(settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
     let a = settings.argon2;
-    App::new(AppParts {
+    let vault = load_vault(settings)?;
+    Ok(App::new(AppParts {
         db,
         clock,
         hasher: PasswordHasher::new(a.memory_kib, a.iterations, a.parallelism),
         sessions: SessionPolicy::default(),
         throttle: ThrottlePolicy::default(),
         offer_hold: hearth_app::DEFAULT_OFFER_HOLD,
-    })
+        vault,
+    }))
+}
+
+/// The encryption keys from the settings, or from `DATA_DIR/encryption.keys` (made on first
+/// start with a fresh key, readable by this user only).
+pub fn load_vault(settings: &Settings) -> anyhow::Result<Vault> {
+    use secrecy::ExposeSecret as _;
+    let keys: Vec<String> = if settings.encryption.keys.is_empty() {
+        let path = settings.data_dir.join("encryption.keys");
+        if !path.exists() {
+            std::fs::create_dir_all(&settings.data_dir)
+                .with_context(|| format!("creating {}", settings.data_dir.display()))?;
+            let id = format!("k{}", chrono::Utc::now().format("%Y%m%d"));
+            write_private(&path, &format!("{}\n", Vault::generate_key(&id)))?;
+            tracing::warn!(path = %path.display(), "made a new encryption key; back it up with the database");
+        }
+        std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_owned)
+            .collect()
+    } else {
+        settings.encryption.keys.iter().map(|k| k.expose_secret().to_owned()).collect()
+    };
+    let current = match &settings.encryption.current {
+        Some(id) => id.clone(),
+        None => keys
+            .first()
+            .and_then(|k| k.split_once(':'))
+            .map(|(id, _)| id.to_owned())
+            .context("no encryption key is configured")?,
+    };
+    Vault::from_config(&keys, &current).context("loading the encryption keys")
+}
+
+fn write_private(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).with_context(|| format!("creating {}", path.display()))?;
+    file.write_all(contents.as_bytes()).with_context(|| format!("writing {}", path.display()))
 }
 
 /// A bound, ready-to-run server.

@@ -180,7 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = settings_for(&cli, true, bind.as_ref(), &place)?;
             telemetry::init(&settings.log);
             let db = hearth::open_database(&settings).await?;
-            let app = hearth::build_app(&settings, db, system_clock());
+            let app = hearth::build_app(&settings, db, system_clock())?;
             let logins =
                 demo::seed(&app).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
             let server = Server::bind(&settings, app).await?;
@@ -199,7 +199,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = settings_for(&cli, false, bind.as_ref(), place)?;
             telemetry::init(&settings.log);
             let db = hearth::open_database(&settings).await?;
-            let app = hearth::build_app(&settings, db, system_clock());
+            let app = hearth::build_app(&settings, db, system_clock())?;
             let server = Server::bind(&settings, app).await?;
             println!("listening on http://{}", server.addr);
             std::io::stdout().flush()?;
@@ -254,7 +254,7 @@ async fn admin_create(settings: &Settings, command: &Command) -> anyhow::Result<
     };
     telemetry::init(&settings.log);
     let db = hearth::open_database(settings).await?;
-    let app = hearth::build_app(settings, db, system_clock());
+    let app = hearth::build_app(settings, db, system_clock())?;
     let staff = NewStaff {
         email: email.clone(),
         password: password.clone(),
@@ -281,7 +281,7 @@ async fn admin_create(settings: &Settings, command: &Command) -> anyhow::Result<
 async fn audit_verify(settings: &Settings) -> anyhow::Result<ExitCode> {
     telemetry::init(&settings.log);
     let db = hearth::open_database(settings).await?;
-    let app = hearth::build_app(settings, db, system_clock());
+    let app = hearth::build_app(settings, db, system_clock())?;
     let verdict = app.verify_audit_log().await.map_err(|e| anyhow::anyhow!(e))?;
     app.db().close().await;
     match verdict {

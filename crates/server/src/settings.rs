@@ -22,6 +22,18 @@ pub struct Settings {
     pub secure_cookies: bool,
     pub log: LogSettings,
     pub argon2: Argon2Settings,
+    pub encryption: EncryptionSettings,
+}
+
+/// Keys for clinical free text at rest, as `ID:BASE64` (32 bytes). With none configured,
+/// a key is made once and kept in `DATA_DIR/encryption.keys`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct EncryptionSettings {
+    #[serde(default, skip_serializing)]
+    pub keys: Vec<secrecy::SecretString>,
+    /// The id of the key that seals new values; by default the first key's.
+    #[serde(default)]
+    pub current: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -49,6 +61,7 @@ impl Default for Settings {
             secure_cookies: true,
             log: LogSettings { json: false, filter: "info,sqlx=warn".to_owned() },
             argon2: Argon2Settings { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 },
+            encryption: EncryptionSettings::default(),
         }
     }
 }

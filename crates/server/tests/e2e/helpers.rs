@@ -45,10 +45,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     // Cheap hashing keeps the suite fast; production parameters are measured in BENCHMARKS.md.
     settings.argon2.memory_kib = 1024;
     settings.argon2.iterations = 1;
+    settings.encryption.keys = vec![hearth_app::Vault::generate_key("test").into()];
     configure(&mut settings);
     let clock = ManualClock::new(Utc::now());
     let db = open_database(&settings).await.expect("database opens and migrates");
-    let app = build_app(&settings, db, Arc::new(clock.clone()));
+    let app = build_app(&settings, db, Arc::new(clock.clone())).expect("app builds");
     let server = hearth::Server::bind(&settings, app.clone()).await.expect("binds");
     let base = format!("http://{}", server.addr);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

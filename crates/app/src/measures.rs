@@ -1,0 +1,249 @@
+//! Measurement-based care and the risk path: a client answers a questionnaire; it is scored
+//! by the published rules; an answer about self-harm returns crisis resources in the same
+//! response and raises a flag that stays at the top of the care team's queue until a
+//! clinician acknowledges it with a disposition. Every step is audit-logged.
+
+use hearth_domain::{Answers, Instrument, InstrumentId, Risk, Role, Score, UserId};
+use hearth_store::{MeasureRow, NewMeasure, RiskFlagRow, User};
+use serde::Serialize;
+
+use crate::{App, AppError, AppResult, AuditContext, Authenticated};
+
+/// A place to get help now.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct CrisisLine {
+    pub name: &'static str,
+    pub how: &'static str,
+}
+
+/// Shown at once whenever an answer signals risk, and on every page's footer in short.
+pub const CRISIS_LINES: [CrisisLine; 3] = [
+    CrisisLine {
+        name: "988 Suicide & Crisis Lifeline",
+        how: "Call or text 988 (US), any time, free and confidential.",
+    },
+    CrisisLine {
+        name: "Crisis Text Line",
+        how: "Text HOME to 741741 to reach a trained crisis counselor.",
+    },
+    CrisisLine {
+        name: "Emergency services",
+        how: "If you might act on these thoughts or are in danger now, call 911 or go to the nearest emergency room.",
+    },
+];
+
+/// A scored questionnaire, as the person who answered it sees it.
+#[derive(Clone, Debug)]
+pub struct MeasureResult {
+    pub id: i64,
+    pub score: Score,
+    /// Present when the answers signal risk.
+    pub crisis: Option<&'static [CrisisLine]>,
+    /// A follow-up screen to offer at once (the ASQ after PHQ-9 item 9).
+    pub follow_up: Option<InstrumentId>,
+}
+
+/// A risk flag with the person it concerns, for the care team's queue.
+#[derive(Clone, Debug)]
+pub struct RiskFlagView {
+    pub flag: RiskFlagRow,
+    pub client: User,
+    /// The opened disposition, once acknowledged.
+    pub disposition: Option<String>,
+}
+
+fn flag_level(risk: Risk) -> Option<&'static str> {
+    match risk {
+        Risk::None => None,
+        Risk::SelfHarmThoughts { .. } => Some("self_harm_thoughts"),
+        Risk::PositiveScreen => Some("positive_screen"),
+        Risk::AcutePositiveScreen => Some("acute"),
+    }
+}
+
+const DISPOSITION_MAX: usize = 4000;
+
+impl App {
+    /// A client answers a questionnaire. Nothing is stored unless every answer is valid.
+    pub async fn submit_measure(
+        &self,
+        who: &Authenticated,
+        slug: &str,
+        answers: &[f64],
+        ctx: &AuditContext,
+    ) -> AppResult<MeasureResult> {
+        if who.user.role != Role::Client {
+            return Err(AppError::refused("not_a_client", "only clients answer questionnaires"));
+        }
+        let instrument = Instrument::by_slug(slug).ok_or(AppError::NotFound)?;
+        let parsed = Answers::parse_numbers(instrument, answers)
+            .map_err(|e| AppError::invalid("answers", e))?;
+        let score = parsed.score();
+        let level = flag_level(score.risk);
+        let subscales: Vec<serde_json::Value> = score
+            .subscales
+            .iter()
+            .map(|s| serde_json::json!({"slug": s.slug, "score": s.score, "band": s.band.slug}))
+            .collect();
+        let (id, flag) = self
+            .db
+            .insert_measure(
+                &NewMeasure {
+                    client_id: who.user.id,
+                    instrument: instrument.slug(),
+                    answers_json: serde_json::to_string(parsed.values())
+                        .map_err(anyhow::Error::from)?,
+                    total: score.total,
+                    severity: score.band.map(|b| b.slug),
+                    subscales_json: serde_json::Value::from(subscales).to_string(),
+                    risk: score.risk.slug(),
+                    taken_at: self.clock.now(),
+                },
+                level,
+            )
+            .await?;
+        let subject = format!("client:{}", who.user.id);
+        self.audit(
+            ctx,
+            "measure.submitted",
+            subject.clone(),
+            format!("measure={id} instrument={}", instrument.slug()),
+        )
+        .await?;
+        if let Some(flag) = flag {
+            self.audit(ctx, "risk.flag.raised", subject, format!("flag={flag} measure={id}"))
+                .await?;
+        }
+        let follow_up =
+            matches!(score.risk, Risk::SelfHarmThoughts { .. }).then_some(InstrumentId::Asq);
+        Ok(MeasureResult { id, crisis: level.map(|_| &CRISIS_LINES[..]), follow_up, score })
+    }
+
+    /// Whether `who` may read `client`'s clinical data: the client, their therapists,
+    /// coordinators and admins.
+    pub(crate) async fn may_read_clinical(
+        &self,
+        who: &Authenticated,
+        client: UserId,
+    ) -> AppResult<bool> {
+        Ok(match who.user.role {
+            Role::Client => who.user.id == client,
+            Role::Coordinator | Role::Admin => true,
+            Role::Therapist => self.db.therapist_has_client(who.user.id, client).await?,
+        })
+    }
+
+    /// A client's measures, oldest first (audited).
+    pub async fn list_measures(
+        &self,
+        who: &Authenticated,
+        client: UserId,
+        instrument: Option<&str>,
+        ctx: &AuditContext,
+    ) -> AppResult<Vec<MeasureRow>> {
+        if !self.may_read_clinical(who, client).await? {
+            return Err(AppError::Forbidden);
+        }
+        let rows = self.db.list_measures(client, instrument).await?;
+        self.audit(
+            ctx,
+            "measure.read",
+            format!("client:{client}"),
+            format!("count={}", rows.len()),
+        )
+        .await?;
+        Ok(rows)
+    }
+
+    /// The care team's risk queue: open flags first (acute first, then oldest), then the
+    /// most recent acknowledged ones. Therapists see their own clients'.
+    pub async fn risk_queue(
+        &self,
+        who: &Authenticated,
+        ctx: &AuditContext,
+    ) -> AppResult<Vec<RiskFlagView>> {
+        if who.user.role == Role::Client {
+            return Err(AppError::Forbidden);
+        }
+        let mut views = Vec::new();
+        for flag in self.db.list_risk_flags(true).await? {
+            let client_id = UserId::new(flag.client_id);
+            if !self.may_read_clinical(who, client_id).await? {
+                continue;
+            }
+            let client = self.db.find_user(client_id).await?.ok_or(AppError::NotFound)?;
+            let disposition = match &flag.disposition {
+                Some(sealed) => Some(
+                    self.vault
+                        .open(sealed, &format!("risk_flag:{}", flag.id))
+                        .map_err(|e| anyhow::anyhow!("opening a disposition: {e}"))?,
+                ),
+                None => None,
+            };
+            views.push(RiskFlagView { flag, client, disposition });
+        }
+        self.audit(ctx, "risk.queue.read", "risk_flags", format!("count={}", views.len())).await?;
+        Ok(views)
+    }
+
+    /// Open risk flags the caller can see (for dashboards and the queue's badge).
+    pub async fn open_risk_flag_count(&self, who: &Authenticated) -> AppResult<usize> {
+        let mut count = 0;
+        for flag in self.db.list_risk_flags(false).await? {
+            if self.may_read_clinical(who, UserId::new(flag.client_id)).await? {
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// A clinician (a therapist) acknowledges a flag with a disposition: what was done.
+    pub async fn acknowledge_risk_flag(
+        &self,
+        who: &Authenticated,
+        flag: i64,
+        disposition: &str,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        if who.user.role != Role::Therapist {
+            return Err(AppError::refused(
+                "clinician_required",
+                "a licensed clinician acknowledges risk flags; coordinators see them and call the on-duty therapist",
+            ));
+        }
+        let found = self.db.find_risk_flag(flag).await?.ok_or(AppError::NotFound)?;
+        let disposition = disposition.trim();
+        if disposition.is_empty() {
+            return Err(AppError::invalid(
+                "disposition",
+                "describe what was done: contact made, safety plan, referral",
+            ));
+        }
+        if disposition.chars().count() > DISPOSITION_MAX {
+            return Err(AppError::invalid(
+                "disposition",
+                format!("at most {DISPOSITION_MAX} characters"),
+            ));
+        }
+        let sealed = self
+            .vault
+            .seal(disposition, &format!("risk_flag:{}", found.id))
+            .map_err(|e| anyhow::anyhow!("sealing a disposition: {e}"))?;
+        self.db
+            .acknowledge_risk_flag(found.id, who.user.id, self.clock.now(), &sealed)
+            .await
+            .map_err(|e| match e {
+                hearth_store::StoreError::NotFound => {
+                    AppError::refused("already_acknowledged", "this flag was already acknowledged")
+                }
+                other => other.into(),
+            })?;
+        self.audit(
+            ctx,
+            "risk.flag.acknowledged",
+            format!("client:{}", found.client_id),
+            format!("flag={}", found.id),
+        )
+        .await
+    }
+}
