@@ -184,6 +184,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let logins =
                 demo::seed(&app).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
             let server = Server::bind(&settings, app).await?;
+            let shutdown = shutdown_signal();
             let mut out = std::io::stdout().lock();
             writeln!(out, "Hearth demo practice (data in {})", settings.data_dir.display())?;
             writeln!(out, "Demo logins (password for all: \"{}\"):", demo::DEMO_PASSWORD)?;
@@ -193,7 +194,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             writeln!(out, "listening on http://{}", server.addr)?;
             out.flush()?;
             drop(out);
-            server.run(shutdown_signal()).await?;
+            server.run(shutdown).await?;
         }
         Command::Serve { bind, place } => {
             let settings = settings_for(&cli, false, bind.as_ref(), place)?;
@@ -201,9 +202,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = hearth::open_database(&settings).await?;
             let app = hearth::build_app(&settings, db, system_clock())?;
             let server = Server::bind(&settings, app).await?;
+            let shutdown = shutdown_signal();
             println!("listening on http://{}", server.addr);
             std::io::stdout().flush()?;
-            server.run(shutdown_signal()).await?;
+            server.run(shutdown).await?;
         }
         Command::Migrate { place } => {
             let settings = settings_for(&cli, false, None, place)?;
