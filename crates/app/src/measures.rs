@@ -155,8 +155,22 @@ impl App {
         Ok(rows)
     }
 
+    /// Whether `who` handles risk flags about `client`: coordinators and admins always; a
+    /// therapist for their own clients, and (as the clinician on call) for clients who have
+    /// no therapist yet.
+    async fn handles_flags_of(&self, who: &Authenticated, client: UserId) -> AppResult<bool> {
+        Ok(match who.user.role {
+            Role::Client => false,
+            Role::Coordinator | Role::Admin => true,
+            Role::Therapist => {
+                self.db.therapist_has_client(who.user.id, client).await?
+                    || !self.db.client_has_therapist(client).await?
+            }
+        })
+    }
+
     /// The care team's risk queue: open flags first (acute first, then oldest), then the
-    /// most recent acknowledged ones. Therapists see their own clients'.
+    /// most recent acknowledged ones. Therapists see their own clients' and unassigned ones.
     pub async fn risk_queue(
         &self,
         who: &Authenticated,
@@ -168,7 +182,7 @@ impl App {
         let mut views = Vec::new();
         for flag in self.db.list_risk_flags(true).await? {
             let client_id = UserId::new(flag.client_id);
-            if !self.may_read_clinical(who, client_id).await? {
+            if !self.handles_flags_of(who, client_id).await? {
                 continue;
             }
             let client = self.db.find_user(client_id).await?.ok_or(AppError::NotFound)?;
@@ -190,7 +204,7 @@ impl App {
     pub async fn open_risk_flag_count(&self, who: &Authenticated) -> AppResult<usize> {
         let mut count = 0;
         for flag in self.db.list_risk_flags(false).await? {
-            if self.may_read_clinical(who, UserId::new(flag.client_id)).await? {
+            if self.handles_flags_of(who, UserId::new(flag.client_id)).await? {
                 count += 1;
             }
         }
@@ -212,6 +226,9 @@ impl App {
             ));
         }
         let found = self.db.find_risk_flag(flag).await?.ok_or(AppError::NotFound)?;
+        if !self.handles_flags_of(who, UserId::new(found.client_id)).await? {
+            return Err(AppError::Forbidden);
+        }
         let disposition = disposition.trim();
         if disposition.is_empty() {
             return Err(AppError::invalid(

@@ -164,6 +164,19 @@ impl Db {
         Ok(())
     }
 
+    /// Whether the client is seated in any group (so has a therapist to handle their flags).
+    pub async fn client_has_therapist(&self, client: UserId) -> StoreResult<bool> {
+        let found: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM memberships WHERE client_id = $1 AND status = 'seated'",
+            )
+            .bind(client.get())
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(found > 0)
+    }
+
     /// Clients in any group led by `therapist` (their care team), current members only.
     pub async fn therapist_has_client(
         &self,

@@ -144,6 +144,10 @@ async fn the_openapi_document_describes_every_api_route() {
         "/groups/{id}/calendar.ics",
         "/me/groups",
         "/me/calendar-feed",
+        "/measures/{instrument}",
+        "/clients/{id}/measures",
+        "/risk-flags",
+        "/risk-flags/{id}/acknowledge",
     ];
     for path in routes {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
@@ -151,6 +155,7 @@ async fn the_openapi_document_describes_every_api_route() {
     let source = [
         include_str!("../../../web/src/routes/api.rs"),
         include_str!("../../../web/src/routes/api_groups.rs"),
+        include_str!("../../../web/src/routes/api_measures.rs"),
     ];
     let declared = source.iter().map(|s| s.matches(".route(\"").count()).sum::<usize>();
     assert_eq!(

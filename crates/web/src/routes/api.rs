@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/staff", get(list_staff))
         .route("/invites", post(create_invite))
         .merge(super::api_groups::router())
+        .merge(super::api_measures::router())
 }
 
 async fn openapi() -> impl IntoResponse {

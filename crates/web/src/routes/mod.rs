@@ -1,5 +1,6 @@
 pub mod api;
 pub mod api_groups;
+pub mod api_measures;
 pub mod ops;
 pub mod pages;
 pub mod pages_catalog;

@@ -1,0 +1,221 @@
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app};
+
+impl TestApp {
+    pub async fn post_measure(
+        &self,
+        token: &str,
+        instrument: &str,
+        answers: &Value,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(&format!("/api/v1/measures/{instrument}")))
+            .bearer_auth(token)
+            .json(&json!({"answers": answers}))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+#[tokio::test]
+async fn a_phq9_is_scored_and_banded_with_no_risk_when_item_nine_is_zero() {
+    let app = spawn_app().await;
+    let client = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let response = app.post_measure(&client, "phq9", &json!([2, 2, 1, 1, 2, 1, 1, 0, 0])).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(
+        (body["instrument"].as_str(), body["total"].as_i64(), body["severity"].as_str()),
+        (Some("phq9"), Some(10), Some("moderate"))
+    );
+    assert_eq!(body["risk"], false);
+    assert!(body["crisis_resources"].is_null());
+}
+
+#[tokio::test]
+async fn proqol5_returns_three_subscales_with_reverse_items_applied() {
+    let app = spawn_app().await;
+    let client = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let body: Value =
+        app.post_measure(&client, "proqol5", &json!(vec![3; 30])).await.json().await.expect("json");
+    let scores: Vec<(String, i64)> = body["subscales"]
+        .as_array()
+        .expect("subscales")
+        .iter()
+        .map(|s| {
+            (s["slug"].as_str().expect("slug").to_owned(), s["score"].as_i64().expect("score"))
+        })
+        .collect();
+    assert_eq!(scores.len(), 3);
+    assert!(scores.iter().all(|(_, score)| *score == 30), "{scores:?}");
+}
+
+#[tokio::test]
+async fn bad_answers_are_refused_by_name_and_nothing_is_stored() {
+    let app = spawn_app().await;
+    let client = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let cases = [
+        ("phq9", json!([0, 1, 2]), StatusCode::UNPROCESSABLE_ENTITY, "expected 9 answers, got 3"),
+        (
+            "phq9",
+            json!([0, 0, 0, 0, 4, 0, 0, 0, 0]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "item 5 must be between 0 and 3, got 4",
+        ),
+        (
+            "gad7",
+            json!([0, 0, 0, 0, 0, 0, 1.5]),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "item 7 must be a whole number",
+        ),
+        (
+            "gad7",
+            json!([0, 0, "one", 0, 0, 0, 0]),
+            StatusCode::BAD_REQUEST,
+            "answer 3 must be a whole number",
+        ),
+    ];
+    for (instrument, answers, status, message) in cases {
+        let response = app.post_measure(&client, instrument, &answers).await;
+        assert_eq!(response.status(), status, "{answers}");
+        let error: Value = response.json().await.expect("json");
+        assert_eq!(error["fields"]["answers"], message, "{error}");
+    }
+    assert_eq!(
+        app.post_measure(&client, "beck", &json!([0])).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    let me = app.get_json(&client, "/me").await["id"].as_i64().expect("id");
+    assert!(
+        app.get_json(&client, &format!("/clients/{me}/measures"))
+            .await
+            .as_array()
+            .expect("list")
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn the_risk_path_shows_crisis_lines_at_once_queues_a_flag_and_needs_a_clinician_to_acknowledge()
+ {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let therapist_id = app
+        .therapist(&admin, "rivera@example.org", "America/Chicago", &[("US-IL", "2030-12-31")])
+        .await;
+    let group = app.group(&admin, therapist_id, json!({})).await;
+    let client = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    app.post_seat(&client, group).await;
+
+    // Item 9 answered "several days", even with a low total.
+    let response = app.post_measure(&client, "phq9", &json!([0, 1, 0, 0, 0, 0, 0, 0, 1])).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let body: Value = response.json().await.expect("json");
+    assert_eq!(body["risk"], true);
+    assert_eq!(body["follow_up"], "asq", "the ASQ is offered at once");
+    let lines: Vec<&str> = body["crisis_resources"]
+        .as_array()
+        .expect("crisis lines")
+        .iter()
+        .filter_map(|l| l["how"].as_str())
+        .collect();
+    assert!(
+        lines.iter().any(|l| l.contains("988"))
+            && lines.iter().any(|l| l.contains("741741"))
+            && lines.iter().any(|l| l.contains("911"))
+    );
+
+    // An acute ASQ comes first in the queue.
+    let asq: Value =
+        app.post_measure(&client, "asq", &json!([1, 0, 1, 0, 1])).await.json().await.expect("json");
+    assert_eq!(asq["risk"], true);
+
+    app.create_staff("coord@example.org", "coordinator").await;
+    let coordinator = app.token("coord@example.org", PASSWORD).await;
+    let queue = app.get_json(&coordinator, "/risk-flags").await;
+    let open: Vec<(&str, bool)> = queue
+        .as_array()
+        .expect("queue")
+        .iter()
+        .map(|f| (f["level"].as_str().expect("level"), f["acknowledged_at"].is_null()))
+        .collect();
+    assert_eq!(open, [("acute", true), ("self_harm_thoughts", true)]);
+    let flag = queue[0]["id"].as_i64().expect("id");
+
+    let ack = |token: &str, body: Value| {
+        app.client
+            .post(app.url(&format!("/api/v1/risk-flags/{flag}/acknowledge")))
+            .bearer_auth(token.to_owned())
+            .json(&body)
+            .send()
+    };
+    let by_coordinator =
+        ack(&coordinator, json!({"disposition": "Called"})).await.expect("request");
+    assert_eq!(by_coordinator.status(), StatusCode::CONFLICT);
+    assert_eq!(by_coordinator.json::<Value>().await.expect("json")["error"], "clinician_required");
+    let lead = app.token("rivera@example.org", PASSWORD).await;
+    let empty = ack(&lead, json!({"disposition": "  "})).await.expect("request");
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let done =
+        ack(&lead, json!({"disposition": "Phoned Sam within 10 minutes; safe, plan agreed."}))
+            .await
+            .expect("request");
+    assert_eq!(done.status(), StatusCode::NO_CONTENT);
+    let twice = ack(&lead, json!({"disposition": "again"})).await.expect("request");
+    assert_eq!(twice.status(), StatusCode::CONFLICT);
+
+    let queue = app.get_json(&coordinator, "/risk-flags").await;
+    assert_eq!(queue[0]["level"], "self_harm_thoughts", "the open flag is on top");
+    let acknowledged =
+        queue.as_array().expect("queue").iter().find(|f| f["id"] == flag).expect("still listed");
+    assert_eq!(acknowledged["disposition"], "Phoned Sam within 10 minutes; safe, plan agreed.");
+
+    // The disposition is sealed at rest; every step is in the audit log.
+    let stored = app.app.db().find_risk_flag(flag).await.expect("query").expect("flag");
+    assert!(!stored.disposition.expect("sealed").contains("Phoned"));
+    let actions: Vec<String> = app
+        .app
+        .db()
+        .list_audit(None, 200)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    for action in
+        ["measure.submitted", "risk.flag.raised", "risk.queue.read", "risk.flag.acknowledged"]
+    {
+        assert!(actions.iter().any(|a| a == action), "{action} is audited");
+    }
+}
+
+#[tokio::test]
+async fn measures_are_readable_by_the_client_their_therapist_and_coordinators_only() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let own = app
+        .therapist(&admin, "own@example.org", "America/Chicago", &[("US-IL", "2030-12-31")])
+        .await;
+    app.therapist(&admin, "other@example.org", "America/Chicago", &[("US-IL", "2030-12-31")]).await;
+    let group = app.group(&admin, own, json!({})).await;
+    let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let kim = app.client_in("kim@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    app.post_seat(&sam, group).await;
+    app.post_measure(&sam, "gad7", &json!([1, 1, 1, 1, 1, 1, 1])).await;
+    let sam_id = app.get_json(&sam, "/me").await["id"].as_i64().expect("id");
+    let path = format!("/api/v1/clients/{sam_id}/measures");
+    let status = |token: String| {
+        let request = app.client.get(app.url(&path)).bearer_auth(token);
+        async move { request.send().await.expect("request").status() }
+    };
+    assert_eq!(status(sam.clone()).await, StatusCode::OK);
+    assert_eq!(status(kim).await, StatusCode::FORBIDDEN);
+    assert_eq!(status(app.token("own@example.org", PASSWORD).await).await, StatusCode::OK);
+    assert_eq!(status(app.token("other@example.org", PASSWORD).await).await, StatusCode::FORBIDDEN);
+    assert_eq!(status(admin).await, StatusCode::OK);
+    let list = app.get_json(&sam, &format!("/clients/{sam_id}/measures")).await;
+    assert_eq!(list[0]["total"], 7);
+}

@@ -1,0 +1,142 @@
+//! `/api/v1` routes of measures and the risk path.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json as JsonBody, Router};
+use hearth_app::{MeasureResult, RiskFlagView};
+use hearth_domain::UserId;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::extract::{ApiUser, ClientMeta};
+use crate::json::Json;
+use crate::{AppState, Error, Result};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/measures/{instrument}", post(submit_measure))
+        .route("/clients/{id}/measures", get(list_measures))
+        .route("/risk-flags", get(risk_queue))
+        .route("/risk-flags/{id}/acknowledge", post(acknowledge))
+}
+
+#[derive(Deserialize)]
+struct AnswersBody {
+    answers: Vec<Value>,
+}
+
+/// Whole numbers only; anything else names its place in the list.
+fn numbers(answers: &[Value]) -> Result<Vec<f64>> {
+    answers
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            v.as_f64().ok_or_else(|| {
+                Error::bad_request(
+                    Some("answers"),
+                    format!("answer {} must be a whole number", i + 1),
+                )
+            })
+        })
+        .collect()
+}
+
+pub fn result_json(result: &MeasureResult) -> Value {
+    let score = &result.score;
+    json!({
+        "id": result.id,
+        "instrument": score.instrument,
+        "total": score.total,
+        "severity": score.band.map(|b| b.slug),
+        "subscales": score.subscales.iter().map(|s| json!({"slug": s.slug, "name": s.name, "score": s.score, "band": s.band.slug})).collect::<Vec<_>>(),
+        "risk": score.risk.is_flagged(),
+        "crisis_resources": result.crisis.map(|lines| lines.iter().map(|l| json!({"name": l.name, "how": l.how})).collect::<Vec<_>>()),
+        "follow_up": result.follow_up.map(hearth_domain::InstrumentId::slug),
+    })
+}
+
+async fn submit_measure(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Path(instrument): Path<String>,
+    Json(body): Json<AnswersBody>,
+) -> Result<impl IntoResponse> {
+    let answers = numbers(&body.answers)?;
+    let result =
+        state.app.submit_measure(&who, &instrument, &answers, &meta.audit(Some(&who))).await?;
+    Ok((StatusCode::CREATED, JsonBody(result_json(&result))))
+}
+
+#[derive(Deserialize)]
+struct MeasureQuery {
+    instrument: Option<String>,
+}
+
+async fn list_measures(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Path(id): Path<i64>,
+    Query(query): Query<MeasureQuery>,
+) -> Result<impl IntoResponse> {
+    let rows = state
+        .app
+        .list_measures(&who, UserId::new(id), query.instrument.as_deref(), &meta.audit(Some(&who)))
+        .await?;
+    Ok(JsonBody(
+        rows.iter()
+            .map(|m| {
+                json!({
+                    "id": m.id,
+                    "instrument": m.instrument,
+                    "total": m.total,
+                    "severity": m.severity,
+                    "subscales": serde_json::from_str::<Value>(&m.subscales).unwrap_or(Value::Null),
+                    "risk": m.risk != "none",
+                    "taken_at": m.taken_at,
+                })
+            })
+            .collect::<Vec<_>>(),
+    ))
+}
+
+fn flag_json(v: &RiskFlagView) -> Value {
+    json!({
+        "id": v.flag.id,
+        "client_id": v.flag.client_id,
+        "client_name": v.client.display_name.as_str(),
+        "level": v.flag.level,
+        "raised_at": v.flag.raised_at,
+        "acknowledged_at": v.flag.acknowledged_at,
+        "acknowledged_by": v.flag.acknowledged_by,
+        "disposition": v.disposition,
+    })
+}
+
+async fn risk_queue(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+) -> Result<impl IntoResponse> {
+    let queue = state.app.risk_queue(&who, &meta.audit(Some(&who))).await?;
+    Ok(JsonBody(queue.iter().map(flag_json).collect::<Vec<_>>()))
+}
+
+#[derive(Deserialize)]
+struct AcknowledgeBody {
+    disposition: String,
+}
+
+async fn acknowledge(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Path(id): Path<i64>,
+    Json(body): Json<AcknowledgeBody>,
+) -> Result<StatusCode> {
+    state.app.acknowledge_risk_flag(&who, id, &body.disposition, &meta.audit(Some(&who))).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
