@@ -208,3 +208,73 @@ async fn browser_a_client_filters_the_catalog_reserves_a_seat_sees_their_time_an
     assert!(page.text("main").await.expect("main").contains("Reserve a seat"));
     browser.close().await;
 }
+
+/// The risk path in a real browser: the client answers item 9 and sees crisis lines at
+/// once; the coordinator sees the flag on top of the queue; the therapist acknowledges it.
+#[tokio::test]
+async fn browser_the_risk_path_from_the_clients_side_and_the_care_teams_side() {
+    let Some(browser) =
+        Browser::launch("browser_the_risk_path_from_the_clients_side_and_the_care_teams_side")
+            .await
+            .expect("Chromium starts")
+    else {
+        return;
+    };
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let therapist =
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-IL", "2030-12-31")]).await;
+    let group = app.group(&admin, therapist, serde_json::json!({})).await;
+    let client = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    app.post_seat(&client, group).await;
+    app.create_staff("coord@example.org", "coordinator").await;
+
+    let page = browser.new_page().await.expect("tab");
+    let log_in = async |email: &str| {
+        page.goto(&app.url("/login")).await.expect("login page");
+        page.fill("#email", email).await.expect("email");
+        page.fill("#password", PASSWORD).await.expect("password");
+        page.click("form[action='/login'] button[type=submit]").await.expect("submit");
+        page.wait_until("location.pathname === '/dashboard'").await.expect("dashboard");
+    };
+
+    log_in("sam@example.org").await;
+    page.goto(&app.url("/measures/phq9")).await.expect("PHQ-9 form");
+    assert!(page.accessibility_violations().await.expect("axe").is_empty());
+    for item in 1..=9 {
+        let value = if item == 9 || item == 2 { 1 } else { 0 };
+        page.click(&format!("#item{item}-{value}")).await.expect("answer");
+    }
+    page.click("form.questionnaire button[type=submit]").await.expect("submit");
+    page.wait_until("document.querySelector('.crisis-panel') !== null")
+        .await
+        .expect("crisis panel");
+    let panel = page.text(".crisis-panel").await.expect("panel");
+    assert!(panel.contains("988") && panel.contains("741741") && panel.contains("911"), "{panel}");
+    assert!(page.accessibility_violations().await.expect("axe").is_empty());
+    page.click("form[action='/logout'] button").await.expect("log out");
+    page.wait_until("location.pathname === '/login'").await.expect("logged out");
+
+    log_in("coord@example.org").await;
+    page.goto(&app.url("/care/risk")).await.expect("queue");
+    let first = page.text(".risk-list li").await.expect("first flag");
+    assert!(first.contains("Thoughts of self-harm") && first.contains("Sam"), "{first}");
+    assert!(
+        first.contains("Call the on-duty therapist"),
+        "coordinators cannot acknowledge: {first}"
+    );
+    assert!(page.accessibility_violations().await.expect("axe").is_empty());
+    page.click("form[action='/logout'] button").await.expect("log out");
+    page.wait_until("location.pathname === '/login'").await.expect("logged out");
+
+    log_in("t@example.org").await;
+    page.goto(&app.url("/care/risk")).await.expect("queue");
+    page.fill(".risk-list textarea", "Phoned Sam; safe tonight; safety plan reviewed.")
+        .await
+        .expect("disposition");
+    page.click(".risk-list form button[type=submit]").await.expect("acknowledge");
+    page.wait_until("location.search.includes('notice=')").await.expect("acknowledged");
+    let first = page.text(".risk-list li").await.expect("flag");
+    assert!(first.contains("Acknowledged") && first.contains("safety plan reviewed"), "{first}");
+    browser.close().await;
+}

@@ -5,4 +5,5 @@ pub mod ops;
 pub mod pages;
 pub mod pages_catalog;
 pub mod pages_groups;
+pub mod pages_measures;
 pub mod pages_therapists;

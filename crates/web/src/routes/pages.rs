@@ -37,6 +37,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(super::pages_groups::router())
         .merge(super::pages_catalog::router())
         .merge(super::pages_therapists::router())
+        .merge(super::pages_measures::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
 }
 

@@ -1,0 +1,251 @@
+//! Questionnaire pages for clients (with the crisis panel) and the care team's risk queue.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Extension, Path, Query, RawForm, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use hearth_app::{AppError, Authenticated};
+use hearth_domain::{Asked, Instrument, InstrumentId, Role};
+use serde::Deserialize;
+
+use crate::csrf::CsrfToken;
+use crate::extract::{ClientMeta, PageUser};
+use crate::templates::{Layout, page, render};
+use crate::{AppState, Error, Result};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/measures/{slug}", get(measure_form).post(submit_measure))
+        .route("/care/risk", get(risk_queue))
+        .route("/care/risk/{id}/acknowledge", post(acknowledge))
+}
+
+struct ItemView {
+    number: u8,
+    text: &'static str,
+    conditional: bool,
+    chosen: i32,
+}
+
+#[derive(Template)]
+#[template(path = "measure_form.html")]
+struct MeasureForm {
+    layout: Layout,
+    slug: &'static str,
+    name: &'static str,
+    instructions: &'static str,
+    items: Vec<ItemView>,
+    options: Vec<(i32, &'static str)>,
+    attribution: String,
+    error: Option<String>,
+}
+
+fn instrument(slug: &str) -> Result<&'static Instrument> {
+    Instrument::by_slug(slug).ok_or_else(Error::not_found)
+}
+
+fn form_page(
+    who: &Authenticated,
+    csrf: &CsrfToken,
+    instrument: &'static Instrument,
+    chosen: &[Option<u8>],
+    error: Option<String>,
+) -> MeasureForm {
+    MeasureForm {
+        layout: Layout::new(instrument.short_name, Some(who), csrf),
+        slug: instrument.slug(),
+        name: instrument.name,
+        instructions: instrument.instructions,
+        items: instrument
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| ItemView {
+                number: item.number,
+                text: item.text,
+                conditional: !matches!(item.asked, Asked::Always),
+                chosen: chosen.get(i).copied().flatten().map_or(-1, i32::from),
+            })
+            .collect(),
+        options: instrument.options.iter().map(|o| (i32::from(o.value), o.label)).collect(),
+        attribution: format!("{} {}", instrument.attribution, instrument.licence),
+        error,
+    }
+}
+
+async fn measure_form(
+    Extension(csrf): Extension<CsrfToken>,
+    PageUser(who): PageUser,
+    Path(slug): Path<String>,
+) -> Result<Response> {
+    let instrument = instrument(&slug)?;
+    Ok(page(&form_page(&who, &csrf, instrument, &[], None)))
+}
+
+#[derive(Template)]
+#[template(path = "measure_result.html")]
+struct MeasureResultPage {
+    layout: Layout,
+    name: &'static str,
+    total: Option<i32>,
+    band: Option<&'static str>,
+    subscales: Vec<(&'static str, i32, &'static str)>,
+    crisis: Vec<(&'static str, &'static str)>,
+    follow_up: Option<&'static str>,
+}
+
+async fn submit_measure(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path(slug): Path<String>,
+    RawForm(raw): RawForm,
+) -> Result<Response> {
+    let instrument = instrument(&slug)?;
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
+    let chosen: Vec<Option<u8>> = instrument
+        .items
+        .iter()
+        .map(|item| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == format!("item_{}", item.number))
+                .and_then(|(_, v)| v.parse().ok())
+        })
+        .collect();
+    // Every item must be answered, except a conditional item left blank (asked only after a
+    // yes, which the scorer checks).
+    let missing: Vec<u8> = instrument
+        .items
+        .iter()
+        .zip(&chosen)
+        .filter(|(item, c)| c.is_none() && matches!(item.asked, Asked::Always))
+        .map(|(item, _)| item.number)
+        .collect();
+    if !missing.is_empty() {
+        let list = missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        let message =
+            format!("Please answer question{} {list}.", if missing.len() == 1 { "" } else { "s" });
+        return Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(&who, &csrf, instrument, &chosen, Some(message)),
+        ));
+    }
+    let answers: Vec<f64> = chosen.iter().map_while(|c| c.map(f64::from)).collect();
+    match state.app.submit_measure(&who, &slug, &answers, &meta.audit(Some(&who))).await {
+        Ok(result) => {
+            let score = &result.score;
+            Ok(page(&MeasureResultPage {
+                layout: Layout::new(instrument.short_name, Some(&who), &csrf),
+                name: instrument.name,
+                total: score.total,
+                band: score.band.map(|b| b.label),
+                subscales: score
+                    .subscales
+                    .iter()
+                    .map(|s| (s.name, s.score, s.band.label))
+                    .collect(),
+                crisis: result.crisis.unwrap_or_default().iter().map(|l| (l.name, l.how)).collect(),
+                follow_up: result.follow_up.map(InstrumentId::slug),
+            }))
+        }
+        Err(AppError::Invalid(errors)) => Ok(render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &form_page(&who, &csrf, instrument, &chosen, Some(errors.summary())),
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+struct FlagView {
+    id: i64,
+    level: &'static str,
+    client: String,
+    region: String,
+    raised: String,
+    open: bool,
+    acknowledged: String,
+    disposition: String,
+}
+
+#[derive(Template)]
+#[template(path = "risk_queue.html")]
+struct RiskQueuePage {
+    layout: Layout,
+    notice: Option<String>,
+    flags: Vec<FlagView>,
+    can_acknowledge: bool,
+}
+
+#[derive(Deserialize)]
+struct QueueQuery {
+    notice: Option<String>,
+}
+
+async fn risk_queue(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Query(query): Query<QueueQuery>,
+) -> Result<Response> {
+    let zone = who.user.timezone.tz();
+    let format = |at: chrono::DateTime<chrono::Utc>| {
+        at.with_timezone(&zone).format("%a %-d %b %H:%M").to_string()
+    };
+    let flags = state
+        .app
+        .risk_queue(&who, &meta.audit(Some(&who)))
+        .await?
+        .into_iter()
+        .map(|v| FlagView {
+            id: v.flag.id,
+            level: match v.flag.level.as_str() {
+                "acute" => "Acute suicide risk (ASQ)",
+                "positive_screen" => "Positive suicide screen (ASQ)",
+                _ => "Thoughts of self-harm (PHQ-9 item 9)",
+            },
+            client: v.client.display_name.to_string(),
+            region: v.client.region.map(|r| r.to_string()).unwrap_or_default(),
+            raised: format(v.flag.raised_at),
+            open: v.flag.acknowledged_at.is_none(),
+            acknowledged: v.flag.acknowledged_at.map(format).unwrap_or_default(),
+            disposition: v.disposition.unwrap_or_default(),
+        })
+        .collect();
+    Ok(page(&RiskQueuePage {
+        layout: Layout::new("Risk queue", Some(&who), &csrf),
+        notice: query.notice,
+        flags,
+        can_acknowledge: who.user.role == Role::Therapist,
+    }))
+}
+
+#[derive(Deserialize)]
+struct AcknowledgeForm {
+    #[serde(default)]
+    disposition: String,
+}
+
+async fn acknowledge(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path(id): Path<i64>,
+    crate::json::Form(form): crate::json::Form<AcknowledgeForm>,
+) -> Result<Response> {
+    let notice = match state
+        .app
+        .acknowledge_risk_flag(&who, id, &form.disposition, &meta.audit(Some(&who)))
+        .await
+    {
+        Ok(()) => "Acknowledged.".to_owned(),
+        Err(AppError::Invalid(errors)) => format!("Not acknowledged: {}", errors.summary()),
+        Err(other) => return Err(other.into()),
+    };
+    let query = form_urlencoded::byte_serialize(notice.as_bytes()).collect::<String>();
+    Ok(Redirect::to(&format!("/care/risk?notice={query}")).into_response())
+}
