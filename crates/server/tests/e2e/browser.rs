@@ -242,7 +242,7 @@ async fn browser_the_risk_path_from_the_clients_side_and_the_care_teams_side() {
     page.goto(&app.url("/measures/phq9")).await.expect("PHQ-9 form");
     assert!(page.accessibility_violations().await.expect("axe").is_empty());
     for item in 1..=9 {
-        let value = if item == 9 || item == 2 { 1 } else { 0 };
+        let value = i32::from(item == 9 || item == 2);
         page.click(&format!("#item{item}-{value}")).await.expect("answer");
     }
     page.click("form.questionnaire button[type=submit]").await.expect("submit");
