@@ -114,6 +114,7 @@ pub struct DashboardPage {
     pub timezone: String,
     pub client_count: i64,
     pub staff_count: i64,
+    pub open_flags: usize,
 }
 
 #[derive(Clone, Debug)]

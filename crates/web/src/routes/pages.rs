@@ -276,6 +276,11 @@ async fn dashboard(
         timezone: who.user.timezone.name().to_owned(),
         client_count,
         staff_count,
+        open_flags: if who.user.role == Role::Client {
+            0
+        } else {
+            state.app.open_risk_flag_count(&who).await?
+        },
     }))
 }
 
