@@ -11,6 +11,7 @@ mod error;
 mod groups;
 mod invites;
 mod measures;
+mod outcomes;
 mod passwords;
 mod seats;
 mod sessions;
@@ -33,6 +34,7 @@ pub use hearth_store::{
 pub use hearth_store::{MeasureRow, RiskFlagRow};
 pub use invites::{InviteAcceptance, IssuedInvite};
 pub use measures::{CRISIS_LINES, CrisisLine, MeasureResult, RiskFlagView};
+pub use outcomes::ReportScope;
 pub use passwords::PasswordHasher;
 pub use seats::{DEFAULT_OFFER_HOLD, MyGroups, Reservation, RosterEntry};
 pub use sessions::{Authenticated, LoginAttempt, SessionPolicy, SignedIn, ThrottlePolicy};

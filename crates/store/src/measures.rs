@@ -164,6 +164,48 @@ impl Db {
         Ok(())
     }
 
+    /// PHQ-9 and GAD-7 totals for outcome reports, by client then time; `clients` narrows it.
+    pub async fn list_report_scores(
+        &self,
+        clients: Option<&[i64]>,
+    ) -> StoreResult<Vec<(i64, String, i32, DateTime<Utc>)>> {
+        let mut sql = "SELECT client_id, instrument, total, taken_at FROM measures \
+                       WHERE instrument IN ('phq9', 'gad7') AND total IS NOT NULL"
+            .to_owned();
+        if let Some(ids) = clients {
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            // Integer ids we read from the database ourselves: safe to inline.
+            let list = ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+            sql = format!("{sql} AND client_id IN ({list})");
+        }
+        sql.push_str(" ORDER BY client_id, taken_at, id");
+        let rows = on_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
+        Ok(rows)
+    }
+
+    /// Each client's first group membership (their first session), optionally only members
+    /// (past or present) of one group, or of one therapist's groups.
+    pub async fn list_first_memberships(
+        &self,
+        group: Option<i64>,
+        therapist: Option<UserId>,
+    ) -> StoreResult<Vec<(i64, DateTime<Utc>)>> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT m.client_id, MIN(m.joined_at) FROM memberships m JOIN groups g ON g.id = m.group_id \
+                 WHERE ($1 IS NULL OR m.group_id = $1) AND ($2 IS NULL OR g.therapist_id = $2) \
+                 GROUP BY m.client_id ORDER BY m.client_id",
+            )
+            .bind(group)
+            .bind(therapist.map(UserId::get))
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows)
+    }
+
     /// Whether the client is seated in any group (so has a therapist to handle their flags).
     pub async fn client_has_therapist(&self, client: UserId) -> StoreResult<bool> {
         let found: i64 = on_pool!(self, |pool| {

@@ -219,3 +219,107 @@ async fn measures_are_readable_by_the_client_their_therapist_and_coordinators_on
     let list = app.get_json(&sam, &format!("/clients/{sam_id}/measures")).await;
     assert_eq!(list[0]["total"], 7);
 }
+
+/// (PHQ-9 total, GAD-7 total) of one check-in.
+type Totals = (i64, i64);
+
+/// A check-in: PHQ-9 and GAD-7 answers that add up to the given totals (no risk item).
+fn answers_for(total: i64, items: usize) -> Value {
+    let mut left = total;
+    let values: Vec<i64> = (0..items)
+        .map(|i| {
+            // Item 9 of the PHQ-9 stays 0: these trajectories carry no risk.
+            if items == 9 && i == 8 {
+                return 0;
+            }
+            let v = left.min(3);
+            left -= v;
+            v
+        })
+        .collect();
+    assert_eq!(left, 0, "{total} fits in {items} items");
+    json!(values)
+}
+
+#[tokio::test]
+async fn the_outcome_report_counts_a_constructed_practice_by_hand() {
+    let app = spawn_app().await;
+    let start = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 2, 1, 15, 0, 0)
+        .single()
+        .expect("instant");
+    app.clock.set(start);
+    let admin = app.admin_token().await;
+    let therapist =
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-IL", "2030-12-31")]).await;
+    let group = app.group(&admin, therapist, json!({"starts_on": "2027-02-03"})).await;
+    // (baseline PHQ-9, GAD-7), (week-6 PHQ-9, GAD-7)
+    let people: [(&str, Totals, Option<Totals>); 4] = [
+        ("a@example.org", (15, 12), Some((5, 4))), // reliable improvement and recovery
+        ("b@example.org", (12, 9), Some((11, 9))), // eligible, no reliable change
+        ("c@example.org", (5, 3), Some((2, 1))),   // not at caseness at baseline
+        ("d@example.org", (18, 15), None),         // a single score
+    ];
+    let mut tokens = Vec::new();
+    for (email, (phq, gad), _) in &people {
+        let token = app.client_in(email, "US-IL", "America/Chicago", "1990-01-01").await;
+        app.post_seat(&token, group).await;
+        assert_eq!(
+            app.post_measure(&token, "phq9", &answers_for(*phq, 9)).await.status(),
+            StatusCode::CREATED
+        );
+        assert_eq!(
+            app.post_measure(&token, "gad7", &answers_for(*gad, 7)).await.status(),
+            StatusCode::CREATED
+        );
+        tokens.push(token);
+    }
+    app.clock.advance(chrono::Duration::weeks(6));
+    for (i, (email, _, later)) in people.iter().enumerate() {
+        if let Some((phq, gad)) = later {
+            let token = app.token(email, PASSWORD).await;
+            app.post_measure(&token, "phq9", &answers_for(*phq, 9)).await;
+            app.post_measure(&token, "gad7", &answers_for(*gad, 7)).await;
+            tokens[i] = token;
+        }
+    }
+    let admin = app.token("admin@example.org", PASSWORD).await;
+    let report = app.get_json(&admin, &format!("/reports/outcomes?weeks=8&group={group}")).await;
+    assert_eq!(
+        (report["eligible"].as_i64(), report["reliably_improved"].as_i64()),
+        (Some(2), Some(1))
+    );
+    assert_eq!(report["excluded"], json!({"fewer_than_two_scores": 1, "not_at_caseness": 1}));
+    assert_eq!(report["rate"], 0.5);
+    // Wilson, 1 of 2, z = 1.959964: centre 0.5, half-width 0.40547 → [0.0945, 0.9055].
+    let ci = report["ci95"].as_array().expect("interval");
+    assert!(
+        (ci[0].as_f64().expect("lo") - 0.0945).abs() < 1e-3
+            && (ci[1].as_f64().expect("hi") - 0.9055).abs() < 1e-3,
+        "{ci:?}"
+    );
+    let recovery = report["outcomes"]
+        .as_array()
+        .expect("outcomes")
+        .iter()
+        .find(|o| o["slug"] == "recovery")
+        .expect("recovery");
+    assert_eq!(
+        (recovery["numerator"].as_i64(), recovery["denominator"].as_i64()),
+        (Some(1), Some(2))
+    );
+    assert!(report["definition"].as_str().expect("definition").contains("PHQ-9"));
+
+    // Within 4 weeks, the week-6 scores do not count: nobody has two scores.
+    let early = app.get_json(&admin, &format!("/reports/outcomes?weeks=4&group={group}")).await;
+    assert_eq!(early["eligible"], 0);
+    assert!(early["rate"].is_null());
+    // Staff only.
+    let refused = app
+        .client
+        .get(app.url("/api/v1/reports/outcomes"))
+        .bearer_auth(&tokens[0])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}

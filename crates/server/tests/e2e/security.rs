@@ -148,6 +148,7 @@ async fn the_openapi_document_describes_every_api_route() {
         "/clients/{id}/measures",
         "/risk-flags",
         "/risk-flags/{id}/acknowledge",
+        "/reports/outcomes",
     ];
     for path in routes {
         assert!(doc["paths"][path].is_object(), "{path} is documented");

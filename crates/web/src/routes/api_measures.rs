@@ -20,6 +20,7 @@ pub fn router() -> Router<AppState> {
         .route("/clients/{id}/measures", get(list_measures))
         .route("/risk-flags", get(risk_queue))
         .route("/risk-flags/{id}/acknowledge", post(acknowledge))
+        .route("/reports/outcomes", get(outcomes_report))
 }
 
 #[derive(Deserialize)]
@@ -139,4 +140,53 @@ async fn acknowledge(
 ) -> Result<StatusCode> {
     state.app.acknowledge_risk_flag(&who, id, &body.disposition, &meta.audit(Some(&who))).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct ReportQuery {
+    weeks: Option<u32>,
+    group: Option<i64>,
+    program: Option<String>,
+}
+
+fn rate_json(rate: Option<&hearth_domain::Rate>) -> (Value, Value) {
+    match rate {
+        Some(r) => (json!(r.rate), json!([r.ci95.0, r.ci95.1])),
+        None => (Value::Null, Value::Null),
+    }
+}
+
+/// The headline (reliable improvement) at the top level, every outcome below it.
+async fn outcomes_report(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Query(query): Query<ReportQuery>,
+) -> Result<impl IntoResponse> {
+    let scope = hearth_app::ReportScope { group: query.group, program: query.program };
+    let report = state
+        .app
+        .outcome_report(&who, query.weeks.unwrap_or(8), &scope, &meta.audit(Some(&who)))
+        .await?;
+    let headline = report.count(hearth_domain::Outcome::ReliableImprovement);
+    let (rate, ci95) = rate_json(headline.rate.as_ref());
+    let outcomes: Vec<Value> = report
+        .outcomes
+        .iter()
+        .map(|c| {
+            let (rate, ci95) = rate_json(c.rate.as_ref());
+            json!({"slug": c.outcome.slug(), "name": c.outcome.name(), "numerator": c.numerator, "denominator": c.denominator, "rate": rate, "ci95": ci95, "definition": c.outcome.definition()})
+        })
+        .collect();
+    Ok(JsonBody(json!({
+        "weeks": report.window_weeks,
+        "eligible": report.eligible,
+        "reliably_improved": headline.numerator,
+        "rate": rate,
+        "ci95": ci95,
+        "definition": format!("{} Eligible: {} at the first score, with at least two paired PHQ-9 and GAD-7 scores within {} weeks of the first session.", hearth_domain::Outcome::ReliableImprovement.definition(), hearth_domain::CASENESS_DEFINITION, report.window_weeks),
+        "considered": report.considered,
+        "excluded": {"fewer_than_two_scores": report.fewer_than_two_scores, "not_at_caseness": report.not_at_caseness},
+        "outcomes": outcomes,
+    })))
 }

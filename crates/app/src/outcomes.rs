@@ -1,0 +1,93 @@
+//! Outcome reports from stored measures: "share of members with significant progress within
+//! N weeks", with its denominator, the published definitions and a Wilson interval.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use hearth_domain::{OutcomeReport, PairedScores, Role, Trajectory, outcome_report};
+use std::collections::{BTreeMap, HashMap};
+
+use crate::{App, AppError, AppResult, AuditContext, Authenticated};
+
+/// Which clients a report covers.
+#[derive(Clone, Debug, Default)]
+pub struct ReportScope {
+    pub group: Option<i64>,
+    /// A service line; only `group` has members so far.
+    pub program: Option<String>,
+}
+
+/// Pairs each day's PHQ-9 and GAD-7 (the last of each that day) into paired scores.
+fn pair_by_day(scores: &[(String, i32, DateTime<Utc>)]) -> Vec<PairedScores> {
+    let mut days: BTreeMap<NaiveDate, (Option<i32>, Option<i32>)> = BTreeMap::new();
+    for (instrument, total, at) in scores {
+        let day = days.entry(at.date_naive()).or_default();
+        match instrument.as_str() {
+            "phq9" => day.0 = Some(*total),
+            "gad7" => day.1 = Some(*total),
+            _ => {}
+        }
+    }
+    days.into_iter()
+        .filter_map(|(date, pair)| match pair {
+            (Some(phq9), Some(gad7)) => PairedScores::new(date, phq9, gad7).ok(),
+            _ => None,
+        })
+        .collect()
+}
+
+impl App {
+    /// The outcome report over `weeks` weeks (staff only; a therapist's covers their clients).
+    pub async fn outcome_report(
+        &self,
+        who: &Authenticated,
+        weeks: u32,
+        scope: &ReportScope,
+        ctx: &AuditContext,
+    ) -> AppResult<OutcomeReport> {
+        if who.user.role == Role::Client {
+            return Err(AppError::Forbidden);
+        }
+        if !(1..=104).contains(&weeks) {
+            return Err(AppError::invalid("weeks", "choose between 1 and 104 weeks"));
+        }
+        let therapist = (who.user.role == Role::Therapist).then_some(who.user.id);
+        let firsts: HashMap<i64, DateTime<Utc>> = match scope.program.as_deref() {
+            None | Some("group") => {
+                self.db.list_first_memberships(scope.group, therapist).await?.into_iter().collect()
+            }
+            Some(other) => {
+                if !self.db.list_programs().await?.iter().any(|p| p.slug == other) {
+                    return Err(AppError::invalid("program", format!("unknown program {other:?}")));
+                }
+                // No other service line enrols members yet: an honest empty report.
+                HashMap::new()
+            }
+        };
+        let clients: Vec<i64> = firsts.keys().copied().collect();
+        let rows = self.db.list_report_scores(Some(&clients)).await?;
+        let mut by_client: HashMap<i64, Vec<(String, i32, DateTime<Utc>)>> = HashMap::new();
+        for (client, instrument, total, at) in rows {
+            by_client.entry(client).or_default().push((instrument, total, at));
+        }
+        let mut trajectories = Vec::with_capacity(firsts.len());
+        for (client, joined) in &firsts {
+            let pairs = by_client.get(client).map(|s| pair_by_day(s)).unwrap_or_default();
+            // The baseline is usually taken at intake, before the first session: count the
+            // series from whichever comes first.
+            let first = pairs
+                .first()
+                .map_or(joined.date_naive(), |p| p.taken_on().min(joined.date_naive()));
+            if let Ok(trajectory) = Trajectory::new(first, pairs) {
+                trajectories.push(trajectory);
+            }
+        }
+        let report = outcome_report(&trajectories, weeks);
+        let scope_text = match (&scope.group, &scope.program) {
+            (Some(g), _) => format!("group={g}"),
+            (None, Some(p)) => format!("program={p}"),
+            (None, None) => "practice".to_owned(),
+        };
+        self.audit(ctx, "report.outcomes.read", "reports", format!("{scope_text} weeks={weeks}"))
+            .await?;
+        Ok(report)
+    }
+}
