@@ -212,12 +212,15 @@ impl Page {
         Ok(result["result"]["value"].clone())
     }
 
-    /// Waits until `condition` (JavaScript) is true, for up to 20 seconds.
+    /// Waits until `condition` (JavaScript) is true and the document has finished loading,
+    /// for up to 20 seconds. (A new URL shows before its document is parsed; reading the page
+    /// then would find nothing.)
     pub async fn wait_until(&self, condition: &str) -> anyhow::Result<()> {
         let deadline = tokio::time::Instant::now() + WAIT;
         loop {
             // A navigation can destroy the context mid-call; that is just "not yet".
-            if let Ok(Value::Bool(true)) = self.eval(&format!("Boolean({condition})")).await {
+            let ready = format!("document.readyState === 'complete' && Boolean({condition})");
+            if let Ok(Value::Bool(true)) = self.eval(&ready).await {
                 return Ok(());
             }
             if tokio::time::Instant::now() > deadline {
