@@ -116,7 +116,9 @@ async fn seed_practice(app: &App) -> AppResult<()> {
     let therapists = seed_therapists(app, &hash, now).await?;
     let clients = seed_clients(app, &hash, now).await?;
     let groups = seed_groups(app, &therapists, now).await?;
-    seat_clients(app, &groups, &clients, now).await
+    let joined = now - Duration::weeks(13);
+    seat_clients(app, &groups, &clients, joined).await?;
+    seed_measures(app, &clients, now).await
 }
 
 async fn seed_therapists(
@@ -210,7 +212,7 @@ async fn seed_groups(
 ) -> AppResult<Vec<SeededGroup>> {
     let weekdays = ["mon", "tue", "wed", "thu", "mon", "tue", "wed", "thu", "sat", "sun"];
     let times = ["09:00", "12:00", "17:30", "18:00", "19:00", "19:30", "10:30", "20:00"];
-    let starts_on = now.date_naive() - Duration::weeks(6);
+    let starts_on = now.date_naive() - Duration::weeks(14);
     let mut made = Vec::new();
     let mut n = 0_usize;
     for round in 0..4 {
@@ -282,6 +284,107 @@ async fn seat_clients(
             joined[c] += 1;
             taken += 1;
         }
+    }
+    Ok(())
+}
+
+/// Answers to `items` questions adding up to `total` (the last item, PHQ-9's item 9, stays 0
+/// so that only the deliberate flag below reaches the risk queue).
+fn answers_summing_to(total: i32, items: usize) -> Vec<u8> {
+    let mut left = total;
+    (0..items)
+        .map(|i| {
+            if i + 1 == items && items == 9 {
+                return 0;
+            }
+            let v = left.clamp(0, 3);
+            left -= v;
+            u8::try_from(v).unwrap_or(0)
+        })
+        .collect()
+}
+
+/// Twelve-plus weeks of weekly PHQ-9 and GAD-7 check-ins for every seated adult client:
+/// some improving, some flat, some worsening, so reports and charts show real shapes. One
+/// client has an open item-9 flag for the risk queue.
+async fn seed_measures(
+    app: &App,
+    clients: &[(UserId, String, bool)],
+    now: chrono::DateTime<Utc>,
+) -> AppResult<()> {
+    // (PHQ-9 at intake, PHQ-9 after 12 weeks, GAD-7 at intake, GAD-7 after 12 weeks)
+    const SHAPES: [(i32, i32, i32, i32); 5] =
+        [(17, 5, 14, 4), (14, 6, 11, 5), (12, 11, 10, 10), (9, 17, 8, 15), (15, 9, 12, 8)];
+    let seated: std::collections::HashSet<UserId> = app
+        .db()
+        .list_first_memberships(None, None)
+        .await?
+        .into_iter()
+        .map(|(client, _)| UserId::new(client))
+        .collect();
+    let weeks = 13;
+    for (i, (client, _, teen)) in clients.iter().enumerate() {
+        if *teen || !seated.contains(client) {
+            continue;
+        }
+        let (p0, p1, g0, g1) = SHAPES[i % SHAPES.len()];
+        for week in 0..=weeks {
+            // A straight line with a little week-to-week wobble.
+            let wobble = [0, 1, -1, 0, 1][(i + week) % 5];
+            let step = |from: i32, to: i32, max: i32| -> i32 {
+                (from
+                    + (to - from) * i32::try_from(week).unwrap_or(0)
+                        / i32::try_from(weeks).unwrap_or(1)
+                    + wobble)
+                    .clamp(0, max)
+            };
+            let at =
+                now - Duration::weeks(i64::try_from(weeks - week).unwrap_or(0)) - Duration::days(1);
+            for (instrument, total) in
+                [(&hearth_domain::PHQ9, step(p0, p1, 24)), (&hearth_domain::GAD7, step(g0, g1, 21))]
+            {
+                // Scored by the same rules as a client's own answers.
+                let answers: Vec<i64> = answers_summing_to(total, instrument.items.len())
+                    .into_iter()
+                    .map(i64::from)
+                    .collect();
+                let score =
+                    hearth_domain::Answers::parse(instrument, &answers).map_err(corrupt)?.score();
+                app.db()
+                    .insert_measure(
+                        &hearth_store::NewMeasure {
+                            client_id: *client,
+                            instrument: instrument.slug(),
+                            answers_json: format!("{answers:?}"),
+                            total: score.total,
+                            severity: score.band.map(|b| b.slug),
+                            subscales_json: "[]".to_owned(),
+                            risk: score.risk.slug(),
+                            taken_at: at,
+                        },
+                        None,
+                    )
+                    .await?;
+            }
+        }
+    }
+    // One recent check-in with item 9 answered, waiting in the risk queue.
+    if let Some((client, _, _)) = clients.iter().find(|(c, _, teen)| !teen && seated.contains(c)) {
+        app.db()
+            .insert_measure(
+                &hearth_store::NewMeasure {
+                    client_id: *client,
+                    instrument: "phq9",
+                    answers_json: "[2, 2, 1, 1, 1, 1, 1, 0, 1]".to_owned(),
+                    total: Some(10),
+                    severity: Some("moderate"),
+                    subscales_json: "[]".to_owned(),
+                    risk: "self-harm-thoughts",
+                    taken_at: now - Duration::hours(3),
+                },
+                Some("self_harm_thoughts"),
+            )
+            .await?;
     }
     Ok(())
 }

@@ -115,6 +115,7 @@ pub struct DashboardPage {
     pub client_count: i64,
     pub staff_count: i64,
     pub open_flags: usize,
+    pub headline: Option<String>,
 }
 
 #[derive(Clone, Debug)]

@@ -309,6 +309,14 @@ async fn the_outcome_report_counts_a_constructed_practice_by_hand() {
     );
     assert!(report["definition"].as_str().expect("definition").contains("PHQ-9"));
 
+    // The admin dashboard says it in one sentence, with n and the interval.
+    app.log_in_with_form("admin@example.org", PASSWORD).await;
+    let html = app.get_page("/dashboard").await.text().await.expect("html");
+    assert!(
+        html.contains("Of 2 members at clinical levels when they started, 1 (50%, 95% CI 9–91%) made reliable improvement within 8 weeks"),
+        "{html}"
+    );
+
     // Within 4 weeks, the week-6 scores do not count: nobody has two scores.
     let early = app.get_json(&admin, &format!("/reports/outcomes?weeks=4&group={group}")).await;
     assert_eq!(early["eligible"], 0);

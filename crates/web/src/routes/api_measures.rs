@@ -184,7 +184,11 @@ async fn outcomes_report(
         "reliably_improved": headline.numerator,
         "rate": rate,
         "ci95": ci95,
-        "definition": format!("{} Eligible: {} at the first score, with at least two paired PHQ-9 and GAD-7 scores within {} weeks of the first session.", hearth_domain::Outcome::ReliableImprovement.definition(), hearth_domain::CASENESS_DEFINITION, report.window_weeks),
+        "definition": format!(
+            "{} Eligible: at caseness at the first score (PHQ-9 of 10 or more, or GAD-7 of 8 or more), with at least two paired PHQ-9 and GAD-7 scores within {} weeks of the first session.",
+            hearth_domain::Outcome::ReliableImprovement.definition(),
+            report.window_weeks
+        ),
         "considered": report.considered,
         "excluded": {"fewer_than_two_scores": report.fewer_than_two_scores, "not_at_caseness": report.not_at_caseness},
         "outcomes": outcomes,

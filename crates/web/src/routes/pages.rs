@@ -261,6 +261,14 @@ async fn dashboard(
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
 ) -> Result<Response> {
+    let headline = if who.user.role == Role::Admin {
+        let ctx = hearth_app::AuditContext::by(who.user.id, None);
+        let report =
+            state.app.outcome_report(&who, 8, &hearth_app::ReportScope::default(), &ctx).await?;
+        Some(headline_sentence(&report))
+    } else {
+        None
+    };
     let (client_count, staff_count) = if who.user.role == Role::Admin {
         let clients = state.app.count_users(Role::Client).await?;
         let staff = state.app.list_staff(&who.user).await?.len();
@@ -276,6 +284,7 @@ async fn dashboard(
         timezone: who.user.timezone.name().to_owned(),
         client_count,
         staff_count,
+        headline,
         open_flags: if who.user.role == Role::Client {
             0
         } else {
@@ -311,6 +320,26 @@ async fn account(
         timezone: who.user.timezone.name().to_owned(),
         sessions,
     }))
+}
+
+/// The practice's headline in one sentence, with its denominator and interval.
+fn headline_sentence(report: &hearth_domain::OutcomeReport) -> String {
+    let improved = report.count(hearth_domain::Outcome::ReliableImprovement);
+    match &improved.rate {
+        Some(rate) => format!(
+            "Of {} members at clinical levels when they started, {} ({:.0}%, 95% CI {:.0}–{:.0}%) made reliable improvement within {} weeks of their first session.",
+            improved.denominator,
+            improved.numerator,
+            rate.rate * 100.0,
+            rate.ci95.0 * 100.0,
+            rate.ci95.1 * 100.0,
+            report.window_weeks
+        ),
+        None => format!(
+            "No member has two paired check-ins within {} weeks of their first session yet, so there is no outcome figure.",
+            report.window_weeks
+        ),
+    }
 }
 
 fn describe_device(user_agent: &str, kind: SessionKind) -> String {
