@@ -111,6 +111,8 @@ async fn browser_every_page_passes_the_accessibility_check_and_fits_a_phone() {
     page.click("form[action='/login'] button[type=submit]").await.expect("submit");
     page.wait_until("location.pathname === '/dashboard'").await.expect("dashboard");
     let group_page = format!("/groups/{group}");
+    let client_id = app.get_json(&client, "/me").await["id"].as_i64().expect("id");
+    let plan_page = format!("/clients/{client_id}/safety-plan");
     for path in [
         "/dashboard",
         "/account",
@@ -124,7 +126,18 @@ async fn browser_every_page_passes_the_accessibility_check_and_fits_a_phone() {
     }
     // Then as the client and as the therapist.
     for (email, paths) in [
-        ("c@example.org", vec!["/dashboard", "/groups", group_page.as_str(), "/my/groups"]),
+        (
+            "c@example.org",
+            vec![
+                "/dashboard",
+                "/groups",
+                group_page.as_str(),
+                "/my/groups",
+                plan_page.as_str(),
+                "/measures/gad7",
+                "/measures/proqol5",
+            ],
+        ),
         ("t@example.org", vec!["/therapist/groups", group_page.as_str()]),
     ] {
         page.click("form[action='/logout'] button").await.expect("log out");

@@ -331,3 +331,80 @@ async fn the_outcome_report_counts_a_constructed_practice_by_hand() {
         .expect("request");
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_safety_plan_is_written_by_the_client_and_their_therapist_sealed_at_rest_and_private() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let therapist =
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-IL", "2030-12-31")]).await;
+    let group = app.group(&admin, therapist, json!({})).await;
+    let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let kim = app.client_in("kim@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    app.post_seat(&sam, group).await;
+    let sam_id = app.get_json(&sam, "/me").await["id"].as_i64().expect("id");
+    let path = format!("/api/v1/clients/{sam_id}/safety-plan");
+    let put = |token: &str, body: Value| {
+        app.client.put(app.url(&path)).bearer_auth(token.to_owned()).json(&body).send()
+    };
+
+    assert_eq!(
+        app.client.get(app.url(&path)).bearer_auth(&sam).send().await.expect("request").status(),
+        StatusCode::NOT_FOUND
+    );
+    let written = put(
+        &sam,
+        json!({"warning_signs": "Not sleeping; skipping meals", "coping_steps": "Walk the dog"}),
+    )
+    .await
+    .expect("request");
+    assert_eq!(written.status(), StatusCode::NO_CONTENT);
+    let lead = app.token("t@example.org", PASSWORD).await;
+    let plan = app.get_json(&lead, &format!("/clients/{sam_id}/safety-plan")).await;
+    assert_eq!(plan["warning_signs"], "Not sleeping; skipping meals");
+    let edited = put(
+        &lead,
+        json!({"warning_signs": "Not sleeping; skipping meals", "coping_steps": "Walk the dog", "professionals_and_crisis_lines": "988; Dr. Rivera"}),
+    )
+    .await
+    .expect("request");
+    assert_eq!(edited.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get_json(&sam, &format!("/clients/{sam_id}/safety-plan")).await["professionals_and_crisis_lines"],
+        "988; Dr. Rivera"
+    );
+
+    assert_eq!(
+        put(&kim, json!({"warning_signs": "x"})).await.expect("request").status(),
+        StatusCode::FORBIDDEN
+    );
+    let too_long = put(&sam, json!({"coping_steps": "x".repeat(5000)})).await.expect("request");
+    assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.get_json(&sam, &format!("/clients/{sam_id}/safety-plan")).await["coping_steps"],
+        "Walk the dog",
+        "nothing half-saved"
+    );
+
+    let stored = app
+        .app
+        .db()
+        .find_safety_plan(hearth_domain::UserId::new(sam_id))
+        .await
+        .expect("query")
+        .expect("row");
+    assert!(!stored.content.contains("sleeping"), "sealed at rest");
+    let actions: Vec<String> = app
+        .app
+        .db()
+        .list_audit(None, 200)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert!(
+        actions.iter().filter(|a| *a == "safety_plan.written").count() == 2
+            && actions.iter().any(|a| a == "safety_plan.read")
+    );
+}

@@ -149,6 +149,7 @@ async fn the_openapi_document_describes_every_api_route() {
         "/risk-flags",
         "/risk-flags/{id}/acknowledge",
         "/reports/outcomes",
+        "/clients/{id}/safety-plan",
     ];
     for path in routes {
         assert!(doc["paths"][path].is_object(), "{path} is documented");

@@ -21,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/risk-flags", get(risk_queue))
         .route("/risk-flags/{id}/acknowledge", post(acknowledge))
         .route("/reports/outcomes", get(outcomes_report))
+        .route("/clients/{id}/safety-plan", get(get_safety_plan).put(put_safety_plan))
 }
 
 #[derive(Deserialize)]
@@ -193,4 +194,30 @@ async fn outcomes_report(
         "excluded": {"fewer_than_two_scores": report.fewer_than_two_scores, "not_at_caseness": report.not_at_caseness},
         "outcomes": outcomes,
     })))
+}
+
+async fn get_safety_plan(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse> {
+    let stored = state.app.safety_plan(&who, UserId::new(id), &meta.audit(Some(&who))).await?;
+    let stored = stored.ok_or_else(Error::not_found)?;
+    let mut body = serde_json::to_value(&stored.plan)
+        .map_err(|e| hearth_app::AppError::Unexpected(e.into()))?;
+    body["updated_at"] = json!(stored.updated_at);
+    body["updated_by"] = json!(stored.updated_by.get());
+    Ok(JsonBody(body))
+}
+
+async fn put_safety_plan(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Path(id): Path<i64>,
+    Json(plan): Json<hearth_app::SafetyPlan>,
+) -> Result<StatusCode> {
+    state.app.save_safety_plan(&who, UserId::new(id), &plan, &meta.audit(Some(&who))).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

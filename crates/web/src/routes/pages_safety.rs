@@ -1,0 +1,98 @@
+//! The safety plan page, for the client and their care team.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Extension, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use hearth_app::{AppError, CRISIS_LINES, SAFETY_PLAN_SECTIONS, SafetyPlan};
+use hearth_domain::UserId;
+use serde::Deserialize;
+
+use crate::csrf::CsrfToken;
+use crate::extract::{ClientMeta, PageUser};
+use crate::json::Form;
+use crate::templates::{Layout, page};
+use crate::{AppState, Result};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/my/safety-plan", get(my_plan))
+        .route("/clients/{id}/safety-plan", get(plan_page).post(save_plan))
+}
+
+#[derive(Template)]
+#[template(path = "safety_plan.html")]
+struct SafetyPlanPage {
+    layout: Layout,
+    own: bool,
+    client_id: i64,
+    client_name: String,
+    crisis: Vec<(&'static str, &'static str)>,
+    notice: Option<String>,
+    updated: Option<String>,
+    sections: Vec<(&'static str, &'static str, String)>,
+}
+
+async fn my_plan(PageUser(who): PageUser) -> Response {
+    Redirect::to(&format!("/clients/{}/safety-plan", who.user.id)).into_response()
+}
+
+#[derive(Deserialize)]
+struct PlanQuery {
+    saved: Option<String>,
+}
+
+async fn plan_page(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path(id): Path<i64>,
+    Query(query): Query<PlanQuery>,
+) -> Result<Response> {
+    let client = UserId::new(id);
+    let stored = state.app.safety_plan(&who, client, &meta.audit(Some(&who))).await?;
+    let name = if who.user.id == client {
+        who.user.display_name.to_string()
+    } else {
+        state.app.client_name(client).await?
+    };
+    let zone = who.user.timezone.tz();
+    let plan = stored.as_ref().map(|s| s.plan.clone()).unwrap_or_default();
+    let text = |field: &str| match field {
+        "warning_signs" => plan.warning_signs.clone(),
+        "coping_steps" => plan.coping_steps.clone(),
+        "people_and_places" => plan.people_and_places.clone(),
+        "professionals_and_crisis_lines" => plan.professionals_and_crisis_lines.clone(),
+        _ => plan.making_the_environment_safe.clone(),
+    };
+    Ok(page(&SafetyPlanPage {
+        layout: Layout::new("Safety plan", Some(&who), &csrf),
+        own: who.user.id == client,
+        client_id: id,
+        client_name: name,
+        crisis: CRISIS_LINES.iter().map(|l| (l.name, l.how)).collect(),
+        notice: query.saved.map(|_| "Saved.".to_owned()),
+        updated: stored
+            .map(|s| s.updated_at.with_timezone(&zone).format("%-d %b %Y %H:%M").to_string()),
+        sections: SAFETY_PLAN_SECTIONS
+            .iter()
+            .map(|(field, label)| (*field, *label, text(field)))
+            .collect(),
+    }))
+}
+
+async fn save_plan(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path(id): Path<i64>,
+    Form(plan): Form<SafetyPlan>,
+) -> Result<Response> {
+    match state.app.save_safety_plan(&who, UserId::new(id), &plan, &meta.audit(Some(&who))).await {
+        Ok(()) => Ok(Redirect::to(&format!("/clients/{id}/safety-plan?saved=1")).into_response()),
+        Err(AppError::Invalid(errors)) => Err(crate::Error::invalid(errors)),
+        Err(other) => Err(other.into()),
+    }
+}
