@@ -1,6 +1,7 @@
 //! Hearth's HTTP face: server-rendered pages, the JSON API under `/api/v1`, security
 //! headers, CSRF protection and metrics. Handlers extract, call one `app` function, render.
 
+mod charts;
 mod csrf;
 mod error;
 mod extract;

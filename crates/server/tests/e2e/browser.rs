@@ -113,6 +113,8 @@ async fn browser_every_page_passes_the_accessibility_check_and_fits_a_phone() {
     let group_page = format!("/groups/{group}");
     let client_id = app.get_json(&client, "/me").await["id"].as_i64().expect("id");
     let plan_page = format!("/clients/{client_id}/safety-plan");
+    let progress_page = format!("/clients/{client_id}/progress");
+    check_in_twice(&app, &client).await;
     for path in [
         "/dashboard",
         "/account",
@@ -134,6 +136,7 @@ async fn browser_every_page_passes_the_accessibility_check_and_fits_a_phone() {
                 group_page.as_str(),
                 "/my/groups",
                 plan_page.as_str(),
+                progress_page.as_str(),
                 "/measures/gad7",
                 "/measures/proqol5",
             ],
@@ -290,4 +293,16 @@ async fn browser_the_risk_path_from_the_clients_side_and_the_care_teams_side() {
     let first = page.text(".risk-list li").await.expect("flag");
     assert!(first.contains("Acknowledged") && first.contains("safety plan reviewed"), "{first}");
     browser.close().await;
+}
+
+/// Two PHQ-9 and GAD-7 check-ins, so the progress page has lines to draw.
+async fn check_in_twice(app: &crate::helpers::TestApp, client: &str) {
+    let check_ins = [
+        ([2, 2, 2, 2, 1, 1, 1, 1, 0], [2, 2, 2, 1, 1, 1, 1]),
+        ([1, 1, 1, 1, 1, 0, 0, 0, 0], [1, 1, 1, 0, 0, 0, 0]),
+    ];
+    for (phq, gad) in check_ins {
+        app.post_measure(client, "phq9", &serde_json::json!(phq)).await;
+        app.post_measure(client, "gad7", &serde_json::json!(gad)).await;
+    }
 }

@@ -408,3 +408,28 @@ async fn a_safety_plan_is_written_by_the_client_and_their_therapist_sealed_at_re
             && actions.iter().any(|a| a == "safety_plan.read")
     );
 }
+
+#[tokio::test]
+async fn the_progress_page_draws_each_measure_as_an_accessible_chart_for_the_client_only() {
+    let app = spawn_app().await;
+    let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    app.client_in("kim@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    for total in [14, 9] {
+        app.post_measure(&sam, "phq9", &answers_for(total, 9)).await;
+        app.post_measure(&sam, "gad7", &answers_for(total - 4, 7)).await;
+    }
+    let sam_id = app.get_json(&sam, "/me").await["id"].as_i64().expect("id");
+    app.log_in_with_form("sam@example.org", PASSWORD).await;
+    let html =
+        app.get_page(&format!("/clients/{sam_id}/progress")).await.text().await.expect("html");
+    assert!(html.contains(r#"<svg role="img" aria-labelledby="phq9-title phq9-desc""#));
+    assert!(html.contains("first 14, latest 9"));
+    assert!(html.contains("<td>14</td><td>moderate</td>"), "the figures are in a table too");
+
+    app.submit_form("/dashboard", "/logout", &[]).await;
+    app.log_in_with_form("kim@example.org", PASSWORD).await;
+    assert_eq!(
+        app.get_page(&format!("/clients/{sam_id}/progress")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}

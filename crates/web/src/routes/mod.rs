@@ -6,5 +6,6 @@ pub mod pages;
 pub mod pages_catalog;
 pub mod pages_groups;
 pub mod pages_measures;
+pub mod pages_progress;
 pub mod pages_safety;
 pub mod pages_therapists;

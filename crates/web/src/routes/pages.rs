@@ -39,6 +39,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(super::pages_therapists::router())
         .merge(super::pages_measures::router())
         .merge(super::pages_safety::router())
+        .merge(super::pages_progress::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
 }
 
