@@ -34,7 +34,7 @@ pub use hearth_store::{
 };
 pub use hearth_store::{MeasureRow, RiskFlagRow};
 pub use invites::{InviteAcceptance, IssuedInvite};
-pub use measures::{CRISIS_LINES, CrisisLine, MeasureResult, RiskFlagView};
+pub use measures::{CRISIS_LINES, CrisisLine, MeasureResult, RiskFlagView, ScoreTrend};
 pub use outcomes::ReportScope;
 pub use passwords::PasswordHasher;
 pub use safety_plans::{SAFETY_PLAN_SECTIONS, SafetyPlan, StoredSafetyPlan};

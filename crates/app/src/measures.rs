@@ -43,6 +43,29 @@ pub struct MeasureResult {
     pub follow_up: Option<InstrumentId>,
 }
 
+/// (first, latest) totals per measure; `None` before any score.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScoreTrend {
+    pub phq9: Option<(i32, i32)>,
+    pub gad7: Option<(i32, i32)>,
+}
+
+impl ScoreTrend {
+    /// "9 (down 5 since the first)" for a roster cell.
+    pub fn describe(pair: Option<(i32, i32)>) -> String {
+        match pair {
+            None => "no scores".to_owned(),
+            Some((first, latest)) if latest < first => {
+                format!("{latest} (down {} since the first)", first - latest)
+            }
+            Some((first, latest)) if latest > first => {
+                format!("{latest} (up {} since the first)", latest - first)
+            }
+            Some((_, latest)) => format!("{latest} (no change)"),
+        }
+    }
+}
+
 /// A risk flag with the person it concerns, for the care team's queue.
 #[derive(Clone, Debug)]
 pub struct RiskFlagView {
@@ -167,6 +190,22 @@ impl App {
                     || !self.db.client_has_therapist(client).await?
             }
         })
+    }
+
+    /// First and latest PHQ-9 and GAD-7 totals of a client, for rosters (audited as a read).
+    pub async fn score_trend(
+        &self,
+        who: &Authenticated,
+        client: UserId,
+        ctx: &AuditContext,
+    ) -> AppResult<ScoreTrend> {
+        let rows = self.list_measures(who, client, None, ctx).await?;
+        let trend = |slug: &str| {
+            let totals: Vec<i32> =
+                rows.iter().filter(|m| m.instrument == slug).filter_map(|m| m.total).collect();
+            Some((*totals.first()?, *totals.last()?))
+        };
+        Ok(ScoreTrend { phq9: trend("phq9"), gad7: trend("gad7") })
     }
 
     /// The care team's risk queue: open flags first (acute first, then oldest), then the

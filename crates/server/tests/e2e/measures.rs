@@ -433,3 +433,22 @@ async fn the_progress_page_draws_each_measure_as_an_accessible_chart_for_the_cli
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn the_therapists_roster_shows_each_members_latest_scores_and_trend() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let therapist =
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-IL", "2030-12-31")]).await;
+    let group = app.group(&admin, therapist, json!({})).await;
+    let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    app.post_seat(&sam, group).await;
+    for (phq, gad) in [(15, 12), (9, 12)] {
+        app.post_measure(&sam, "phq9", &answers_for(phq, 9)).await;
+        app.post_measure(&sam, "gad7", &answers_for(gad, 7)).await;
+    }
+    app.log_in_with_form("t@example.org", PASSWORD).await;
+    let html = app.get_page("/therapist/groups").await.text().await.expect("html");
+    assert!(html.contains("9 (down 6 since the first)"), "{html}");
+    assert!(html.contains("12 (no change)"));
+}

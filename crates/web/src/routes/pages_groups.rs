@@ -565,12 +565,21 @@ async fn revoke_calendar(
     }
 }
 
+struct RosterRow {
+    client_id: i64,
+    name: String,
+    email: String,
+    region: String,
+    phq9: String,
+    gad7: String,
+}
+
 struct TherapistGroupView {
     id: i64,
     topic: String,
     when: String,
     seats: String,
-    roster: Vec<(String, String, String, String)>,
+    roster: Vec<RosterRow>,
 }
 
 #[derive(Template)]
@@ -591,6 +600,19 @@ async fn therapist_groups(
     let mut groups = Vec::with_capacity(cards.len());
     for card in &cards {
         let roster = state.app.roster(&who, card.group.id, &meta.audit(Some(&who))).await?;
+        let mut rows = Vec::with_capacity(roster.len());
+        for r in &roster {
+            let Some(client) = r.client.as_ref() else { continue };
+            let trend = state.app.score_trend(&who, client.id, &meta.audit(Some(&who))).await?;
+            rows.push(RosterRow {
+                client_id: client.id.get(),
+                name: r.display_name.clone(),
+                email: client.email.to_string(),
+                region: client.region.as_ref().map(ToString::to_string).unwrap_or_default(),
+                phq9: hearth_app::ScoreTrend::describe(trend.phq9),
+                gad7: hearth_app::ScoreTrend::describe(trend.gad7),
+            });
+        }
         groups.push(TherapistGroupView {
             id: card.group.id.get(),
             topic: card.topic_name.clone(),
@@ -599,20 +621,7 @@ async fn therapist_groups(
                 "{} of {} seats taken, {} waiting",
                 card.group.seats_taken, card.group.capacity, card.group.waitlist
             ),
-            roster: roster
-                .iter()
-                .map(|r| {
-                    let client = r.client.as_ref();
-                    (
-                        r.display_name.clone(),
-                        client.map(|c| c.email.to_string()).unwrap_or_default(),
-                        client
-                            .and_then(|c| c.region.as_ref().map(ToString::to_string))
-                            .unwrap_or_default(),
-                        r.joined_at.format("%Y-%m-%d").to_string(),
-                    )
-                })
-                .collect(),
+            roster: rows,
         });
     }
     Ok(page(&TherapistGroupsPage { layout: Layout::new("My groups", Some(&who), &csrf), groups }))
