@@ -9,6 +9,7 @@ mod catalog;
 mod clock;
 mod error;
 mod groups;
+mod intake;
 mod invites;
 mod measures;
 mod outcomes;
@@ -33,6 +34,7 @@ pub use hearth_store::{
     Group, GroupFilter, MembershipRow, PlanWeekRow, Program, TherapistProfile, Topic, WaitlistPlace,
 };
 pub use hearth_store::{MeasureRow, RiskFlagRow};
+pub use intake::{Intake, IntakeInput, IntakePrivate};
 pub use invites::{InviteAcceptance, IssuedInvite};
 pub use measures::{CRISIS_LINES, CrisisLine, MeasureResult, RiskFlagView, ScoreTrend};
 pub use outcomes::ReportScope;

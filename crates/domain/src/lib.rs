@@ -7,6 +7,7 @@ mod accounts;
 mod catalog;
 mod fields;
 mod ids;
+mod intake;
 mod licensure;
 mod measures;
 mod outcomes;
@@ -20,6 +21,10 @@ pub use catalog::{
 };
 pub use fields::FieldErrors;
 pub use ids::{GroupId, InviteId, MembershipId, SessionId, UserId, WaitlistEntryId};
+pub use intake::{
+    AvailabilityError, AvailabilityWindow, CONSENT_VERSION, GROUP_CONFIDENTIALITY,
+    TELEHEALTH_CONSENT,
+};
 pub use licensure::{License, LicenseKind, may_treat};
 pub use measures::{
     ASQ, AnswerError, Answers, Asked, AsqResult, Band, GAD7, Instrument, InstrumentId, Item, PHQ9,

@@ -116,6 +116,7 @@ pub struct DashboardPage {
     pub staff_count: i64,
     pub open_flags: usize,
     pub headline: Option<String>,
+    pub needs_intake: bool,
 }
 
 #[derive(Clone, Debug)]

@@ -452,3 +452,74 @@ async fn the_therapists_roster_shows_each_members_latest_scores_and_trend() {
     assert!(html.contains("9 (down 6 since the first)"), "{html}");
     assert!(html.contains("12 (no change)"));
 }
+
+fn intake_body() -> Value {
+    json!({
+        "reasons": "Numb at work after two years on a cancer ward.",
+        "goals": "Feel something again; sleep.",
+        "service_lines": ["group"],
+        "topics": ["compassion-fatigue", "self-compassion"],
+        "preferences": "Evenings",
+        "availability": ["mon 18:00-21:00", "thu 19:00-21:00"],
+        "emergency_contact_name": "Alex Doe",
+        "emergency_contact_phone": "+1 (312) 555-0100",
+        "consent_version": hearth_domain::CONSENT_VERSION,
+        "telehealth_consent": true,
+        "group_agreement": true,
+    })
+}
+
+#[tokio::test]
+async fn an_intake_is_saved_whole_sealed_at_rest_and_read_by_the_care_team() {
+    let app = spawn_app().await;
+    let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let sam_id = app.get_json(&sam, "/me").await["id"].as_i64().expect("id");
+    let put = |body: Value| {
+        app.client.put(app.url("/api/v1/me/intake")).bearer_auth(&sam).json(&body).send()
+    };
+
+    let mut bad = intake_body();
+    bad["availability"] = json!(["evenings"]);
+    bad["telehealth_consent"] = json!(false);
+    bad["consent_version"] = json!("2020-01");
+    bad["topics"] = json!(["astrology"]);
+    let refused = put(bad).await.expect("request");
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = refused.json::<Value>().await.expect("json")["fields"].clone();
+    for field in ["availability[0]", "telehealth_consent", "consent_version", "topics[0]"] {
+        assert!(fields[field].is_string(), "{field}: {fields}");
+    }
+    assert!(
+        app.app
+            .db()
+            .find_intake(hearth_domain::UserId::new(sam_id))
+            .await
+            .expect("query")
+            .is_none()
+    );
+
+    assert_eq!(put(intake_body()).await.expect("request").status(), StatusCode::NO_CONTENT);
+    let stored = app
+        .app
+        .db()
+        .find_intake(hearth_domain::UserId::new(sam_id))
+        .await
+        .expect("query")
+        .expect("row");
+    assert!(!stored.sealed.contains("cancer") && !stored.sealed.contains("555"), "sealed at rest");
+    app.create_staff("coord@example.org", "coordinator").await;
+    let coordinator = app.token("coord@example.org", PASSWORD).await;
+    let intake = app.get_json(&coordinator, &format!("/clients/{sam_id}/intake")).await;
+    assert_eq!(intake["emergency_contact"]["phone"], "+1 (312) 555-0100");
+    assert_eq!(intake["availability"], json!(["mon 18:00-21:00", "thu 19:00-21:00"]));
+    assert_eq!(intake["consent_version"], hearth_domain::CONSENT_VERSION);
+    let kim = app.client_in("kim@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let refused = app
+        .client
+        .get(app.url(&format!("/api/v1/clients/{sam_id}/intake")))
+        .bearer_auth(&kim)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}

@@ -312,3 +312,54 @@ async fn an_admin_adds_a_therapist_with_a_license_and_specialties_and_renews_a_l
         "the region error shows on its field"
     );
 }
+
+#[tokio::test]
+async fn a_new_client_completes_the_intake_form_then_the_baseline_questionnaire() {
+    let app = spawn_app().await;
+    app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    app.log_in_with_form("sam@example.org", PASSWORD).await;
+    assert!(
+        app.get_page("/dashboard")
+            .await
+            .text()
+            .await
+            .expect("html")
+            .contains("Complete your intake")
+    );
+    let missing = app.submit_form("/intake", "/intake", &[("reasons", "Low mood")]).await;
+    assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = missing.text().await.expect("html");
+    assert!(
+        html.contains("care at Hearth is by video") && html.contains("Low mood"),
+        "errors shown, input kept"
+    );
+    let done = app
+        .submit_form(
+            "/intake",
+            "/intake",
+            &[
+                ("reasons", "Low mood since the divorce"),
+                ("topics", "divorce"),
+                ("topics", "anxiety-depression"),
+                ("service_lines", "group"),
+                ("availability", "tue 18:00-20:00"),
+                ("availability", ""),
+                ("emergency_contact_name", "Alex"),
+                ("emergency_contact_phone", "312 555 0100"),
+                ("consent_version", hearth_domain::CONSENT_VERSION),
+                ("telehealth_consent", "true"),
+                ("group_agreement", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status(), StatusCode::SEE_OTHER);
+    assert_eq!(done.headers()["location"], "/measures/phq9");
+    assert!(
+        !app.get_page("/dashboard")
+            .await
+            .text()
+            .await
+            .expect("html")
+            .contains("Complete your intake")
+    );
+}

@@ -150,6 +150,8 @@ async fn the_openapi_document_describes_every_api_route() {
         "/risk-flags/{id}/acknowledge",
         "/reports/outcomes",
         "/clients/{id}/safety-plan",
+        "/me/intake",
+        "/clients/{id}/intake",
     ];
     for path in routes {
         assert!(doc["paths"][path].is_object(), "{path} is documented");

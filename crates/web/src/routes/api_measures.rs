@@ -22,6 +22,8 @@ pub fn router() -> Router<AppState> {
         .route("/risk-flags/{id}/acknowledge", post(acknowledge))
         .route("/reports/outcomes", get(outcomes_report))
         .route("/clients/{id}/safety-plan", get(get_safety_plan).put(put_safety_plan))
+        .route("/me/intake", axum::routing::put(put_intake))
+        .route("/clients/{id}/intake", get(get_intake))
 }
 
 #[derive(Deserialize)]
@@ -220,4 +222,39 @@ async fn put_safety_plan(
 ) -> Result<StatusCode> {
     state.app.save_safety_plan(&who, UserId::new(id), &plan, &meta.audit(Some(&who))).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn put_intake(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Json(input): Json<hearth_app::IntakeInput>,
+) -> Result<StatusCode> {
+    state.app.submit_intake(&who, &input, &meta.audit(Some(&who))).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn get_intake(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse> {
+    let intake = state
+        .app
+        .intake(&who, UserId::new(id), &meta.audit(Some(&who)))
+        .await?
+        .ok_or_else(Error::not_found)?;
+    Ok(JsonBody(json!({
+        "reasons": intake.private.reasons,
+        "goals": intake.private.goals,
+        "preferences": intake.private.preferences,
+        "emergency_contact": {"name": intake.private.emergency_contact_name, "phone": intake.private.emergency_contact_phone},
+        "service_lines": intake.service_lines,
+        "topics": intake.topics,
+        "availability": intake.availability.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "consent_version": intake.consent_version,
+        "consented_at": intake.consented_at,
+        "submitted_at": intake.submitted_at,
+    })))
 }

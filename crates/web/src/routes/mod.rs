@@ -5,6 +5,7 @@ pub mod ops;
 pub mod pages;
 pub mod pages_catalog;
 pub mod pages_groups;
+pub mod pages_intake;
 pub mod pages_measures;
 pub mod pages_progress;
 pub mod pages_safety;

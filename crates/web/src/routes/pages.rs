@@ -40,6 +40,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(super::pages_measures::router())
         .merge(super::pages_safety::router())
         .merge(super::pages_progress::router())
+        .merge(super::pages_intake::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
 }
 
@@ -287,6 +288,7 @@ async fn dashboard(
         client_count,
         staff_count,
         headline,
+        needs_intake: who.user.role == Role::Client && !state.app.has_intake(who.user.id).await?,
         open_flags: if who.user.role == Role::Client {
             0
         } else {
