@@ -41,6 +41,30 @@ impl App {
         self.audit(ctx, "catalog.topic.edited", format!("topic:{slug}"), "").await
     }
 
+    /// An admin sets how many weeks apart a program's check-ins are due (1 to 12).
+    pub async fn set_check_in_cadence(
+        &self,
+        admin: &Authenticated,
+        slug: &str,
+        weeks: i32,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        if admin.user.role != Role::Admin {
+            return Err(AppError::Forbidden);
+        }
+        if !(1..=12).contains(&weeks) {
+            return Err(AppError::invalid("check_in_cadence_weeks", "between 1 and 12 weeks"));
+        }
+        self.db.update_program_cadence(slug, weeks).await?;
+        self.audit(
+            ctx,
+            "catalog.program.cadence",
+            format!("program:{slug}"),
+            format!("weeks={weeks}"),
+        )
+        .await
+    }
+
     /// An admin renames a service line or rewrites its description.
     pub async fn edit_program(
         &self,

@@ -135,6 +135,33 @@ impl Db {
         Ok(())
     }
 
+    /// How many weeks apart a program's check-ins are due (1: before every weekly session).
+    pub async fn program_check_in_cadence(&self, slug: &str) -> StoreResult<i32> {
+        let weeks: Option<i32> = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT check_in_cadence_weeks FROM programs WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(weeks.unwrap_or(1))
+    }
+
+    /// Sets a program's check-in cadence (admins).
+    pub async fn update_program_cadence(&self, slug: &str, weeks: i32) -> StoreResult<()> {
+        let done = on_pool!(self, |pool| {
+            sqlx::query("UPDATE programs SET check_in_cadence_weeks = $1 WHERE slug = $2")
+                .bind(weeks)
+                .bind(slug)
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        if done == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
     pub async fn list_programs(&self) -> StoreResult<Vec<Program>> {
         let rows = on_pool!(self, |pool| {
             sqlx::query_as("SELECT slug, name, description FROM programs ORDER BY position, slug")

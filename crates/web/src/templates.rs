@@ -117,6 +117,8 @@ pub struct DashboardPage {
     pub open_flags: usize,
     pub headline: Option<String>,
     pub needs_intake: bool,
+    pub check_in: Option<String>,
+    pub overdue: Vec<String>,
 }
 
 #[derive(Clone, Debug)]

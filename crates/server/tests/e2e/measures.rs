@@ -523,3 +523,63 @@ async fn an_intake_is_saved_whole_sealed_at_rest_and_read_by_the_care_team() {
         .expect("request");
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_check_in_is_due_before_each_session_and_the_care_team_sees_who_missed_one() {
+    let app = spawn_app().await;
+    // Monday 2027-03-01 noon UTC; the group meets Wednesdays 18:00 Chicago from 2027-02-03.
+    app.clock.set(
+        chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2027, 2, 1, 12, 0, 0)
+            .single()
+            .expect("instant"),
+    );
+    let admin = app.admin_token().await;
+    let therapist =
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-IL", "2030-12-31")]).await;
+    let group = app.group(&admin, therapist, json!({"starts_on": "2027-02-03"})).await;
+    let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    app.post_seat(&sam, group).await;
+    // Sam checks in before the first session.
+    app.post_measure(&sam, "phq9", &answers_for(12, 9)).await;
+    app.post_measure(&sam, "gad7", &answers_for(9, 7)).await;
+    let status = app.get_json(&sam, "/me/check-in").await;
+    assert_eq!(
+        (status["due"].as_bool(), status["overdue"].as_bool()),
+        (Some(false), Some(false)),
+        "{status}"
+    );
+
+    // Four weeks later (no check-in since): due before Wednesday's session, and overdue for the last one.
+    app.clock.advance(chrono::Duration::weeks(4));
+    let sam = app.token("sam@example.org", PASSWORD).await;
+    let status = app.get_json(&sam, "/me/check-in").await;
+    assert_eq!(
+        (status["due"].as_bool(), status["overdue"].as_bool()),
+        (Some(true), Some(true)),
+        "{status}"
+    );
+    assert_eq!(status["next_meeting"], "2027-03-04T00:00:00Z");
+    app.log_in_with_form("sam@example.org", PASSWORD).await;
+    let html = app.get_page("/dashboard").await.text().await.expect("html");
+    assert!(
+        html.contains("Your check-in is due before your next session, Wednesday 3 March at 18:00."),
+        "{html}"
+    );
+
+    app.create_staff("coord@example.org", "coordinator").await;
+    let coordinator = app.token("coord@example.org", PASSWORD).await;
+    let overdue = app.get_json(&coordinator, "/check-ins/overdue").await;
+    assert_eq!(overdue[0]["client_name"], "Sam");
+
+    app.post_measure(&sam, "phq9", &answers_for(10, 9)).await;
+    app.post_measure(&sam, "gad7", &answers_for(8, 7)).await;
+    let status = app.get_json(&sam, "/me/check-in").await;
+    assert_eq!(
+        (status["due"].as_bool(), status["overdue"].as_bool()),
+        (Some(false), Some(false)),
+        "{status}"
+    );
+    assert!(
+        app.get_json(&coordinator, "/check-ins/overdue").await.as_array().expect("list").is_empty()
+    );
+}

@@ -151,6 +151,8 @@ async fn the_openapi_document_describes_every_api_route() {
         "/reports/outcomes",
         "/clients/{id}/safety-plan",
         "/me/intake",
+        "/me/check-in",
+        "/check-ins/overdue",
         "/clients/{id}/intake",
     ];
     for path in routes {

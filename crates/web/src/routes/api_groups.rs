@@ -52,6 +52,8 @@ struct TopicEdit {
     name: String,
     #[serde(default)]
     description: String,
+    /// Programs only: weeks between check-ins.
+    check_in_cadence_weeks: Option<i32>,
 }
 
 async fn edit_topic(
@@ -75,10 +77,11 @@ async fn edit_program(
     Path(slug): Path<String>,
     Json(body): Json<TopicEdit>,
 ) -> Result<StatusCode> {
-    state
-        .app
-        .edit_program(&who, &slug, &body.name, &body.description, &meta.audit(Some(&who)))
-        .await?;
+    let ctx = meta.audit(Some(&who));
+    if let Some(weeks) = body.check_in_cadence_weeks {
+        state.app.set_check_in_cadence(&who, &slug, weeks, &ctx).await?;
+    }
+    state.app.edit_program(&who, &slug, &body.name, &body.description, &ctx).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

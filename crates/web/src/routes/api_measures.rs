@@ -23,6 +23,8 @@ pub fn router() -> Router<AppState> {
         .route("/reports/outcomes", get(outcomes_report))
         .route("/clients/{id}/safety-plan", get(get_safety_plan).put(put_safety_plan))
         .route("/me/intake", axum::routing::put(put_intake))
+        .route("/me/check-in", get(my_check_in))
+        .route("/check-ins/overdue", get(overdue_check_ins))
         .route("/clients/{id}/intake", get(get_intake))
 }
 
@@ -257,4 +259,39 @@ async fn get_intake(
         "consented_at": intake.consented_at,
         "submitted_at": intake.submitted_at,
     })))
+}
+
+fn check_in_json(status: &hearth_app::CheckInStatus) -> Value {
+    json!({
+        "last": status.last,
+        "previous_meeting": status.previous_meeting,
+        "next_meeting": status.next_meeting,
+        "due": status.due,
+        "overdue": status.overdue,
+    })
+}
+
+async fn my_check_in(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+) -> Result<impl IntoResponse> {
+    Ok(JsonBody(check_in_json(&state.app.check_in_status(&who.user).await?)))
+}
+
+async fn overdue_check_ins(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+) -> Result<impl IntoResponse> {
+    let overdue = state.app.overdue_check_ins(&who).await?;
+    Ok(JsonBody(
+        overdue
+            .iter()
+            .map(|(user, status)| {
+                let mut v = check_in_json(status);
+                v["client_id"] = json!(user.id.get());
+                v["client_name"] = json!(user.display_name.as_str());
+                v
+            })
+            .collect::<Vec<_>>(),
+    ))
 }

@@ -288,6 +288,8 @@ async fn dashboard(
         client_count,
         staff_count,
         headline,
+        check_in: check_in_line(&state, &who).await?,
+        overdue: overdue_names(&state, &who).await?,
         needs_intake: who.user.role == Role::Client && !state.app.has_intake(who.user.id).await?,
         open_flags: if who.user.role == Role::Client {
             0
@@ -324,6 +326,39 @@ async fn account(
         timezone: who.user.timezone.name().to_owned(),
         sessions,
     }))
+}
+
+/// "Your check-in is due before your session on …" for a client, when one is due.
+async fn check_in_line(
+    state: &AppState,
+    who: &hearth_app::Authenticated,
+) -> Result<Option<String>> {
+    if who.user.role != Role::Client {
+        return Ok(None);
+    }
+    let status = state.app.check_in_status(&who.user).await?;
+    let zone = who.user.timezone.tz();
+    Ok(match (status.due, status.next_meeting) {
+        (true, Some(next)) => Some(format!(
+            "Your check-in is due before your next session, {}.",
+            next.with_timezone(&zone).format("%A %-d %B at %H:%M")
+        )),
+        _ => None,
+    })
+}
+
+/// Names of clients who missed a check-in, for the care team's dashboard.
+async fn overdue_names(state: &AppState, who: &hearth_app::Authenticated) -> Result<Vec<String>> {
+    if who.user.role == Role::Client {
+        return Ok(Vec::new());
+    }
+    Ok(state
+        .app
+        .overdue_check_ins(who)
+        .await?
+        .into_iter()
+        .map(|(u, _)| u.display_name.to_string())
+        .collect())
 }
 
 /// The practice's headline in one sentence, with its denominator and interval.
