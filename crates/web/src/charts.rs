@@ -15,8 +15,10 @@ pub struct ChartSpec<'a> {
     pub max: i32,
     /// Lower edges of the severity bands above the lowest, e.g. PHQ-9: 5, 10, 15, 20.
     pub band_edges: &'a [i32],
-    /// The caseness threshold drawn as a line.
-    pub caseness: i32,
+    /// The lowest possible total (10 for a ProQOL-5 subscale).
+    pub min: i32,
+    /// The caseness threshold drawn as a line, where the measure has one.
+    pub caseness: Option<i32>,
     pub points: &'a [(DateTime<Utc>, i32)],
 }
 
@@ -41,10 +43,10 @@ pub fn progress_svg(spec: &ChartSpec<'_>) -> Option<String> {
             .margin(12)
             .x_label_area_size(28)
             .y_label_area_size(36)
-            .build_cartesian_2d(0..span, 0..spec.max)
+            .build_cartesian_2d(0..span, spec.min..spec.max)
             .ok()?;
         // Severity bands behind the line.
-        let mut lower = 0;
+        let mut lower = spec.min;
         for (i, upper) in spec.band_edges.iter().copied().chain([spec.max + 1]).enumerate() {
             let fill = BAND_FILLS[i.min(BAND_FILLS.len() - 1)];
             chart
@@ -65,13 +67,12 @@ pub fn progress_svg(spec: &ChartSpec<'_>) -> Option<String> {
             })
             .draw()
             .ok()?;
-        let caseness = RGBColor(0x8a, 0x3b, 0x12);
-        chart
-            .draw_series(LineSeries::new(
-                [(0, spec.caseness), (span, spec.caseness)],
-                caseness.stroke_width(2),
-            ))
-            .ok()?;
+        if let Some(line) = spec.caseness {
+            let colour = RGBColor(0x8a, 0x3b, 0x12);
+            chart
+                .draw_series(LineSeries::new([(0, line), (span, line)], colour.stroke_width(2)))
+                .ok()?;
+        }
         let line = RGBColor(0x1d, 0x5f, 0xa1);
         let coords: Vec<(i64, i32)> =
             spec.points.iter().map(|(at, v)| ((*at - first).num_seconds(), *v)).collect();
@@ -82,15 +83,16 @@ pub fn progress_svg(spec: &ChartSpec<'_>) -> Option<String> {
         root.present().ok()?;
     }
     let latest = spec.points.last().map_or(0, |p| p.1);
+    let caseness =
+        spec.caseness.map(|c| format!("; the caseness line is at {c}")).unwrap_or_default();
     let description = format!(
-        "{} from {} to {}: {} scores, first {}, latest {}; the caseness line is at {}.",
+        "{} from {} to {}: {} scores, first {}, latest {}{caseness}.",
         spec.title,
         first.format("%-d %b %Y"),
         last.format("%-d %b %Y"),
         spec.points.len(),
         spec.points.first().map_or(0, |p| p.1),
         latest,
-        spec.caseness
     );
     // Name the picture for assistive technology.
     let labelled = svg.replacen(
@@ -128,9 +130,10 @@ mod tests {
         let svg = progress_svg(&ChartSpec {
             id: "phq9",
             title: "PHQ-9 over time",
+            min: 0,
             max: 27,
             band_edges: &[5, 10, 15, 20],
-            caseness: 10,
+            caseness: Some(10),
             points: &points,
         })
         .expect("an svg");

@@ -583,3 +583,19 @@ async fn a_check_in_is_due_before_each_session_and_the_care_team_sees_who_missed
         app.get_json(&coordinator, "/check-ins/overdue").await.as_array().expect("list").is_empty()
     );
 }
+
+#[tokio::test]
+async fn the_progress_page_charts_each_proqol5_subscale() {
+    let app = spawn_app().await;
+    let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    app.post_measure(&sam, "proqol5", &json!(vec![3; 30])).await;
+    app.post_measure(&sam, "proqol5", &json!(vec![4; 30])).await;
+    let sam_id = app.get_json(&sam, "/me").await["id"].as_i64().expect("id");
+    app.log_in_with_form("sam@example.org", PASSWORD).await;
+    let html =
+        app.get_page(&format!("/clients/{sam_id}/progress")).await.text().await.expect("html");
+    for id in ["compassion-satisfaction", "burnout", "secondary-traumatic-stress"] {
+        assert!(html.contains(&format!(r#"aria-labelledby="{id}-title {id}-desc""#)), "{id} chart");
+    }
+    assert!(html.contains("first 30, latest 40"), "compassion satisfaction rises from 30 to 40");
+}

@@ -41,9 +41,16 @@ async fn my_progress(PageUser(who): PageUser) -> Response {
 }
 
 /// (slug, title, max, band edges, caseness)
-const CHARTS: [(&str, &str, i32, &[i32], i32); 2] = [
-    ("phq9", "Mood (PHQ-9)", 27, &[5, 10, 15, 20], hearth_domain::CASENESS_PHQ9 as i32),
-    ("gad7", "Anxiety (GAD-7)", 21, &[5, 10, 15], hearth_domain::CASENESS_GAD7 as i32),
+const CHARTS: [(&str, &str, i32, &[i32], u8); 2] = [
+    ("phq9", "Mood (PHQ-9)", 27, &[5, 10, 15, 20], hearth_domain::CASENESS_PHQ9),
+    ("gad7", "Anxiety (GAD-7)", 21, &[5, 10, 15], hearth_domain::CASENESS_GAD7),
+];
+
+/// ProQOL-5 subscales: (slug, title); each 10–50, low up to 22, high from 42.
+const PROQOL_SUBSCALES: [(&str, &str); 3] = [
+    ("compassion-satisfaction", "Compassion satisfaction (ProQOL-5; higher is better)"),
+    ("burnout", "Burnout (ProQOL-5)"),
+    ("secondary-traumatic-stress", "Secondary traumatic stress (ProQOL-5)"),
 ];
 
 async fn progress(
@@ -74,9 +81,10 @@ async fn progress(
                 svg: progress_svg(&ChartSpec {
                     id: slug,
                     title,
+                    min: 0,
                     max: *max,
                     band_edges: edges,
-                    caseness: *caseness,
+                    caseness: Some(i32::from(*caseness)),
                     points: &points,
                 }),
                 rows: scored
@@ -91,11 +99,59 @@ async fn progress(
                     .collect(),
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut charts = charts;
+    charts.extend(proqol_charts(&measures, zone));
     Ok(page(&ProgressPage {
         layout: Layout::new("Progress", Some(&who), &csrf),
         own,
         client_name,
         charts,
     }))
+}
+
+/// One chart per ProQOL-5 subscale, from the stored subscale scores.
+fn proqol_charts(measures: &[hearth_app::MeasureRow], zone: chrono_tz::Tz) -> Vec<ChartView> {
+    let proqol: Vec<_> = measures.iter().filter(|m| m.instrument == "proqol5").collect();
+    if proqol.is_empty() {
+        return Vec::new();
+    }
+    PROQOL_SUBSCALES
+        .iter()
+        .map(|(slug, title)| {
+            let scored: Vec<(chrono::DateTime<chrono::Utc>, i32, String)> = proqol
+                .iter()
+                .filter_map(|m| {
+                    let subscales: serde_json::Value = serde_json::from_str(&m.subscales).ok()?;
+                    let entry = subscales.as_array()?.iter().find(|s| s["slug"] == *slug)?;
+                    let score = i32::try_from(entry["score"].as_i64()?).ok()?;
+                    Some((m.taken_at, score, entry["band"].as_str().unwrap_or_default().to_owned()))
+                })
+                .collect();
+            let points: Vec<_> = scored.iter().map(|(at, score, _)| (*at, *score)).collect();
+            ChartView {
+                id: slug,
+                title,
+                svg: progress_svg(&ChartSpec {
+                    id: slug,
+                    title,
+                    min: 10,
+                    max: 50,
+                    band_edges: &[23, 42],
+                    caseness: None,
+                    points: &points,
+                }),
+                rows: scored
+                    .iter()
+                    .map(|(at, score, band)| {
+                        (
+                            at.with_timezone(&zone).format("%-d %b %Y").to_string(),
+                            *score,
+                            band.clone(),
+                        )
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
 }
