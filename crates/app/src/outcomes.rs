@@ -11,6 +11,8 @@ use crate::{App, AppError, AppResult, AuditContext, Authenticated};
 #[derive(Clone, Debug, Default)]
 pub struct ReportScope {
     pub group: Option<i64>,
+    /// One therapist's clients (a therapist's own report is always scoped to them).
+    pub therapist: Option<i64>,
     /// A service line; only `group` has members so far.
     pub program: Option<String>,
 }
@@ -49,7 +51,11 @@ impl App {
         if !(1..=104).contains(&weeks) {
             return Err(AppError::invalid("weeks", "choose between 1 and 104 weeks"));
         }
-        let therapist = (who.user.role == Role::Therapist).then_some(who.user.id);
+        let therapist = if who.user.role == Role::Therapist {
+            Some(who.user.id)
+        } else {
+            scope.therapist.map(hearth_domain::UserId::new)
+        };
         let firsts: HashMap<i64, DateTime<Utc>> = match scope.program.as_deref() {
             None | Some("group") => {
                 self.db.list_first_memberships(scope.group, therapist).await?.into_iter().collect()
@@ -81,10 +87,11 @@ impl App {
             }
         }
         let report = outcome_report(&trajectories, weeks);
-        let scope_text = match (&scope.group, &scope.program) {
-            (Some(g), _) => format!("group={g}"),
-            (None, Some(p)) => format!("program={p}"),
-            (None, None) => "practice".to_owned(),
+        let scope_text = match (&scope.group, &scope.program, therapist) {
+            (Some(g), _, _) => format!("group={g}"),
+            (None, Some(p), _) => format!("program={p}"),
+            (None, None, Some(t)) => format!("therapist={t}"),
+            (None, None, None) => "practice".to_owned(),
         };
         self.audit(ctx, "report.outcomes.read", "reports", format!("{scope_text} weeks={weeks}"))
             .await?;

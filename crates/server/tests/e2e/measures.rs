@@ -317,6 +317,13 @@ async fn the_outcome_report_counts_a_constructed_practice_by_hand() {
         "{html}"
     );
 
+    // By therapist: the same clients; another therapist has none.
+    let by_therapist =
+        app.get_json(&admin, &format!("/reports/outcomes?weeks=8&therapist={therapist}")).await;
+    assert_eq!(by_therapist["eligible"], 2);
+    let nobody = app.get_json(&admin, "/reports/outcomes?weeks=8&therapist=999999").await;
+    assert_eq!(nobody["eligible"], 0);
+
     // Within 4 weeks, the week-6 scores do not count: nobody has two scores.
     let early = app.get_json(&admin, &format!("/reports/outcomes?weeks=4&group={group}")).await;
     assert_eq!(early["eligible"], 0);

@@ -151,6 +151,7 @@ async fn acknowledge(
 struct ReportQuery {
     weeks: Option<u32>,
     group: Option<i64>,
+    therapist: Option<i64>,
     program: Option<String>,
 }
 
@@ -168,7 +169,11 @@ async fn outcomes_report(
     ApiUser(who): ApiUser,
     Query(query): Query<ReportQuery>,
 ) -> Result<impl IntoResponse> {
-    let scope = hearth_app::ReportScope { group: query.group, program: query.program };
+    let scope = hearth_app::ReportScope {
+        group: query.group,
+        therapist: query.therapist,
+        program: query.program,
+    };
     let report = state
         .app
         .outcome_report(&who, query.weeks.unwrap_or(8), &scope, &meta.audit(Some(&who)))
