@@ -15,7 +15,7 @@ const ITEMS: [Item; 7] = [
     item(4, "Trouble relaxing"),
     item(5, "Being so restless that it is hard to sit still"),
     item(6, "Becoming easily annoyed or irritable"),
-    item(7, "Feeling afraid as if something awful might happen"),
+    item(7, "Feeling afraid, as if something awful might happen"),
 ];
 
 const BANDS: [Band; 4] = [
