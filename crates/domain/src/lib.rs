@@ -12,6 +12,7 @@ mod licensure;
 mod measures;
 mod outcomes;
 mod password;
+mod recommend;
 mod region;
 mod scheduling;
 
@@ -36,6 +37,7 @@ pub use outcomes::{
     Rate, ScoreError, Trajectory, TrajectoryError, outcome_report,
 };
 pub use password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordError};
+pub use recommend::{ClientNeeds, Fit, GroupOffer, fit};
 pub use region::Region;
 pub use scheduling::{
     DEFAULT_DURATION_MINUTES, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, Occurrence,

@@ -162,6 +162,16 @@ impl Db {
         }))
     }
 
+    /// Every therapist's specialties (topic slugs), in one query.
+    pub async fn list_all_specialties(&self) -> StoreResult<Vec<(UserId, String)>> {
+        let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
+            sqlx::query_as("SELECT therapist_id, topic FROM therapist_specialties ORDER BY therapist_id, topic")
+                .fetch_all(pool)
+                .await
+        })?;
+        Ok(rows.into_iter().map(|(t, topic)| (UserId::new(t), topic)).collect())
+    }
+
     /// The licenses of several therapists at once, each with its holder.
     pub async fn list_licenses(
         &self,

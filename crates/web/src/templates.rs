@@ -118,6 +118,8 @@ pub struct DashboardPage {
     pub headline: Option<String>,
     pub needs_intake: bool,
     pub check_in: Option<String>,
+    /// (group id, topic, reasons) for a client's top three.
+    pub suggestions: Vec<(i64, String, Vec<String>)>,
     pub overdue: Vec<String>,
 }
 

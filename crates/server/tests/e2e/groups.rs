@@ -580,3 +580,73 @@ async fn a_renewed_license_lets_a_client_join_again() {
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.post_seat(&wi, group).await.status(), StatusCode::CREATED);
 }
+
+#[tokio::test]
+async fn recommendations_rank_groups_the_client_may_join_with_reasons_and_never_one_they_may_not() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let chicago = app.therapist(&admin, "t@example.org", "America/Chicago", LICENSED).await;
+    let elsewhere = app
+        .therapist(&admin, "far@example.org", "America/Denver", &[("US-CO", "2030-12-31")])
+        .await;
+    // Wednesday 18:00 Chicago grief group (fits the intake), Monday 09:00 CBT, a teen group,
+    // and a grief group whose therapist is not licensed in Illinois.
+    let grief = app.group(&admin, chicago, json!({"topic": "grief-loss"})).await;
+    let cbt = app
+        .group(&admin, chicago, json!({"topic": "cbt", "weekday": "mon", "local_time": "09:00"}))
+        .await;
+    let teen = app.group(&admin, chicago, json!({"topic": "grief-loss", "age_band": "teen"})).await;
+    let unlicensed = app.group(&admin, elsewhere, json!({"topic": "grief-loss"})).await;
+    let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let intake = json!({
+        "reasons": "My father died in the spring.", "topics": ["grief-loss"], "availability": ["wed 17:00-20:00"],
+        "emergency_contact_name": "Alex", "emergency_contact_phone": "312 555 0100",
+        "consent_version": hearth_domain::CONSENT_VERSION, "telehealth_consent": true, "group_agreement": true,
+    });
+    let saved = app
+        .client
+        .put(app.url("/api/v1/me/intake"))
+        .bearer_auth(&sam)
+        .json(&intake)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(saved.status(), StatusCode::NO_CONTENT);
+    let sam_id = app.get_json(&sam, "/me").await["id"].as_i64().expect("id");
+
+    let ranked = app.get_json(&sam, &format!("/clients/{sam_id}/recommendations")).await;
+    let ids: Vec<i64> =
+        ranked.as_array().expect("list").iter().filter_map(|r| r["group_id"].as_i64()).collect();
+    assert_eq!(ids, [grief, cbt], "best first; never the teen group or the unlicensed therapist's");
+    assert!(!ids.contains(&teen) && !ids.contains(&unlicensed));
+    let reasons: Vec<&str> = ranked[0]["reasons"]
+        .as_array()
+        .expect("reasons")
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert!(reasons.contains(&"Grief & loss is a topic you chose"), "{reasons:?}");
+    assert!(
+        reasons.contains(&"meets Wednesdays at 18:00 your time, inside the times you gave"),
+        "{reasons:?}"
+    );
+    assert!(ranked[0]["score"].as_i64() > ranked[1]["score"].as_i64());
+
+    let kim = app.client_in("kim@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let refused = app
+        .client
+        .get(app.url(&format!("/api/v1/clients/{sam_id}/recommendations")))
+        .bearer_auth(&kim)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.get_json(&admin, &format!("/clients/{sam_id}/recommendations"))
+            .await
+            .as_array()
+            .expect("list")
+            .len(),
+        2
+    );
+}

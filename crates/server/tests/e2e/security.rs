@@ -143,6 +143,7 @@ async fn the_openapi_document_describes_every_api_route() {
         "/groups/{id}/roster",
         "/groups/{id}/calendar.ics",
         "/me/groups",
+        "/clients/{id}/recommendations",
         "/me/calendar-feed",
         "/measures/{instrument}",
         "/clients/{id}/measures",

@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/groups/{id}/roster", get(roster))
         .route("/groups/{id}/calendar.ics", get(group_calendar))
         .route("/me/groups", get(my_groups))
+        .route("/clients/{id}/recommendations", get(recommendations))
         .route("/me/calendar-feed", post(rotate_feed).delete(revoke_feed))
 }
 
@@ -470,4 +471,19 @@ pub async fn calendar_feed(
 ) -> Result<Response> {
     let token = file.strip_suffix(".ics").ok_or_else(Error::not_found)?;
     Ok(ics(state.app.calendar_feed(token).await?))
+}
+
+async fn recommendations(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse> {
+    let ranked = state.app.recommendations(&who, UserId::new(id), &meta.audit(Some(&who))).await?;
+    Ok(JsonBody(
+        ranked
+            .iter()
+            .map(|r| json!({"group_id": r.group.id.get(), "score": r.score, "reasons": r.reasons, "topic": r.group.topic}))
+            .collect::<Vec<_>>(),
+    ))
 }

@@ -289,6 +289,7 @@ async fn dashboard(
         staff_count,
         headline,
         check_in: check_in_line(&state, &who).await?,
+        suggestions: suggestions(&state, &who).await?,
         overdue: overdue_names(&state, &who).await?,
         needs_intake: who.user.role == Role::Client && !state.app.has_intake(who.user.id).await?,
         open_flags: if who.user.role == Role::Client {
@@ -345,6 +346,29 @@ async fn check_in_line(
         )),
         _ => None,
     })
+}
+
+/// A client's top three groups with their reasons.
+async fn suggestions(
+    state: &AppState,
+    who: &hearth_app::Authenticated,
+) -> Result<Vec<(i64, String, Vec<String>)>> {
+    if who.user.role != Role::Client {
+        return Ok(Vec::new());
+    }
+    let ctx = hearth_app::AuditContext::by(who.user.id, None);
+    let ranked = state.app.recommendations(who, who.user.id, &ctx).await?;
+    let topics = state.app.list_topics().await?;
+    Ok(ranked
+        .into_iter()
+        .map(|r| {
+            let name = topics
+                .iter()
+                .find(|t| t.slug == r.group.topic)
+                .map_or(r.group.topic.clone(), |t| t.name.clone());
+            (r.group.id.get(), name, r.reasons)
+        })
+        .collect())
 }
 
 /// Names of clients who missed a check-in, for the care team's dashboard.

@@ -1,0 +1,177 @@
+//! Recommendations: the groups a client may join, ranked by fit, each with its reasons.
+//! Everything is loaded in a few queries and scored in memory, so one client against
+//! thousands of groups stays fast.
+
+use chrono::{Datelike as _, Duration};
+use hearth_domain::{
+    AvailabilityWindow, ClientNeeds, GroupOffer, Role, UserId, age_on, fit, may_treat,
+};
+use hearth_store::Group;
+use std::collections::HashMap;
+
+use crate::{App, AppError, AppResult, AuditContext, Authenticated};
+
+/// One ranked group.
+#[derive(Clone, Debug)]
+pub struct Recommendation {
+    pub group: Group,
+    pub score: i32,
+    pub reasons: Vec<String>,
+}
+
+/// How many recommendations a client sees; coordinators see them all.
+pub const CLIENT_SEES: usize = 3;
+
+impl App {
+    /// Groups `client` may join, best first; the client sees the top three.
+    pub async fn recommendations(
+        &self,
+        who: &Authenticated,
+        client: UserId,
+        ctx: &AuditContext,
+    ) -> AppResult<Vec<Recommendation>> {
+        if who.user.id != client
+            && !matches!(who.user.role, Role::Coordinator | Role::Admin | Role::Therapist)
+        {
+            return Err(AppError::Forbidden);
+        }
+        let user = self
+            .db
+            .find_user(client)
+            .await?
+            .filter(|u| u.role == Role::Client)
+            .ok_or(AppError::NotFound)?;
+        let needs = self.client_needs(client).await?;
+        let groups = self.db.list_groups(&hearth_store::GroupFilter::default()).await?;
+        let therapists: Vec<UserId> = {
+            let mut ids: Vec<UserId> = groups.iter().map(|g| g.therapist_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        };
+        let mut licenses: HashMap<UserId, Vec<hearth_domain::License>> = HashMap::new();
+        for (holder, license) in self.db.list_licenses(&therapists).await? {
+            licenses.entry(holder).or_default().push(license);
+        }
+        let mut specialties: HashMap<UserId, Vec<String>> = HashMap::new();
+        for (holder, topic) in self.db.list_all_specialties().await? {
+            specialties.entry(holder).or_default().push(topic);
+        }
+        let topic_names: HashMap<String, String> =
+            self.db.list_topics().await?.into_iter().map(|t| (t.slug, t.name)).collect();
+        let seated: Vec<i64> = self
+            .db
+            .list_client_memberships(client)
+            .await?
+            .into_iter()
+            .filter(|m| m.status == "seated")
+            .map(|m| m.group_id)
+            .collect();
+        let now = self.clock.now();
+        let zone = user.timezone.tz();
+        let today = now.with_timezone(&zone).date_naive();
+        let empty = Vec::new();
+        let mut ranked = Vec::new();
+        for group in groups {
+            if seated.contains(&group.id.get())
+                || !group.open
+                || group.ends_on.is_some_and(|e| e < today)
+            {
+                continue;
+            }
+            // Hard rules first: never offer a group the client may not join.
+            let first_day = group.starts_on.max(today);
+            let (Some(region), Some(birth)) = (&user.region, user.birth_date) else { continue };
+            let held = licenses.get(&group.therapist_id).map_or(&[][..], Vec::as_slice);
+            if !may_treat(held, region, first_day)
+                || !group.age_band.admits(age_on(birth, first_day))
+            {
+                continue;
+            }
+            // The group's next meeting on the client's clock.
+            let slot_zone = group.slot.zone().tz();
+            let local_today = now.with_timezone(&slot_zone).date_naive().max(group.starts_on);
+            let days_ahead = (7 + group.slot.weekday().num_days_from_monday()
+                - local_today.weekday().num_days_from_monday())
+                % 7;
+            let Some(next) =
+                group.slot.occurrence_on(local_today + Duration::days(i64::from(days_ahead)))
+            else {
+                continue;
+            };
+            let local = next.starts_at.with_timezone(&zone);
+            let topic_name =
+                topic_names.get(&group.topic).cloned().unwrap_or_else(|| group.topic.clone());
+            let f = fit(
+                &needs,
+                &GroupOffer {
+                    topic: &group.topic,
+                    topic_name: &topic_name,
+                    weekday_local: local.weekday(),
+                    time_local: local.time(),
+                    minutes: group.slot.duration().num_minutes(),
+                    therapist_specialties: specialties.get(&group.therapist_id).unwrap_or(&empty),
+                    seats_left: group.seats_left(),
+                    waitlist: group.waitlist,
+                },
+            );
+            ranked.push(Recommendation { group, score: f.score, reasons: f.reasons });
+        }
+        ranked.sort_by(|a, b| b.score.cmp(&a.score).then(a.group.id.cmp(&b.group.id)));
+        if who.user.role == Role::Client {
+            ranked.truncate(CLIENT_SEES);
+        }
+        self.audit(
+            ctx,
+            "recommendations.read",
+            format!("client:{client}"),
+            format!("count={}", ranked.len()),
+        )
+        .await?;
+        Ok(ranked)
+    }
+
+    /// Intake topics and availability, plus topics the latest scores point to.
+    async fn client_needs(&self, client: UserId) -> AppResult<ClientNeeds> {
+        let mut needs = ClientNeeds::default();
+        if let Some(row) = self.db.find_intake(client).await? {
+            needs.topics =
+                row.topics.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect();
+            needs.availability = row
+                .availability
+                .split(';')
+                .filter_map(|w| AvailabilityWindow::parse(w).ok())
+                .collect();
+        }
+        let measures = self.db.list_measures(client, None).await?;
+        let latest = |slug: &str| measures.iter().rev().find(|m| m.instrument == slug);
+        let phq = latest("phq9").and_then(|m| m.total).unwrap_or(0);
+        let gad = latest("gad7").and_then(|m| m.total).unwrap_or(0);
+        if phq >= i32::from(hearth_domain::CASENESS_PHQ9)
+            || gad >= i32::from(hearth_domain::CASENESS_GAD7)
+        {
+            needs.topics_from_scores.push((
+                "anxiety-depression".to_owned(),
+                "your recent check-ins are above the clinical cut-off",
+            ));
+        }
+        // High burnout or secondary traumatic stress on the ProQOL-5 points to the
+        // compassion-fatigue group.
+        let strained = latest("proqol5")
+            .and_then(|m| serde_json::from_str::<serde_json::Value>(&m.subscales).ok())
+            .and_then(|v| v.as_array().cloned())
+            .is_some_and(|subscales| {
+                subscales.iter().any(|s| {
+                    matches!(s["slug"].as_str(), Some("burnout" | "secondary-traumatic-stress"))
+                        && s["band"] == "high"
+                })
+            });
+        if strained {
+            needs.topics_from_scores.push((
+                "compassion-fatigue".to_owned(),
+                "your ProQOL-5 shows strain from caring for others",
+            ));
+        }
+        Ok(needs)
+    }
+}
