@@ -4,6 +4,7 @@
 
 mod audit;
 mod calendars;
+mod care;
 mod catalog;
 mod db;
 mod error;
@@ -19,6 +20,7 @@ mod throttle;
 mod users;
 
 pub use audit::{AuditEntry, AuditVerification, NewAuditEntry};
+pub use care::CareNoteRow;
 pub use catalog::{PlanWeekRow, Program, Topic};
 pub use db::{Db, Engine};
 pub use error::{StoreError, StoreResult};

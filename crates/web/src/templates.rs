@@ -15,9 +15,26 @@ use crate::error::ErrorBody;
 #[derive(Clone, Debug)]
 pub struct NavUser {
     pub name: String,
-    pub is_admin: bool,
-    pub is_client: bool,
-    pub is_therapist: bool,
+    pub role: Role,
+}
+
+impl NavUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    pub fn is_client(&self) -> bool {
+        self.role == Role::Client
+    }
+
+    pub fn is_therapist(&self) -> bool {
+        self.role == Role::Therapist
+    }
+
+    /// Coordinators and admins.
+    pub fn is_care_staff(&self) -> bool {
+        matches!(self.role, Role::Coordinator | Role::Admin)
+    }
 }
 
 /// The part of every page that the layout renders.
@@ -32,12 +49,7 @@ impl Layout {
     pub fn new(title: &str, who: Option<&Authenticated>, csrf: &CsrfToken) -> Self {
         Self {
             title: title.to_owned(),
-            user: who.map(|w| NavUser {
-                name: w.user.display_name.to_string(),
-                is_admin: w.user.role == Role::Admin,
-                is_client: w.user.role == Role::Client,
-                is_therapist: w.user.role == Role::Therapist,
-            }),
+            user: who.map(|w| NavUser { name: w.user.display_name.to_string(), role: w.user.role }),
             csrf: csrf.0.clone(),
         }
     }

@@ -114,6 +114,7 @@ async fn browser_every_page_passes_the_accessibility_check_and_fits_a_phone() {
     let client_id = app.get_json(&client, "/me").await["id"].as_i64().expect("id");
     let plan_page = format!("/clients/{client_id}/safety-plan");
     let progress_page = format!("/clients/{client_id}/progress");
+    let summary_page = format!("/clients/{client_id}");
     check_in_twice(&app, &client).await;
     for path in [
         "/dashboard",
@@ -121,6 +122,9 @@ async fn browser_every_page_passes_the_accessibility_check_and_fits_a_phone() {
         "/admin/staff",
         "/admin/groups",
         "/admin/catalog",
+        "/admin/therapists",
+        "/care/queue",
+        &summary_page,
         "/groups",
         &group_page,
     ] {

@@ -363,3 +363,79 @@ async fn a_new_client_completes_the_intake_form_then_the_baseline_questionnaire(
             .contains("Complete your intake")
     );
 }
+
+#[tokio::test]
+async fn the_coordinator_sees_waiting_clients_opens_a_summary_places_one_and_writes_a_note() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let therapist =
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-IL", "2030-12-31")]).await;
+    let group = app.group(&admin, therapist, serde_json::json!({"topic": "divorce"})).await;
+    let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let intake = serde_json::json!({
+        "reasons": "Separated in June.", "topics": ["divorce"], "availability": ["wed 17:00-20:00"],
+        "emergency_contact_name": "Alex", "emergency_contact_phone": "312 555 0100",
+        "consent_version": hearth_domain::CONSENT_VERSION, "telehealth_consent": true, "group_agreement": true,
+    });
+    app.client
+        .put(app.url("/api/v1/me/intake"))
+        .bearer_auth(&sam)
+        .json(&intake)
+        .send()
+        .await
+        .expect("request");
+    let sam_id = app.get_json(&sam, "/me").await["id"].as_i64().expect("id");
+
+    app.create_staff("coord@example.org", "coordinator").await;
+    app.log_in_with_form("coord@example.org", PASSWORD).await;
+    let queue = app.get_page("/care/queue").await.text().await.expect("html");
+    assert!(queue.contains(&format!("href=\"/clients/{sam_id}\">Sam</a>")), "{queue}");
+    let summary = app.get_page(&format!("/clients/{sam_id}")).await.text().await.expect("html");
+    assert!(
+        summary.contains("Separated in June.") && summary.contains("Divorce is a topic you chose")
+    );
+
+    let placed = app
+        .submit_form(
+            &format!("/clients/{sam_id}"),
+            &format!("/clients/{sam_id}/place"),
+            &[("group_id", &group.to_string())],
+        )
+        .await;
+    assert_eq!(placed.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get_json(&sam, "/me/groups").await["seated"][0]["id"], group);
+    assert!(
+        !app.get_page("/care/queue")
+            .await
+            .text()
+            .await
+            .expect("html")
+            .contains(&format!("/clients/{sam_id}\""))
+    );
+
+    let noted = app
+        .submit_form(
+            &format!("/clients/{sam_id}"),
+            &format!("/clients/{sam_id}/notes"),
+            &[("body", "Prefers a male therapist.")],
+        )
+        .await;
+    assert_eq!(noted.status(), StatusCode::SEE_OTHER);
+    assert!(
+        app.get_page(&format!("/clients/{sam_id}"))
+            .await
+            .text()
+            .await
+            .expect("html")
+            .contains("Prefers a male therapist.")
+    );
+    let sealed =
+        app.app.db().list_care_notes(hearth_domain::UserId::new(sam_id)).await.expect("notes");
+    assert!(!sealed[0].body.contains("male"), "sealed at rest");
+
+    // Clients may not open the workspace.
+    app.submit_form("/dashboard", "/logout", &[]).await;
+    app.log_in_with_form("sam@example.org", PASSWORD).await;
+    assert_eq!(app.get_page("/care/queue").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.get_page(&format!("/clients/{sam_id}")).await.status(), StatusCode::FORBIDDEN);
+}

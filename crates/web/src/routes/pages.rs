@@ -41,6 +41,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(super::pages_safety::router())
         .merge(super::pages_progress::router())
         .merge(super::pages_intake::router())
+        .merge(super::pages_care::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
 }
 

@@ -1,0 +1,172 @@
+//! The coordinator's workspace: a queue with risk flags first, then people who finished
+//! their intake and wait for a place, longest first; a client summary; placing a client in
+//! a group; and care-team notes (sealed, audited).
+
+use chrono::{DateTime, Utc};
+use hearth_domain::{GroupId, Role, UserId};
+use hearth_store::{SeatOutcome, User};
+
+use crate::{App, AppError, AppResult, AuditContext, Authenticated, Reservation};
+
+/// The coordinator's queue.
+#[derive(Clone, Debug)]
+pub struct CareQueue {
+    pub open_risk_flags: usize,
+    /// Clients waiting for a place since their intake, longest first.
+    pub waiting: Vec<(User, DateTime<Utc>)>,
+}
+
+/// A note with its author.
+#[derive(Clone, Debug)]
+pub struct CareNote {
+    pub author: String,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+const NOTE_MAX: usize = 4000;
+
+fn care_staff(who: &Authenticated) -> AppResult<()> {
+    if matches!(who.user.role, Role::Coordinator | Role::Admin) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+impl App {
+    /// Risk flags first, then new intakes by waiting time.
+    pub async fn care_queue(
+        &self,
+        who: &Authenticated,
+        ctx: &AuditContext,
+    ) -> AppResult<CareQueue> {
+        care_staff(who)?;
+        let open_risk_flags = self.open_risk_flag_count(who).await?;
+        let mut waiting = Vec::new();
+        for (client, since) in self.db.list_unplaced_intakes().await? {
+            if let Some(user) = self.db.find_user(UserId::new(client)).await? {
+                waiting.push((user, since));
+            }
+        }
+        self.audit(ctx, "care.queue.read", "care_queue", format!("waiting={}", waiting.len()))
+            .await?;
+        Ok(CareQueue { open_risk_flags, waiting })
+    }
+
+    /// A coordinator places a client in a group (any group the client may join, not only
+    /// the top three): seated when a seat is free, otherwise on the waitlist.
+    pub async fn place_client(
+        &self,
+        who: &Authenticated,
+        client: UserId,
+        group: GroupId,
+        ctx: &AuditContext,
+    ) -> AppResult<Reservation> {
+        care_staff(who)?;
+        let user = self
+            .db
+            .find_user(client)
+            .await?
+            .filter(|u| u.role == Role::Client)
+            .ok_or(AppError::NotFound)?;
+        let found = self.find_group(group).await?;
+        if !self.may_join(&user, &found).await? {
+            return Err(AppError::refused(
+                "not_eligible",
+                "this client may not join this group (licensure, age band, or the group is closed)",
+            ));
+        }
+        let outcome =
+            self.db.reserve_seat(group, client, self.clock.now(), None, self.offer_hold).await?;
+        let reservation = match outcome {
+            SeatOutcome::Seated { .. } => Reservation::Seated,
+            SeatOutcome::Waitlisted { position, .. } => Reservation::Waitlisted { position },
+            SeatOutcome::AlreadySeated => {
+                return Err(AppError::refused("already_member", "the client is already a member"));
+            }
+            SeatOutcome::AlreadyWaiting { position } => {
+                return Err(AppError::refused(
+                    "already_waiting",
+                    format!("the client is already waiting (position {position})"),
+                ));
+            }
+            SeatOutcome::Closed => {
+                return Err(AppError::refused("closed", "this group is not taking members"));
+            }
+        };
+        self.audit(ctx, "care.client.placed", format!("client:{client}"), format!("group={group}"))
+            .await?;
+        Ok(reservation)
+    }
+
+    /// A client's account, for the care team's pages.
+    pub async fn client_profile(&self, client: UserId) -> AppResult<User> {
+        self.db
+            .find_user(client)
+            .await?
+            .filter(|u| u.role == Role::Client)
+            .ok_or(AppError::NotFound)
+    }
+
+    /// Adds a care-team note about a client (sealed at rest).
+    pub async fn add_care_note(
+        &self,
+        who: &Authenticated,
+        client: UserId,
+        body: &str,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        if who.user.role == Role::Client || !self.may_read_clinical(who, client).await? {
+            return Err(AppError::Forbidden);
+        }
+        let body = body.trim();
+        if body.is_empty() || body.chars().count() > NOTE_MAX {
+            return Err(AppError::invalid(
+                "body",
+                format!("write between 1 and {NOTE_MAX} characters"),
+            ));
+        }
+        let sealed = self
+            .vault
+            .seal(body, &format!("care_note:{client}"))
+            .map_err(|e| anyhow::anyhow!("sealing a note: {e}"))?;
+        let id = self.db.insert_care_note(client, who.user.id, &sealed, self.clock.now()).await?;
+        self.audit(ctx, "care.note.written", format!("client:{client}"), format!("note={id}")).await
+    }
+
+    /// The care team's notes about a client, newest first (audited).
+    pub async fn care_notes(
+        &self,
+        who: &Authenticated,
+        client: UserId,
+        ctx: &AuditContext,
+    ) -> AppResult<Vec<CareNote>> {
+        if who.user.role == Role::Client || !self.may_read_clinical(who, client).await? {
+            return Err(AppError::Forbidden);
+        }
+        let rows = self.db.list_care_notes(client).await?;
+        self.audit(
+            ctx,
+            "care.note.read",
+            format!("client:{client}"),
+            format!("count={}", rows.len()),
+        )
+        .await?;
+        let mut notes = Vec::with_capacity(rows.len());
+        for row in rows {
+            let author = self
+                .db
+                .find_user(UserId::new(row.author_id))
+                .await?
+                .map(|u| u.display_name.to_string())
+                .unwrap_or_default();
+            let body = self
+                .vault
+                .open(&row.body, &format!("care_note:{client}"))
+                .map_err(|e| anyhow::anyhow!("opening a note: {e}"))?;
+            notes.push(CareNote { author, body, created_at: row.created_at });
+        }
+        Ok(notes)
+    }
+}

@@ -1,0 +1,70 @@
+use chrono::{DateTime, Utc};
+use hearth_domain::UserId;
+
+use crate::db::on_pool;
+use crate::{Db, StoreResult};
+
+/// A care-team note; `body` is sealed by the app's vault.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct CareNoteRow {
+    pub id: i64,
+    pub client_id: i64,
+    pub author_id: i64,
+    pub body: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl Db {
+    /// Clients who finished an intake and hold no seat and no waitlist place yet, longest
+    /// waiting first.
+    pub async fn list_unplaced_intakes(&self) -> StoreResult<Vec<(i64, DateTime<Utc>)>> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT i.client_id, i.submitted_at FROM intakes i \
+                 WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.client_id = i.client_id AND m.status = 'seated') \
+                 AND NOT EXISTS (SELECT 1 FROM waitlist_entries w WHERE w.client_id = i.client_id \
+                                 AND w.status IN ('waiting', 'offered')) \
+                 ORDER BY i.submitted_at, i.client_id",
+            )
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows)
+    }
+
+    /// Adds a note; its id and the note id are bound into the sealed body by the caller.
+    pub async fn insert_care_note(
+        &self,
+        client: UserId,
+        author: UserId,
+        sealed: &str,
+        at: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let id = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "INSERT INTO care_notes (client_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(client.get())
+            .bind(author.get())
+            .bind(sealed)
+            .bind(at)
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(id)
+    }
+
+    /// A client's notes, newest first.
+    pub async fn list_care_notes(&self, client: UserId) -> StoreResult<Vec<CareNoteRow>> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT id, client_id, author_id, body, created_at FROM care_notes WHERE client_id = $1 \
+                 ORDER BY created_at DESC, id DESC",
+            )
+            .bind(client.get())
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows)
+    }
+}
