@@ -20,6 +20,7 @@ mod recommendations;
 mod safety_plans;
 mod seats;
 mod sessions;
+mod switches;
 mod therapists;
 mod tokens;
 mod vault;
@@ -48,6 +49,7 @@ pub use recommendations::{CLIENT_SEES, Recommendation};
 pub use safety_plans::{SAFETY_PLAN_SECTIONS, SafetyPlan, StoredSafetyPlan};
 pub use seats::{DEFAULT_OFFER_HOLD, MyGroups, Reservation, RosterEntry};
 pub use sessions::{Authenticated, LoginAttempt, SessionPolicy, SignedIn, ThrottlePolicy};
+pub use switches::SwitchRequest;
 pub use therapists::{LicenseInput, TherapistInput};
 pub use vault::{Vault, VaultError};
 

@@ -86,26 +86,26 @@ impl App {
         group: GroupId,
         ctx: &AuditContext,
     ) -> AppResult<Reservation> {
-        self.reserve(who, group, None, ctx).await
+        self.reserve(&who.user, group, None, ctx).await
     }
 
     async fn reserve(
         &self,
-        who: &Authenticated,
+        client: &User,
         group: GroupId,
         replaces: Option<MembershipId>,
         ctx: &AuditContext,
     ) -> AppResult<Reservation> {
-        if who.user.role != Role::Client {
+        if client.role != Role::Client {
             return Err(AppError::refused("not_a_client", "only clients hold seats in groups"));
         }
         let group = self.find_group(group).await?;
-        if let Some(refusal) = self.refusal(&who.user, &group).await? {
+        if let Some(refusal) = self.refusal(client, &group).await? {
             return Err(refusal);
         }
         let outcome = self
             .db
-            .reserve_seat(group.id, who.user.id, self.clock.now(), replaces, self.offer_hold)
+            .reserve_seat(group.id, client.id, self.clock.now(), replaces, self.offer_hold)
             .await?;
         let subject = format!("group:{}", group.id);
         match outcome {
@@ -193,19 +193,36 @@ impl App {
         to: GroupId,
         ctx: &AuditContext,
     ) -> AppResult<Reservation> {
+        self.switch_for(&who.user, from, to, ctx).await
+    }
+
+    /// Moves `client` from one group to another (the client themself, or a coordinator
+    /// approving their request).
+    pub(crate) async fn switch_for(
+        &self,
+        client: &User,
+        from: GroupId,
+        to: GroupId,
+        ctx: &AuditContext,
+    ) -> AppResult<Reservation> {
         if from == to {
             return Err(AppError::invalid("to", "choose a different group"));
         }
-        let memberships = self.db.list_client_memberships(who.user.id).await?;
+        let memberships = self.db.list_client_memberships(client.id).await?;
         let current = memberships
             .iter()
             .find(|m| m.group_id == from.get() && m.status == "seated")
             .ok_or_else(|| {
-                AppError::refused("not_member", "you are not a member of the group you are leaving")
+                AppError::refused("not_member", "not a member of the group being left")
             })?;
-        let outcome = self.reserve(who, to, Some(MembershipId::new(current.id)), ctx).await?;
-        self.audit(ctx, "group.switch.requested", format!("group:{from}"), format!("to={to}"))
-            .await?;
+        let outcome = self.reserve(client, to, Some(MembershipId::new(current.id)), ctx).await?;
+        self.audit(
+            ctx,
+            "group.switch.requested",
+            format!("group:{from}"),
+            format!("to={to} client={}", client.id),
+        )
+        .await?;
         Ok(outcome)
     }
 

@@ -650,3 +650,49 @@ async fn recommendations_rank_groups_the_client_may_join_with_reasons_and_never_
         2
     );
 }
+
+#[tokio::test]
+async fn a_switch_request_with_a_reason_is_approved_by_a_coordinator_and_moves_the_client() {
+    let (app, admin, therapist) = practice().await;
+    let old = app.group(&admin, therapist, json!({})).await;
+    let new = app.group(&admin, therapist, json!({"weekday": "thu"})).await;
+    let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    app.post_seat(&sam, old).await;
+    let ask = |body: Value| {
+        app.client.post(app.url("/api/v1/switch-requests")).bearer_auth(&sam).json(&body).send()
+    };
+    let no_reason = ask(json!({"from": old, "to": new, "reason": " "})).await.expect("request");
+    assert_eq!(no_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let asked = ask(json!({"from": old, "to": new, "reason": "Thursdays suit my new shifts."}))
+        .await
+        .expect("request");
+    assert_eq!(asked.status(), StatusCode::CREATED);
+    let id = asked.json::<Value>().await.expect("json")["id"].as_i64().expect("id");
+
+    app.create_staff("coord@example.org", "coordinator").await;
+    let coordinator = app.token("coord@example.org", crate::helpers::PASSWORD).await;
+    let pending = app.get_json(&coordinator, "/switch-requests").await;
+    assert_eq!(pending[0]["reason"], "Thursdays suit my new shifts.");
+    assert_eq!(
+        app.post_empty(&sam, &format!("/switch-requests/{id}/approve")).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let approved = app.post_empty(&coordinator, &format!("/switch-requests/{id}/approve")).await;
+    assert_eq!(approved.status(), StatusCode::CREATED);
+    let seated: Vec<i64> = app.get_json(&sam, "/me/groups").await["seated"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|g| g["id"].as_i64())
+        .collect();
+    assert_eq!(seated, vec![new]);
+    assert_eq!(
+        app.post_empty(&coordinator, &format!("/switch-requests/{id}/approve")).await.status(),
+        StatusCode::CONFLICT
+    );
+    assert!(
+        app.get_json(&coordinator, "/switch-requests").await.as_array().expect("list").is_empty()
+    );
+    let mine = app.get_json(&sam, "/switch-requests").await;
+    assert_eq!(mine[0]["status"], "approved");
+}

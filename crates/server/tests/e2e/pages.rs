@@ -439,3 +439,37 @@ async fn the_coordinator_sees_waiting_clients_opens_a_summary_places_one_and_wri
     assert_eq!(app.get_page("/care/queue").await.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.get_page(&format!("/clients/{sam_id}")).await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_client_asks_to_switch_from_the_group_page_and_the_coordinator_approves_from_the_queue() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let therapist =
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-IL", "2030-12-31")]).await;
+    let old = app.group(&admin, therapist, serde_json::json!({})).await;
+    let new = app.group(&admin, therapist, serde_json::json!({"weekday": "thu"})).await;
+    let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    app.post_seat(&sam, old).await;
+    app.log_in_with_form("sam@example.org", PASSWORD).await;
+    let page = format!("/groups/{new}");
+    let asked = app
+        .submit_form(
+            &page,
+            &format!("/groups/{new}/switch-request"),
+            &[("from", &old.to_string()), ("reason", "New shifts")],
+        )
+        .await;
+    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+    app.submit_form("/dashboard", "/logout", &[]).await;
+
+    app.create_staff("coord@example.org", "coordinator").await;
+    app.log_in_with_form("coord@example.org", PASSWORD).await;
+    let html = app.get_page("/care/queue").await.text().await.expect("html");
+    assert!(html.contains("\"New shifts\""), "{html}");
+    let start = html.find("/care/switches/").expect("an approve form") + "/care/switches/".len();
+    let id: String = html[start..].chars().take_while(char::is_ascii_digit).collect();
+    let approved =
+        app.submit_form("/care/queue", &format!("/care/switches/{id}/approve"), &[]).await;
+    assert_eq!(approved.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.get_json(&sam, "/me/groups").await["seated"][0]["id"], new);
+}

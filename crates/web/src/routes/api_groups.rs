@@ -39,6 +39,9 @@ pub fn router() -> Router<AppState> {
         .route("/groups/{id}/roster", get(roster))
         .route("/groups/{id}/calendar.ics", get(group_calendar))
         .route("/me/groups", get(my_groups))
+        .route("/switch-requests", get(list_switch_requests).post(create_switch_request))
+        .route("/switch-requests/{id}/approve", post(approve_switch))
+        .route("/switch-requests/{id}/decline", post(decline_switch))
         .route("/clients/{id}/recommendations", get(recommendations))
         .route("/me/calendar-feed", post(rotate_feed).delete(revoke_feed))
 }
@@ -486,4 +489,67 @@ async fn recommendations(
             .map(|r| json!({"group_id": r.group.id.get(), "score": r.score, "reasons": r.reasons, "topic": r.group.topic}))
             .collect::<Vec<_>>(),
     ))
+}
+
+#[derive(Deserialize)]
+struct SwitchRequestBody {
+    from: i64,
+    to: i64,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn create_switch_request(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Json(body): Json<SwitchRequestBody>,
+) -> Result<impl IntoResponse> {
+    let id = state
+        .app
+        .request_switch(
+            &who,
+            GroupId::new(body.from),
+            GroupId::new(body.to),
+            &body.reason,
+            &meta.audit(Some(&who)),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, JsonBody(json!({"id": id}))))
+}
+
+async fn list_switch_requests(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+) -> Result<impl IntoResponse> {
+    let requests = state.app.switch_requests(&who, &meta.audit(Some(&who))).await?;
+    Ok(JsonBody(
+        requests
+            .iter()
+            .map(|r| json!({"id": r.id, "client_id": r.client.get(), "client_name": r.client_name, "from": r.from.get(), "to": r.to.get(), "reason": r.reason, "status": r.status, "created_at": r.created_at}))
+            .collect::<Vec<_>>(),
+    ))
+}
+
+async fn approve_switch(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    match state.app.decide_switch(&who, id, true, &meta.audit(Some(&who))).await? {
+        Some(reservation) => Ok(reservation_response(reservation)),
+        None => Ok(StatusCode::NO_CONTENT.into_response()),
+    }
+}
+
+async fn decline_switch(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<StatusCode> {
+    state.app.decide_switch(&who, id, false, &meta.audit(Some(&who))).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

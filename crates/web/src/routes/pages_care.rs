@@ -22,6 +22,8 @@ pub fn router() -> Router<AppState> {
         .route("/clients/{id}", get(summary))
         .route("/clients/{id}/place", post(place))
         .route("/clients/{id}/notes", post(add_note))
+        .route("/care/switches/{id}/approve", post(approve_switch))
+        .route("/care/switches/{id}/decline", post(decline_switch))
 }
 
 #[derive(Template)]
@@ -30,6 +32,8 @@ struct QueuePage {
     layout: Layout,
     open_flags: usize,
     waiting: Vec<(i64, String, String, String)>,
+    /// (request, client, from group, to group, reason)
+    switches: Vec<(i64, String, i64, i64, String)>,
 }
 
 async fn queue(
@@ -40,6 +44,13 @@ async fn queue(
 ) -> Result<Response> {
     require_role(&who, &[Role::Coordinator, Role::Admin])?;
     let queue = state.app.care_queue(&who, &meta.audit(Some(&who))).await?;
+    let switches = state
+        .app
+        .switch_requests(&who, &meta.audit(Some(&who)))
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.client_name, r.from.get(), r.to.get(), r.reason))
+        .collect();
     let zone = who.user.timezone.tz();
     Ok(page(&QueuePage {
         layout: Layout::new("Care queue", Some(&who), &csrf),
@@ -56,7 +67,28 @@ async fn queue(
                 )
             })
             .collect(),
+        switches,
     }))
+}
+
+async fn approve_switch(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    state.app.decide_switch(&who, id, true, &meta.audit(Some(&who))).await?;
+    Ok(Redirect::to("/care/queue").into_response())
+}
+
+async fn decline_switch(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    state.app.decide_switch(&who, id, false, &meta.audit(Some(&who))).await?;
+    Ok(Redirect::to("/care/queue").into_response())
 }
 
 struct IntakeView {

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/groups/{id}/decline", post(decline))
         .route("/groups/{id}/waitlist/leave", post(leave_waitlist))
         .route("/groups/{id}/switch", post(switch_here))
+        .route("/groups/{id}/switch-request", post(request_switch_here))
         .route("/groups/{id}/meetings/{date}/cancel", post(cancel_meeting))
         .route("/groups/{id}/meetings/{date}/restore", post(restore_meeting))
         .route("/groups/{id}/meetings/{date}/move", post(move_meeting))
@@ -264,6 +265,7 @@ async fn group_page(
         Some("seated") => Some("You have a seat in this group. Welcome!".to_owned()),
         Some("waitlisted") => Some("The group is full, so you are on the waitlist.".to_owned()),
         Some("left") => Some("You have left the group.".to_owned()),
+        Some("switch-requested") => Some("Your request is with your care coordinator; you keep your current group until it is approved.".to_owned()),
         Some("rescheduled") => Some("The meeting is updated; members see the change on their pages and calendars.".to_owned()),
         Some("switch-waiting") => Some(
             "The group is full: you are on its waitlist and keep your current seat until you accept an offer here."
@@ -412,6 +414,33 @@ async fn move_meeting(
         )
         .await?;
     Ok(back_to(id, "rescheduled"))
+}
+
+#[derive(Deserialize)]
+struct SwitchRequestForm {
+    from: i64,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn request_switch_here(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<SwitchRequestForm>,
+) -> Result<Response> {
+    state
+        .app
+        .request_switch(
+            &who,
+            GroupId::new(form.from),
+            GroupId::new(id),
+            &form.reason,
+            &meta.audit(Some(&who)),
+        )
+        .await?;
+    Ok(back_to(id, "switch-requested"))
 }
 
 #[derive(Deserialize)]
