@@ -12,6 +12,7 @@ mod licensure;
 mod measures;
 mod outcomes;
 mod password;
+mod plans;
 mod recommend;
 mod region;
 mod scheduling;
@@ -37,6 +38,7 @@ pub use outcomes::{
     Rate, ScoreError, Trajectory, TrajectoryError, outcome_report,
 };
 pub use password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordError};
+pub use plans::{PlanTemplate, plan_template};
 pub use recommend::{ClientNeeds, Fit, GroupOffer, fit};
 pub use region::Region;
 pub use scheduling::{

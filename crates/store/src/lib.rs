@@ -12,6 +12,7 @@ mod groups;
 mod intakes;
 mod invites;
 mod measures;
+mod plans;
 mod safety_plans;
 mod seats;
 mod sessions;
@@ -29,6 +30,7 @@ pub use groups::{ExceptionKind, Group, GroupFilter, NewGroup, SlotChange, Stored
 pub use intakes::IntakeRow;
 pub use invites::{Invite, NewInvite};
 pub use measures::{MeasureRow, NewMeasure, RiskFlagRow};
+pub use plans::PlanRow;
 pub use safety_plans::SafetyPlanRow;
 pub use seats::{MembershipRow, SeatOutcome, WaitlistPlace};
 pub use sessions::{NewSession, Session, SessionKind};

@@ -473,3 +473,91 @@ async fn a_client_asks_to_switch_from_the_group_page_and_the_coordinator_approve
     assert_eq!(approved.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.get_json(&sam, "/me/groups").await["seated"][0]["id"], new);
 }
+
+#[tokio::test]
+async fn a_treatment_plan_starts_from_the_topic_template_and_is_signed_by_client_and_therapist() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let therapist =
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-IL", "2030-12-31")]).await;
+    let group =
+        app.group(&admin, therapist, serde_json::json!({"topic": "compassion-fatigue"})).await;
+    let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    app.post_seat(&sam, group).await;
+    let intake = serde_json::json!({
+        "reasons": "Nurse, exhausted.", "topics": ["compassion-fatigue"],
+        "emergency_contact_name": "Alex", "emergency_contact_phone": "312 555 0100",
+        "consent_version": hearth_domain::CONSENT_VERSION, "telehealth_consent": true, "group_agreement": true,
+    });
+    app.client
+        .put(app.url("/api/v1/me/intake"))
+        .bearer_auth(&sam)
+        .json(&intake)
+        .send()
+        .await
+        .expect("request");
+    let sam_id = app.get_json(&sam, "/me").await["id"].as_i64().expect("id");
+    let plan_page = format!("/clients/{sam_id}/plan");
+
+    app.log_in_with_form("t@example.org", PASSWORD).await;
+    let html = app.get_page(&plan_page).await.text().await.expect("html");
+    assert!(
+        html.contains("Set and keep one protective boundary each week"),
+        "the six-lever template"
+    );
+    let missing = app
+        .submit_form(
+            &plan_page,
+            &plan_page,
+            &[("goals", ""), ("target_by", "2027-03-01"), ("review_on", "2027-03-01")],
+        )
+        .await;
+    assert_eq!(missing.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let saved = app
+        .submit_form(
+            &plan_page,
+            &plan_page,
+            &[
+                ("goals", "Care without burning out"),
+                ("objectives", "Six levers, one a week"),
+                ("interventions", "The 8-week group"),
+                ("target_instrument", "phq9"),
+                ("target_below", "10"),
+                ("target_by", "2027-03-01"),
+                ("review_on", "2027-02-15"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let html = app.get_page(&plan_page).await.text().await.expect("html");
+    let version = {
+        let start = html.find("name=\"version\" value=\"").expect("a sign form")
+            + "name=\"version\" value=\"".len();
+        html[start..].split('"').next().expect("value").to_owned()
+    };
+    let signed =
+        app.submit_form(&plan_page, &format!("{plan_page}/sign"), &[("version", &version)]).await;
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+    app.submit_form("/dashboard", "/logout", &[]).await;
+
+    app.log_in_with_form("sam@example.org", PASSWORD).await;
+    let html = app.get_page(&plan_page).await.text().await.expect("html");
+    assert!(
+        html.contains("Care without burning out") && html.contains("PHQ-9 below 10 by 2027-03-01")
+    );
+    assert!(!html.contains("Save the plan"), "clients read and sign; they do not edit");
+    let signed =
+        app.submit_form(&plan_page, &format!("{plan_page}/sign"), &[("version", &version)]).await;
+    assert_eq!(signed.status(), StatusCode::SEE_OTHER);
+    let html = app.get_page(&plan_page).await.text().await.expect("html");
+    assert!(!html.contains("Signed by the client: <strong>not yet"), "{html}");
+    assert!(!html.contains("Signed by the therapist: <strong>not yet"), "{html}");
+    let stored = app
+        .app
+        .db()
+        .find_plan(hearth_domain::UserId::new(sam_id))
+        .await
+        .expect("query")
+        .expect("plan");
+    assert!(!stored.content.contains("burning"), "sealed at rest");
+}

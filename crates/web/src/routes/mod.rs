@@ -8,6 +8,7 @@ pub mod pages_catalog;
 pub mod pages_groups;
 pub mod pages_intake;
 pub mod pages_measures;
+pub mod pages_plans;
 pub mod pages_progress;
 pub mod pages_safety;
 pub mod pages_therapists;

@@ -42,6 +42,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(super::pages_progress::router())
         .merge(super::pages_intake::router())
         .merge(super::pages_care::router())
+        .merge(super::pages_plans::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
 }
 
