@@ -31,6 +31,10 @@ impl NavUser {
         self.role == Role::Therapist
     }
 
+    pub fn is_coordinator(&self) -> bool {
+        self.role == Role::Coordinator
+    }
+
     /// Coordinators and admins.
     pub fn is_care_staff(&self) -> bool {
         matches!(self.role, Role::Coordinator | Role::Admin)

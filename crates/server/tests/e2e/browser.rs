@@ -142,6 +142,7 @@ async fn browser_every_page_passes_the_accessibility_check_and_fits_a_phone() {
                 plan_page.as_str(),
                 progress_page.as_str(),
                 "/intake",
+                "/consult",
                 "/measures/gad7",
                 "/measures/proqol5",
             ],

@@ -696,3 +696,95 @@ async fn a_switch_request_with_a_reason_is_approved_by_a_coordinator_and_moves_t
     let mine = app.get_json(&sam, "/switch-requests").await;
     assert_eq!(mine[0]["status"], "approved");
 }
+
+#[tokio::test]
+async fn consult_calls_are_spread_across_coordinators_by_load_and_never_double_booked() {
+    let app = spawn_app().await;
+    // Monday 2027-03-01 12:00 UTC; both coordinators (in Denver) take calls on Tuesdays 09:00-10:00 their time.
+    app.clock.set(Utc.with_ymd_and_hms(2027, 3, 1, 12, 0, 0).single().expect("instant"));
+    app.create_staff("c1@example.org", "coordinator").await;
+    app.create_staff("c2@example.org", "coordinator").await;
+    for email in ["c1@example.org", "c2@example.org"] {
+        let token = app.token(email, crate::helpers::PASSWORD).await;
+        let set = app
+            .client
+            .put(app.url("/api/v1/me/consult-availability"))
+            .bearer_auth(&token)
+            .json(&json!({"windows": ["tue 09:00-10:00"]}))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(set.status(), StatusCode::NO_CONTENT);
+    }
+    let a = app.client_in("a@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let b = app.client_in("b@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let c = app.client_in("c@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let slots = app.get_json(&a, "/consults/slots").await;
+    // 09:00 in Denver (UTC-7) is 10:00 for a client in Chicago: three calls on each of two Tuesdays.
+    assert_eq!(slots[0]["starts_at"], "2027-03-02T16:00:00Z");
+    assert_eq!(slots[0]["local_start"], "2027-03-02T10:00:00-06:00");
+    assert_eq!(slots.as_array().expect("list").len(), 6);
+
+    let book = |token: &str, body: Value| {
+        app.client
+            .post(app.url("/api/v1/consults"))
+            .bearer_auth(token.to_owned())
+            .json(&body)
+            .send()
+    };
+    let slot = json!("2027-03-02T16:00:00Z");
+    assert_eq!(
+        book(&a, json!({"starts_at": slot, "phone": "x"})).await.expect("request").status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        book(&a, json!({"starts_at": slot, "phone": "312 555 0100"}))
+            .await
+            .expect("request")
+            .status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        book(&b, json!({"starts_at": slot, "phone": "312 555 0101"}))
+            .await
+            .expect("request")
+            .status(),
+        StatusCode::CREATED
+    );
+    let third =
+        book(&c, json!({"starts_at": slot, "phone": "312 555 0102"})).await.expect("request");
+    assert_eq!(third.status(), StatusCode::CONFLICT, "both coordinators are taken then");
+    let booked = app.app.db().list_booked_consults(app.clock_now()).await.expect("calls");
+    let coordinators: std::collections::BTreeSet<i64> =
+        booked.iter().map(|c| c.coordinator_id).collect();
+    assert_eq!((booked.len(), coordinators.len()), (2, 2), "one call each");
+    let again = book(&a, json!({"starts_at": "2027-03-02T16:20:00Z", "phone": "312 555 0100"}))
+        .await
+        .expect("request");
+    assert_eq!(again.status(), StatusCode::CONFLICT, "one booked call at a time");
+
+    // Reschedule, then cancel.
+    let old = app.get_json(&a, "/consults").await[0]["id"].as_i64().expect("id");
+    let moved = book(
+        &a,
+        json!({"starts_at": "2027-03-02T16:20:00Z", "phone": "312 555 0100", "replaces": old}),
+    )
+    .await
+    .expect("request");
+    assert_eq!(moved.status(), StatusCode::CREATED);
+    let mine = app.get_json(&a, "/consults").await;
+    assert_eq!(
+        (mine.as_array().expect("list").len(), mine[0]["starts_at"].as_str()),
+        (1, Some("2027-03-02T16:20:00Z"))
+    );
+    let id = mine[0]["id"].as_i64().expect("id");
+    let cancelled = app
+        .client
+        .delete(app.url(&format!("/api/v1/consults/{id}")))
+        .bearer_auth(&a)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(cancelled.status(), StatusCode::NO_CONTENT);
+    assert!(app.get_json(&a, "/consults").await.as_array().expect("list").is_empty());
+}

@@ -561,3 +561,37 @@ async fn a_treatment_plan_starts_from_the_topic_template_and_is_signed_by_client
         .expect("plan");
     assert!(!stored.content.contains("burning"), "sealed at rest");
 }
+
+#[tokio::test]
+async fn a_coordinator_publishes_hours_and_a_client_books_a_consult_call_from_the_page() {
+    let app = spawn_app().await;
+    app.create_staff("coord@example.org", "coordinator").await;
+    app.log_in_with_form("coord@example.org", PASSWORD).await;
+    let saved = app.submit_form("/care/availability", "/care/availability", &[("windows", "mon 09:00-17:00\ntue 09:00-17:00\nwed 09:00-17:00\nthu 09:00-17:00\nfri 09:00-17:00")]).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let refused = app
+        .submit_form("/care/availability", "/care/availability", &[("windows", "whenever")])
+        .await;
+    assert!(
+        refused.headers()["location"].to_str().expect("ascii").contains("Not%20saved")
+            || refused.headers()["location"].to_str().expect("ascii").contains("Not+saved")
+    );
+    app.submit_form("/dashboard", "/logout", &[]).await;
+
+    app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    app.log_in_with_form("sam@example.org", PASSWORD).await;
+    let html = app.get_page("/consult").await.text().await.expect("html");
+    let start = html.find("name=\"starts_at\" value=\"").expect("a free time")
+        + "name=\"starts_at\" value=\"".len();
+    let slot = html[start..].split('"').next().expect("value").to_owned();
+    let booked = app
+        .submit_form("/consult", "/consult", &[("starts_at", &slot), ("phone", "312 555 0100")])
+        .await;
+    assert_eq!(booked.status(), StatusCode::SEE_OTHER);
+    let html = app.get_page("/consult").await.text().await.expect("html");
+    assert!(
+        html.contains("Your call with <strong>Staff Member</strong>")
+            && html.contains("We will call 312 555 0100"),
+        "{html}"
+    );
+}

@@ -148,6 +148,10 @@ async fn the_openapi_document_describes_every_api_route() {
         "/switch-requests/{id}/decline",
         "/clients/{id}/recommendations",
         "/me/calendar-feed",
+        "/me/consult-availability",
+        "/consults/slots",
+        "/consults",
+        "/consults/{id}",
         "/measures/{instrument}",
         "/clients/{id}/measures",
         "/risk-flags",
@@ -166,6 +170,7 @@ async fn the_openapi_document_describes_every_api_route() {
         include_str!("../../../web/src/routes/api.rs"),
         include_str!("../../../web/src/routes/api_groups.rs"),
         include_str!("../../../web/src/routes/api_measures.rs"),
+        include_str!("../../../web/src/routes/api_consults.rs"),
     ];
     let declared = source.iter().map(|s| s.matches(".route(\"").count()).sum::<usize>();
     assert_eq!(

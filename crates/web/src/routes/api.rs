@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/invites", post(create_invite))
         .merge(super::api_groups::router())
         .merge(super::api_measures::router())
+        .merge(super::api_consults::router())
 }
 
 async fn openapi() -> impl IntoResponse {

@@ -1,10 +1,12 @@
 pub mod api;
+pub mod api_consults;
 pub mod api_groups;
 pub mod api_measures;
 pub mod ops;
 pub mod pages;
 pub mod pages_care;
 pub mod pages_catalog;
+pub mod pages_consults;
 pub mod pages_groups;
 pub mod pages_intake;
 pub mod pages_measures;

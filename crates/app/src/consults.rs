@@ -1,0 +1,257 @@
+//! The free consult call: coordinators publish weekly availability in their own zone; a
+//! client books a 20-minute call shown in theirs; calls are spread across coordinators by
+//! load (the least booked coordinator free at that time, ties by id); reschedule and cancel.
+//! The call is by phone until the video room exists.
+
+use chrono::{DateTime, Duration, TimeZone as _, Utc};
+use hearth_domain::{AvailabilityWindow, FieldErrors, Role, UserId, weekday_slug};
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use crate::{App, AppError, AppResult, AuditContext, Authenticated};
+
+/// How long a consult call lasts.
+pub const CALL_MINUTES: i64 = 20;
+/// How far ahead calls can be booked, and how soon the earliest is.
+const BOOKING_DAYS: i64 = 14;
+const LEAD_TIME: Duration = Duration::hours(2);
+
+/// A booked call as the client or coordinator sees it.
+#[derive(Clone, Debug)]
+pub struct ConsultCall {
+    pub id: i64,
+    pub starts_at: DateTime<Utc>,
+    pub coordinator: String,
+    pub client: String,
+    pub phone: String,
+}
+
+impl App {
+    /// A coordinator sets their weekly windows (e.g. `mon 09:00-12:00`, in their zone).
+    pub async fn set_consult_availability(
+        &self,
+        who: &Authenticated,
+        windows: &[String],
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        if who.user.role != Role::Coordinator {
+            return Err(AppError::Forbidden);
+        }
+        let mut errors = FieldErrors::new();
+        let parsed: Vec<AvailabilityWindow> = windows
+            .iter()
+            .filter(|w| !w.trim().is_empty())
+            .enumerate()
+            .filter_map(|(i, w)| {
+                errors.check(&format!("windows[{i}]"), AvailabilityWindow::parse(w))
+            })
+            .collect();
+        errors.into_result()?;
+        let rows: Vec<(String, String, String)> = parsed
+            .iter()
+            .map(|w| {
+                (
+                    weekday_slug(w.weekday).to_owned(),
+                    w.from.format("%H:%M").to_string(),
+                    w.to.format("%H:%M").to_string(),
+                )
+            })
+            .collect();
+        self.db.replace_availability(who.user.id, &rows).await?;
+        self.audit(
+            ctx,
+            "consult.availability.set",
+            format!("user:{}", who.user.id),
+            format!("windows={}", rows.len()),
+        )
+        .await
+    }
+
+    /// The coordinator's own windows, as they wrote them.
+    pub async fn consult_availability(&self, who: &Authenticated) -> AppResult<Vec<String>> {
+        if who.user.role != Role::Coordinator {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self
+            .db
+            .list_availability()
+            .await?
+            .into_iter()
+            .filter(|(c, ..)| *c == who.user.id.get())
+            .map(|(_, day, from, to)| format!("{day} {from}-{to}"))
+            .collect())
+    }
+
+    /// Free call starts in the next two weeks, each with the coordinators free then.
+    async fn free_slots(&self) -> AppResult<BTreeMap<DateTime<Utc>, Vec<UserId>>> {
+        let now = self.clock.now();
+        let booked: HashSet<(i64, DateTime<Utc>)> = self
+            .db
+            .list_booked_consults(now)
+            .await?
+            .into_iter()
+            .map(|c| (c.coordinator_id, c.starts_at))
+            .collect();
+        let mut zones = HashMap::new();
+        let mut slots: BTreeMap<DateTime<Utc>, Vec<UserId>> = BTreeMap::new();
+        for (coordinator, weekday, from, to) in self.db.list_availability().await? {
+            let Ok(window) = AvailabilityWindow::parse(&format!("{weekday} {from}-{to}")) else {
+                continue;
+            };
+            if let std::collections::hash_map::Entry::Vacant(slot) = zones.entry(coordinator) {
+                let user = self.db.find_user(UserId::new(coordinator)).await?;
+                slot.insert(user.filter(|u| u.role == Role::Coordinator).map(|u| u.timezone.tz()));
+            }
+            let Some(Some(zone)) = zones.get(&coordinator).copied() else { continue };
+            let today = now.with_timezone(&zone).date_naive();
+            for offset in 0..=BOOKING_DAYS {
+                let day = today + Duration::days(offset);
+                if chrono::Datelike::weekday(&day) != window.weekday {
+                    continue;
+                }
+                let mut start = window.from;
+                while start + Duration::minutes(CALL_MINUTES) <= window.to {
+                    if let Some(at) = zone.from_local_datetime(&day.and_time(start)).earliest() {
+                        let at = at.with_timezone(&Utc);
+                        if at >= now + LEAD_TIME && !booked.contains(&(coordinator, at)) {
+                            slots.entry(at).or_default().push(UserId::new(coordinator));
+                        }
+                    }
+                    start += Duration::minutes(CALL_MINUTES);
+                }
+            }
+        }
+        Ok(slots)
+    }
+
+    /// The times a client can book, earliest first.
+    pub async fn consult_slots(&self, who: &Authenticated) -> AppResult<Vec<DateTime<Utc>>> {
+        if who.user.role != Role::Client {
+            return Err(AppError::Forbidden);
+        }
+        Ok(self.free_slots().await?.into_keys().collect())
+    }
+
+    /// Books a call at `starts_at` with the least-booked coordinator free then; with
+    /// `replaces`, the client's earlier call is cancelled once the new one is booked.
+    pub async fn book_consult(
+        &self,
+        who: &Authenticated,
+        starts_at: DateTime<Utc>,
+        phone: &str,
+        replaces: Option<i64>,
+        ctx: &AuditContext,
+    ) -> AppResult<i64> {
+        if who.user.role != Role::Client {
+            return Err(AppError::refused("not_a_client", "consult calls are for clients"));
+        }
+        let phone = phone.trim();
+        if phone.len() < 7
+            || phone.len() > 40
+            || !phone.chars().all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        {
+            return Err(AppError::invalid("phone", "enter a phone number we can call"));
+        }
+        let mine = self.db.list_client_consults(who.user.id).await?;
+        let now = self.clock.now();
+        if replaces.is_none() && mine.iter().any(|c| c.status == "booked" && c.starts_at >= now) {
+            return Err(AppError::refused(
+                "already_booked",
+                "you already have a call booked; reschedule it instead",
+            ));
+        }
+        let slots = self.free_slots().await?;
+        let free = slots.get(&starts_at).cloned().unwrap_or_default();
+        if free.is_empty() {
+            return Err(AppError::refused(
+                "slot_taken",
+                "that time is no longer free; choose another",
+            ));
+        }
+        // Fair round-robin by load: the coordinator with the fewest calls ahead goes first.
+        let mut load: HashMap<i64, usize> = HashMap::new();
+        for call in self.db.list_booked_consults(now).await? {
+            *load.entry(call.coordinator_id).or_default() += 1;
+        }
+        let mut candidates = free;
+        candidates.sort_by_key(|c| (load.get(&c.get()).copied().unwrap_or(0), c.get()));
+        for coordinator in candidates {
+            match self.db.insert_consult(who.user.id, coordinator, starts_at, phone, now).await {
+                Ok(id) => {
+                    if let Some(old) = replaces {
+                        self.db.cancel_consult(old, who.user.id).await?;
+                    }
+                    self.audit(
+                        ctx,
+                        "consult.booked",
+                        format!("client:{}", who.user.id),
+                        format!("call={id} coordinator={coordinator}"),
+                    )
+                    .await?;
+                    return Ok(id);
+                }
+                // Someone booked this coordinator a moment ago: try the next one.
+                Err(e) if e.is_conflict_on("consult_calls_coordinator_id_starts_at_key") => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(AppError::refused("slot_taken", "that time was just taken; choose another"))
+    }
+
+    /// Cancels one of the client's calls.
+    pub async fn cancel_consult(
+        &self,
+        who: &Authenticated,
+        id: i64,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        self.db.cancel_consult(id, who.user.id).await?;
+        self.audit(
+            ctx,
+            "consult.cancelled",
+            format!("client:{}", who.user.id),
+            format!("call={id}"),
+        )
+        .await
+    }
+
+    /// Upcoming calls: the client's own, or a coordinator's (admins see all).
+    pub async fn upcoming_consults(&self, who: &Authenticated) -> AppResult<Vec<ConsultCall>> {
+        let now = self.clock.now();
+        let rows = match who.user.role {
+            Role::Client => self
+                .db
+                .list_client_consults(who.user.id)
+                .await?
+                .into_iter()
+                .filter(|c| c.status == "booked" && c.starts_at >= now)
+                .collect(),
+            Role::Coordinator => self
+                .db
+                .list_booked_consults(now)
+                .await?
+                .into_iter()
+                .filter(|c| c.coordinator_id == who.user.id.get())
+                .collect(),
+            Role::Admin => self.db.list_booked_consults(now).await?,
+            Role::Therapist => return Err(AppError::Forbidden),
+        };
+        let mut calls = Vec::with_capacity(rows.len());
+        for row in rows {
+            let name = |id: i64| async move {
+                self.db
+                    .find_user(UserId::new(id))
+                    .await
+                    .map(|u| u.map(|u| u.display_name.to_string()).unwrap_or_default())
+            };
+            calls.push(ConsultCall {
+                id: row.id,
+                starts_at: row.starts_at,
+                coordinator: name(row.coordinator_id).await?,
+                client: name(row.client_id).await?,
+                phone: row.phone,
+            });
+        }
+        calls.sort_by_key(|c| c.starts_at);
+        Ok(calls)
+    }
+}
