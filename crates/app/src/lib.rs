@@ -49,7 +49,7 @@ pub use measures::{CRISIS_LINES, CrisisLine, MeasureResult, RiskFlagView, ScoreT
 pub use outcomes::ReportScope;
 pub use passwords::PasswordHasher;
 pub use plans::{PlanContent, PlanInput, TreatmentPlan};
-pub use recommendations::{CLIENT_SEES, Recommendation};
+pub use recommendations::{CLIENT_SEES, Recommendation, TherapistRecommendation};
 pub use safety_plans::{SAFETY_PLAN_SECTIONS, SafetyPlan, StoredSafetyPlan};
 pub use seats::{DEFAULT_OFFER_HOLD, MyGroups, Reservation, RosterEntry};
 pub use sessions::{Authenticated, LoginAttempt, SessionPolicy, SignedIn, ThrottlePolicy};

@@ -19,6 +19,14 @@ pub struct Recommendation {
     pub reasons: Vec<String>,
 }
 
+/// One ranked therapist for individual therapy.
+#[derive(Clone, Debug)]
+pub struct TherapistRecommendation {
+    pub therapist: hearth_store::User,
+    pub score: i32,
+    pub reasons: Vec<String>,
+}
+
 /// How many recommendations a client sees; coordinators see them all.
 pub const CLIENT_SEES: usize = 3;
 
@@ -124,6 +132,78 @@ impl App {
         self.audit(
             ctx,
             "recommendations.read",
+            format!("client:{client}"),
+            format!("count={}", ranked.len()),
+        )
+        .await?;
+        Ok(ranked)
+    }
+
+    /// Therapists for one-to-one care: licensed where the client lives today, ranked by how
+    /// many of the client's topics they specialise in, then experience.
+    pub async fn therapist_recommendations(
+        &self,
+        who: &Authenticated,
+        client: UserId,
+        ctx: &AuditContext,
+    ) -> AppResult<Vec<TherapistRecommendation>> {
+        if who.user.id != client
+            && !matches!(who.user.role, Role::Coordinator | Role::Admin | Role::Therapist)
+        {
+            return Err(AppError::Forbidden);
+        }
+        let user = self
+            .db
+            .find_user(client)
+            .await?
+            .filter(|u| u.role == Role::Client)
+            .ok_or(AppError::NotFound)?;
+        let Some(region) = user.region.clone() else { return Ok(Vec::new()) };
+        let needs = self.client_needs(client).await?;
+        let wanted: Vec<&str> = needs
+            .topics
+            .iter()
+            .map(String::as_str)
+            .chain(needs.topics_from_scores.iter().map(|(t, _)| t.as_str()))
+            .collect();
+        let topic_names: HashMap<String, String> =
+            self.db.list_topics().await?.into_iter().map(|t| (t.slug, t.name)).collect();
+        let today = self.clock.now().with_timezone(&user.timezone.tz()).date_naive();
+        let mut ranked = Vec::new();
+        for therapist in
+            self.db.list_staff().await?.into_iter().filter(|u| u.role == Role::Therapist)
+        {
+            let Some(profile) = self.db.find_therapist_profile(therapist.id).await? else {
+                continue;
+            };
+            if !may_treat(&profile.licenses, &region, today) {
+                continue;
+            }
+            let shared: Vec<&String> =
+                profile.specialties.iter().filter(|s| wanted.contains(&s.as_str())).collect();
+            let mut reasons = vec![format!("licensed in {region}")];
+            for topic in &shared {
+                reasons.push(format!(
+                    "specialises in {}",
+                    topic_names.get(*topic).map_or(topic.as_str(), String::as_str)
+                ));
+            }
+            reasons.push(format!(
+                "{} years of practice, {}",
+                profile.years_of_practice, profile.license_kind
+            ));
+            let score = (i32::try_from(shared.len()).unwrap_or(0) * 30
+                + profile.years_of_practice.min(20))
+            .min(100);
+            ranked.push(TherapistRecommendation { therapist, score, reasons });
+        }
+        ranked.sort_by(|a, b| b.score.cmp(&a.score).then(a.therapist.id.cmp(&b.therapist.id)));
+        if who.user.role == Role::Client {
+            ranked.truncate(CLIENT_SEES);
+        }
+        self.audit(
+            ctx,
+            "recommendations.therapists.read",
             format!("client:{client}"),
             format!("count={}", ranked.len()),
         )

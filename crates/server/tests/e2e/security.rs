@@ -147,6 +147,7 @@ async fn the_openapi_document_describes_every_api_route() {
         "/switch-requests/{id}/approve",
         "/switch-requests/{id}/decline",
         "/clients/{id}/recommendations",
+        "/clients/{id}/therapist-recommendations",
         "/me/calendar-feed",
         "/me/consult-availability",
         "/consults/slots",

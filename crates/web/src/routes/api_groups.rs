@@ -43,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/switch-requests/{id}/approve", post(approve_switch))
         .route("/switch-requests/{id}/decline", post(decline_switch))
         .route("/clients/{id}/recommendations", get(recommendations))
+        .route("/clients/{id}/therapist-recommendations", get(therapist_recommendations))
         .route("/me/calendar-feed", post(rotate_feed).delete(revoke_feed))
 }
 
@@ -552,4 +553,20 @@ async fn decline_switch(
 ) -> Result<StatusCode> {
     state.app.decide_switch(&who, id, false, &meta.audit(Some(&who))).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn therapist_recommendations(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse> {
+    let ranked =
+        state.app.therapist_recommendations(&who, UserId::new(id), &meta.audit(Some(&who))).await?;
+    Ok(JsonBody(
+        ranked
+            .iter()
+            .map(|r| json!({"therapist_id": r.therapist.id.get(), "display_name": r.therapist.display_name.as_str(), "score": r.score, "reasons": r.reasons}))
+            .collect::<Vec<_>>(),
+    ))
 }
