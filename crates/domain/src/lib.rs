@@ -9,6 +9,7 @@ mod fields;
 mod ids;
 mod intake;
 mod licensure;
+mod matching;
 mod measures;
 mod outcomes;
 mod password;
@@ -28,6 +29,11 @@ pub use intake::{
     TELEHEALTH_CONSENT,
 };
 pub use licensure::{License, LicenseKind, may_treat};
+pub use matching::{
+    BatchPlacement, DimacsError, GENERATED_OVERFLOW_COST, GroupCandidate, MAX_PLACEMENT_COST,
+    PlacementError, PlacementProblem, generate_placement_problem, parse_dimacs, solve_placement,
+    to_dimacs,
+};
 pub use measures::{
     ASQ, AnswerError, Answers, Asked, AsqResult, Band, GAD7, Instrument, InstrumentId, Item, PHQ9,
     PROQOL5, ResponseOption, Risk, Score, ScoringRule, Severity, Subscale, SubscaleRule,
