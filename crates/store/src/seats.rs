@@ -408,6 +408,60 @@ impl Db {
         Ok(MembershipId::new(id))
     }
 
+    /// Offers `client` a free seat in `group` directly (a confirmed batch placement): the
+    /// seat is held like any waitlist offer. Returns false when no seat is free, someone is
+    /// already waiting, or the client is already a member or waiting there.
+    pub async fn offer_free_seat(
+        &self,
+        group: GroupId,
+        client: UserId,
+        now: DateTime<Utc>,
+        hold: Duration,
+    ) -> StoreResult<bool> {
+        let (g, c) = (group.get(), client.get());
+        let offered = on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let target: Option<(i32, i32, String)> = sqlx::query_as(
+                "UPDATE groups SET seats_taken = seats_taken WHERE id = $1 RETURNING capacity, seats_taken, status",
+            )
+            .bind(g)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some((capacity, taken, status)) = target else { return Err(StoreError::NotFound) };
+            let (seated, waiting, queue): (i64, i64, i64) = sqlx::query_as(
+                "SELECT \
+                   (SELECT COUNT(*) FROM memberships WHERE group_id = $1 AND client_id = $2 AND status = 'seated'), \
+                   (SELECT COUNT(*) FROM waitlist_entries WHERE group_id = $1 AND client_id = $2 AND status IN ('waiting', 'offered')), \
+                   (SELECT COUNT(*) FROM waitlist_entries WHERE group_id = $1 AND status = 'waiting')",
+            )
+            .bind(g)
+            .bind(c)
+            .fetch_one(&mut *tx)
+            .await?;
+            let free =
+                status == "open" && taken < capacity && seated == 0 && waiting == 0 && queue == 0;
+            if free {
+                sqlx::query(
+                    "INSERT INTO waitlist_entries (group_id, client_id, status, created_at, offered_at, offer_expires_at) \
+                     VALUES ($1, $2, 'offered', $3, $3, $4)",
+                )
+                .bind(g)
+                .bind(c)
+                .bind(now)
+                .bind(now + hold)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE groups SET seats_taken = seats_taken + 1 WHERE id = $1")
+                    .bind(g)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+            free
+        });
+        Ok(offered)
+    }
+
     /// Expires offers not taken in time and offers those seats on. Returns how many expired.
     pub async fn expire_offers(&self, now: DateTime<Utc>, hold: Duration) -> StoreResult<u64> {
         let due: Vec<(i64, i64)> = on_pool!(self, |pool| {

@@ -595,3 +595,73 @@ async fn a_coordinator_publishes_hours_and_a_client_books_a_consult_call_from_th
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn batch_placement_proposes_the_best_fit_within_free_seats_and_confirmed_places_become_offers()
+ {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let therapist =
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-IL", "2030-12-31")]).await;
+    // Grief has 2 seats, divorce 3; three people want grief, one wants divorce.
+    let grief = app
+        .group(&admin, therapist, serde_json::json!({"topic": "grief-loss", "capacity": 2}))
+        .await;
+    let divorce =
+        app.group(&admin, therapist, serde_json::json!({"topic": "divorce", "capacity": 3})).await;
+    let mut tokens = Vec::new();
+    for (email, topic) in [
+        ("a@example.org", "grief-loss"),
+        ("b@example.org", "grief-loss"),
+        ("c@example.org", "grief-loss"),
+        ("d@example.org", "divorce"),
+    ] {
+        let token = app.client_in(email, "US-IL", "America/Chicago", "1990-01-01").await;
+        let intake = serde_json::json!({
+            "reasons": "Looking for a group.", "topics": [topic],
+            "emergency_contact_name": "Alex", "emergency_contact_phone": "312 555 0100",
+            "consent_version": hearth_domain::CONSENT_VERSION, "telehealth_consent": true, "group_agreement": true,
+        });
+        app.client
+            .put(app.url("/api/v1/me/intake"))
+            .bearer_auth(&token)
+            .json(&intake)
+            .send()
+            .await
+            .expect("request");
+        tokens.push(token);
+        app.clock.advance(chrono::Duration::days(1));
+    }
+    app.create_staff("coord@example.org", "coordinator").await;
+    app.log_in_with_form("coord@example.org", PASSWORD).await;
+    let html = app.get_page("/care/placement").await.text().await.expect("html");
+    let pairs: Vec<String> = html
+        .match_indices("name=\"pair\" value=\"")
+        .map(|(i, m)| html[i + m.len()..].split('"').next().expect("value").to_owned())
+        .collect();
+    assert_eq!(pairs.len(), 4, "everyone fits somewhere: {pairs:?}");
+    let in_grief = pairs.iter().filter(|p| p.ends_with(&format!(":{grief}"))).count();
+    let in_divorce = pairs.iter().filter(|p| p.ends_with(&format!(":{divorce}"))).count();
+    assert_eq!(
+        (in_grief, in_divorce),
+        (2, 2),
+        "grief's two seats are full, the third goes to divorce"
+    );
+
+    let mut form: Vec<(&str, &str)> = pairs.iter().map(|p| ("pair", p.as_str())).collect();
+    form.push(("ignored", ""));
+    let confirmed = app.submit_form("/care/placement", "/care/placement", &form).await;
+    assert!(
+        confirmed.headers()["location"].to_str().expect("ascii").contains("4%20of%204")
+            || confirmed.headers()["location"].to_str().expect("ascii").contains("4+of+4")
+    );
+    for email in ["a@example.org", "b@example.org", "c@example.org", "d@example.org"] {
+        let token = app.token(email, PASSWORD).await;
+        let mine = app.get_json(&token, "/me/groups").await;
+        assert_eq!(mine["waiting"][0]["position"], 0, "a held offer: {mine}");
+    }
+    drop(tokens);
+    let admin = app.token("admin@example.org", PASSWORD).await;
+    let state = app.get_json(&admin, &format!("/groups/{grief}")).await;
+    assert_eq!(state["seats_left"], 0, "offers hold the seats");
+}

@@ -10,6 +10,7 @@ pub mod pages_consults;
 pub mod pages_groups;
 pub mod pages_intake;
 pub mod pages_measures;
+pub mod pages_placement;
 pub mod pages_plans;
 pub mod pages_progress;
 pub mod pages_safety;

@@ -44,6 +44,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(super::pages_care::router())
         .merge(super::pages_plans::router())
         .merge(super::pages_consults::router())
+        .merge(super::pages_placement::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
 }
 
