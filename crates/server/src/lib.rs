@@ -2,6 +2,7 @@
 //! real application in-process.
 
 pub mod bench;
+pub mod bench_match;
 pub mod demo;
 pub mod settings;
 pub mod telemetry;

@@ -110,6 +110,19 @@ enum BenchCommand {
         #[arg(long, default_value_t = 12)]
         weeks: u32,
     },
+    /// Solve a batch-placement instance in DIMACS min-cost-flow format (source → clients →
+    /// groups → sink) and print `cost=N solve=S.SSs`; or write a generated instance.
+    Match {
+        /// The instance to solve.
+        #[arg(long, conflicts_with = "generate")]
+        dimacs: Option<std::path::PathBuf>,
+        /// Write a generated instance instead: CLIENTS,GROUPS,CANDIDATES,CAPACITY,SEED.
+        #[arg(long, requires = "out")]
+        generate: Option<String>,
+        /// Where to write the generated instance.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -255,6 +268,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("error: seat reservations broke capacity or lost clients");
                 return Ok(ExitCode::from(4));
             }
+        }
+        Command::Bench { command: BenchCommand::Match { dimacs, generate, out } } => {
+            return hearth::bench_match::placement(
+                dimacs.as_deref(),
+                generate.as_deref(),
+                out.as_deref(),
+            );
         }
         Command::Bench { command: BenchCommand::Report { database_url, clients, weeks } } => {
             let report = hearth::bench::report(database_url.as_deref(), *clients, *weeks).await?;

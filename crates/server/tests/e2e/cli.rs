@@ -225,3 +225,36 @@ async fn settings_layer_defaults_then_file_then_environment_then_flags() {
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("binding 256.0.0.1:1"));
 }
+
+#[tokio::test]
+async fn bench_match_solves_a_dimacs_placement_and_refuses_other_shapes_by_line() {
+    let dir = tempfile::tempdir().expect("dir");
+    let file = dir.path().join("small.dimacs");
+    let made = Command::new(HEARTH)
+        .args(["bench", "match", "--generate", "200,10,4,15,7", "--out"])
+        .arg(&file)
+        .output()
+        .expect("hearth runs");
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    let solved = Command::new(HEARTH)
+        .args(["bench", "match", "--dimacs"])
+        .arg(&file)
+        .output()
+        .expect("hearth runs");
+    let line = String::from_utf8_lossy(&solved.stdout).to_string();
+    assert!(line.starts_with("cost=") && line.contains(" solve="), "{line}");
+
+    let bad = dir.path().join("bad.dimacs");
+    std::fs::write(&bad, "p min 3 1\nn 1 1\nn 3 -1\na 3 1 0 1 5\n").expect("write");
+    let refused = Command::new(HEARTH)
+        .args(["bench", "match", "--dimacs"])
+        .arg(&bad)
+        .output()
+        .expect("hearth runs");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("line "),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}
