@@ -55,7 +55,7 @@ impl App {
     }
 
     /// A coordinator places a client in a group (any group the client may join, not only
-    /// the top three): seated when a seat is free, otherwise on the waitlist.
+    /// the top three): a free seat is offered and held for them, otherwise they wait.
     pub async fn place_client(
         &self,
         who: &Authenticated,
@@ -77,22 +77,32 @@ impl App {
                 "this client may not join this group (licensure, age band, or the group is closed)",
             ));
         }
-        let outcome =
-            self.db.reserve_seat(group, client, self.clock.now(), None, self.offer_hold).await?;
-        let reservation = match outcome {
-            SeatOutcome::Seated { .. } => Reservation::Seated,
-            SeatOutcome::Waitlisted { position, .. } => Reservation::Waitlisted { position },
-            SeatOutcome::AlreadySeated => {
-                return Err(AppError::refused("already_member", "the client is already a member"));
-            }
-            SeatOutcome::AlreadyWaiting { position } => {
-                return Err(AppError::refused(
-                    "already_waiting",
-                    format!("the client is already waiting (position {position})"),
-                ));
-            }
-            SeatOutcome::Closed => {
-                return Err(AppError::refused("closed", "this group is not taking members"));
+        // A free seat is offered (held for the client to accept), not imposed; with no free
+        // seat the client joins the waitlist.
+        let now = self.clock.now();
+        let reservation = if self.db.offer_free_seat(group, client, now, self.offer_hold).await? {
+            Reservation::Offered
+        } else {
+            match self.db.reserve_seat(group, client, now, None, self.offer_hold).await? {
+                SeatOutcome::Seated { .. } => Reservation::Seated,
+                SeatOutcome::Waitlisted { position, .. } => Reservation::Waitlisted { position },
+                SeatOutcome::AlreadySeated => {
+                    return Err(AppError::refused(
+                        "already_member",
+                        "the client is already a member",
+                    ));
+                }
+                SeatOutcome::AlreadyWaiting { position } => {
+                    return Err(AppError::refused(
+                        "already_waiting",
+                        format!(
+                            "the client is already waiting or holds an offer (position {position})"
+                        ),
+                    ));
+                }
+                SeatOutcome::Closed => {
+                    return Err(AppError::refused("closed", "this group is not taking members"));
+                }
             }
         };
         self.audit(ctx, "care.client.placed", format!("client:{client}"), format!("group={group}"))

@@ -12,7 +12,11 @@ pub const DEFAULT_OFFER_HOLD: Duration = Duration::hours(48);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reservation {
     Seated,
-    Waitlisted { position: i64 },
+    /// A seat is held for the client to accept (a coordinator's placement).
+    Offered,
+    Waitlisted {
+        position: i64,
+    },
 }
 
 /// Someone in a group's roster, as the viewer may see them.

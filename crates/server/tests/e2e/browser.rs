@@ -312,3 +312,84 @@ async fn check_in_twice(app: &crate::helpers::TestApp, client: &str) {
         app.post_measure(client, "gad7", &serde_json::json!(gad)).await;
     }
 }
+
+/// Issue 5's path in a real browser: a client books a consult; the coordinator sees them
+/// in the queue, opens their recommendations and places them; the client sees the offer.
+#[tokio::test]
+async fn browser_a_client_books_a_consult_and_the_coordinator_places_them_in_a_group() {
+    let Some(browser) = Browser::launch(
+        "browser_a_client_books_a_consult_and_the_coordinator_places_them_in_a_group",
+    )
+    .await
+    .expect("Chromium starts") else {
+        return;
+    };
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let therapist =
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-IL", "2030-12-31")]).await;
+    let group = app.group(&admin, therapist, serde_json::json!({"topic": "grief-loss"})).await;
+    app.create_staff("coord@example.org", "coordinator").await;
+    let coordinator = app.token("coord@example.org", PASSWORD).await;
+    app.client
+        .put(app.url("/api/v1/me/consult-availability"))
+        .bearer_auth(&coordinator)
+        .json(&serde_json::json!({"windows": ["mon 08:00-18:00", "tue 08:00-18:00", "wed 08:00-18:00", "thu 08:00-18:00", "fri 08:00-18:00"]}))
+        .send()
+        .await
+        .expect("availability");
+    let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let intake = serde_json::json!({
+        "reasons": "My mother died in May.", "topics": ["grief-loss"],
+        "emergency_contact_name": "Alex", "emergency_contact_phone": "312 555 0100",
+        "consent_version": hearth_domain::CONSENT_VERSION, "telehealth_consent": true, "group_agreement": true,
+    });
+    app.client
+        .put(app.url("/api/v1/me/intake"))
+        .bearer_auth(&sam)
+        .json(&intake)
+        .send()
+        .await
+        .expect("intake");
+
+    let page = browser.new_page().await.expect("tab");
+    let log_in = async |email: &str| {
+        page.goto(&app.url("/login")).await.expect("login page");
+        page.fill("#email", email).await.expect("email");
+        page.fill("#password", PASSWORD).await.expect("password");
+        page.click("form[action='/login'] button[type=submit]").await.expect("submit");
+        page.wait_until("location.pathname === '/dashboard'").await.expect("dashboard");
+    };
+    log_in("sam@example.org").await;
+    page.goto(&app.url("/consult")).await.expect("consult page");
+    page.click("input[name=starts_at]").await.expect("a time");
+    page.fill("#phone", "312 555 0100").await.expect("phone");
+    page.click("form[aria-label='Book a call'] button[type=submit]").await.expect("book");
+    page.wait_until("document.body.innerText.includes('Your call with')").await.expect("booked");
+    page.click("form[action='/logout'] button").await.expect("log out");
+    page.wait_until("location.pathname === '/login'").await.expect("logged out");
+
+    log_in("coord@example.org").await;
+    page.goto(&app.url("/care/queue")).await.expect("queue");
+    let queue = page.text("main").await.expect("queue");
+    assert!(queue.contains("Sam") && queue.contains("312 555 0100"), "{queue}");
+    page.click("main table a[href^='/clients/']").await.expect("open the summary");
+    page.wait_until("document.body.innerText.includes('Recommended groups')")
+        .await
+        .expect("summary");
+    assert!(
+        page.text("main").await.expect("summary").contains("Grief & loss is a topic you chose")
+    );
+    page.click(&format!("form[action$='/place'] input[value='{group}'] ~ button"))
+        .await
+        .expect("place");
+    page.wait_until("location.search.includes('notice=')").await.expect("placed");
+    page.click("form[action='/logout'] button").await.expect("log out");
+    page.wait_until("location.pathname === '/login'").await.expect("logged out");
+
+    log_in("sam@example.org").await;
+    page.goto(&app.url("/my/groups")).await.expect("my groups");
+    let mine = page.text("main").await.expect("my groups");
+    assert!(mine.contains("A seat is held for you until"), "{mine}");
+    browser.close().await;
+}

@@ -403,6 +403,16 @@ async fn the_coordinator_sees_waiting_clients_opens_a_summary_places_one_and_wri
         )
         .await;
     assert_eq!(placed.status(), StatusCode::SEE_OTHER);
+    // The seat is offered and held; the client accepts it.
+    let mine = app.get_json(&sam, "/me/groups").await;
+    assert_eq!(
+        (mine["waiting"][0]["id"].as_i64(), mine["waiting"][0]["position"].as_i64()),
+        (Some(group), Some(0))
+    );
+    assert_eq!(
+        app.post_empty(&sam, &format!("/groups/{group}/offer/accept")).await.status(),
+        StatusCode::CREATED
+    );
     assert_eq!(app.get_json(&sam, "/me/groups").await["seated"][0]["id"], group);
     assert!(
         !app.get_page("/care/queue")

@@ -323,6 +323,9 @@ fn reservation_response(reservation: Reservation) -> Response {
         Reservation::Seated => {
             (StatusCode::CREATED, JsonBody(json!({"status": "seated"}))).into_response()
         }
+        Reservation::Offered => {
+            (StatusCode::CREATED, JsonBody(json!({"status": "offered"}))).into_response()
+        }
         Reservation::Waitlisted { position } => {
             (StatusCode::OK, JsonBody(json!({"status": "waitlisted", "position": position})))
                 .into_response()

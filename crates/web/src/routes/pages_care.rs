@@ -34,6 +34,8 @@ struct QueuePage {
     waiting: Vec<(i64, String, String, String)>,
     /// (request, client, from group, to group, reason)
     switches: Vec<(i64, String, i64, i64, String)>,
+    /// (when, client, phone)
+    calls: Vec<(String, String, String)>,
 }
 
 async fn queue(
@@ -50,6 +52,20 @@ async fn queue(
         .await?
         .into_iter()
         .map(|r| (r.id, r.client_name, r.from.get(), r.to.get(), r.reason))
+        .collect();
+    let tz = who.user.timezone.tz();
+    let calls = state
+        .app
+        .upcoming_consults(&who)
+        .await?
+        .into_iter()
+        .map(|c| {
+            (
+                c.starts_at.with_timezone(&tz).format("%a %-d %b %H:%M").to_string(),
+                c.client,
+                c.phone,
+            )
+        })
         .collect();
     let zone = who.user.timezone.tz();
     Ok(page(&QueuePage {
@@ -68,6 +84,7 @@ async fn queue(
             })
             .collect(),
         switches,
+        calls,
     }))
 }
 
@@ -209,6 +226,9 @@ async fn place(
         .await
     {
         Ok(Reservation::Seated) => Ok(back(id, "Placed: the client has a seat.")),
+        Ok(Reservation::Offered) => {
+            Ok(back(id, "Offered: a seat is held for the client to accept within 48 hours."))
+        }
         Ok(Reservation::Waitlisted { position }) => Ok(back(
             id,
             &format!("The group is full: the client is number {position} on its waitlist."),

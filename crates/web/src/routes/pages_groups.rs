@@ -357,7 +357,7 @@ async fn reserve(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     match state.app.reserve_seat(&who, GroupId::new(id), &meta.audit(Some(&who))).await? {
-        Reservation::Seated => Ok(back_to(id, "seated")),
+        Reservation::Seated | Reservation::Offered => Ok(back_to(id, "seated")),
         Reservation::Waitlisted { .. } => Ok(back_to(id, "waitlisted")),
     }
 }
@@ -458,7 +458,7 @@ async fn switch_here(
     let to = GroupId::new(id);
     match state.app.switch_group(&who, GroupId::new(form.from), to, &meta.audit(Some(&who))).await?
     {
-        Reservation::Seated => Ok(back_to(id, "seated")),
+        Reservation::Seated | Reservation::Offered => Ok(back_to(id, "seated")),
         Reservation::Waitlisted { .. } => Ok(back_to(id, "switch-waiting")),
     }
 }
