@@ -69,6 +69,7 @@ pub struct App {
     throttle: ThrottlePolicy,
     offer_hold: chrono::Duration,
     session_cache: Arc<sessions::SessionCache>,
+    group_snapshot: Arc<recommendations::GroupSnapshot>,
     vault: Vault,
 }
 
@@ -96,6 +97,7 @@ impl App {
             throttle: parts.throttle,
             offer_hold: parts.offer_hold,
             session_cache: Arc::default(),
+            group_snapshot: Arc::default(),
             vault: parts.vault,
         }
     }

@@ -27,6 +27,22 @@ pub struct TherapistRecommendation {
     pub reasons: Vec<String>,
 }
 
+/// A recent read of every group, shared by recommendation requests for a moment, so ranking
+/// one client against thousands of groups does not re-read them all each time. Seats and
+/// waitlists shown in reasons may be up to [`GroupSnapshot::TTL`] old; reserving a seat
+/// always reads the group fresh under its lock.
+#[derive(Debug, Default)]
+pub(crate) struct GroupSnapshot {
+    latest: std::sync::Mutex<Option<SnapshotEntry>>,
+}
+
+/// When the groups were read, and what was read.
+type SnapshotEntry = (chrono::DateTime<chrono::Utc>, std::sync::Arc<Vec<Group>>);
+
+impl GroupSnapshot {
+    const TTL: Duration = Duration::seconds(2);
+}
+
 /// How many recommendations a client sees; coordinators see them all.
 pub const CLIENT_SEES: usize = 3;
 
@@ -50,7 +66,7 @@ impl App {
             .filter(|u| u.role == Role::Client)
             .ok_or(AppError::NotFound)?;
         let needs = self.client_needs(client).await?;
-        let groups = self.db.list_groups(&hearth_store::GroupFilter::default()).await?;
+        let groups = self.group_snapshot().await?;
         let therapists: Vec<UserId> = {
             let mut ids: Vec<UserId> = groups.iter().map(|g| g.therapist_id).collect();
             ids.sort_unstable();
@@ -80,7 +96,7 @@ impl App {
         let today = now.with_timezone(&zone).date_naive();
         let empty = Vec::new();
         let mut ranked = Vec::new();
-        for group in groups {
+        for group in groups.iter().cloned() {
             if seated.contains(&group.id.get())
                 || !group.open
                 || group.ends_on.is_some_and(|e| e < today)
@@ -209,6 +225,23 @@ impl App {
         )
         .await?;
         Ok(ranked)
+    }
+
+    async fn group_snapshot(&self) -> AppResult<std::sync::Arc<Vec<Group>>> {
+        let now = self.clock.now();
+        if let Ok(latest) = self.group_snapshot.latest.lock()
+            && let Some((at, groups)) = latest.as_ref()
+            && now >= *at
+            && now - *at < GroupSnapshot::TTL
+        {
+            return Ok(groups.clone());
+        }
+        let groups =
+            std::sync::Arc::new(self.db.list_groups(&hearth_store::GroupFilter::default()).await?);
+        if let Ok(mut latest) = self.group_snapshot.latest.lock() {
+            *latest = Some((now, groups.clone()));
+        }
+        Ok(groups)
     }
 
     /// Intake topics and availability, plus topics the latest scores point to.

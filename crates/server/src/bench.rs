@@ -773,6 +773,50 @@ async fn execute_batches(
     Ok(())
 }
 
+/// `hearth bench recommend`: one client's recommendations against `groups` groups, against
+/// a raw read of the same groups. Returns (median recommendation, median raw read).
+pub async fn recommend(groups: usize) -> anyhow::Result<(Duration, Duration)> {
+    anyhow::ensure!(groups > 0, "--groups must be at least 1");
+    let (scratch, url) = Scratch::create(None).await?;
+    let measured = async {
+        let db = Db::connect(&url).await?;
+        db.migrate().await?;
+        db.seed_catalog().await?;
+        let now = Utc::now();
+        create_groups(&db, groups, now).await?;
+        let client = db.insert_user(&bench_user("client", Role::Client, now)?).await?;
+        let mut settings = crate::Settings::default();
+        settings.encryption.keys = vec![hearth_app::Vault::generate_key("bench").into()];
+        let app = crate::build_app(&settings, db.clone(), crate::system_clock())?;
+        let (who, ctx) = bench_admin(&app).await?;
+        let (mut ours, mut raw) = (Vec::new(), Vec::new());
+        for _ in 0..21 {
+            let started = Instant::now();
+            let ranked = app
+                .recommendations(&who, client, &ctx)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            ours.push(started.elapsed());
+            anyhow::ensure!(
+                ranked.len() == groups,
+                "{} of {groups} groups recommended",
+                ranked.len()
+            );
+            let started = Instant::now();
+            let read = db.list_groups(&hearth_store::GroupFilter::default()).await?;
+            raw.push(started.elapsed());
+            anyhow::ensure!(read.len() == groups, "read {} groups", read.len());
+        }
+        db.close().await;
+        Ok::<_, anyhow::Error>((median(ours), median(raw)))
+    }
+    .await;
+    let removed = scratch.remove().await;
+    let result = measured?;
+    removed?;
+    Ok(result)
+}
+
 /// A database that exists only for one benchmark run.
 enum Scratch {
     /// A temporary directory holding the SQLite file.

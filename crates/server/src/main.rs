@@ -110,6 +110,11 @@ enum BenchCommand {
         #[arg(long, default_value_t = 12)]
         weeks: u32,
     },
+    /// One client's recommendations against many groups, against a raw read of the groups.
+    Recommend {
+        #[arg(long, default_value_t = 5000)]
+        groups: usize,
+    },
     /// Solve a batch-placement instance in DIMACS min-cost-flow format (source → clients →
     /// groups → sink) and print `cost=N solve=S.SSs`; or write a generated instance.
     Match {
@@ -268,6 +273,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("error: seat reservations broke capacity or lost clients");
                 return Ok(ExitCode::from(4));
             }
+        }
+        Command::Bench { command: BenchCommand::Recommend { groups } } => {
+            let (ours, raw) = hearth::bench::recommend(*groups).await?;
+            println!(
+                "recommendations: 1 client x {groups} groups on sqlite: median {:.2} ms (raw read of the groups {:.2} ms, ratio {:.2})",
+                ours.as_secs_f64() * 1000.0,
+                raw.as_secs_f64() * 1000.0,
+                raw.as_secs_f64() / ours.as_secs_f64()
+            );
         }
         Command::Bench { command: BenchCommand::Match { dimacs, generate, out } } => {
             return hearth::bench_match::placement(
