@@ -214,6 +214,15 @@ impl App {
         }))
     }
 
+    /// Whether the client chose `topic` at intake.
+    pub async fn chose_topic(&self, client: UserId, topic: &str) -> AppResult<bool> {
+        Ok(self
+            .db
+            .find_intake(client)
+            .await?
+            .is_some_and(|i| i.topics.split(',').any(|t| t == topic)))
+    }
+
     /// Whether the client has completed an intake (for the dashboard's next step).
     pub async fn has_intake(&self, client: UserId) -> AppResult<bool> {
         Ok(self.db.find_intake(client).await?.is_some())

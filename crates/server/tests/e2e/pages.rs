@@ -354,6 +354,18 @@ async fn a_new_client_completes_the_intake_form_then_the_baseline_questionnaire(
         .await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert_eq!(done.headers()["location"], "/measures/phq9");
+    // The baseline: PHQ-9, then GAD-7.
+    let mut phq: Vec<(String, String)> =
+        (1..=9).map(|i| (format!("item_{i}"), "1".to_owned())).collect();
+    phq[8].1 = "0".to_owned();
+    let fields: Vec<(&str, &str)> = phq.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let result = app
+        .submit_form("/measures/phq9", "/measures/phq9", &fields)
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(result.contains("href=\"/measures/gad7\""), "the GAD-7 comes next");
     assert!(
         !app.get_page("/dashboard")
             .await

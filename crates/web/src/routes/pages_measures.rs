@@ -94,6 +94,9 @@ struct MeasureResultPage {
     subscales: Vec<(&'static str, i32, &'static str)>,
     crisis: Vec<(&'static str, &'static str)>,
     follow_up: Option<&'static str>,
+    /// The next questionnaire of a check-in: GAD-7 after PHQ-9, then ProQOL-5 for those who
+    /// chose the compassion-fatigue topic.
+    next: Option<(&'static str, &'static str)>,
 }
 
 async fn submit_measure(
@@ -150,6 +153,13 @@ async fn submit_measure(
                     .collect(),
                 crisis: result.crisis.unwrap_or_default().iter().map(|l| (l.name, l.how)).collect(),
                 follow_up: result.follow_up.map(InstrumentId::slug),
+                next: match instrument.slug() {
+                    "phq9" => Some(("gad7", "Continue with the anxiety questions (GAD-7)")),
+                    "gad7" if state.app.chose_topic(who.user.id, "compassion-fatigue").await? => {
+                        Some(("proqol5", "Continue with the caregiving questions (ProQOL-5)"))
+                    }
+                    _ => None,
+                },
             }))
         }
         Err(AppError::Invalid(errors)) => Ok(render(
