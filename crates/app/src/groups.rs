@@ -232,7 +232,7 @@ impl App {
         Ok(upcoming_shifts(&series, viewer_zone, self.clock.now(), SHIFT_NOTICE_HORIZON))
     }
 
-    /// Cancels one meeting (the group's therapist or care staff).
+    /// Cancels one meeting (the group's therapist or an admin).
     pub async fn cancel_occurrence(
         &self,
         who: &Authenticated,
@@ -240,25 +240,7 @@ impl App {
         date: NaiveDate,
         ctx: &AuditContext,
     ) -> AppResult<()> {
-        let group = self.find_group(group).await?;
-        if !may_reschedule(who, &group) {
-            return Err(AppError::Forbidden);
-        }
-        let mut series = self.series_of(&group).await?;
-        series.cancel(date).map_err(|e| AppError::invalid("date", e))?;
-        self.db
-            .upsert_exception(
-                group.id,
-                &StoredException { original_date: date, kind: ExceptionKind::Cancelled },
-            )
-            .await?;
-        self.audit(
-            ctx,
-            "group.occurrence.cancelled",
-            format!("group:{}", group.id),
-            format!("date={date}"),
-        )
-        .await
+        self.set_exception(who, group, date, ExceptionKind::Cancelled, ctx).await
     }
 
     /// Moves one meeting to another start, leaving the series as it is.
@@ -270,25 +252,32 @@ impl App {
         to: DateTime<Utc>,
         ctx: &AuditContext,
     ) -> AppResult<()> {
+        self.set_exception(who, group, date, ExceptionKind::Moved(to), ctx).await
+    }
+
+    /// Cancels or moves one meeting, after checking the series meets that day.
+    async fn set_exception(
+        &self,
+        who: &Authenticated,
+        group: GroupId,
+        date: NaiveDate,
+        kind: ExceptionKind,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
         let group = self.find_group(group).await?;
         if !may_reschedule(who, &group) {
             return Err(AppError::Forbidden);
         }
         let mut series = self.series_of(&group).await?;
-        series.move_occurrence(date, to).map_err(|e| AppError::invalid("date", e))?;
-        self.db
-            .upsert_exception(
-                group.id,
-                &StoredException { original_date: date, kind: ExceptionKind::Moved(to) },
-            )
-            .await?;
-        self.audit(
-            ctx,
-            "group.occurrence.moved",
-            format!("group:{}", group.id),
-            format!("date={date}"),
-        )
-        .await
+        let (checked, action) = match kind {
+            ExceptionKind::Cancelled => (series.cancel(date), "group.occurrence.cancelled"),
+            ExceptionKind::Moved(to) => {
+                (series.move_occurrence(date, to), "group.occurrence.moved")
+            }
+        };
+        checked.map_err(|e| AppError::invalid("date", e))?;
+        self.db.upsert_exception(group.id, &StoredException { original_date: date, kind }).await?;
+        self.audit(ctx, action, format!("group:{}", group.id), format!("date={date}")).await
     }
 
     /// Undoes a cancellation or a move: the meeting is back at its usual time.
