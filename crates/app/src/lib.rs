@@ -70,6 +70,7 @@ pub struct App {
     offer_hold: chrono::Duration,
     session_cache: Arc<sessions::SessionCache>,
     group_snapshot: Arc<recommendations::GroupSnapshot>,
+    headline_cache: Arc<outcomes::HeadlineCache>,
     vault: Vault,
 }
 
@@ -98,6 +99,7 @@ impl App {
             offer_hold: parts.offer_hold,
             session_cache: Arc::default(),
             group_snapshot: Arc::default(),
+            headline_cache: Arc::default(),
             vault: parts.vault,
         }
     }

@@ -36,7 +36,41 @@ fn pair_by_day(scores: &[(String, i32, DateTime<Utc>)]) -> Vec<PairedScores> {
         .collect()
 }
 
+/// The practice-wide 8-week report, kept for a few minutes: the admin dashboard shows it on
+/// every visit, and over a large practice it takes seconds to compute.
+#[derive(Debug, Default)]
+pub(crate) struct HeadlineCache {
+    latest: std::sync::Mutex<Option<(DateTime<Utc>, OutcomeReport)>>,
+}
+
+const HEADLINE_TTL: chrono::Duration = chrono::Duration::minutes(5);
+
 impl App {
+    /// The practice's 8-week outcome report for the admin dashboard (recomputed at most every
+    /// five minutes).
+    pub async fn practice_headline(
+        &self,
+        who: &Authenticated,
+        ctx: &AuditContext,
+    ) -> AppResult<OutcomeReport> {
+        if who.user.role != Role::Admin {
+            return Err(AppError::Forbidden);
+        }
+        let now = self.clock.now();
+        if let Ok(latest) = self.headline_cache.latest.lock()
+            && let Some((at, report)) = latest.as_ref()
+            && now >= *at
+            && now - *at < HEADLINE_TTL
+        {
+            return Ok(report.clone());
+        }
+        let report = self.outcome_report(who, 8, &ReportScope::default(), ctx).await?;
+        if let Ok(mut latest) = self.headline_cache.latest.lock() {
+            *latest = Some((now, report.clone()));
+        }
+        Ok(report)
+    }
+
     /// The outcome report over `weeks` weeks (staff only; a therapist's covers their clients).
     pub async fn outcome_report(
         &self,

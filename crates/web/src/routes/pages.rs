@@ -270,8 +270,7 @@ async fn dashboard(
 ) -> Result<Response> {
     let headline = if who.user.role == Role::Admin {
         let ctx = hearth_app::AuditContext::by(who.user.id, None);
-        let report =
-            state.app.outcome_report(&who, 8, &hearth_app::ReportScope::default(), &ctx).await?;
+        let report = state.app.practice_headline(&who, &ctx).await?;
         Some(headline_sentence(&report))
     } else {
         None
