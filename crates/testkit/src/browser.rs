@@ -306,6 +306,21 @@ impl Page {
             == Value::Bool(true))
     }
 
+    /// Logs in through Hearth's login form at `base` and waits for the dashboard.
+    pub async fn log_in(&self, base: &str, email: &str, password: &str) -> anyhow::Result<()> {
+        self.goto(&format!("{base}/login")).await?;
+        self.fill("#email", email).await?;
+        self.fill("#password", password).await?;
+        self.click("form[action='/login'] button[type=submit]").await?;
+        self.wait_until("location.pathname === '/dashboard'").await
+    }
+
+    /// Logs out with the navigation's button and waits for the login page.
+    pub async fn log_out(&self) -> anyhow::Result<()> {
+        self.click("form[action='/logout'] button").await?;
+        self.wait_until("location.pathname === '/login'").await
+    }
+
     /// The path of the current page.
     pub async fn path(&self) -> anyhow::Result<String> {
         Ok(self.eval("location.pathname").await?.as_str().unwrap_or_default().to_owned())

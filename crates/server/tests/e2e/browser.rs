@@ -105,11 +105,7 @@ async fn browser_every_page_passes_the_accessibility_check_and_fits_a_phone() {
         check(path).await;
     }
     // Signed in as the admin, through the form.
-    page.goto(&app.url("/login")).await.expect("login");
-    page.fill("#email", "admin@example.org").await.expect("email");
-    page.fill("#password", PASSWORD).await.expect("password");
-    page.click("form[action='/login'] button[type=submit]").await.expect("submit");
-    page.wait_until("location.pathname === '/dashboard'").await.expect("dashboard");
+    page.log_in(&app.base, "admin@example.org", PASSWORD).await.expect("logged in");
     let group_page = format!("/groups/{group}");
     let client_id = app.get_json(&client, "/me").await["id"].as_i64().expect("id");
     let plan_page = format!("/clients/{client_id}/safety-plan");
@@ -149,12 +145,8 @@ async fn browser_every_page_passes_the_accessibility_check_and_fits_a_phone() {
         ),
         ("t@example.org", vec!["/therapist/groups", group_page.as_str()]),
     ] {
-        page.click("form[action='/logout'] button").await.expect("log out");
-        page.wait_until("location.pathname === '/login'").await.expect("login page");
-        page.fill("#email", email).await.expect("email");
-        page.fill("#password", PASSWORD).await.expect("password");
-        page.click("form[action='/login'] button[type=submit]").await.expect("submit");
-        page.wait_until("location.pathname === '/dashboard'").await.expect("dashboard");
+        page.log_out().await.expect("logged out");
+        page.log_in(&app.base, email, PASSWORD).await.expect("logged in");
         for path in paths {
             check(path).await;
         }
@@ -252,13 +244,8 @@ async fn browser_the_risk_path_from_the_clients_side_and_the_care_teams_side() {
     app.create_staff("coord@example.org", "coordinator").await;
 
     let page = browser.new_page().await.expect("tab");
-    let log_in = async |email: &str| {
-        page.goto(&app.url("/login")).await.expect("login page");
-        page.fill("#email", email).await.expect("email");
-        page.fill("#password", PASSWORD).await.expect("password");
-        page.click("form[action='/login'] button[type=submit]").await.expect("submit");
-        page.wait_until("location.pathname === '/dashboard'").await.expect("dashboard");
-    };
+    let log_in =
+        async |email: &str| page.log_in(&app.base, email, PASSWORD).await.expect("logged in");
 
     log_in("sam@example.org").await;
     page.goto(&app.url("/measures/phq9")).await.expect("PHQ-9 form");
@@ -274,8 +261,7 @@ async fn browser_the_risk_path_from_the_clients_side_and_the_care_teams_side() {
     let panel = page.text(".crisis-panel").await.expect("panel");
     assert!(panel.contains("988") && panel.contains("741741") && panel.contains("911"), "{panel}");
     assert!(page.accessibility_violations().await.expect("axe").is_empty());
-    page.click("form[action='/logout'] button").await.expect("log out");
-    page.wait_until("location.pathname === '/login'").await.expect("logged out");
+    page.log_out().await.expect("logged out");
 
     log_in("coord@example.org").await;
     page.goto(&app.url("/care/risk")).await.expect("queue");
@@ -286,8 +272,7 @@ async fn browser_the_risk_path_from_the_clients_side_and_the_care_teams_side() {
         "coordinators cannot acknowledge: {first}"
     );
     assert!(page.accessibility_violations().await.expect("axe").is_empty());
-    page.click("form[action='/logout'] button").await.expect("log out");
-    page.wait_until("location.pathname === '/login'").await.expect("logged out");
+    page.log_out().await.expect("logged out");
 
     log_in("t@example.org").await;
     page.goto(&app.url("/care/risk")).await.expect("queue");
@@ -339,35 +324,18 @@ async fn browser_a_client_books_a_consult_and_the_coordinator_places_them_in_a_g
         .await
         .expect("availability");
     let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
-    let intake = serde_json::json!({
-        "reasons": "My mother died in May.", "topics": ["grief-loss"],
-        "emergency_contact_name": "Alex", "emergency_contact_phone": "312 555 0100",
-        "consent_version": hearth_domain::CONSENT_VERSION, "telehealth_consent": true, "group_agreement": true,
-    });
-    app.client
-        .put(app.url("/api/v1/me/intake"))
-        .bearer_auth(&sam)
-        .json(&intake)
-        .send()
-        .await
-        .expect("intake");
+    app.submit_intake(&sam, &["grief-loss"], &[]).await;
 
     let page = browser.new_page().await.expect("tab");
-    let log_in = async |email: &str| {
-        page.goto(&app.url("/login")).await.expect("login page");
-        page.fill("#email", email).await.expect("email");
-        page.fill("#password", PASSWORD).await.expect("password");
-        page.click("form[action='/login'] button[type=submit]").await.expect("submit");
-        page.wait_until("location.pathname === '/dashboard'").await.expect("dashboard");
-    };
+    let log_in =
+        async |email: &str| page.log_in(&app.base, email, PASSWORD).await.expect("logged in");
     log_in("sam@example.org").await;
     page.goto(&app.url("/consult")).await.expect("consult page");
     page.click("input[name=starts_at]").await.expect("a time");
     page.fill("#phone", "312 555 0100").await.expect("phone");
     page.click("form[aria-label='Book a call'] button[type=submit]").await.expect("book");
     page.wait_until("document.body.innerText.includes('Your call with')").await.expect("booked");
-    page.click("form[action='/logout'] button").await.expect("log out");
-    page.wait_until("location.pathname === '/login'").await.expect("logged out");
+    page.log_out().await.expect("logged out");
 
     log_in("coord@example.org").await;
     page.goto(&app.url("/care/queue")).await.expect("queue");
@@ -384,8 +352,7 @@ async fn browser_a_client_books_a_consult_and_the_coordinator_places_them_in_a_g
         .await
         .expect("place");
     page.wait_until("location.search.includes('notice=')").await.expect("placed");
-    page.click("form[action='/logout'] button").await.expect("log out");
-    page.wait_until("location.pathname === '/login'").await.expect("logged out");
+    page.log_out().await.expect("logged out");
 
     log_in("sam@example.org").await;
     page.goto(&app.url("/my/groups")).await.expect("my groups");

@@ -598,20 +598,7 @@ async fn recommendations_rank_groups_the_client_may_join_with_reasons_and_never_
     let teen = app.group(&admin, chicago, json!({"topic": "grief-loss", "age_band": "teen"})).await;
     let unlicensed = app.group(&admin, elsewhere, json!({"topic": "grief-loss"})).await;
     let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
-    let intake = json!({
-        "reasons": "My father died in the spring.", "topics": ["grief-loss"], "availability": ["wed 17:00-20:00"],
-        "emergency_contact_name": "Alex", "emergency_contact_phone": "312 555 0100",
-        "consent_version": hearth_domain::CONSENT_VERSION, "telehealth_consent": true, "group_agreement": true,
-    });
-    let saved = app
-        .client
-        .put(app.url("/api/v1/me/intake"))
-        .bearer_auth(&sam)
-        .json(&intake)
-        .send()
-        .await
-        .expect("request");
-    assert_eq!(saved.status(), StatusCode::NO_CONTENT);
+    app.submit_intake(&sam, &["grief-loss"], &["wed 17:00-20:00"]).await;
     let sam_id = app.get_json(&sam, "/me").await["id"].as_i64().expect("id");
 
     let ranked = app.get_json(&sam, &format!("/clients/{sam_id}/recommendations")).await;

@@ -333,3 +333,23 @@ impl TestApp {
         self.clock.now()
     }
 }
+
+impl TestApp {
+    /// A completed intake for the client behind `token`, with these topics and weekly windows.
+    pub async fn submit_intake(&self, token: &str, topics: &[&str], availability: &[&str]) {
+        let body = json!({
+            "reasons": "Looking for a group.", "topics": topics, "availability": availability,
+            "emergency_contact_name": "Alex", "emergency_contact_phone": "312 555 0100",
+            "consent_version": hearth_domain::CONSENT_VERSION, "telehealth_consent": true, "group_agreement": true,
+        });
+        let saved = self
+            .client
+            .put(self.url("/api/v1/me/intake"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(saved.status(), StatusCode::NO_CONTENT, "intake");
+    }
+}

@@ -506,18 +506,7 @@ async fn a_treatment_plan_starts_from_the_topic_template_and_is_signed_by_client
         app.group(&admin, therapist, serde_json::json!({"topic": "compassion-fatigue"})).await;
     let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
     app.post_seat(&sam, group).await;
-    let intake = serde_json::json!({
-        "reasons": "Nurse, exhausted.", "topics": ["compassion-fatigue"],
-        "emergency_contact_name": "Alex", "emergency_contact_phone": "312 555 0100",
-        "consent_version": hearth_domain::CONSENT_VERSION, "telehealth_consent": true, "group_agreement": true,
-    });
-    app.client
-        .put(app.url("/api/v1/me/intake"))
-        .bearer_auth(&sam)
-        .json(&intake)
-        .send()
-        .await
-        .expect("request");
+    app.submit_intake(&sam, &["compassion-fatigue"], &[]).await;
     let sam_id = app.get_json(&sam, "/me").await["id"].as_i64().expect("id");
     let plan_page = format!("/clients/{sam_id}/plan");
 
@@ -639,18 +628,7 @@ async fn batch_placement_proposes_the_best_fit_within_free_seats_and_confirmed_p
         ("d@example.org", "divorce"),
     ] {
         let token = app.client_in(email, "US-IL", "America/Chicago", "1990-01-01").await;
-        let intake = serde_json::json!({
-            "reasons": "Looking for a group.", "topics": [topic],
-            "emergency_contact_name": "Alex", "emergency_contact_phone": "312 555 0100",
-            "consent_version": hearth_domain::CONSENT_VERSION, "telehealth_consent": true, "group_agreement": true,
-        });
-        app.client
-            .put(app.url("/api/v1/me/intake"))
-            .bearer_auth(&token)
-            .json(&intake)
-            .send()
-            .await
-            .expect("request");
+        app.submit_intake(&token, &[topic], &[]).await;
         tokens.push(token);
         app.clock.advance(chrono::Duration::days(1));
     }
