@@ -100,14 +100,23 @@ async fn seed_practice(app: &App) -> AppResult<()> {
         ("admin", "admin@demo.hearth.example", "Avery Admin", "America/New_York"),
         ("coordinator", "coordinator@demo.hearth.example", "Casey Coordinator", "America/Chicago"),
     ] {
-        app.create_staff(&NewStaff {
-            email: email.to_owned(),
-            password: DEMO_PASSWORD.to_owned(),
-            role: role.to_owned(),
-            display_name: Some(name.to_owned()),
-            timezone: Some(tz.to_owned()),
-        })
-        .await?;
+        let id = app
+            .create_staff(&NewStaff {
+                email: email.to_owned(),
+                password: DEMO_PASSWORD.to_owned(),
+                role: role.to_owned(),
+                display_name: Some(name.to_owned()),
+                timezone: Some(tz.to_owned()),
+            })
+            .await?;
+        if role == "coordinator" {
+            // Consult calls on weekdays, 9 to 5 in the coordinator's zone.
+            let windows: Vec<(String, String, String)> = ["mon", "tue", "wed", "thu", "fri"]
+                .iter()
+                .map(|d| ((*d).to_owned(), "09:00".to_owned(), "17:00".to_owned()))
+                .collect();
+            app.db().replace_availability(id, &windows).await?;
+        }
     }
     // One hash for every other demo account: hashing hundreds would make start-up slow.
     let password = Password::parse_new(DEMO_PASSWORD, None).map_err(corrupt)?;
