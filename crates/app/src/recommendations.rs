@@ -54,9 +54,8 @@ impl App {
         client: UserId,
         ctx: &AuditContext,
     ) -> AppResult<Vec<Recommendation>> {
-        if who.user.id != client
-            && !matches!(who.user.role, Role::Coordinator | Role::Admin | Role::Therapist)
-        {
+        // The reasons echo intake answers: the client and their care team only.
+        if !self.may_read_clinical(who, client).await? {
             return Err(AppError::Forbidden);
         }
         let user = self
@@ -163,9 +162,8 @@ impl App {
         client: UserId,
         ctx: &AuditContext,
     ) -> AppResult<Vec<TherapistRecommendation>> {
-        if who.user.id != client
-            && !matches!(who.user.role, Role::Coordinator | Role::Admin | Role::Therapist)
-        {
+        // The reasons echo intake answers: the client and their care team only.
+        if !self.may_read_clinical(who, client).await? {
             return Err(AppError::Forbidden);
         }
         let user = self

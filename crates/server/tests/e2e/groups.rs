@@ -636,6 +636,24 @@ async fn recommendations_rank_groups_the_client_may_join_with_reasons_and_never_
             .len(),
         2
     );
+    // A therapist who does not treat Sam may not see them.
+    let stranger = app.token("far@example.org", crate::helpers::PASSWORD).await;
+    let path = format!("/api/v1/clients/{sam_id}/recommendations");
+    let refused =
+        app.client.get(app.url(&path)).bearer_auth(&stranger).send().await.expect("request");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    // For one-to-one care: only the therapist licensed in Illinois, with reasons.
+    let therapists =
+        app.get_json(&sam, &format!("/clients/{sam_id}/therapist-recommendations")).await;
+    let ids: Vec<i64> = therapists
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|t| t["therapist_id"].as_i64())
+        .collect();
+    assert_eq!(ids, [chicago]);
+    assert_eq!(therapists[0]["reasons"][0], "licensed in US-IL");
 }
 
 #[tokio::test]
