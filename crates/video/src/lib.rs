@@ -26,6 +26,17 @@
 //! with [`SfuError::NegotiationInProgress`], and the client rolls back, answers, and offers
 //! again. Each forwarded m-line carries the publisher's participant id as its stream id
 //! (`a=msid`), so a browser can tell whose tile a track belongs to.
+//!
+//! str0m reports a participant's tracks once its connection is up, so the others are offered
+//! them only then. Frames are forwarded whole (str0m's frame API); a frame that arrives after a
+//! gap triggers a keyframe request to its publisher, as does a newly opened video subscription.
+//!
+//! # Not yet
+//!
+//! Simulcast layers (frames with a RID are not forwarded), bandwidth estimation, TURN or TCP,
+//! and the signalling messages for the app's WebSocket. [`SfuEvent::Offer`] travels on the
+//! driver's event channel, apart from the answer [`SfuHandle::join`] returns: the signalling
+//! layer must send a participant its join answer before any offer for it.
 
 #![forbid(unsafe_code)]
 

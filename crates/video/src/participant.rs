@@ -20,6 +20,8 @@ pub(crate) enum Work {
     Connected(ParticipantId),
     /// The participant started publishing a track: forward it to the rest of the room.
     Published { origin: ParticipantId, mid: Mid, kind: MediaKind },
+    /// The participant stopped publishing a track: withdraw it from the rest of the room.
+    Unpublished { origin: ParticipantId, mid: Mid },
     /// A frame from a publisher, to be written to everyone else in the room.
     Media { origin: ParticipantId, data: Box<MediaData> },
     /// A subscriber asked for a keyframe of a track that `origin` publishes on `mid`.
@@ -157,6 +159,35 @@ impl Participant {
                     kind: added.kind,
                 });
             }
+            Event::MediaChanged(changed) => {
+                let published = self.tracks_in.iter().position(|t| t.mid == changed.mid);
+                let kind = self.rtc.media(changed.mid).map(str0m::media::Media::kind);
+                match (changed.direction.is_receiving(), published, kind) {
+                    // A renegotiation turned an m-line on (e.g. a camera added to a transceiver
+                    // that only received so far).
+                    (true, None, Some(kind)) => {
+                        self.tracks_in.push(TrackIn {
+                            mid: changed.mid,
+                            kind,
+                            last_keyframe_request: None,
+                        });
+                        work.push_back(Work::Published {
+                            origin: self.id.clone(),
+                            mid: changed.mid,
+                            kind,
+                        });
+                    }
+                    // ... or off (the camera stopped, or the m-line was stopped).
+                    (false, Some(i), _) => {
+                        self.tracks_in.remove(i);
+                        work.push_back(Work::Unpublished {
+                            origin: self.id.clone(),
+                            mid: changed.mid,
+                        });
+                    }
+                    _ => {}
+                }
+            }
             Event::MediaData(data) => {
                 if !data.contiguous {
                     // Frames were lost on the way in: subscribers cannot decode until the next
@@ -252,10 +283,10 @@ impl Participant {
         }
     }
 
-    /// Stops forwarding everything `origin` published.
-    pub(crate) fn unsubscribe_all(&mut self, origin: &ParticipantId) {
+    /// Stops forwarding one track `origin` published, or all of them.
+    pub(crate) fn unsubscribe(&mut self, origin: &ParticipantId, origin_mid: Option<Mid>) {
         self.tracks_out.retain_mut(|t| {
-            if &t.origin != origin {
+            if &t.origin != origin || origin_mid.is_some_and(|m| m != t.origin_mid) {
                 return true;
             }
             match t.state {

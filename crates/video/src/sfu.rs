@@ -446,6 +446,14 @@ impl Sfu {
                         self.negotiate(&other);
                     }
                 }
+                Work::Unpublished { origin, mid } => {
+                    for other in self.others_in_room(&origin) {
+                        if let Some(p) = self.participants.get_mut(&other) {
+                            p.unsubscribe(&origin, Some(mid));
+                        }
+                        self.negotiate(&other);
+                    }
+                }
                 Work::Media { origin, data } => {
                     for other in self.others_in_room(&origin) {
                         let Self { participants, transmits, work, .. } = self;
@@ -534,7 +542,7 @@ impl Sfu {
         }
         for other in self.rooms.get(&p.room).cloned().unwrap_or_default() {
             if let Some(o) = self.participants.get_mut(&other) {
-                o.unsubscribe_all(&p.id);
+                o.unsubscribe(&p.id, None);
             }
             self.negotiate(&other);
         }

@@ -292,7 +292,7 @@ async fn the_tokio_driver_runs_a_room_in_real_time() {
             let now = Instant::now();
             for c in &mut live.clients {
                 c.send_audio(now);
-                if tick % 2 == 0 {
+                if tick.is_multiple_of(2) {
                     c.send_video(now);
                 }
             }
@@ -309,7 +309,7 @@ async fn the_tokio_driver_runs_a_room_in_real_time() {
         let (r, s) = (&live.clients[receiver], &live.clients[sender]);
         for (kind, sent) in [(MediaKind::Audio, s.audio_sent()), (MediaKind::Video, s.video_sent())]
         {
-            let got = r.frames_from(s.index, kind).count() as u32;
+            let got = u32::try_from(r.frames_from(s.index, kind).count()).expect("few frames");
             assert!(got + 2 >= sent && sent >= 20, "{} got {got} of {sent} {kind:?} frames", r.id);
             assert!(r.frames_from(s.index, kind).all(|f| f.intact));
         }
@@ -361,5 +361,53 @@ impl Live {
             c.tick(now);
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+#[test]
+fn a_participant_can_start_and_stop_a_camera_after_joining() {
+    let room = "group-6-2027-01-06";
+    let mut h = Harness::new();
+    h.join(room, "alice", true, false);
+    h.join(room, "bob", true, false);
+    assert!(h.run_until(5 * SECOND, |h| all_wired(h, &["alice", "bob"])));
+
+    // Carol joins while the SFU's offers are held back, so alice has one outstanding when she
+    // offers her camera: the SFU (the impolite peer) refuses, alice answers it and offers again.
+    h.hold_offers = true;
+    h.join(room, "carol", true, false);
+    // str0m reports carol's tracks once her connection is up; then alice is offered them.
+    assert!(h.run_until(5 * SECOND, |h| h.held.iter().any(|(p, _)| p.as_str() == "alice")));
+    let offer = h.client_mut("alice").offer_video();
+    let refused = h.sfu.renegotiate(h.now, &pid("alice"), offer);
+    assert!(matches!(refused, Err(hearth_video::SfuError::NegotiationInProgress(_))));
+    h.hold_offers = false;
+    for (participant, offer) in std::mem::take(&mut h.held) {
+        let answer = h.client_mut(participant.as_str()).accept_offer(offer);
+        h.sfu.accept_answer(h.now, &participant, answer).expect("answer accepted");
+    }
+    let offer = h.client_mut("alice").offer_video();
+    let answer = h.sfu.renegotiate(h.now, &pid("alice"), offer).expect("renegotiated");
+    h.client_mut("alice").accept_answer(answer);
+    assert!(h.run_until(5 * SECOND, |h| all_wired(h, &["alice", "bob", "carol"])));
+
+    h.publish(SECOND);
+    assert_forwarded(&h, "bob", "alice");
+    assert_forwarded(&h, "carol", "alice");
+
+    // Alice turns her camera off: the others are offered the m-line stopped.
+    let offers_before = h.client("bob").offers_received;
+    let offer = h.client_mut("alice").offer_stop_video();
+    let answer = h.sfu.renegotiate(h.now, &pid("alice"), offer).expect("renegotiated");
+    h.client_mut("alice").accept_answer(answer);
+    h.step();
+    assert_eq!(h.client("bob").offers_received, offers_before + 1);
+    for id in ["bob", "carol"] {
+        let c = h.client(id);
+        let mid = c.incoming_mid(&pid("alice"), MediaKind::Video).expect("alice's video mid");
+        let media = c.rtc.media(mid).expect("the m-line stays in the SDP");
+        assert!(!media.direction().is_receiving(), "{id} still expects alice's video");
+        let audio = c.incoming_mid(&pid("alice"), MediaKind::Audio).expect("alice's audio mid");
+        assert!(c.rtc.media(audio).expect("audio").direction().is_receiving());
     }
 }

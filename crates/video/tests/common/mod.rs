@@ -32,7 +32,7 @@ pub fn payload(kind: MediaKind, sender: u8, seq: u32) -> Vec<u8> {
             // A VP8 key frame header (320x240), then filler. Every 10th frame is larger than a
             // datagram, so it is split over several RTP packets and reassembled by the receiver.
             let mut d = vec![0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, 0x40, 0x01, 0xf0, 0x00];
-            let len = if seq % 10 == 0 { 3000 } else { 400 };
+            let len = if seq.is_multiple_of(10) { 3000 } else { 400 };
             d.extend((0..len).map(|i| fill(sender, seq, i)));
             d
         }
@@ -136,6 +136,32 @@ impl Client {
         let pending = self.pending.take().expect("an outstanding offer");
         self.rtc.sdp_api().accept_answer(pending, answer).expect("answer accepted");
         self.drain();
+    }
+
+    /// Offers to start publishing video (a camera turned on after joining).
+    pub fn offer_video(&mut self) -> SdpOffer {
+        let mut api = self.rtc.sdp_api();
+        let mid = api.add_media(
+            MediaKind::Video,
+            Direction::SendOnly,
+            Some(self.id.as_str().to_owned()),
+            None,
+            None,
+        );
+        let (offer, pending) = api.apply().expect("an offer");
+        self.video_mid = Some(mid);
+        self.pending = Some(pending);
+        offer
+    }
+
+    /// Offers to stop publishing video.
+    pub fn offer_stop_video(&mut self) -> SdpOffer {
+        let mid = self.video_mid.take().expect("a video track");
+        let mut api = self.rtc.sdp_api();
+        api.stop_media(mid);
+        let (offer, pending) = api.apply().expect("an offer");
+        self.pending = Some(pending);
+        offer
     }
 
     /// Answers an offer from the SFU (new forwarded tracks, or withdrawn ones).
@@ -293,6 +319,9 @@ pub struct Harness {
     pub clients: Vec<Client>,
     pub events: Vec<SfuEvent>,
     pub unrouted: usize,
+    /// While set, the SFU's offers are kept in `held` instead of being answered at once.
+    pub hold_offers: bool,
+    pub held: Vec<(ParticipantId, SdpOffer)>,
 }
 
 impl Default for Harness {
@@ -314,6 +343,8 @@ impl Harness {
             clients: Vec::new(),
             events: Vec::new(),
             unrouted: 0,
+            hold_offers: false,
+            held: Vec::new(),
         }
     }
 
@@ -350,6 +381,11 @@ impl Harness {
                         assert!(t.destination.ip().is_loopback(), "traffic stays on loopback");
                         self.socket.send_to(&t.contents, t.destination).expect("SFU send");
                         busy = true;
+                    }
+                    SfuOutput::Event(SfuEvent::Offer { participant, offer })
+                        if self.hold_offers =>
+                    {
+                        self.held.push((participant, offer));
                     }
                     SfuOutput::Event(SfuEvent::Offer { participant, offer }) => {
                         busy = true;
