@@ -10,14 +10,15 @@ command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"
 cargo build --release -q -p hearth
 bin=target/release/hearth
 data="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$data"; }
+: >"$data/pids"
+# Servers are started inside $(…) subshells, so their pids are collected in a file.
+cleanup() { while read -r p; do kill "$p" 2>/dev/null || true; done < "$data/pids"; rm -rf "$data"; }
 trap cleanup EXIT
 
 start() { # start CMD... ; prints the URL from the "listening on" line
   local out="$data/out.$RANDOM"
   RUST_LOG=warn "$@" >"$out" 2>/dev/null &
-  pids+=($!)
+  echo $! >>"$data/pids"
   for _ in $(seq 1 600); do
     if grep -q '^listening on ' "$out"; then sed -n 's/^listening on //p' "$out"; return; fi
     sleep 0.1
