@@ -16,6 +16,7 @@ mod password;
 mod plans;
 mod recommend;
 mod region;
+mod room;
 mod scheduling;
 
 pub use accounts::{BirthDate, DisplayName, Email, Role, TimeZone, age_on};
@@ -47,6 +48,10 @@ pub use password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordErr
 pub use plans::{PlanTemplate, plan_template};
 pub use recommend::{ClientNeeds, Fit, GroupOffer, fit};
 pub use region::Region;
+pub use room::{
+    Knock, ROOM_CLOSES_AFTER_MINUTES, ROOM_OPENS_BEFORE_MINUTES, RoomEntry, RoomRefusal, RoomState,
+    STAFF_REASON_MAX_CHARS, STAFF_REASON_MIN_CHARS, knock,
+};
 pub use scheduling::{
     DEFAULT_DURATION_MINUTES, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, Occurrence,
     OccurrenceException, OccurrenceStatus, Placement, Series, SeriesError, SeriesOccurrence,
