@@ -108,6 +108,26 @@ macro_rules! end_membership {
     }};
 }
 
+/// Seats a client whose seat is already counted in `groups.seats_taken`, ending as
+/// "switched" the membership (an `i64` id) the seat replaces. Yields the new membership.
+macro_rules! seat_member {
+    ($tx:expr, $group:expr, $client:expr, $now:expr, $replaces:expr, $hold:expr) => {{
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO memberships (group_id, client_id, status, joined_at) \
+             VALUES ($1, $2, 'seated', $3) RETURNING id",
+        )
+        .bind($group)
+        .bind($client)
+        .bind($now)
+        .fetch_one(&mut *$tx)
+        .await?;
+        if let Some(old) = $replaces {
+            end_membership!($tx, old, "switched", $now, $hold);
+        }
+        MembershipId::new(id)
+    }};
+}
+
 /// The client's position among those waiting or holding an offer.
 macro_rules! position_of {
     ($tx:expr, $group:expr, $entry:expr) => {{
@@ -227,19 +247,9 @@ impl Db {
                     .bind(g)
                     .execute(&mut *tx)
                     .await?;
-                let id: i64 = sqlx::query_scalar(
-                    "INSERT INTO memberships (group_id, client_id, status, joined_at) \
-                     VALUES ($1, $2, 'seated', $3) RETURNING id",
-                )
-                .bind(g)
-                .bind(c)
-                .bind(now)
-                .fetch_one(&mut *tx)
-                .await?;
-                if let Some(old) = replaces {
-                    end_membership!(tx, old.get(), "switched", now, hold);
-                }
-                SeatOutcome::Seated { membership: MembershipId::new(id) }
+                let replaces = replaces.map(MembershipId::get);
+                let membership = seat_member!(tx, g, c, now, replaces, hold);
+                SeatOutcome::Seated { membership }
             } else {
                 let entry: i64 = sqlx::query_scalar(
                     "INSERT INTO waitlist_entries (group_id, client_id, status, created_at, replaces_membership_id) \
@@ -403,7 +413,7 @@ impl Db {
             Some(m) => Some(self.membership_group(MembershipId::new(m)).await?),
             None => None,
         };
-        let id: i64 = on_pool!(self, |pool| {
+        let membership = on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             for id in lock_order(g, old_group) {
                 lock_group!(tx, id);
@@ -427,22 +437,11 @@ impl Db {
             .bind(entry)
             .execute(&mut *tx)
             .await?;
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO memberships (group_id, client_id, status, joined_at) \
-                 VALUES ($1, $2, 'seated', $3) RETURNING id",
-            )
-            .bind(g)
-            .bind(c)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            if let Some(old) = replaces {
-                end_membership!(tx, old, "switched", now, hold);
-            }
+            let membership = seat_member!(tx, g, c, now, replaces, hold);
             tx.commit().await?;
-            id
+            membership
         });
-        Ok(MembershipId::new(id))
+        Ok(membership)
     }
 
     /// Offers `client` a free seat in `group` directly (a confirmed batch placement): the
