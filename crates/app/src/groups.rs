@@ -49,7 +49,8 @@ pub fn may_reschedule(who: &Authenticated, group: &Group) -> bool {
     who.user.role == Role::Admin || who.user.id == group.therapist_id
 }
 
-pub(crate) fn is_care_team(who: &Authenticated, group: &Group) -> bool {
+/// Admins, coordinators and the group's therapist.
+pub fn is_care_team(who: &Authenticated, group: &Group) -> bool {
     matches!(who.user.role, Role::Admin | Role::Coordinator) || who.user.id == group.therapist_id
 }
 

@@ -20,6 +20,7 @@ mod passwords;
 mod placement;
 mod plans;
 mod recommendations;
+mod rooms;
 mod safety_plans;
 mod seats;
 mod sessions;
@@ -38,7 +39,7 @@ pub use checkins::CheckInStatus;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use consults::{CALL_MINUTES, ConsultCall};
 pub use error::{AppError, AppResult};
-pub use groups::{GroupInput, OccurrenceView, SHIFT_NOTICE_HORIZON, may_reschedule};
+pub use groups::{GroupInput, OccurrenceView, SHIFT_NOTICE_HORIZON, is_care_team, may_reschedule};
 pub use hearth_store::{AuditVerification, Db, Engine, Invite, Session, SessionKind, User};
 pub use hearth_store::{
     Group, GroupFilter, MembershipRow, PlanWeekRow, Program, TherapistProfile, Topic, WaitlistPlace,
@@ -52,6 +53,7 @@ pub use passwords::PasswordHasher;
 pub use placement::ProposedPlacement;
 pub use plans::{PlanContent, PlanInput, TreatmentPlan};
 pub use recommendations::{CLIENT_SEES, Recommendation, TherapistRecommendation};
+pub use rooms::{LOCATION_MAX_CHARS, Meeting, RoomConnection, RoomHub};
 pub use safety_plans::{SAFETY_PLAN_SECTIONS, SafetyPlan, StoredSafetyPlan};
 pub use seats::{DEFAULT_OFFER_HOLD, MyGroups, Reservation, RosterEntry};
 pub use sessions::{Authenticated, LoginAttempt, SessionPolicy, SignedIn, ThrottlePolicy};
@@ -72,6 +74,8 @@ pub struct App {
     group_snapshot: Arc<recommendations::GroupSnapshot>,
     headline_cache: Arc<outcomes::HeadlineCache>,
     vault: Vault,
+    /// This node's live video rooms, once [`App::with_video`] attached an SFU.
+    rooms: Option<Arc<rooms::RoomHub>>,
 }
 
 /// How an [`App`] is put together; the server fills it from its settings, tests from theirs.
@@ -101,6 +105,7 @@ impl App {
             group_snapshot: Arc::default(),
             headline_cache: Arc::default(),
             vault: parts.vault,
+            rooms: None,
         }
     }
 

@@ -104,12 +104,14 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds the listener (port 0 picks a free port) and builds the router.
+    /// Binds the listener (port 0 picks a free port), starts the SFU on its UDP port, and
+    /// builds the router.
     pub async fn bind(settings: &Settings, app: App) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(&settings.bind)
             .await
             .with_context(|| format!("binding {}", settings.bind))?;
         let addr = listener.local_addr().context("reading the bound address")?;
+        let app = start_video(&settings.video, app).await?;
         let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let router = hearth_web::router(
             app.clone(),
@@ -135,6 +137,36 @@ impl Server {
         jobs.abort();
         served
     }
+}
+
+/// Binds the SFU's UDP socket and attaches the SFU to the app.
+async fn start_video(settings: &settings::VideoSettings, app: App) -> anyhow::Result<App> {
+    let socket = tokio::net::UdpSocket::bind(&settings.bind)
+        .await
+        .with_context(|| format!("binding the video port {}", settings.bind))?;
+    let bound = socket.local_addr().context("reading the video port's address")?;
+    let public_addr: SocketAddr = match &settings.public_addr {
+        Some(raw) => raw
+            .parse()
+            .with_context(|| format!("video.public_addr {raw:?} is not an IP address and port"))?,
+        None => bound,
+    };
+    anyhow::ensure!(
+        !public_addr.ip().is_unspecified(),
+        "the video port is bound to {bound}: set video.public_addr to the address browsers can reach"
+    );
+    let sfu = hearth_video::Sfu::new(hearth_video::SfuConfig::new(public_addr))
+        .context("starting the SFU")?;
+    let (handle, events, task) = hearth_video::spawn(socket, sfu);
+    tokio::spawn(async move {
+        match task.await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "the SFU stopped"),
+            Err(e) => tracing::error!(error = %e, "the SFU task failed"),
+        }
+    });
+    tracing::info!(udp = %bound, advertised = %public_addr, "video SFU listening");
+    Ok(app.with_video(handle, events))
 }
 
 /// The background jobs, once a minute. Each job's `*_once(now)` is what tests drive directly.

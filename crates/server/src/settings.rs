@@ -23,6 +23,18 @@ pub struct Settings {
     pub log: LogSettings,
     pub argon2: Argon2Settings,
     pub encryption: EncryptionSettings,
+    pub video: VideoSettings,
+}
+
+/// The embedded SFU: one UDP port carries every participant's media.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct VideoSettings {
+    /// UDP address to listen on; port 0 picks a free one.
+    pub bind: String,
+    /// The address browsers send media to (the ICE host candidate), when it differs from the
+    /// bound one: a public IP, or the address a NAT forwards to `bind`. Required when `bind`
+    /// is unspecified (`0.0.0.0`).
+    pub public_addr: Option<String>,
 }
 
 /// Keys for clinical free text at rest, as `ID:BASE64` (32 bytes). With none configured,
@@ -62,6 +74,7 @@ impl Default for Settings {
             log: LogSettings { json: false, filter: "info,sqlx=warn".to_owned() },
             argon2: Argon2Settings { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 },
             encryption: EncryptionSettings::default(),
+            video: VideoSettings { bind: "127.0.0.1:0".to_owned(), public_addr: None },
         }
     }
 }

@@ -33,10 +33,14 @@
 //!
 //! # Not yet
 //!
-//! Simulcast layers (frames with a RID are not forwarded), bandwidth estimation, TURN or TCP,
-//! and the signalling messages for the app's WebSocket. [`SfuEvent::Offer`] travels on the
-//! driver's event channel, apart from the answer [`SfuHandle::join`] returns: the signalling
-//! layer must send a participant its join answer before any offer for it.
+//! Simulcast layers (frames with a RID are not forwarded), bandwidth estimation, TURN or TCP.
+//!
+//! # Signalling
+//!
+//! [`signal`] holds the messages of the app's room WebSocket. [`SfuEvent::Offer`] travels on
+//! the driver's event channel, apart from the answer [`SfuHandle::join`] returns: the
+//! signalling layer (`hearth_app::RoomHub`) sends a participant its join answer before any
+//! offer for it.
 
 #![forbid(unsafe_code)]
 
@@ -44,6 +48,7 @@ pub mod driver;
 mod ids;
 mod participant;
 mod sfu;
+pub mod signal;
 
 pub use driver::{SfuHandle, spawn};
 pub use ids::{ParticipantId, RoomKey};

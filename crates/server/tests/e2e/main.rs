@@ -9,4 +9,5 @@ mod helpers;
 mod measures;
 mod pages;
 mod robustness;
+mod room;
 mod security;

@@ -13,5 +13,6 @@ pub mod pages_measures;
 pub mod pages_placement;
 pub mod pages_plans;
 pub mod pages_progress;
+pub mod pages_room;
 pub mod pages_safety;
 pub mod pages_therapists;

@@ -45,6 +45,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(super::pages_plans::router())
         .merge(super::pages_consults::router())
         .merge(super::pages_placement::router())
+        .merge(super::pages_room::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
 }
 

@@ -184,6 +184,8 @@ struct GroupPage {
     waitlist: i64,
     status: MemberStatus,
     care_team: bool,
+    /// Members and the care team see a way into each meeting's room.
+    room_link: bool,
     roster: Vec<(String, String, String)>,
     therapist_name: String,
     license_kind: &'static str,
@@ -241,8 +243,7 @@ async fn group_page(
         })
         .collect();
     let status = member_status(&state, &who, &card).await?;
-    let care_team = matches!(who.user.role, Role::Admin | Role::Coordinator)
-        || who.user.id == group.therapist_id;
+    let care_team = hearth_app::is_care_team(&who, group);
     let roster = if care_team {
         state
             .app
@@ -294,6 +295,7 @@ async fn group_page(
         seats_left: group.seats_left(),
         capacity: group.capacity,
         waitlist: group.waitlist,
+        room_link: care_team || matches!(status, MemberStatus::Seated),
         status,
         care_team,
         roster,

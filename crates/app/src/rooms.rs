@@ -1,0 +1,676 @@
+//! Live group sessions: the door of a meeting's video room, the waiting room, the
+//! therapist's controls and safety panel, and the relay between each browser's signalling
+//! socket and the SFU.
+//!
+//! The live state of a room (who is connected, admitted, waiting; whether it is locked or
+//! ended) is held by the node that serves the room's media, as the design allows: a room is
+//! pinned to one node. Everything that must outlive the call goes to the database.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use chrono::{Duration, NaiveDate};
+use hearth_domain::{
+    GroupId, Knock, OccurrenceStatus, Role, RoomEntry, RoomRefusal, RoomState, SeriesOccurrence,
+    UserId, knock,
+};
+use hearth_store::Group;
+use hearth_video::signal::{
+    ClientMessage, Part, Presence, RosterEntry, SafetyEntry, ServerMessage,
+};
+use hearth_video::{ParticipantId, RoomKey, SdpAnswer, SdpOffer, SfuEvent, SfuHandle};
+use tokio::sync::mpsc;
+
+use crate::groups::start_of_day;
+use crate::{App, AppError, AppResult, AuditContext, Authenticated};
+
+/// Longest location a participant may give.
+pub const LOCATION_MAX_CHARS: usize = 200;
+
+/// The room of one meeting of a group, named by the meeting's series date.
+#[derive(Clone, Debug)]
+pub struct Meeting {
+    pub group: Group,
+    pub occurrence: SeriesOccurrence,
+}
+
+impl Meeting {
+    pub fn date(&self) -> NaiveDate {
+        self.occurrence.original_local_date
+    }
+
+    pub fn key(&self) -> RoomKey {
+        RoomKey::new(format!("group-{}-{}", self.group.id, self.date()))
+    }
+}
+
+/// A browser's place in a room, and the messages the server sends it. The stream ends when
+/// the server is done with the participant (removed, session ended, replaced by a newer
+/// connection of the same person); the socket closes then.
+#[derive(Debug)]
+pub struct RoomConnection {
+    pub id: ParticipantId,
+    pub outbox: mpsc::UnboundedReceiver<ServerMessage>,
+}
+
+/// The live rooms of this node and the SFU that carries their media.
+#[derive(Debug)]
+pub struct RoomHub {
+    sfu: SfuHandle,
+    state: Mutex<HubState>,
+}
+
+#[derive(Debug, Default)]
+struct HubState {
+    rooms: HashMap<RoomKey, LiveRoom>,
+    peers: HashMap<ParticipantId, Peer>,
+    next_id: u64,
+}
+
+#[derive(Debug)]
+struct LiveRoom {
+    locked: bool,
+    ended: bool,
+    /// Members the host has admitted: after a network blip they come straight back in.
+    admitted: HashSet<UserId>,
+    /// Members the host removed: they may not come back to this meeting.
+    removed: HashSet<UserId>,
+    /// Connected participants in order of arrival.
+    order: Vec<ParticipantId>,
+}
+
+#[derive(Debug)]
+struct Peer {
+    room: RoomKey,
+    user: UserId,
+    name: String,
+    part: Part,
+    presence: Presence,
+    media: Media,
+    outbox: mpsc::UnboundedSender<ServerMessage>,
+    safety: Option<SafetyEntry>,
+}
+
+/// Where a participant's WebRTC connection to the SFU stands.
+#[derive(Debug)]
+enum Media {
+    /// Not joined to the SFU (waiting, or its connection dropped).
+    None,
+    /// Its first offer is with the SFU; the SFU's own offers wait here until the answer to
+    /// that first offer has been sent, so the browser never sees them out of order.
+    Joining {
+        held: Vec<String>,
+    },
+    Joined,
+}
+
+/// What a host's control touched, for the audit log.
+#[derive(Debug)]
+struct Control {
+    room: RoomKey,
+    target_user: Option<UserId>,
+}
+
+impl RoomHub {
+    fn new(sfu: SfuHandle) -> Self {
+        Self { sfu, state: Mutex::new(HubState::default()) }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HubState> {
+        // A panic while holding the lock leaves plain maps behind: still usable.
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether the room is locked or ended, as the door needs to know.
+    fn live_flags(&self, room: &RoomKey) -> (bool, bool) {
+        self.lock().rooms.get(room).map_or((false, false), |r| (r.locked, r.ended))
+    }
+
+    /// Hands the SFU's offer to its participant, or holds it until the join answer is out.
+    fn deliver_offer(&self, id: &ParticipantId, offer: &SdpOffer) {
+        let mut state = self.lock();
+        let Some(p) = state.peers.get_mut(id) else { return };
+        let sdp = offer.to_sdp_string();
+        match &mut p.media {
+            Media::Joining { held } => held.push(sdp),
+            Media::Joined => {
+                let _ = p.outbox.send(ServerMessage::Offer { sdp });
+            }
+            Media::None => {}
+        }
+    }
+
+    /// The participant's media connection dropped while its socket stays open.
+    fn media_lost(&self, id: &ParticipantId) {
+        let mut state = self.lock();
+        if let Some(p) = state.peers.get_mut(id) {
+            p.media = Media::None;
+            let _ = p.outbox.send(ServerMessage::MediaLost);
+        }
+    }
+}
+
+impl HubState {
+    fn next_participant(&mut self) -> ParticipantId {
+        self.next_id += 1;
+        let nonce: u32 = rand::random();
+        ParticipantId::new(format!("p{}-{nonce:08x}", self.next_id))
+    }
+
+    /// Sends each participant of `room` the roster it may see, and the host its safety panel.
+    fn broadcast(&self, key: &RoomKey) {
+        let Some(room) = self.rooms.get(key) else { return };
+        let entries: Vec<(&ParticipantId, &Peer)> =
+            room.order.iter().filter_map(|id| self.peers.get(id).map(|p| (id, p))).collect();
+        let everyone: Vec<RosterEntry> = entries
+            .iter()
+            .map(|(id, p)| RosterEntry {
+                id: id.to_string(),
+                name: p.name.clone(),
+                part: p.part,
+                presence: p.presence,
+            })
+            .collect();
+        let in_room: Vec<RosterEntry> =
+            everyone.iter().filter(|e| e.presence == Presence::InRoom).cloned().collect();
+        let safety: Vec<SafetyEntry> =
+            entries.iter().filter_map(|(_, p)| p.safety.clone()).collect();
+        for (_, p) in &entries {
+            let sees_waiting = matches!(p.part, Part::Host | Part::Staff);
+            let participants = if sees_waiting { everyone.clone() } else { in_room.clone() };
+            let _ = p.outbox.send(ServerMessage::Roster { participants, locked: room.locked });
+            if p.part == Part::Host {
+                let _ = p.outbox.send(ServerMessage::Safety { participants: safety.clone() });
+            }
+        }
+    }
+
+    /// Takes a participant out of its room's lists; returns it.
+    fn remove_peer(&mut self, id: &ParticipantId) -> Option<Peer> {
+        let peer = self.peers.remove(id)?;
+        if let Some(room) = self.rooms.get_mut(&peer.room) {
+            room.order.retain(|p| p != id);
+        }
+        Some(peer)
+    }
+
+    /// Checks that `id` is the host of its room; returns the room.
+    fn host_room(&self, id: &ParticipantId) -> AppResult<RoomKey> {
+        let p = self.peers.get(id).ok_or(AppError::NotFound)?;
+        if p.part != Part::Host {
+            return Err(AppError::Forbidden);
+        }
+        Ok(p.room.clone())
+    }
+
+    /// A participant of the same room as the host, by the id the roster gave.
+    fn target(&self, room: &RoomKey, raw: &str) -> AppResult<ParticipantId> {
+        let id = ParticipantId::new(raw);
+        match self.peers.get(&id) {
+            Some(p) if &p.room == room => Ok(id),
+            _ => Err(AppError::invalid("participant", "no such participant in this room")),
+        }
+    }
+}
+
+fn part_of(entry: &RoomEntry) -> Part {
+    match entry {
+        RoomEntry::Host => Part::Host,
+        RoomEntry::WaitingRoom => Part::Member,
+        RoomEntry::Staff { .. } => Part::Staff,
+    }
+}
+
+fn refusal(refused: &RoomRefusal) -> AppError {
+    match refused {
+        RoomRefusal::NotInGroup => AppError::Forbidden,
+        RoomRefusal::ReasonRequired => AppError::invalid("reason", refused),
+        RoomRefusal::Cancelled => AppError::refused("meeting_cancelled", refused.to_string()),
+        RoomRefusal::NotOpenYet { .. } => AppError::refused("room_not_open", refused.to_string()),
+        RoomRefusal::Ended => AppError::refused("session_ended", refused.to_string()),
+        RoomRefusal::Locked => AppError::refused("room_locked", refused.to_string()),
+    }
+}
+
+impl App {
+    /// Attaches this node's SFU: rooms can be entered from now on. Spawns the task that
+    /// relays the SFU's events (offers to deliver, connects and leaves).
+    #[must_use]
+    pub fn with_video(mut self, sfu: SfuHandle, events: mpsc::UnboundedReceiver<SfuEvent>) -> Self {
+        let hub = Arc::new(RoomHub::new(sfu));
+        tokio::spawn(relay_events(Arc::clone(&hub), events));
+        self.rooms = Some(hub);
+        self
+    }
+
+    fn hub(&self) -> AppResult<&Arc<RoomHub>> {
+        self.rooms.as_ref().ok_or_else(|| {
+            AppError::refused("video_unavailable", "video is not running on this server")
+        })
+    }
+
+    /// The meeting of `group` that the series gave the date `date` (a moved meeting keeps its
+    /// series date).
+    pub async fn meeting(&self, group: GroupId, date: NaiveDate) -> AppResult<Meeting> {
+        let group = self.find_group(group).await?;
+        let series = self.series_of(&group).await?;
+        // A moved meeting may sit a while away from its series date.
+        let from = start_of_day(chrono_tz::UTC, date - Duration::days(31));
+        let to = start_of_day(chrono_tz::UTC, date + Duration::days(32));
+        let occurrence = series
+            .occurrences(from, to)
+            .into_iter()
+            .find(|o| o.original_local_date == date)
+            .ok_or(AppError::NotFound)?;
+        Ok(Meeting { group, occurrence })
+    }
+
+    /// Whether `who` may come into the meeting's room now, and how (straight in, to the
+    /// waiting room, or as care staff with `reason`).
+    pub async fn knock_room(
+        &self,
+        who: &Authenticated,
+        meeting: &Meeting,
+        reason: Option<&str>,
+    ) -> AppResult<RoomEntry> {
+        let is_member = who.user.role == Role::Client
+            && self
+                .db
+                .list_group_members(meeting.group.id)
+                .await?
+                .iter()
+                .any(|m| m.client_id == who.user.id.get());
+        let (locked, ended) =
+            self.rooms.as_ref().map_or((false, false), |hub| hub.live_flags(&meeting.key()));
+        let state = RoomState {
+            starts_at: meeting.occurrence.occurrence.starts_at,
+            ends_at: meeting.occurrence.occurrence.ends_at,
+            cancelled: meeting.occurrence.status == OccurrenceStatus::Cancelled,
+            ended,
+            locked,
+        };
+        let door = Knock {
+            role: who.user.role,
+            leads_group: who.user.id == meeting.group.therapist_id,
+            is_member,
+            reason,
+        };
+        knock(&door, &state, self.clock.now()).map_err(|r| refusal(&r))
+    }
+
+    /// Brings a participant into the meeting's room (or its waiting room) after the browser's
+    /// hello. Members must say where they are for this session.
+    pub async fn enter_room(
+        &self,
+        who: &Authenticated,
+        meeting: &Meeting,
+        location: Option<&str>,
+        reason: Option<&str>,
+        ctx: &AuditContext,
+    ) -> AppResult<RoomConnection> {
+        let hub = self.hub()?;
+        let entry = self.knock_room(who, meeting, reason).await?;
+        let part = part_of(&entry);
+        let location = location.map(str::trim).filter(|l| !l.is_empty());
+        if let Some(l) = location
+            && l.chars().count() > LOCATION_MAX_CHARS
+        {
+            return Err(AppError::invalid(
+                "location",
+                format!("write at most {LOCATION_MAX_CHARS} characters"),
+            ));
+        }
+        if part == Part::Member && location.is_none() {
+            return Err(AppError::invalid(
+                "location",
+                "say where you are right now (city and state), so your therapist can get you help in an emergency",
+            ));
+        }
+        let key = meeting.key();
+        let safety =
+            if part == Part::Member { Some(self.safety_entry(who, location).await?) } else { None };
+        let subject = format!("meeting:{key}");
+        match &entry {
+            RoomEntry::Staff { reason } => {
+                self.audit(ctx, "room.staff_joined", subject.clone(), format!("reason={reason}"))
+                    .await?;
+            }
+            _ => self.audit(ctx, "room.joined", subject.clone(), "").await?,
+        }
+
+        let (outbox, inbox) = mpsc::unbounded_channel();
+        let (id, replaced) = {
+            let mut state = hub.lock();
+            // The same person connecting again (a reload, a network blip) replaces the old
+            // connection.
+            let replaced: Vec<ParticipantId> = state
+                .peers
+                .iter()
+                .filter(|(_, p)| p.user == who.user.id && p.room == key)
+                .map(|(id, _)| id.clone())
+                .collect();
+            for old in &replaced {
+                state.remove_peer(old);
+            }
+            let id = state.next_participant();
+            let room = state.rooms.entry(key.clone()).or_insert_with(|| LiveRoom {
+                locked: false,
+                ended: false,
+                admitted: HashSet::new(),
+                removed: HashSet::new(),
+                order: Vec::new(),
+            });
+            if room.removed.contains(&who.user.id) {
+                return Err(AppError::refused(
+                    "removed",
+                    "the therapist removed you from this session",
+                ));
+            }
+            let presence = if part != Part::Member || room.admitted.contains(&who.user.id) {
+                Presence::InRoom
+            } else {
+                Presence::Waiting
+            };
+            room.order.push(id.clone());
+            let _ = outbox.send(ServerMessage::Welcome { you: id.to_string(), part });
+            let _ = outbox.send(match presence {
+                Presence::InRoom => ServerMessage::Admitted,
+                Presence::Waiting => ServerMessage::Waiting,
+            });
+            state.peers.insert(
+                id.clone(),
+                Peer {
+                    room: key.clone(),
+                    user: who.user.id,
+                    name: who.user.display_name.to_string(),
+                    part,
+                    presence,
+                    media: Media::None,
+                    outbox,
+                    safety: safety.map(|mut s| {
+                        s.id = id.to_string();
+                        s
+                    }),
+                },
+            );
+            state.broadcast(&key);
+            (id, replaced)
+        };
+        for old in replaced {
+            let _ = hub.sfu.leave(old).await;
+        }
+        Ok(RoomConnection { id, outbox: inbox })
+    }
+
+    /// What the host's safety panel shows about a member: their location for this session,
+    /// emergency contact from intake, and any open risk flag.
+    async fn safety_entry(
+        &self,
+        member: &Authenticated,
+        location: Option<&str>,
+    ) -> AppResult<SafetyEntry> {
+        let client = member.user.id;
+        let emergency_contact = match self.db.find_intake(client).await? {
+            Some(row) => {
+                let json = self
+                    .vault
+                    .open(&row.sealed, &format!("intake:{client}"))
+                    .map_err(|e| anyhow::anyhow!("opening an intake: {e}"))?;
+                let private: crate::IntakePrivate = serde_json::from_str(&json)
+                    .map_err(|e| anyhow::anyhow!("a stored intake: {e}"))?;
+                Some(format!(
+                    "{} · {}",
+                    private.emergency_contact_name, private.emergency_contact_phone
+                ))
+            }
+            None => None,
+        };
+        let open_risk_flag = self
+            .db
+            .list_risk_flags(false)
+            .await?
+            .into_iter()
+            .filter(|f| f.client_id == client.get())
+            .max_by_key(|f| f.raised_at)
+            .map(|f| f.level);
+        Ok(SafetyEntry {
+            id: String::new(),
+            name: member.user.display_name.to_string(),
+            location: location.map(str::to_owned),
+            emergency_contact,
+            open_risk_flag,
+            crisis_note_url: Some(format!("/clients/{client}?note=crisis#notes")),
+        })
+    }
+
+    /// Acts on one message from a participant's browser.
+    pub async fn room_message(
+        &self,
+        who: &Authenticated,
+        id: &ParticipantId,
+        message: ClientMessage,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        let hub = self.hub()?;
+        match message {
+            ClientMessage::Hello { .. } => Err(AppError::invalid("type", "already said hello")),
+            ClientMessage::Offer { sdp } => self.room_offer(hub, id, &sdp).await,
+            ClientMessage::Answer { sdp } => {
+                let answer = SdpAnswer::from_sdp_string(&sdp)
+                    .map_err(|e| AppError::invalid("sdp", format!("not an SDP answer: {e}")))?;
+                hub.sfu.accept_answer(id.clone(), answer).await.map_err(|e| {
+                    AppError::refused("negotiation", format!("the answer was not accepted: {e}"))
+                })
+            }
+            ClientMessage::Leave => {
+                self.leave_room(who, id).await;
+                Ok(())
+            }
+            control => self.host_control(hub, id, control, ctx).await,
+        }
+    }
+
+    /// The host's controls: admit, mute, remove, lock, end.
+    async fn host_control(
+        &self,
+        hub: &RoomHub,
+        id: &ParticipantId,
+        message: ClientMessage,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        match message {
+            ClientMessage::Admit { participant } => {
+                let done = {
+                    let mut state = hub.lock();
+                    let room = state.host_room(id)?;
+                    let target = state.target(&room, &participant)?;
+                    let p = state.peers.get_mut(&target).ok_or(AppError::NotFound)?;
+                    let user = p.user;
+                    if p.presence == Presence::Waiting {
+                        p.presence = Presence::InRoom;
+                        let _ = p.outbox.send(ServerMessage::Admitted);
+                    }
+                    if let Some(r) = state.rooms.get_mut(&room) {
+                        r.admitted.insert(user);
+                    }
+                    state.broadcast(&room);
+                    Control { room, target_user: Some(user) }
+                };
+                self.audit_control(ctx, "room.admitted", &done).await
+            }
+            ClientMessage::Mute { participant } => {
+                let state = hub.lock();
+                let room = state.host_room(id)?;
+                let target = state.target(&room, &participant)?;
+                if let Some(p) = state.peers.get(&target) {
+                    let _ = p.outbox.send(ServerMessage::Muted);
+                }
+                Ok(())
+            }
+            ClientMessage::Remove { participant } => {
+                let (target, done) = {
+                    let mut state = hub.lock();
+                    let room = state.host_room(id)?;
+                    let target = state.target(&room, &participant)?;
+                    if &target == id {
+                        return Err(AppError::invalid(
+                            "participant",
+                            "the host cannot remove themself",
+                        ));
+                    }
+                    let p = state.remove_peer(&target).ok_or(AppError::NotFound)?;
+                    let _ = p.outbox.send(ServerMessage::Removed);
+                    if let Some(r) = state.rooms.get_mut(&room) {
+                        r.removed.insert(p.user);
+                        r.admitted.remove(&p.user);
+                    }
+                    state.broadcast(&room);
+                    (target, Control { room, target_user: Some(p.user) })
+                };
+                let _ = hub.sfu.leave(target).await;
+                self.audit_control(ctx, "room.removed", &done).await
+            }
+            ClientMessage::Lock { locked } => {
+                let done = {
+                    let mut state = hub.lock();
+                    let room = state.host_room(id)?;
+                    if let Some(r) = state.rooms.get_mut(&room) {
+                        r.locked = locked;
+                    }
+                    state.broadcast(&room);
+                    Control { room, target_user: None }
+                };
+                let action = if locked { "room.locked" } else { "room.unlocked" };
+                self.audit_control(ctx, action, &done).await
+            }
+            ClientMessage::End => {
+                let (gone, done) = {
+                    let mut state = hub.lock();
+                    let room = state.host_room(id)?;
+                    let ids = state.rooms.get(&room).map(|r| r.order.clone()).unwrap_or_default();
+                    for other in &ids {
+                        if let Some(p) = state.remove_peer(other) {
+                            let _ = p.outbox.send(ServerMessage::Ended);
+                        }
+                    }
+                    if let Some(r) = state.rooms.get_mut(&room) {
+                        r.ended = true;
+                    }
+                    (ids, Control { room, target_user: None })
+                };
+                for other in gone {
+                    let _ = hub.sfu.leave(other).await;
+                }
+                self.audit_control(ctx, "room.ended", &done).await
+            }
+            ClientMessage::Hello { .. }
+            | ClientMessage::Offer { .. }
+            | ClientMessage::Answer { .. }
+            | ClientMessage::Leave => Ok(()),
+        }
+    }
+
+    async fn room_offer(&self, hub: &RoomHub, id: &ParticipantId, sdp: &str) -> AppResult<()> {
+        let offer = SdpOffer::from_sdp_string(sdp)
+            .map_err(|e| AppError::invalid("sdp", format!("not an SDP offer: {e}")))?;
+        let first = {
+            let mut state = hub.lock();
+            let p = state.peers.get_mut(id).ok_or(AppError::NotFound)?;
+            if p.presence != Presence::InRoom {
+                return Err(AppError::refused("waiting", "wait until the therapist admits you"));
+            }
+            match p.media {
+                Media::None => {
+                    p.media = Media::Joining { held: Vec::new() };
+                    Some(p.room.clone())
+                }
+                Media::Joining { .. } => {
+                    return Err(AppError::refused(
+                        "negotiation",
+                        "an offer is already in progress",
+                    ));
+                }
+                Media::Joined => None,
+            }
+        };
+        let answered = match &first {
+            Some(room) => hub.sfu.join(room.clone(), id.clone(), offer).await,
+            None => hub.sfu.renegotiate(id.clone(), offer).await,
+        };
+        let delivered = {
+            let mut state = hub.lock();
+            // Gone while the SFU answered (removed, or the session ended): undo the join below.
+            state.peers.get_mut(id).map(|p| match answered {
+                Ok(answer) => {
+                    let _ = p.outbox.send(ServerMessage::Answer { sdp: answer.to_sdp_string() });
+                    if let Media::Joining { held } = std::mem::replace(&mut p.media, Media::Joined)
+                    {
+                        for sdp in held {
+                            let _ = p.outbox.send(ServerMessage::Offer { sdp });
+                        }
+                    }
+                    Ok(())
+                }
+                Err(e) => {
+                    if first.is_some() {
+                        p.media = Media::None;
+                    }
+                    Err(AppError::refused(
+                        "negotiation",
+                        format!("the offer was not accepted: {e}"),
+                    ))
+                }
+            })
+        };
+        if let Some(result) = delivered {
+            result
+        } else {
+            let _ = hub.sfu.leave(id.clone()).await;
+            Ok(())
+        }
+    }
+
+    /// The participant's socket closed or it said goodbye.
+    pub async fn leave_room(&self, who: &Authenticated, id: &ParticipantId) {
+        let Ok(hub) = self.hub() else { return };
+        let gone = {
+            let mut state = hub.lock();
+            let gone = state.remove_peer(id);
+            if let Some(p) = &gone {
+                state.broadcast(&p.room);
+            }
+            gone
+        };
+        if gone.is_some() {
+            let _ = hub.sfu.leave(id.clone()).await;
+            tracing::debug!(user = %who.user.id, participant = %id, "left the room");
+        }
+    }
+
+    async fn audit_control(
+        &self,
+        ctx: &AuditContext,
+        action: &str,
+        done: &Control,
+    ) -> AppResult<()> {
+        let detail = done.target_user.map(|u| format!("user={u}")).unwrap_or_default();
+        self.audit(ctx, action, format!("meeting:{}", done.room), detail).await
+    }
+}
+
+/// Relays the SFU's events to the participants' sockets.
+async fn relay_events(hub: Arc<RoomHub>, mut events: mpsc::UnboundedReceiver<SfuEvent>) {
+    while let Some(event) = events.recv().await {
+        match event {
+            SfuEvent::Offer { participant, offer } => hub.deliver_offer(&participant, &offer),
+            SfuEvent::Connected { participant, .. } => {
+                tracing::debug!(%participant, "media connected");
+            }
+            SfuEvent::Left { participant, reason, .. } => {
+                if reason != hearth_video::LeaveReason::Left {
+                    hub.media_lost(&participant);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! The video room: the door, the waiting room, the therapist's controls and the safety
+//! panel, over the real signalling WebSocket and, in the browser test, real WebRTC between
+//! three headless Chromiums and the embedded SFU.
+
+use std::time::Duration;
+
+use chrono::{Datelike as _, NaiveDate, TimeZone as _, Utc, Weekday};
+use futures::{SinkExt as _, StreamExt as _};
+use hearth_testkit::{Browser, Page};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+
+use crate::helpers::{PASSWORD, TestApp, spawn_app};
+
+/// A Wednesday 18:00 UTC group led by a therapist licensed in Illinois, two seated members
+/// with intakes, one client who is not a member; the clock set five minutes before the next
+/// meeting. Returns the room's path.
+struct Setup {
+    path: String,
+    group: i64,
+    date: NaiveDate,
+}
+
+async fn set_up(app: &TestApp) -> Setup {
+    let admin = app.admin_token().await;
+    let therapist = app
+        .therapist(&admin, "rivera@example.org", "America/Chicago", &[("US-IL", "2031-01-01")])
+        .await;
+    let group = app.group(&admin, therapist, json!({"timezone": "UTC"})).await;
+    for (email, name) in [("ana@example.org", "Ana"), ("ben@example.org", "Ben")] {
+        let mut body = crate::helpers::client_body(email);
+        body["display_name"] = json!(name);
+        body["region"] = json!("US-IL");
+        body["timezone"] = json!("America/Chicago");
+        body["birth_date"] = json!("1990-05-01");
+        assert_eq!(app.post_clients(&body).await.status(), StatusCode::CREATED, "{name} signs up");
+        let token = app.token(email, PASSWORD).await;
+        app.submit_intake(&token, &["anxiety-depression"], &[]).await;
+        let seat = app.post_seat(&token, group).await;
+        assert_eq!(seat.status(), StatusCode::CREATED, "{name} takes a seat");
+    }
+    app.client_in("cleo@example.org", "US-IL", "America/Chicago", "1990-05-01").await;
+
+    let now = app.clock_now();
+    let mut date = now.date_naive();
+    while date.weekday() != Weekday::Wed {
+        date = date.succ_opt().expect("a next day");
+    }
+    let mut starts = Utc.from_utc_datetime(&date.and_hms_opt(18, 0, 0).expect("18:00"));
+    if starts < now + chrono::Duration::minutes(10) {
+        starts += chrono::Duration::weeks(1);
+    }
+    app.clock.set(starts - chrono::Duration::minutes(5));
+    let date = starts.date_naive();
+    Setup { path: format!("/groups/{group}/meetings/{date}/room"), group, date }
+}
+
+/// A signalling socket opened with a session cookie, as the room page opens it.
+struct Socket {
+    stream: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl Socket {
+    async fn open(app: &TestApp, path: &str, email: &str) -> Self {
+        let login = app.log_in_with_form(email, PASSWORD).await;
+        assert_eq!(login.status(), StatusCode::SEE_OTHER, "{email} logs in");
+        let cookie = login
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with("hearth_session="))
+            .and_then(|c| c.split(';').next())
+            .expect("a session cookie")
+            .to_owned();
+        let base = app.base.trim_start_matches("http://");
+        let mut request =
+            format!("ws://{base}{path}/socket").into_client_request().expect("a request");
+        request.headers_mut().insert("cookie", cookie.parse().expect("header"));
+        request.headers_mut().insert("origin", app.base.parse().expect("header"));
+        let (stream, _) = tokio_tungstenite::connect_async(request).await.expect("upgrades");
+        Self { stream }
+    }
+
+    async fn send(&mut self, message: Value) {
+        self.stream.send(Message::text(message.to_string())).await.expect("sent");
+    }
+
+    /// The next message from the server, or `None` once the socket closes.
+    async fn next(&mut self) -> Option<Value> {
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(10), self.stream.next())
+                .await
+                .expect("the server answers within 10 s");
+            match message {
+                Some(Ok(Message::Text(text))) => {
+                    return Some(serde_json::from_str(&text).expect("JSON"));
+                }
+                Some(Ok(Message::Close(_)) | Err(_)) | None => return None,
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+
+    /// Skips messages until one of type `kind`.
+    async fn expect(&mut self, kind: &str) -> Value {
+        self.expect_where(kind, |_| true).await
+    }
+
+    /// Skips messages until one of type `kind` for which `wanted` holds.
+    async fn expect_where(&mut self, kind: &str, wanted: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let message = self.next().await.unwrap_or_else(|| panic!("closed before {kind}"));
+            if message["type"] == kind && wanted(&message) {
+                return message;
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn room_door_waiting_room_and_host_controls_over_the_signalling_socket() {
+    let app = spawn_app().await;
+    let setup = set_up(&app).await;
+
+    // An outsider is refused at the page and at the socket.
+    let outsider = app.log_in_with_form("cleo@example.org", PASSWORD).await;
+    assert_eq!(outsider.status(), StatusCode::SEE_OTHER);
+    let page = app.get_page(&setup.path).await;
+    assert_eq!(page.status(), StatusCode::FORBIDDEN);
+    let mut cleo = Socket::open(&app, &setup.path, "cleo@example.org").await;
+    cleo.send(json!({"type": "hello", "location": "Chicago, IL"})).await;
+    let refused = cleo.expect("refused").await;
+    assert_eq!(refused["reason"], "you are not part of this group");
+    assert!(cleo.next().await.is_none(), "the socket closes after a refusal");
+
+    // A member must say where they are.
+    let mut ana = Socket::open(&app, &setup.path, "ana@example.org").await;
+    ana.send(json!({"type": "hello"})).await;
+    let refused = ana.expect("refused").await;
+    assert!(refused["reason"].as_str().expect("text").contains("location"), "{refused}");
+
+    // The therapist walks straight in; members wait to be admitted.
+    let mut host = Socket::open(&app, &setup.path, "rivera@example.org").await;
+    host.send(json!({"type": "hello"})).await;
+    assert_eq!(host.expect("welcome").await["part"], "host");
+    host.expect("admitted").await;
+
+    let mut ana = Socket::open(&app, &setup.path, "ana@example.org").await;
+    ana.send(json!({"type": "hello", "location": "Springfield, IL"})).await;
+    let welcome = ana.expect("welcome").await;
+    let ana_id = welcome["you"].as_str().expect("id").to_owned();
+    assert_eq!(welcome["part"], "member");
+    ana.expect("waiting").await;
+    // An offer from the waiting room is refused; nothing reaches the SFU.
+    ana.send(json!({"type": "offer", "sdp": "v=0"})).await;
+    let error = ana.expect("error").await;
+    assert!(error["message"].as_str().expect("text").contains("SDP"), "{error}");
+
+    // The host sees Ana waiting, and her location and emergency contact in the safety panel.
+    let has_ana = |m: &Value| {
+        m["participants"].as_array().is_some_and(|list| list.iter().any(|p| p["id"] == *ana_id))
+    };
+    let roster = host.expect_where("roster", has_ana).await;
+    let waiting: Vec<&Value> = roster["participants"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter(|p| p["id"] == *ana_id)
+        .collect();
+    assert_eq!(waiting[0]["presence"], "waiting");
+    assert_eq!(waiting[0]["name"], "Ana");
+    let safety = host.expect_where("safety", has_ana).await;
+    let row = &safety["participants"][0];
+    assert_eq!(row["location"], "Springfield, IL");
+    assert_eq!(row["emergency_contact"], "Alex · 312 555 0100");
+    assert!(row["crisis_note_url"].as_str().expect("url").starts_with("/clients/"));
+
+    // A member may not use the host's controls.
+    ana.send(json!({"type": "lock", "locked": true})).await;
+    let error = ana.expect("error").await;
+    assert_eq!(error["message"], "only the group's therapist can do that");
+
+    host.send(json!({"type": "admit", "participant": ana_id})).await;
+    ana.expect("admitted").await;
+
+    // Locked: a new member cannot come in; the host can unlock.
+    host.send(json!({"type": "lock", "locked": true})).await;
+    let mut ben = Socket::open(&app, &setup.path, "ben@example.org").await;
+    ben.send(json!({"type": "hello", "location": "Peoria, IL"})).await;
+    let refused = ben.expect("refused").await;
+    assert_eq!(refused["reason"], "the therapist has locked the room");
+    host.send(json!({"type": "lock", "locked": false})).await;
+
+    // Removed: Ana's socket is told and closed, and she cannot come back to this meeting.
+    host.send(json!({"type": "remove", "participant": ana_id})).await;
+    ana.expect("removed").await;
+    assert!(ana.next().await.is_none(), "the removed member's socket closes");
+    let mut again = Socket::open(&app, &setup.path, "ana@example.org").await;
+    again.send(json!({"type": "hello", "location": "Springfield, IL"})).await;
+    assert_eq!(
+        again.expect("refused").await["reason"],
+        "the therapist removed you from this session"
+    );
+
+    // Ending the session closes every socket and the door.
+    let mut ben = Socket::open(&app, &setup.path, "ben@example.org").await;
+    ben.send(json!({"type": "hello", "location": "Peoria, IL"})).await;
+    ben.expect("waiting").await;
+    host.send(json!({"type": "end"})).await;
+    ben.expect("ended").await;
+    host.expect("ended").await;
+    let mut late = Socket::open(&app, &setup.path, "rivera@example.org").await;
+    late.send(json!({"type": "hello"})).await;
+    assert_eq!(late.expect("refused").await["reason"], "this session has ended");
+
+    // Every step is in the audit log, with no locations in it.
+    let audit: Vec<(String, String)> = sqlx_audit(&app).await;
+    let actions: Vec<&str> = audit.iter().map(|(a, _)| a.as_str()).collect();
+    for expected in [
+        "room.joined",
+        "room.admitted",
+        "room.locked",
+        "room.unlocked",
+        "room.removed",
+        "room.ended",
+    ] {
+        assert!(actions.contains(&expected), "{expected} in {actions:?}");
+    }
+    assert!(audit.iter().all(|(_, detail)| !detail.contains("Springfield")));
+    let _ = (setup.group, setup.date);
+}
+
+async fn sqlx_audit(app: &TestApp) -> Vec<(String, String)> {
+    let rows = app.app.db().list_audit(None, 500).await.expect("the audit log reads");
+    rows.into_iter().map(|r| (r.action, r.detail)).collect()
+}
+
+/// Joins the room from a page: fills the form, clicks join.
+async fn join(page: &Page, base: &str, path: &str, email: &str, location: Option<&str>) {
+    page.log_in(base, email, PASSWORD).await.expect("logs in");
+    page.goto(&format!("{base}{path}")).await.expect("room page");
+    page.wait_until("document.getElementById('join-form')").await.expect("join form");
+    if let Some(location) = location {
+        page.fill("#location", location).await.expect("location");
+    }
+    page.click("#join-button").await.expect("join");
+    page.wait_until("window.hearthRoom && window.hearthRoom.you").await.expect("welcomed");
+}
+
+/// Per remote participant: inbound audio packets and decoded video frames, from getStats().
+const STATS: &str = "(async () => {
+  const room = window.hearthRoom;
+  const out = {};
+  if (!room.pc) return out;
+  (await room.pc.getStats()).forEach((s) => {
+    if (s.type !== 'inbound-rtp') return;
+    const owner = room.trackOwner.get(s.trackIdentifier) || 'unknown';
+    out[owner] = out[owner] || { audioPackets: 0, framesDecoded: 0 };
+    if (s.kind === 'audio') out[owner].audioPackets += s.packetsReceived || 0;
+    if (s.kind === 'video') out[owner].framesDecoded += s.framesDecoded || 0;
+  });
+  return out;
+})()";
+
+async fn stats(page: &Page) -> Value {
+    page.eval(STATS).await.expect("getStats")
+}
+
+async fn you(page: &Page) -> String {
+    page.eval("window.hearthRoom.you").await.expect("id").as_str().expect("text").to_owned()
+}
+
+#[tokio::test]
+async fn video_room_three_chromiums_exchange_audio_and_video_through_the_sfu() {
+    const FLAGS: &[&str] = &[
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
+        "--autoplay-policy=no-user-gesture-required",
+    ];
+    let test = "video_room_three_chromiums_exchange_audio_and_video_through_the_sfu";
+    let Some(therapist) = Browser::launch_with(test, FLAGS).await.expect("Chromium starts") else {
+        return;
+    };
+    let ana_browser = Browser::launch_with(test, FLAGS).await.expect("starts").expect("found");
+    let ben_browser = Browser::launch_with(test, FLAGS).await.expect("starts").expect("found");
+    let outsider_browser = Browser::launch_with(test, FLAGS).await.expect("starts").expect("found");
+    let app = spawn_app().await;
+    let setup = set_up(&app).await;
+    let base = app.base.clone();
+
+    let host = therapist.new_page().await.expect("tab");
+    join(&host, &base, &setup.path, "rivera@example.org", None).await;
+    let ana = ana_browser.new_page().await.expect("tab");
+    join(&ana, &base, &setup.path, "ana@example.org", Some("Springfield, IL")).await;
+    let ben = ben_browser.new_page().await.expect("tab");
+    join(&ben, &base, &setup.path, "ben@example.org", Some("Peoria, IL")).await;
+    assert!(ana.text("#status").await.expect("status").contains("waiting room"));
+
+    // The therapist admits both from the waiting room.
+    host.wait_until("document.querySelectorAll('#waiting button[data-action=admit]').length === 2")
+        .await
+        .expect("two waiting");
+    host.eval(
+        "document.querySelectorAll('#waiting button[data-action=admit]').forEach((b) => b.click())",
+    )
+    .await
+    .expect("admit");
+    let pages = [(&host, "host"), (&ana, "Ana"), (&ben, "Ben")];
+    let mut ids = Vec::new();
+    for (page, _) in &pages {
+        ids.push(you(page).await);
+    }
+
+    // Each page receives audio and decodes video from both others, and keeps decoding.
+    for (i, (page, who)) in pages.iter().enumerate() {
+        let others: Vec<&String> =
+            ids.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, id)| id).collect();
+        let condition = format!(
+            "(async () => {{ const s = await ({STATS}); return {} }})()",
+            others
+                .iter()
+                .map(|id| format!(
+                    "(s['{id}'] && s['{id}'].audioPackets > 0 && s['{id}'].framesDecoded > 0)"
+                ))
+                .collect::<Vec<_>>()
+                .join(" && ")
+        );
+        wait_for(page, &condition).await.unwrap_or_else(|e| panic!("{who}: {e}"));
+        let first = stats(page).await;
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let second = stats(page).await;
+        eprintln!("{who} getStats per sender, 3 s apart: {first} then {second}");
+        for id in &others {
+            let before = first[id.as_str()]["framesDecoded"].as_u64().expect("frames");
+            let after = second[id.as_str()]["framesDecoded"].as_u64().expect("frames");
+            assert!(after > before, "{who}: frames from {id} rose from {before} to {after}");
+            let audio_before = first[id.as_str()]["audioPackets"].as_u64().expect("packets");
+            let audio_after = second[id.as_str()]["audioPackets"].as_u64().expect("packets");
+            assert!(
+                audio_after > audio_before,
+                "{who}: audio from {id}: {audio_before} → {audio_after}"
+            );
+        }
+    }
+
+    // Tiles carry display names only, and the safety panel shows each member's location.
+    let captions = host.text("#tiles").await.expect("tiles");
+    assert!(captions.contains("Ana") && captions.contains("Ben"), "{captions}");
+    let safety = host.text("#safety-rows").await.expect("safety");
+    assert!(safety.contains("Springfield, IL") && safety.contains("Peoria, IL"), "{safety}");
+    assert!(safety.contains("312 555 0100"), "{safety}");
+
+    // A client who is not in the group is refused at the door.
+    let outsider = outsider_browser.new_page().await.expect("tab");
+    outsider.log_in(&base, "cleo@example.org", PASSWORD).await.expect("logs in");
+    outsider.goto(&format!("{base}{}", setup.path)).await.expect("room page");
+    outsider.wait_until("document.body").await.expect("loaded");
+    assert!(
+        outsider.eval("document.getElementById('join-form') === null").await.expect("eval")
+            == Value::Bool(true),
+        "no room page for an outsider"
+    );
+    let refusal = outsider.text("main").await.expect("text");
+    assert!(refusal.contains("may not"), "{refusal}");
+
+    // The therapist removes Ben: his page is disconnected and his tile leaves the others.
+    let ben_id = &ids[2];
+    host.eval(&format!("document.querySelector('#present button[data-action=remove][data-participant=\"{ben_id}\"]').click()"))
+        .await
+        .expect("remove");
+    ben.wait_until("window.hearthRoom.over === true && window.hearthRoom.pc === null && window.hearthRoom.ws.readyState === WebSocket.CLOSED")
+        .await
+        .expect("Ben is disconnected");
+    assert!(ben.text("#status").await.expect("status").contains("removed you"));
+    ana.wait_until(&format!("!document.querySelector('[data-participant=\"{ben_id}\"]')"))
+        .await
+        .expect("Ben's tile leaves Ana's page");
+
+    for browser in [therapist, ana_browser, ben_browser, outsider_browser] {
+        browser.close().await;
+    }
+}
+
+/// Waits up to 30 s for an async JavaScript condition (media takes a few seconds to flow).
+async fn wait_for(page: &Page, condition: &str) -> anyhow::Result<()> {
+    for _ in 0..60 {
+        if page.eval(condition).await? == Value::Bool(true) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let seen = stats(page).await;
+    anyhow::bail!("media did not arrive; getStats per sender: {seen}")
+}

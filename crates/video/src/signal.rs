@@ -1,0 +1,165 @@
+//! The messages of a room's signalling WebSocket: JSON text frames tagged by `type`.
+//!
+//! The browser opens the socket, says [`ClientMessage::Hello`] (its location for this session,
+//! and for care staff the reason they join), and waits: the server answers with
+//! [`ServerMessage::Welcome`] and then [`ServerMessage::Waiting`] or [`ServerMessage::Admitted`].
+//! Once admitted the browser sends its [`ClientMessage::Offer`]; the server's
+//! [`ServerMessage::Answer`] to it always comes before any [`ServerMessage::Offer`] the SFU makes
+//! to that browser (the others' tracks), and each of those gets a [`ClientMessage::Answer`].
+
+use serde::{Deserialize, Serialize};
+
+/// From the browser.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMessage {
+    /// The first message. `location` is where the participant is right now (asked at every
+    /// join); `reason` is why a member of the care staff joins.
+    Hello {
+        #[serde(default)]
+        location: Option<String>,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    /// An SDP offer: the browser's first one after it is admitted, or a later one.
+    Offer {
+        sdp: String,
+    },
+    /// The answer to the server's last [`ServerMessage::Offer`].
+    Answer {
+        sdp: String,
+    },
+    /// Host controls, naming a participant by the id the roster gives.
+    Admit {
+        participant: String,
+    },
+    Mute {
+        participant: String,
+    },
+    Remove {
+        participant: String,
+    },
+    Lock {
+        locked: bool,
+    },
+    /// The host ends the session for everyone.
+    End,
+    /// The participant leaves (closing the socket does the same).
+    Leave,
+}
+
+/// What a participant is in the room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Part {
+    /// The group's therapist, who runs the room.
+    Host,
+    Member,
+    /// Care staff who joined with a reason.
+    Staff,
+}
+
+/// Where a participant is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Presence {
+    Waiting,
+    InRoom,
+}
+
+/// One line of the roster: display names only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RosterEntry {
+    pub id: String,
+    pub name: String,
+    pub part: Part,
+    pub presence: Presence,
+}
+
+/// One line of the host's safety panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SafetyEntry {
+    pub id: String,
+    pub name: String,
+    /// Where the participant said they are for this session.
+    pub location: Option<String>,
+    pub emergency_contact: Option<String>,
+    /// The level of the most recent open (unacknowledged) risk flag, if any.
+    pub open_risk_flag: Option<String>,
+    /// Where the host starts a crisis note for this participant.
+    pub crisis_note_url: Option<String>,
+}
+
+/// From the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// The participant's id in this room and what it is.
+    Welcome {
+        you: String,
+        part: Part,
+    },
+    /// In the waiting room until the host admits.
+    Waiting,
+    /// Send the offer now.
+    Admitted,
+    Answer {
+        sdp: String,
+    },
+    Offer {
+        sdp: String,
+    },
+    /// Everyone in the room and the waiting room, in order of arrival.
+    Roster {
+        participants: Vec<RosterEntry>,
+        locked: bool,
+    },
+    /// For the host only.
+    Safety {
+        participants: Vec<SafetyEntry>,
+    },
+    /// The host muted this participant's microphone.
+    Muted,
+    /// The host removed this participant; the socket closes next.
+    Removed,
+    /// The host ended the session; the socket closes next.
+    Ended,
+    /// The participant may not join; the socket closes next.
+    Refused {
+        reason: String,
+    },
+    /// The participant's media connection dropped: offer again to rejoin.
+    MediaLost,
+    /// A message could not be acted on; the session goes on.
+    Error {
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_are_tagged_snake_case_json() {
+        let hello: ClientMessage =
+            serde_json::from_str(r#"{"type":"hello","location":"Denver, CO"}"#).expect("parses");
+        assert_eq!(
+            hello,
+            ClientMessage::Hello { location: Some("Denver, CO".into()), reason: None }
+        );
+        let end: ClientMessage = serde_json::from_str(r#"{"type":"end"}"#).expect("parses");
+        assert_eq!(end, ClientMessage::End);
+        assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"lock","locked":1}"#).is_err());
+        assert!(
+            serde_json::from_str::<ClientMessage>(r#"{"type":"admit","participant":"p1","x":1}"#)
+                .is_err()
+        );
+        assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"shout"}"#).is_err());
+        let welcome = ServerMessage::Welcome { you: "p1".into(), part: Part::Host };
+        assert_eq!(
+            serde_json::to_string(&welcome).expect("serializes"),
+            r#"{"type":"welcome","you":"p1","part":"host"}"#
+        );
+    }
+}

@@ -1,0 +1,202 @@
+//! A meeting's video room: the page (the only one with JavaScript) and its signalling
+//! WebSocket.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Extension, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::NaiveDate;
+use hearth_app::{AppError, Authenticated, Meeting, RoomConnection};
+use hearth_domain::{GroupId, RoomEntry};
+use hearth_video::signal::{ClientMessage, ServerMessage};
+
+use crate::csrf::CsrfToken;
+use crate::extract::{ClientMeta, PageUser};
+use crate::templates::{Layout, page};
+use crate::{AppState, Error, Result};
+
+/// How long a browser has to say hello after the socket opens.
+const HELLO_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// Largest signalling message accepted (an SDP offer with a dozen m-lines is ~20 KiB).
+const MAX_MESSAGE: usize = 256 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/groups/{id}/meetings/{date}/room", get(room_page))
+        .route("/groups/{id}/meetings/{date}/room/socket", get(room_socket))
+        .route("/static/room.js", get(room_script))
+}
+
+#[derive(Template)]
+#[template(path = "room.html")]
+struct RoomPage {
+    layout: Layout,
+    group: i64,
+    date: String,
+    topic: String,
+    /// Care staff must give a reason before the room opens to them.
+    staff: bool,
+    host: bool,
+}
+
+fn parse_date(raw: &str) -> Result<NaiveDate> {
+    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| Error::not_found())
+}
+
+async fn meeting(state: &AppState, id: i64, date: &str) -> Result<Meeting> {
+    Ok(state.app.meeting(GroupId::new(id), parse_date(date)?).await?)
+}
+
+async fn room_page(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    PageUser(who): PageUser,
+    Path((id, date)): Path<(i64, String)>,
+) -> Result<Response> {
+    let meeting = meeting(&state, id, &date).await?;
+    // The door is checked here too, so an outsider gets a plain refusal and no room page.
+    // Care staff give their reason on the page; the door checks it again at join.
+    let (staff, host) = match state.app.knock_room(&who, &meeting, None).await {
+        Ok(entry) => (false, entry == RoomEntry::Host),
+        Err(AppError::Invalid(_)) => (true, false),
+        Err(other) => return Err(other.into()),
+    };
+    let (topic, _) = state.app.topic_with_plan(&meeting.group.topic).await?;
+    Ok(page(&RoomPage {
+        layout: Layout::new(&format!("{} room", topic.name), Some(&who), &csrf),
+        group: id,
+        date: meeting.date().to_string(),
+        topic: topic.name,
+        staff,
+        host,
+    }))
+}
+
+async fn room_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        include_str!("../../static/room.js"),
+    )
+}
+
+/// Upgrades to the room's signalling socket. Cookies ride along with a WebSocket handshake
+/// from any site, so the Origin must be ours.
+async fn room_socket(
+    State(state): State<AppState>,
+    PageUser(who): PageUser,
+    meta: ClientMeta,
+    headers: HeaderMap,
+    Path((id, date)): Path<(i64, String)>,
+    ws: WebSocketUpgrade,
+) -> Result<Response> {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if origin.split_once("://").map(|(_, rest)| rest) != Some(host) {
+        return Err(Error::new(
+            StatusCode::FORBIDDEN,
+            "origin",
+            "open the room from Hearth's own page",
+        ));
+    }
+    let meeting = meeting(&state, id, &date).await?;
+    Ok(ws
+        .max_message_size(MAX_MESSAGE)
+        .on_upgrade(move |socket| serve_socket(state, who, meta, meeting, socket)))
+}
+
+async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
+    let Ok(text) = serde_json::to_string(message) else { return false };
+    socket.send(Message::text(text)).await.is_ok()
+}
+
+fn parse(message: &Message) -> Option<std::result::Result<ClientMessage, String>> {
+    match message {
+        Message::Text(text) => Some(serde_json::from_str(text).map_err(|e| e.to_string())),
+        Message::Binary(_) => Some(Err("send JSON text messages".to_owned())),
+        _ => None,
+    }
+}
+
+/// Why the app refused, in words a person can act on.
+fn refusal_text(err: &AppError) -> String {
+    match err {
+        AppError::Forbidden => "you are not part of this group".to_owned(),
+        AppError::Invalid(fields) => fields.to_string(),
+        other => other.to_string(),
+    }
+}
+
+async fn serve_socket(
+    state: AppState,
+    who: Authenticated,
+    meta: ClientMeta,
+    meeting: Meeting,
+    mut socket: WebSocket,
+) {
+    let ctx = meta.audit(Some(&who));
+    // The hello: where the participant is, and for care staff why they come.
+    let hello = tokio::time::timeout(HELLO_TIMEOUT, socket.recv()).await;
+    let first = hello.ok().flatten().and_then(Result::ok);
+    let Some(Ok(ClientMessage::Hello { location, reason })) = first.as_ref().and_then(parse) else {
+        let refused = ServerMessage::Refused { reason: "say hello first".to_owned() };
+        send(&mut socket, &refused).await;
+        return;
+    };
+    let entered =
+        state.app.enter_room(&who, &meeting, location.as_deref(), reason.as_deref(), &ctx).await;
+    let RoomConnection { id, mut outbox } = match entered {
+        Ok(connection) => connection,
+        Err(err) => {
+            if let AppError::Unexpected(e) = &err {
+                tracing::error!(error = %e, "entering a room");
+            }
+            send(&mut socket, &ServerMessage::Refused { reason: refusal_text(&err) }).await;
+            return;
+        }
+    };
+    loop {
+        tokio::select! {
+            out = outbox.recv() => match out {
+                Some(message) => {
+                    if !send(&mut socket, &message).await {
+                        break;
+                    }
+                }
+                // Removed, ended or replaced: the server is done with this socket.
+                None => break,
+            },
+            incoming = socket.recv() => {
+                let Some(Ok(message)) = incoming else { break };
+                if matches!(message, Message::Close(_)) {
+                    break;
+                }
+                let Some(parsed) = parse(&message) else { continue };
+                let result = match parsed {
+                    Ok(message) => state.app.room_message(&who, &id, message, &ctx).await,
+                    Err(e) => Err(AppError::invalid("message", e)),
+                };
+                if let Err(err) = result {
+                    if let AppError::Unexpected(e) = &err {
+                        tracing::error!(error = %e, "a room message");
+                    }
+                    let message = match err {
+                        AppError::Forbidden => "only the group's therapist can do that".to_owned(),
+                        other => refusal_text(&other),
+                    };
+                    let error = ServerMessage::Error { message };
+                    if !send(&mut socket, &error).await {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    state.app.leave_room(&who, &id).await;
+    let _ = socket.send(Message::Close(None)).await;
+}
