@@ -2,6 +2,7 @@
 //! words of the domain; the web layer calls exactly one of them per request.
 
 mod accounts;
+mod attendance;
 mod audit;
 mod browse;
 mod calendars;
@@ -32,6 +33,7 @@ mod vault;
 use std::sync::Arc;
 
 pub use accounts::{ClientSignUp, NewStaff};
+pub use attendance::AttendanceLine;
 pub use audit::AuditContext;
 pub use browse::{BrowseFilter, GroupCard, TimeOfDay, weekday_name};
 pub use care::{CareNote, CareQueue};

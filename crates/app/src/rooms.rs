@@ -64,7 +64,17 @@ pub struct RoomHub {
 struct HubState {
     rooms: HashMap<RoomKey, LiveRoom>,
     peers: HashMap<ParticipantId, Peer>,
+    /// Whose attendance each SFU participant counts for; kept until the SFU says it left.
+    attendees: HashMap<ParticipantId, Attendee>,
     next_id: u64,
+}
+
+/// The meeting and person an SFU participant stands for.
+#[derive(Clone, Copy, Debug)]
+struct Attendee {
+    group: GroupId,
+    date: NaiveDate,
+    user: UserId,
 }
 
 #[derive(Debug)]
@@ -188,6 +198,10 @@ impl HubState {
     /// Takes a participant out of its room's lists; returns it.
     fn remove_peer(&mut self, id: &ParticipantId) -> Option<Peer> {
         let peer = self.peers.remove(id)?;
+        if matches!(peer.media, Media::None) {
+            // Never reached the SFU (or already left it): no leave event will come.
+            self.attendees.remove(id);
+        }
         if let Some(room) = self.rooms.get_mut(&peer.room) {
             room.order.retain(|p| p != id);
         }
@@ -237,9 +251,8 @@ impl App {
     /// relays the SFU's events (offers to deliver, connects and leaves).
     #[must_use]
     pub fn with_video(mut self, sfu: SfuHandle, events: mpsc::UnboundedReceiver<SfuEvent>) -> Self {
-        let hub = Arc::new(RoomHub::new(sfu));
-        tokio::spawn(relay_events(Arc::clone(&hub), events));
-        self.rooms = Some(hub);
+        self.rooms = Some(Arc::new(RoomHub::new(sfu)));
+        tokio::spawn(relay_events(self.clone(), events));
         self
     }
 
@@ -372,6 +385,9 @@ impl App {
                 Presence::Waiting
             };
             room.order.push(id.clone());
+            let attendee =
+                Attendee { group: meeting.group.id, date: meeting.date(), user: who.user.id };
+            state.attendees.insert(id.clone(), attendee);
             let _ = outbox.send(ServerMessage::Welcome { you: id.to_string(), part });
             let _ = outbox.send(match presence {
                 Presence::InRoom => ServerMessage::Admitted,
@@ -439,7 +455,7 @@ impl App {
             location: location.map(str::to_owned),
             emergency_contact,
             open_risk_flag,
-            crisis_note_url: Some(format!("/clients/{client}?note=crisis#notes")),
+            crisis_note_url: Some(format!("/clients/{client}?note=crisis#note-body")),
         })
     }
 
@@ -658,19 +674,38 @@ impl App {
     }
 }
 
-/// Relays the SFU's events to the participants' sockets.
-async fn relay_events(hub: Arc<RoomHub>, mut events: mpsc::UnboundedReceiver<SfuEvent>) {
+/// Relays the SFU's events: offers to the participants' sockets, connects and leaves to the
+/// attendance record.
+async fn relay_events(app: App, mut events: mpsc::UnboundedReceiver<SfuEvent>) {
+    let Some(hub) = app.rooms.clone() else { return };
     while let Some(event) = events.recv().await {
-        match event {
-            SfuEvent::Offer { participant, offer } => hub.deliver_offer(&participant, &offer),
+        let recorded = match event {
+            SfuEvent::Offer { participant, offer } => {
+                hub.deliver_offer(&participant, &offer);
+                Ok(())
+            }
             SfuEvent::Connected { participant, .. } => {
-                tracing::debug!(%participant, "media connected");
+                let attendee = hub.lock().attendees.get(&participant).copied();
+                match attendee {
+                    Some(a) => {
+                        app.db.attendance_connected(a.group, a.date, a.user, app.now()).await
+                    }
+                    None => Ok(()),
+                }
             }
             SfuEvent::Left { participant, reason, .. } => {
                 if reason != hearth_video::LeaveReason::Left {
                     hub.media_lost(&participant);
                 }
+                let attendee = hub.lock().attendees.remove(&participant);
+                match attendee {
+                    Some(a) => app.db.attendance_left(a.group, a.date, a.user, app.now()).await,
+                    None => Ok(()),
+                }
             }
+        };
+        if let Err(e) = recorded {
+            tracing::error!(error = %e, "recording attendance");
         }
     }
 }

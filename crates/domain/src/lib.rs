@@ -49,8 +49,8 @@ pub use plans::{PlanTemplate, plan_template};
 pub use recommend::{ClientNeeds, Fit, GroupOffer, fit};
 pub use region::Region;
 pub use room::{
-    Knock, ROOM_CLOSES_AFTER_MINUTES, ROOM_OPENS_BEFORE_MINUTES, RoomEntry, RoomRefusal, RoomState,
-    STAFF_REASON_MAX_CHARS, STAFF_REASON_MIN_CHARS, knock,
+    AttendanceStatus, Knock, ROOM_CLOSES_AFTER_MINUTES, ROOM_OPENS_BEFORE_MINUTES, RoomEntry,
+    RoomRefusal, RoomState, STAFF_REASON_MAX_CHARS, STAFF_REASON_MIN_CHARS, knock,
 };
 pub use scheduling::{
     DEFAULT_DURATION_MINUTES, MAX_DURATION_MINUTES, MIN_DURATION_MINUTES, Occurrence,

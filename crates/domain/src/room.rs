@@ -124,6 +124,48 @@ pub fn knock(
     Ok(entry)
 }
 
+/// How a person attended a meeting. Recorded as `Present` when their media first connects;
+/// the group's therapist may set any of these afterwards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AttendanceStatus {
+    Present,
+    Late,
+    LeftEarly,
+    Absent,
+    Excused,
+}
+
+impl AttendanceStatus {
+    pub const ALL: [AttendanceStatus; 5] =
+        [Self::Present, Self::Late, Self::LeftEarly, Self::Absent, Self::Excused];
+
+    /// The stored and submitted form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Present => "present",
+            Self::Late => "late",
+            Self::LeftEarly => "left_early",
+            Self::Absent => "absent",
+            Self::Excused => "excused",
+        }
+    }
+
+    /// In words, for pages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Present => "Present",
+            Self::Late => "Late",
+            Self::LeftEarly => "Left early",
+            Self::Absent => "Absent",
+            Self::Excused => "Excused",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == raw.trim())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,5 +250,13 @@ mod tests {
         let locked = RoomState { locked: true, ..room() };
         assert_eq!(knock(&MEMBER, &locked, at(1)), Err(RoomRefusal::Locked));
         assert_eq!(knock(&THERAPIST, &locked, at(1)), Ok(RoomEntry::Host));
+    }
+
+    #[test]
+    fn attendance_statuses_round_trip_and_unknown_ones_are_refused() {
+        for status in AttendanceStatus::ALL {
+            assert_eq!(AttendanceStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(AttendanceStatus::parse("here"), None);
     }
 }

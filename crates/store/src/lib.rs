@@ -2,6 +2,7 @@
 //! (the scale-out engine); every method works on both, with the same SQL text wherever the
 //! dialects agree.
 
+mod attendance;
 mod audit;
 mod calendars;
 mod care;
@@ -22,6 +23,7 @@ mod therapists;
 mod throttle;
 mod users;
 
+pub use attendance::AttendanceRow;
 pub use audit::{AuditEntry, AuditVerification, NewAuditEntry};
 pub use care::CareNoteRow;
 pub use catalog::{PlanWeekRow, Program, Topic};

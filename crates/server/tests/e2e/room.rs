@@ -320,33 +320,11 @@ async fn video_room_three_chromiums_exchange_audio_and_video_through_the_sfu() {
     for (i, (page, who)) in pages.iter().enumerate() {
         let others: Vec<&String> =
             ids.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, id)| id).collect();
-        let condition = format!(
-            "(async () => {{ const s = await ({STATS}); return {} }})()",
-            others
-                .iter()
-                .map(|id| format!(
-                    "(s['{id}'] && s['{id}'].audioPackets > 0 && s['{id}'].framesDecoded > 0)"
-                ))
-                .collect::<Vec<_>>()
-                .join(" && ")
-        );
-        wait_for(page, &condition).await.unwrap_or_else(|e| panic!("{who}: {e}"));
-        let first = stats(page).await;
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        let second = stats(page).await;
-        eprintln!("{who} getStats per sender, 3 s apart: {first} then {second}");
-        for id in &others {
-            let before = first[id.as_str()]["framesDecoded"].as_u64().expect("frames");
-            let after = second[id.as_str()]["framesDecoded"].as_u64().expect("frames");
-            assert!(after > before, "{who}: frames from {id} rose from {before} to {after}");
-            let audio_before = first[id.as_str()]["audioPackets"].as_u64().expect("packets");
-            let audio_after = second[id.as_str()]["audioPackets"].as_u64().expect("packets");
-            assert!(
-                audio_after > audio_before,
-                "{who}: audio from {id}: {audio_before} → {audio_after}"
-            );
-        }
+        assert_media_from(page, who, &others).await;
     }
+
+    let violations = host.accessibility_violations().await.expect("axe runs");
+    assert!(violations.is_empty(), "the room page (host, in session): {violations:?}");
 
     // Tiles carry display names only, and the safety panel shows each member's location.
     let captions = host.text("#tiles").await.expect("tiles");
@@ -354,6 +332,13 @@ async fn video_room_three_chromiums_exchange_audio_and_video_through_the_sfu() {
     let safety = host.text("#safety-rows").await.expect("safety");
     assert!(safety.contains("Springfield, IL") && safety.contains("Peoria, IL"), "{safety}");
     assert!(safety.contains("312 555 0100"), "{safety}");
+
+    // Attendance: everyone whose media connected is present, with their first join time.
+    let sheet = wait_for_attendance(&app, &setup, |rows| {
+        rows.len() == 3 && rows.iter().all(|r| r.status == "present" && r.first_joined_at.is_some())
+    })
+    .await;
+    eprintln!("attendance after joining: {sheet:?}");
 
     // A client who is not in the group is refused at the door.
     let outsider = outsider_browser.new_page().await.expect("tab");
@@ -380,10 +365,99 @@ async fn video_room_three_chromiums_exchange_audio_and_video_through_the_sfu() {
     ana.wait_until(&format!("!document.querySelector('[data-participant=\"{ben_id}\"]')"))
         .await
         .expect("Ben's tile leaves Ana's page");
+    let ben_user = user_id(&app, "ben@example.org").await;
+    wait_for_attendance(&app, &setup, |rows| {
+        rows.iter().any(|r| {
+            r.user_id == ben_user && r.last_left_at.is_some() && r.connected_since.is_none()
+        })
+    })
+    .await;
+
+    let ana_user = user_id(&app, "ana@example.org").await;
+    // One click from the safety panel starts a crisis note with its headings (the room stays
+    // open in its own tab when a person clicks; here the link opens in the same one).
+    host.eval(&format!("document.querySelector('#safety-rows tr a[href^=\"/clients/{ana_user}?note=crisis\"]').removeAttribute('target')"))
+        .await
+        .expect("the crisis-note link is there");
+    host.click(&format!("#safety-rows a[href^='/clients/{ana_user}']")).await.expect("click");
+    host.wait_until(&format!("location.pathname === '/clients/{ana_user}'"))
+        .await
+        .expect("summary");
+    let draft = host.eval("document.getElementById('note-body').value").await.expect("draft");
+    assert!(draft.as_str().expect("text").starts_with("Crisis note"), "{draft}");
+
+    // The therapist corrects the sheet; a member may not see it.
+    correct_the_sheet(&app, &setup, &therapist, &ana, ana_user).await;
 
     for browser in [therapist, ana_browser, ben_browser, outsider_browser] {
         browser.close().await;
     }
+}
+
+/// Waits until `page` gets audio and decoded video from each of `others`, then checks that
+/// both keep coming across two samples three seconds apart.
+async fn assert_media_from(page: &Page, who: &str, others: &[&String]) {
+    let condition = format!(
+        "(async () => {{ const s = await ({STATS}); return {} }})()",
+        others
+            .iter()
+            .map(|id| format!(
+                "(s['{id}'] && s['{id}'].audioPackets > 0 && s['{id}'].framesDecoded > 0)"
+            ))
+            .collect::<Vec<_>>()
+            .join(" && ")
+    );
+    wait_for(page, &condition).await.unwrap_or_else(|e| panic!("{who}: {e}"));
+    let first = stats(page).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let second = stats(page).await;
+    eprintln!("{who} getStats per sender, 3 s apart: {first} then {second}");
+    for id in others {
+        let before = first[id.as_str()]["framesDecoded"].as_u64().expect("frames");
+        let after = second[id.as_str()]["framesDecoded"].as_u64().expect("frames");
+        assert!(after > before, "{who}: frames from {id} rose from {before} to {after}");
+        let audio_before = first[id.as_str()]["audioPackets"].as_u64().expect("packets");
+        let audio_after = second[id.as_str()]["audioPackets"].as_u64().expect("packets");
+        assert!(
+            audio_after > audio_before,
+            "{who}: audio from {id}: {audio_before} → {audio_after}"
+        );
+    }
+}
+
+/// The therapist marks Ana late on the attendance sheet (in a new tab); Ana may not see it.
+async fn correct_the_sheet(
+    app: &TestApp,
+    setup: &Setup,
+    therapist: &Browser,
+    ana: &Page,
+    ana_user: i64,
+) {
+    let base = &app.base;
+    let sheet_path = format!("/groups/{}/meetings/{}/attendance", setup.group, setup.date);
+    let sheet = therapist.new_page().await.expect("tab");
+    sheet.goto(&format!("{base}{sheet_path}")).await.expect("attendance page");
+    sheet
+        .wait_until(&format!("document.querySelector('#status-{ana_user}')"))
+        .await
+        .expect("sheet");
+    sheet
+        .eval(&format!("document.querySelector('#status-{ana_user}').value = 'late'; document.querySelector('#status-{ana_user}').form.requestSubmit()"))
+        .await
+        .expect("submit");
+    sheet.wait_until("location.search.includes('msg=saved')").await.expect("saved");
+    let violations = sheet.accessibility_violations().await.expect("axe runs");
+    assert!(violations.is_empty(), "the attendance sheet: {violations:?}");
+    let line = sheet.text(&format!("tr[data-person='{ana_user}'] .status")).await.expect("line");
+    assert_eq!(line, "Late");
+    let corrected = wait_for_attendance(app, setup, |rows| {
+        rows.iter().any(|r| r.user_id == ana_user && r.status == "late" && r.corrected_by.is_some())
+    })
+    .await;
+    eprintln!("attendance after the correction: {corrected:?}");
+    ana.goto(&format!("{base}{sheet_path}")).await.expect("navigates");
+    ana.wait_until("document.body").await.expect("loaded");
+    assert!(ana.text("main").await.expect("text").contains("may not"));
 }
 
 /// Waits up to 30 s for an async JavaScript condition (media takes a few seconds to flow).
@@ -396,4 +470,27 @@ async fn wait_for(page: &Page, condition: &str) -> anyhow::Result<()> {
     }
     let seen = stats(page).await;
     anyhow::bail!("media did not arrive; getStats per sender: {seen}")
+}
+
+async fn user_id(app: &TestApp, email: &str) -> i64 {
+    let email = hearth_domain::Email::parse(email).expect("an email");
+    app.app.db().find_user_by_email(&email).await.expect("reads").expect("exists").id.get()
+}
+
+/// Polls the meeting's attendance rows (recorded from SFU events) until `done` holds.
+async fn wait_for_attendance(
+    app: &TestApp,
+    setup: &Setup,
+    done: impl Fn(&[hearth_store::AttendanceRow]) -> bool,
+) -> Vec<hearth_store::AttendanceRow> {
+    let group = hearth_domain::GroupId::new(setup.group);
+    for _ in 0..100 {
+        let rows = app.app.db().list_attendance(group, setup.date).await.expect("reads");
+        if done(&rows) {
+            return rows;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let rows = app.app.db().list_attendance(group, setup.date).await.expect("reads");
+    panic!("attendance never reached the expected state: {rows:?}");
 }

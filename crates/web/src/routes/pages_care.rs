@@ -125,6 +125,7 @@ struct SummaryPage {
     name: String,
     region: String,
     zone: String,
+    note_draft: &'static str,
     notice: Option<String>,
     intake: Option<IntakeView>,
     phq9: String,
@@ -136,7 +137,12 @@ struct SummaryPage {
 #[derive(Deserialize)]
 struct SummaryQuery {
     notice: Option<String>,
+    /// `crisis` starts the note form with a crisis note's headings.
+    note: Option<String>,
 }
+
+/// The headings a crisis note starts from (the therapist fills them in).
+const CRISIS_NOTE: &str = "Crisis note\nWhat happened:\nRisk assessment (ideation, plan, intent, means):\nWhere the client is:\nActions taken (emergency contact, 988, 911, safety plan):\nFollow-up:";
 
 async fn summary(
     State(state): State<AppState>,
@@ -167,6 +173,7 @@ async fn summary(
         region: user.region.as_ref().map(ToString::to_string).unwrap_or_default(),
         zone: user.timezone.name().to_owned(),
         notice: query.notice,
+        note_draft: if query.note.as_deref() == Some("crisis") { CRISIS_NOTE } else { "" },
         intake: intake.map(|i| IntakeView {
             reasons: i.private.reasons,
             goals: i.private.goals,

@@ -364,7 +364,7 @@ async fn reserve(
     }
 }
 
-fn meeting_date(raw: &str) -> Result<chrono::NaiveDate> {
+pub(crate) fn meeting_date(raw: &str) -> Result<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .map_err(|_| crate::Error::bad_request(Some("date"), "the date must be YYYY-MM-DD"))
 }

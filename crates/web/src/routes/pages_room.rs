@@ -4,17 +4,19 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use chrono::NaiveDate;
 use hearth_app::{AppError, Authenticated, Meeting, RoomConnection};
-use hearth_domain::{GroupId, RoomEntry};
+use hearth_domain::{AttendanceStatus, GroupId, RoomEntry, UserId};
 use hearth_video::signal::{ClientMessage, ServerMessage};
+use serde::Deserialize;
 
+use super::pages_groups::meeting_date;
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser};
+use crate::json::Form;
 use crate::templates::{Layout, page};
 use crate::{AppState, Error, Result};
 
@@ -27,6 +29,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/groups/{id}/meetings/{date}/room", get(room_page))
         .route("/groups/{id}/meetings/{date}/room/socket", get(room_socket))
+        .route("/groups/{id}/meetings/{date}/attendance", get(attendance_page).post(correct))
         .route("/static/room.js", get(room_script))
 }
 
@@ -42,12 +45,8 @@ struct RoomPage {
     host: bool,
 }
 
-fn parse_date(raw: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| Error::not_found())
-}
-
 async fn meeting(state: &AppState, id: i64, date: &str) -> Result<Meeting> {
-    Ok(state.app.meeting(GroupId::new(id), parse_date(date)?).await?)
+    Ok(state.app.meeting(GroupId::new(id), meeting_date(date)?).await?)
 }
 
 async fn room_page(
@@ -199,4 +198,105 @@ async fn serve_socket(
     }
     state.app.leave_room(&who, &id).await;
     let _ = socket.send(Message::Close(None)).await;
+}
+
+#[derive(Template)]
+#[template(path = "attendance.html")]
+struct AttendancePage {
+    layout: Layout,
+    group: i64,
+    date: String,
+    topic: String,
+    message: Option<&'static str>,
+    may_correct: bool,
+    lines: Vec<LineView>,
+    statuses: Vec<(&'static str, &'static str)>,
+}
+
+struct LineView {
+    user: i64,
+    name: String,
+    note: &'static str,
+    status: &'static str,
+    status_label: &'static str,
+    minutes: i64,
+    first_joined: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct AttendanceQuery {
+    msg: Option<String>,
+}
+
+async fn attendance_page(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path((id, date)): Path<(i64, String)>,
+    Query(query): Query<AttendanceQuery>,
+) -> Result<Response> {
+    let meeting = meeting(&state, id, &date).await?;
+    let sheet = state.app.meeting_attendance(&who, &meeting, &meta.audit(Some(&who))).await?;
+    let (topic, _) = state.app.topic_with_plan(&meeting.group.topic).await?;
+    let zone = who.user.timezone.tz();
+    let lines = sheet
+        .into_iter()
+        .map(|l| LineView {
+            user: l.user.get(),
+            name: l.name,
+            note: match (l.member, l.corrected) {
+                (true, true) => "set by the therapist",
+                (true, false) => "",
+                (false, true) => "not a current member; set by the therapist",
+                (false, false) => "not a current member",
+            },
+            status: l.status.as_str(),
+            status_label: l.status.label(),
+            minutes: l.minutes,
+            first_joined: l
+                .first_joined_at
+                .map(|t| t.with_timezone(&zone).format("%H:%M").to_string())
+                .unwrap_or_default(),
+        })
+        .collect();
+    Ok(page(&AttendancePage {
+        layout: Layout::new(&format!("{} attendance", topic.name), Some(&who), &csrf),
+        group: id,
+        date: meeting.date().to_string(),
+        topic: topic.name,
+        message: (query.msg.as_deref() == Some("saved")).then_some("Attendance saved."),
+        may_correct: hearth_app::may_reschedule(&who, &meeting.group),
+        lines,
+        statuses: AttendanceStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
+    }))
+}
+
+#[derive(Debug, Deserialize)]
+struct CorrectionForm {
+    person: i64,
+    #[serde(default)]
+    status: String,
+}
+
+async fn correct(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path((id, date)): Path<(i64, String)>,
+    Form(form): Form<CorrectionForm>,
+) -> Result<Response> {
+    let meeting = meeting(&state, id, &date).await?;
+    state
+        .app
+        .correct_attendance(
+            &who,
+            &meeting,
+            UserId::new(form.person),
+            &form.status,
+            &meta.audit(Some(&who)),
+        )
+        .await?;
+    let back = format!("/groups/{id}/meetings/{}/attendance?msg=saved", meeting.date());
+    Ok(Redirect::to(&back).into_response())
 }
