@@ -187,6 +187,25 @@ async fn room_door_waiting_room_and_host_controls_over_the_signalling_socket() {
 
     host.send(json!({"type": "admit", "participant": ana_id})).await;
     ana.expect("admitted").await;
+    host.send(json!({"type": "mute", "participant": ana_id})).await;
+    ana.expect("muted").await;
+    host.send(json!({"type": "admit", "participant": "p999-nobody"})).await;
+    let error = host.expect("error").await;
+    assert!(error["message"].as_str().expect("text").contains("no such participant"), "{error}");
+
+    // Care staff come in only with a reason, which the audit log keeps.
+    app.create_staff("casey@example.org", "coordinator").await;
+    let mut casey = Socket::open(&app, &setup.path, "casey@example.org").await;
+    casey.send(json!({"type": "hello", "reason": "short"})).await;
+    let refused = casey.expect("refused").await;
+    assert!(refused["reason"].as_str().expect("text").contains("reason"), "{refused}");
+    let mut casey = Socket::open(&app, &setup.path, "casey@example.org").await;
+    casey
+        .send(json!({"type": "hello", "reason": "Covering the safety follow-up for this group"}))
+        .await;
+    assert_eq!(casey.expect("welcome").await["part"], "staff");
+    casey.expect("admitted").await;
+    casey.send(json!({"type": "leave"})).await;
 
     // Locked: a new member cannot come in; the host can unlock.
     host.send(json!({"type": "lock", "locked": true})).await;
@@ -232,6 +251,8 @@ async fn room_door_waiting_room_and_host_controls_over_the_signalling_socket() {
         assert!(actions.contains(&expected), "{expected} in {actions:?}");
     }
     assert!(audit.iter().all(|(_, detail)| !detail.contains("Springfield")));
+    assert!(audit.iter().any(|(action, detail)| action == "room.staff_joined"
+        && detail == "reason=Covering the safety follow-up for this group"));
     let _ = (setup.group, setup.date);
 }
 
@@ -332,6 +353,16 @@ async fn video_room_three_chromiums_exchange_audio_and_video_through_the_sfu() {
     let safety = host.text("#safety-rows").await.expect("safety");
     assert!(safety.contains("Springfield, IL") && safety.contains("Peoria, IL"), "{safety}");
     assert!(safety.contains("312 555 0100"), "{safety}");
+
+    // A network blip: Ana's signalling socket drops; her page reconnects by itself, comes
+    // straight back in (no second wait for admission) and media flows both ways again.
+    ana.eval("window.hearthRoom.ws.close()").await.expect("drop the socket");
+    ana.wait_until(&format!("window.hearthRoom.you && window.hearthRoom.you !== '{}'", ids[1]))
+        .await
+        .expect("Ana reconnects");
+    let ana_again = you(&ana).await;
+    assert_media_from(&ana, "Ana, reconnected", &[&ids[0], &ids[2]]).await;
+    assert_media_from(&host, "host, after Ana reconnected", &[&ana_again]).await;
 
     // Attendance: everyone whose media connected is present, with their first join time.
     let sheet = wait_for_attendance(&app, &setup, |rows| {
