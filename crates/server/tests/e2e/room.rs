@@ -193,20 +193,6 @@ async fn room_door_waiting_room_and_host_controls_over_the_signalling_socket() {
     let error = host.expect("error").await;
     assert!(error["message"].as_str().expect("text").contains("no such participant"), "{error}");
 
-    // Care staff come in only with a reason, which the audit log keeps.
-    app.create_staff("casey@example.org", "coordinator").await;
-    let mut casey = Socket::open(&app, &setup.path, "casey@example.org").await;
-    casey.send(json!({"type": "hello", "reason": "short"})).await;
-    let refused = casey.expect("refused").await;
-    assert!(refused["reason"].as_str().expect("text").contains("reason"), "{refused}");
-    let mut casey = Socket::open(&app, &setup.path, "casey@example.org").await;
-    casey
-        .send(json!({"type": "hello", "reason": "Covering the safety follow-up for this group"}))
-        .await;
-    assert_eq!(casey.expect("welcome").await["part"], "staff");
-    casey.expect("admitted").await;
-    casey.send(json!({"type": "leave"})).await;
-
     // Locked: a new member cannot come in; the host can unlock.
     host.send(json!({"type": "lock", "locked": true})).await;
     let mut ben = Socket::open(&app, &setup.path, "ben@example.org").await;
@@ -251,9 +237,31 @@ async fn room_door_waiting_room_and_host_controls_over_the_signalling_socket() {
         assert!(actions.contains(&expected), "{expected} in {actions:?}");
     }
     assert!(audit.iter().all(|(_, detail)| !detail.contains("Springfield")));
+
+    let _ = (setup.group, setup.date);
+}
+
+#[tokio::test]
+async fn room_care_staff_come_in_only_with_a_reason_which_the_audit_log_keeps() {
+    let app = spawn_app().await;
+    let setup = set_up(&app).await;
+    // Care staff come in only with a reason, which the audit log keeps.
+    app.create_staff("casey@example.org", "coordinator").await;
+    let mut casey = Socket::open(&app, &setup.path, "casey@example.org").await;
+    casey.send(json!({"type": "hello", "reason": "short"})).await;
+    let refused = casey.expect("refused").await;
+    assert!(refused["reason"].as_str().expect("text").contains("reason"), "{refused}");
+    let mut casey = Socket::open(&app, &setup.path, "casey@example.org").await;
+    casey
+        .send(json!({"type": "hello", "reason": "Covering the safety follow-up for this group"}))
+        .await;
+    assert_eq!(casey.expect("welcome").await["part"], "staff");
+    casey.expect("admitted").await;
+    casey.send(json!({"type": "leave"})).await;
+
+    let audit = sqlx_audit(&app).await;
     assert!(audit.iter().any(|(action, detail)| action == "room.staff_joined"
         && detail == "reason=Covering the safety follow-up for this group"));
-    let _ = (setup.group, setup.date);
 }
 
 async fn sqlx_audit(app: &TestApp) -> Vec<(String, String)> {
@@ -372,17 +380,7 @@ async fn video_room_three_chromiums_exchange_audio_and_video_through_the_sfu() {
     eprintln!("attendance after joining: {sheet:?}");
 
     // A client who is not in the group is refused at the door.
-    let outsider = outsider_browser.new_page().await.expect("tab");
-    outsider.log_in(&base, "cleo@example.org", PASSWORD).await.expect("logs in");
-    outsider.goto(&format!("{base}{}", setup.path)).await.expect("room page");
-    outsider.wait_until("document.body").await.expect("loaded");
-    assert!(
-        outsider.eval("document.getElementById('join-form') === null").await.expect("eval")
-            == Value::Bool(true),
-        "no room page for an outsider"
-    );
-    let refusal = outsider.text("main").await.expect("text");
-    assert!(refusal.contains("may not"), "{refusal}");
+    assert_outsider_refused(&outsider_browser, &base, &setup.path).await;
 
     // The therapist removes Ben: his page is disconnected and his tile leaves the others.
     let ben_id = &ids[2];
@@ -423,6 +421,21 @@ async fn video_room_three_chromiums_exchange_audio_and_video_through_the_sfu() {
     for browser in [therapist, ana_browser, ben_browser, outsider_browser] {
         browser.close().await;
     }
+}
+
+/// A client who is not in the group gets a refusal, not the room page.
+async fn assert_outsider_refused(browser: &Browser, base: &str, path: &str) {
+    let outsider = browser.new_page().await.expect("tab");
+    outsider.log_in(base, "cleo@example.org", PASSWORD).await.expect("logs in");
+    outsider.goto(&format!("{base}{path}")).await.expect("room page");
+    outsider.wait_until("document.body").await.expect("loaded");
+    assert!(
+        outsider.eval("document.getElementById('join-form') === null").await.expect("eval")
+            == Value::Bool(true),
+        "no room page for an outsider"
+    );
+    let refusal = outsider.text("main").await.expect("text");
+    assert!(refusal.contains("may not"), "{refusal}");
 }
 
 /// Waits until `page` gets audio and decoded video from each of `others`, then checks that
