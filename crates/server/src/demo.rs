@@ -2,7 +2,7 @@
 //! time zones, groups over every topic (some full with waitlists, some for teens), and a few
 //! hundred clients. Each area of Hearth adds its part here.
 
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate, Timelike as _, Utc};
 use hearth_app::{App, AppError, AppResult, NewStaff};
 use hearth_domain::{
     AgeBand, BirthDate, DisplayName, Email, GroupId, License, LicenseKind, Password, Region, Role,
@@ -396,4 +396,56 @@ async fn seed_measures(
             .await?;
     }
     Ok(())
+}
+
+/// Makes sure the demo has a group session about to start, so the session room can be tried
+/// at once: the demo client gets a seat in one of the demo therapist's groups, and that
+/// group's next meeting moves to five minutes from now (unless one is already that close).
+/// Returns the room's path.
+pub async fn session_about_to_start(app: &App) -> AppResult<Option<String>> {
+    let find = |email: String| async move {
+        let email = Email::parse(&email).map_err(corrupt)?;
+        Ok::<_, AppError>(app.db().find_user_by_email(&email).await?.map(|u| u.id))
+    };
+    let (Some(therapist), Some(client)) =
+        (find(therapist_email(0)).await?, find(client_email(0)).await?)
+    else {
+        return Ok(None);
+    };
+    let filter = hearth_store::GroupFilter {
+        therapist: Some(therapist),
+        ..hearth_store::GroupFilter::default()
+    };
+    let groups = app.db().list_groups(&filter).await?;
+    let mut chosen = None;
+    for group in &groups {
+        let members = app.db().list_group_members(group.id).await?;
+        if members.iter().any(|m| m.client_id == client.get()) {
+            chosen = Some(group.clone());
+            break;
+        }
+        if chosen.is_none() && group.seats_left() > 0 && group.age_band == AgeBand::Adult {
+            chosen = Some(group.clone());
+        }
+    }
+    let Some(group) = chosen else { return Ok(None) };
+    let now = app.now();
+    let members = app.db().list_group_members(group.id).await?;
+    if !members.iter().any(|m| m.client_id == client.get()) {
+        app.db().reserve_seat(group.id, client, now, None, hearth_app::DEFAULT_OFFER_HOLD).await?;
+    }
+    let zone = app.db().find_user(client).await?.ok_or_else(|| corrupt("client"))?.timezone;
+    let next = app.next_meetings(zone, &group, 1).await?;
+    let Some(meeting) = next.first() else { return Ok(None) };
+    let date = meeting.original_date;
+    if meeting.starts_at > now + Duration::minutes(10) {
+        let starts = now + Duration::minutes(5);
+        let starts = starts - Duration::seconds(i64::from(starts.second()));
+        let moved = hearth_store::StoredException {
+            original_date: date,
+            kind: hearth_store::ExceptionKind::Moved(starts),
+        };
+        app.db().upsert_exception(group.id, &moved).await?;
+    }
+    Ok(Some(format!("/groups/{}/meetings/{date}/room", group.id)))
 }

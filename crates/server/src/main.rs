@@ -205,28 +205,47 @@ fn settings_for(
     Ok(settings)
 }
 
+/// `hearth demo`: seeds the demo practice once, sets up a session about to start, serves.
+async fn run_demo(
+    cli: &Cli,
+    bind: Option<&String>,
+    data_dir: Option<&PathBuf>,
+) -> anyhow::Result<()> {
+    let place = Place { data_dir: data_dir.cloned(), database_url: None };
+    let settings = settings_for(cli, true, bind, &place)?;
+    telemetry::init(&settings.log);
+    let db = hearth::open_database(&settings).await?;
+    let app = hearth::build_app(&settings, db, system_clock())?;
+    let logins = demo::seed(&app).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
+    let room = demo::session_about_to_start(&app)
+        .await
+        .map_err(|e| anyhow::anyhow!("setting up the demo session: {e}"))?;
+    let server = Server::bind(&settings, app).await?;
+    let shutdown = shutdown_signal();
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "Hearth demo practice (data in {})", settings.data_dir.display())?;
+    writeln!(out, "Demo logins (password for all: \"{}\"):", demo::DEMO_PASSWORD)?;
+    for login in logins {
+        writeln!(out, "  {:<12} {}", login.role, login.email)?;
+    }
+    if let Some(room) = room {
+        writeln!(
+            out,
+            "A group session starts in a few minutes: log in as the therapist and the client (two browsers) and open http://{}{room}",
+            server.addr
+        )?;
+    }
+    writeln!(out, "listening on http://{}", server.addr)?;
+    out.flush()?;
+    drop(out);
+    server.run(shutdown).await?;
+    Ok(())
+}
+
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match &cli.command {
         Command::Demo { bind, data_dir } => {
-            let place = Place { data_dir: data_dir.clone(), database_url: None };
-            let settings = settings_for(&cli, true, bind.as_ref(), &place)?;
-            telemetry::init(&settings.log);
-            let db = hearth::open_database(&settings).await?;
-            let app = hearth::build_app(&settings, db, system_clock())?;
-            let logins =
-                demo::seed(&app).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
-            let server = Server::bind(&settings, app).await?;
-            let shutdown = shutdown_signal();
-            let mut out = std::io::stdout().lock();
-            writeln!(out, "Hearth demo practice (data in {})", settings.data_dir.display())?;
-            writeln!(out, "Demo logins (password for all: \"{}\"):", demo::DEMO_PASSWORD)?;
-            for login in logins {
-                writeln!(out, "  {:<12} {}", login.role, login.email)?;
-            }
-            writeln!(out, "listening on http://{}", server.addr)?;
-            out.flush()?;
-            drop(out);
-            server.run(shutdown).await?;
+            run_demo(&cli, bind.as_ref(), data_dir.as_ref()).await?;
         }
         Command::Serve { bind, place } => {
             let settings = settings_for(&cli, false, bind.as_ref(), place)?;

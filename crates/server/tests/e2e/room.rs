@@ -66,7 +66,11 @@ struct Socket {
 
 impl Socket {
     async fn open(app: &TestApp, path: &str, email: &str) -> Self {
-        let login = app.log_in_with_form(email, PASSWORD).await;
+        Self::open_as(app, path, email, PASSWORD).await
+    }
+
+    async fn open_as(app: &TestApp, path: &str, email: &str, password: &str) -> Self {
+        let login = app.log_in_with_form(email, password).await;
         assert_eq!(login.status(), StatusCode::SEE_OTHER, "{email} logs in");
         let cookie = login
             .headers()
@@ -537,4 +541,37 @@ async fn wait_for_attendance(
     }
     let rows = app.app.db().list_attendance(group, setup.date).await.expect("reads");
     panic!("attendance never reached the expected state: {rows:?}");
+}
+
+#[tokio::test]
+async fn room_the_demo_has_a_session_about_to_start_for_its_therapist_and_client() {
+    let app = spawn_app().await;
+    hearth::demo::seed(&app.app).await.expect("the demo seeds");
+    let path = hearth::demo::session_about_to_start(&app.app)
+        .await
+        .expect("sets up")
+        .expect("a session room");
+    // Running it again (a second `hearth demo` start) keeps the same meeting.
+    let again = hearth::demo::session_about_to_start(&app.app).await.expect("again").expect("room");
+    assert_eq!(path, again);
+
+    let parts: Vec<&str> = path.split('/').collect();
+    let [_, "groups", group, "meetings", date, "room"] = parts[..] else {
+        panic!("unexpected room path {path}");
+    };
+    let group = hearth_domain::GroupId::new(group.parse().expect("id"));
+    let meeting = app.app.meeting(group, date.parse().expect("date")).await.expect("the meeting");
+    let starts_in = meeting.occurrence.occurrence.starts_at - app.clock_now();
+    assert!(
+        (chrono::Duration::zero()..=chrono::Duration::minutes(10)).contains(&starts_in),
+        "starts in {starts_in}"
+    );
+    // The room is open to the demo client (a member, to the waiting room) and its therapist.
+    for (email, part) in
+        [("client@demo.hearth.example", "member"), ("therapist@demo.hearth.example", "host")]
+    {
+        let mut socket = Socket::open_as(&app, &path, email, hearth::demo::DEMO_PASSWORD).await;
+        socket.send(json!({"type": "hello", "location": "Denver, CO"})).await;
+        assert_eq!(socket.expect("welcome").await["part"], part);
+    }
 }
