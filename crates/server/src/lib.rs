@@ -111,7 +111,7 @@ impl Server {
             .await
             .with_context(|| format!("binding {}", settings.bind))?;
         let addr = listener.local_addr().context("reading the bound address")?;
-        let app = start_video(&settings.video, app).await?;
+        let app = start_video(&settings.video, app)?;
         let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let router = hearth_web::router(
             app.clone(),
@@ -140,10 +140,14 @@ impl Server {
 }
 
 /// Binds the SFU's UDP socket and attaches the SFU to the app.
-async fn start_video(settings: &settings::VideoSettings, app: App) -> anyhow::Result<App> {
-    let socket = tokio::net::UdpSocket::bind(&settings.bind)
-        .await
-        .with_context(|| format!("binding the video port {}", settings.bind))?;
+fn start_video(settings: &settings::VideoSettings, app: App) -> anyhow::Result<App> {
+    let bind: SocketAddr = settings
+        .bind
+        .parse()
+        .with_context(|| format!("video.bind {:?} is not an IP address and port", settings.bind))?;
+    let socket = hearth_video::bind_socket(bind)
+        .and_then(tokio::net::UdpSocket::from_std)
+        .with_context(|| format!("binding the video port {bind}"))?;
     let bound = socket.local_addr().context("reading the video port's address")?;
     let public_addr: SocketAddr = match &settings.public_addr {
         Some(raw) => raw

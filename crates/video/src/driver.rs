@@ -18,6 +18,29 @@ use crate::{Candidate, SdpAnswer, SdpOffer};
 /// Large enough for any datagram WebRTC sends (str0m keeps under 1500 bytes).
 const RECEIVE_BUFFER: usize = 2048;
 
+/// The kernel buffers the SFU's socket asks for (the kernel caps them at `net.core.rmem_max`
+/// and `wmem_max`). The default, about 208 KiB, holds some 20 ms of a thousand streams, so
+/// any stall of the SFU's thread longer than that drops packets; 4 MiB rides out a few
+/// hundred milliseconds.
+pub const SOCKET_BUFFER_BYTES: usize = 4 * 1024 * 1024;
+
+/// Binds a non-blocking UDP socket for an SFU (or anything carrying as much media), asking
+/// the kernel for [`SOCKET_BUFFER_BYTES`] of receive and send buffer. A kernel that grants less
+/// is not an error; the sizes it granted can be read back from the socket.
+pub fn bind_socket(addr: std::net::SocketAddr) -> io::Result<std::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if let Err(e) = socket.set_recv_buffer_size(SOCKET_BUFFER_BYTES) {
+        tracing::warn!(error = %e, "could not enlarge the SFU socket's receive buffer");
+    }
+    if let Err(e) = socket.set_send_buffer_size(SOCKET_BUFFER_BYTES) {
+        tracing::warn!(error = %e, "could not enlarge the SFU socket's send buffer");
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    Ok(socket.into())
+}
+
 /// Commands queued to the SFU task before callers wait.
 const COMMAND_QUEUE: usize = 256;
 

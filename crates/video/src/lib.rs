@@ -50,7 +50,7 @@ mod participant;
 mod sfu;
 pub mod signal;
 
-pub use driver::{SfuHandle, spawn};
+pub use driver::{SOCKET_BUFFER_BYTES, SfuHandle, bind_socket, spawn};
 pub use ids::{ParticipantId, RoomKey};
 pub use sfu::{LeaveReason, Sfu, SfuConfig, SfuError, SfuEvent, SfuOutput};
 

@@ -684,8 +684,8 @@ struct SfuRun {
 
 async fn run_sfu(args: Args, clients_clock: &ThreadClock) -> Result<SfuRun, String> {
     let total = args.rooms * args.room_size;
-    let std_socket = StdUdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    std_socket.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    let std_socket = hearth_video::bind_socket(loopback).map_err(|e| e.to_string())?;
     let addr = std_socket.local_addr().map_err(|e| e.to_string())?;
     let (sfu_clock, (handle, mut events), sfu_thread) =
         start_thread("sfu", move |ready| async move {
@@ -894,8 +894,9 @@ async fn run_relay(
         .collect::<Result<_, _>>()
         .map_err(|e| e.to_string())?;
     let rooms: Vec<Vec<SocketAddr>> = addrs.chunks(args.room_size).map(<[_]>::to_vec).collect();
-    let std_socket = StdUdpSocket::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
-    std_socket.set_nonblocking(true).map_err(|e| e.to_string())?;
+    // The same kernel buffers as the SFU's socket, so the two differ only in what they do.
+    let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+    let std_socket = hearth_video::bind_socket(loopback).map_err(|e| e.to_string())?;
     let relay_addr = std_socket.local_addr().map_err(|e| e.to_string())?;
     let (stop_tx, stop_rx) = oneshot::channel();
     let (relay_clock, (), relay_thread) = start_thread("relay", move |ready| async move {
