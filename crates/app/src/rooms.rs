@@ -293,8 +293,11 @@ impl App {
                 .await?
                 .iter()
                 .any(|m| m.client_id == who.user.id.get());
-        let (locked, ended) =
+        let (locked, ended_here) =
             self.rooms.as_ref().map_or((false, false), |hub| hub.live_flags(&meeting.key()));
+        // Ended is kept in the database too, so it holds after a restart and on any node.
+        let ended = ended_here
+            || self.db.meeting_ended_at(meeting.group.id, meeting.date()).await?.is_some();
         let state = RoomState {
             starts_at: meeting.occurrence.occurrence.starts_at,
             ends_at: meeting.occurrence.occurrence.ends_at,
@@ -560,9 +563,10 @@ impl App {
                 self.audit_control(ctx, action, &done).await
             }
             ClientMessage::End => {
-                let (gone, done) = {
+                let (gone, done, host) = {
                     let mut state = hub.lock();
                     let room = state.host_room(id)?;
+                    let host = state.attendees.get(id).copied();
                     let ids = state.rooms.get(&room).map(|r| r.order.clone()).unwrap_or_default();
                     for other in &ids {
                         if let Some(p) = state.remove_peer(other) {
@@ -572,8 +576,11 @@ impl App {
                     if let Some(r) = state.rooms.get_mut(&room) {
                         r.ended = true;
                     }
-                    (ids, Control { room, target_user: None })
+                    (ids, Control { room, target_user: None }, host)
                 };
+                if let Some(h) = host {
+                    self.db.end_meeting(h.group, h.date, h.user, self.clock.now()).await?;
+                }
                 for other in gone {
                     let _ = hub.sfu.leave(other).await;
                 }

@@ -149,4 +149,46 @@ impl Db {
         })?;
         Ok(rows)
     }
+
+    /// Records that the meeting's session was ended (the first end counts).
+    pub async fn end_meeting(
+        &self,
+        group: GroupId,
+        date: NaiveDate,
+        by: UserId,
+        at: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query(
+                "INSERT INTO meeting_ends (group_id, meeting_date, ended_at, ended_by) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (group_id, meeting_date) DO NOTHING",
+            )
+            .bind(group.get())
+            .bind(date)
+            .bind(at)
+            .bind(by.get())
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// When the meeting's session was ended, if it was.
+    pub async fn meeting_ended_at(
+        &self,
+        group: GroupId,
+        date: NaiveDate,
+    ) -> StoreResult<Option<DateTime<Utc>>> {
+        let at = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT ended_at FROM meeting_ends WHERE group_id = $1 AND meeting_date = $2",
+            )
+            .bind(group.get())
+            .bind(date)
+            .fetch_optional(pool)
+            .await
+        })?;
+        Ok(at)
+    }
 }

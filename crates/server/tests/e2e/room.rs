@@ -226,6 +226,16 @@ async fn room_door_waiting_room_and_host_controls_over_the_signalling_socket() {
     let mut late = Socket::open(&app, &setup.path, "rivera@example.org").await;
     late.send(json!({"type": "hello"})).await;
     assert_eq!(late.expect("refused").await["reason"], "this session has ended");
+    // The end is in the database: an app with no live rooms (another node, or this one after
+    // a restart) keeps the door shut too.
+    let token = app.token("rivera@example.org", PASSWORD).await;
+    let therapist = app.app.authenticate(&token).await.expect("signed in");
+    let meeting = app.app.meeting(hearth_domain::GroupId::new(setup.group), setup.date).await;
+    let refused = app.app.knock_room(&therapist, &meeting.expect("the meeting"), None).await;
+    assert!(
+        matches!(refused, Err(hearth_app::AppError::Refused { code: "session_ended", .. })),
+        "{refused:?}"
+    );
 
     // Every step is in the audit log, with no locations in it.
     let audit: Vec<(String, String)> = sqlx_audit(&app).await;
@@ -241,8 +251,6 @@ async fn room_door_waiting_room_and_host_controls_over_the_signalling_socket() {
         assert!(actions.contains(&expected), "{expected} in {actions:?}");
     }
     assert!(audit.iter().all(|(_, detail)| !detail.contains("Springfield")));
-
-    let _ = (setup.group, setup.date);
 }
 
 #[tokio::test]
