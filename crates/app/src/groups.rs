@@ -223,6 +223,17 @@ impl App {
         Ok(found)
     }
 
+    /// The latest meeting that has started (not cancelled), in the viewer's zone: the one
+    /// whose attendance sheet a therapist is most likely to want.
+    pub async fn last_meeting(
+        &self,
+        viewer_zone: TimeZone,
+        group: &Group,
+    ) -> AppResult<Option<OccurrenceView>> {
+        let series = self.series_of(group).await?;
+        Ok(series.last_meeting_before(self.clock.now()).map(|o| view(&o, viewer_zone.tz())))
+    }
+
     /// Notices for a viewer whose local meeting time shifts in the next four weeks.
     pub async fn shift_notices(
         &self,

@@ -583,3 +583,20 @@ async fn room_the_demo_has_a_session_about_to_start_for_its_therapist_and_client
         assert_eq!(socket.expect("welcome").await["part"], part);
     }
 }
+
+#[tokio::test]
+async fn room_and_attendance_links_on_the_therapists_groups_page() {
+    let app = spawn_app().await;
+    let setup = set_up(&app).await;
+    let login = app.log_in_with_form("rivera@example.org", PASSWORD).await;
+    assert_eq!(login.status(), StatusCode::SEE_OTHER);
+    let html = app.get_page("/therapist/groups").await.text().await.expect("html");
+    assert!(html.contains(&format!("href=\"{}\"", setup.path)), "the next meeting's room: {html}");
+    let last = setup.date - chrono::Duration::weeks(1);
+    let sheet = format!("/groups/{}/meetings/{last}/attendance", setup.group);
+    assert!(html.contains(&sheet), "last week's attendance sheet: {html}");
+    let page = app.get_page(&sheet).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let text = page.text().await.expect("html");
+    assert!(text.contains("Ana") && text.contains("Absent"), "nobody came last week: {text}");
+}

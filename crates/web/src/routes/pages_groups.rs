@@ -611,6 +611,10 @@ struct TherapistGroupView {
     when: String,
     seats: String,
     roster: Vec<RosterRow>,
+    /// The next meeting's series date and time, for its room.
+    next: Option<(String, String)>,
+    /// The last meeting's series date and time, for its attendance sheet.
+    last: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -644,7 +648,15 @@ async fn therapist_groups(
                 gad7: hearth_app::ScoreTrend::describe(trend.gad7),
             });
         }
+        let zone = who.user.timezone;
+        let dated = |m: &hearth_app::OccurrenceView| {
+            (m.original_date.to_string(), m.local_start.format(TIME_FORMAT).to_string())
+        };
+        let next = state.app.next_meetings(zone, &card.group, 1).await?.first().map(dated);
+        let last = state.app.last_meeting(zone, &card.group).await?.as_ref().map(dated);
         groups.push(TherapistGroupView {
+            next,
+            last,
             id: card.group.id.get(),
             topic: card.topic_name.clone(),
             when: card.when(),
