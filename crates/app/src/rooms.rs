@@ -382,7 +382,9 @@ impl App {
                     "the therapist removed you from this session",
                 ));
             }
-            let presence = if part != Part::Member || room.admitted.contains(&who.user.id) {
+            // Members and care staff wait for the therapist, unless already admitted to this
+            // meeting (a reconnect).
+            let presence = if part == Part::Host || room.admitted.contains(&who.user.id) {
                 Presence::InRoom
             } else {
                 Presence::Waiting

@@ -267,7 +267,14 @@ async fn room_care_staff_come_in_only_with_a_reason_which_the_audit_log_keeps() 
     casey
         .send(json!({"type": "hello", "reason": "Covering the safety follow-up for this group"}))
         .await;
-    assert_eq!(casey.expect("welcome").await["part"], "staff");
+    let welcome = casey.expect("welcome").await;
+    assert_eq!(welcome["part"], "staff");
+    // Like members, care staff wait until the therapist lets them in.
+    casey.expect("waiting").await;
+    let mut host = Socket::open(&app, &setup.path, "rivera@example.org").await;
+    host.send(json!({"type": "hello"})).await;
+    host.expect("admitted").await;
+    host.send(json!({"type": "admit", "participant": welcome["you"]})).await;
     casey.expect("admitted").await;
     casey.send(json!({"type": "leave"})).await;
 
