@@ -10,8 +10,10 @@
     names: new Map(), trackOwner: new Map(), tiles: new Map(),
     hello: null, over: false, retry: 0, chain: Promise.resolve(),
     muted: false, cameraOff: false, locked: false, admitted: false,
-    lastStats: null,
+    lastStats: null, waitingIds: new Set(),
   };
+  // About two minutes of attempts (the wait doubles up to 10 s) before giving up.
+  const MAX_RETRIES = 15;
   // For tests and debugging: the live peer connection and state.
   window.hearthRoom = state;
 
@@ -144,6 +146,13 @@
     }
     for (const id of [...state.tiles.keys()]) if (id !== 'self' && !ids.has(id)) dropTile(id);
     if (!isHost) return;
+    // Tell the therapist (and a screen reader) when someone new is waiting.
+    const nowWaiting = message.participants.filter((p) => p.presence === 'waiting');
+    const arrived = nowWaiting.filter((p) => !state.waitingIds.has(p.id));
+    state.waitingIds = new Set(nowWaiting.map((p) => p.id));
+    if (arrived.length > 0) {
+      status(`${arrived.map((p) => p.name).join(', ')} ${arrived.length === 1 ? 'is' : 'are'} in the waiting room.`);
+    }
     const waiting = $('waiting');
     const present = $('present');
     waiting.replaceChildren();
@@ -288,6 +297,10 @@
     ws.onclose = () => {
       if (state.ws !== ws || state.over) return;
       closePc();
+      if (state.retry >= MAX_RETRIES) {
+        finish('Could not reconnect. Check your connection, then reload this page (you may need to log in again).');
+        return;
+      }
       // A network blip: try again, waiting a little longer each time (at most 10 s).
       const delay = Math.min(10000, 500 * 2 ** state.retry);
       state.retry += 1;

@@ -353,6 +353,11 @@ async fn video_room_three_chromiums_exchange_audio_and_video_through_the_sfu() {
     host.wait_until("document.querySelectorAll('#waiting button[data-action=admit]').length === 2")
         .await
         .expect("two waiting");
+    host.wait_until(
+        "document.getElementById('status').textContent.includes('in the waiting room')",
+    )
+    .await
+    .expect("the therapist is told who is waiting");
     host.eval(
         "document.querySelectorAll('#waiting button[data-action=admit]').forEach((b) => b.click())",
     )
