@@ -18,7 +18,7 @@ use hearth_store::Group;
 use hearth_video::signal::{
     ClientMessage, Part, Presence, RosterEntry, SafetyEntry, ServerMessage,
 };
-use hearth_video::{ParticipantId, RoomKey, SdpAnswer, SdpOffer, SfuEvent, SfuHandle};
+use hearth_video::{ParticipantId, RoomKey, SdpAnswer, SdpOffer, SfuEvent, SfuPool};
 use tokio::sync::mpsc;
 
 use crate::groups::start_of_day;
@@ -56,7 +56,7 @@ pub struct RoomConnection {
 /// The live rooms of this node and the SFU that carries their media.
 #[derive(Debug)]
 pub struct RoomHub {
-    sfu: SfuHandle,
+    sfu: SfuPool,
     state: Mutex<HubState>,
 }
 
@@ -122,7 +122,7 @@ struct Control {
 }
 
 impl RoomHub {
-    fn new(sfu: SfuHandle) -> Self {
+    fn new(sfu: SfuPool) -> Self {
         Self { sfu, state: Mutex::new(HubState::default()) }
     }
 
@@ -250,7 +250,7 @@ impl App {
     /// Attaches this node's SFU: rooms can be entered from now on. Spawns the task that
     /// relays the SFU's events (offers to deliver, connects and leaves).
     #[must_use]
-    pub fn with_video(mut self, sfu: SfuHandle, events: mpsc::UnboundedReceiver<SfuEvent>) -> Self {
+    pub fn with_video(mut self, sfu: SfuPool, events: mpsc::UnboundedReceiver<SfuEvent>) -> Self {
         self.rooms = Some(Arc::new(RoomHub::new(sfu)));
         tokio::spawn(relay_events(self.clone(), events));
         self

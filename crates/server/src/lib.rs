@@ -139,38 +139,40 @@ impl Server {
     }
 }
 
-/// Binds the SFU's UDP socket and attaches the SFU to the app.
+/// Binds the SFUs' UDP ports and attaches them to the app.
 fn start_video(settings: &settings::VideoSettings, app: App) -> anyhow::Result<App> {
     let bind: SocketAddr = settings
         .bind
         .parse()
         .with_context(|| format!("video.bind {:?} is not an IP address and port", settings.bind))?;
-    let socket = hearth_video::bind_socket(bind)
-        .and_then(tokio::net::UdpSocket::from_std)
-        .with_context(|| format!("binding the video port {bind}"))?;
-    let bound = socket.local_addr().context("reading the video port's address")?;
-    let public_addr: SocketAddr = match &settings.public_addr {
-        Some(raw) => raw
-            .parse()
-            .with_context(|| format!("video.public_addr {raw:?} is not an IP address and port"))?,
-        None => bound,
-    };
+    let public =
+        match &settings.public_addr {
+            Some(raw) => Some(raw.parse::<SocketAddr>().with_context(|| {
+                format!("video.public_addr {raw:?} is not an IP address and port")
+            })?),
+            None => None,
+        };
     anyhow::ensure!(
-        !public_addr.ip().is_unspecified(),
-        "the video port is bound to {bound}: set video.public_addr to the address browsers can reach"
+        public.is_some() || !bind.ip().is_unspecified(),
+        "the video port is bound to {bind}: set video.public_addr to the address browsers can reach"
     );
-    let sfu = hearth_video::Sfu::new(hearth_video::SfuConfig::new(public_addr))
-        .context("starting the SFU")?;
-    let (handle, events, task) = hearth_video::spawn(socket, sfu);
-    tokio::spawn(async move {
-        match task.await {
-            Ok(Ok(())) => {}
-            Ok(Err(e)) => tracing::error!(error = %e, "the SFU stopped"),
-            Err(e) => tracing::error!(error = %e, "the SFU task failed"),
-        }
-    });
-    tracing::info!(udp = %bound, advertised = %public_addr, "video SFU listening");
-    Ok(app.with_video(handle, events))
+    let shards = settings
+        .shards
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, std::num::NonZero::get));
+    let config = hearth_video::PoolConfig { bind, public, shards };
+    let hearth_video::StartedPool { pool, events, tasks } =
+        hearth_video::SfuPool::start(config).context("starting the SFUs")?;
+    for task in tasks {
+        tokio::spawn(async move {
+            match task.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "an SFU stopped"),
+                Err(e) => tracing::error!(error = %e, "an SFU task failed"),
+            }
+        });
+    }
+    tracing::info!(addresses = ?pool.addresses(), "video SFUs listening");
+    Ok(app.with_video(pool, events))
 }
 
 /// The background jobs, once a minute. Each job's `*_once(now)` is what tests drive directly.

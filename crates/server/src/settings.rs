@@ -35,6 +35,10 @@ pub struct VideoSettings {
     /// bound one: a public IP, or the address a NAT forwards to `bind`. Required when `bind`
     /// is unspecified (`0.0.0.0`).
     pub public_addr: Option<String>,
+    /// How many SFUs share the media, one per core by default. Each takes its own UDP port:
+    /// with a fixed `bind` port `P`, ports `P` to `P + shards - 1` (and the same count up from
+    /// `public_addr`'s port).
+    pub shards: Option<usize>,
 }
 
 /// Keys for clinical free text at rest, as `ID:BASE64` (32 bytes). With none configured,
@@ -74,7 +78,11 @@ impl Default for Settings {
             log: LogSettings { json: false, filter: "info,sqlx=warn".to_owned() },
             argon2: Argon2Settings { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 },
             encryption: EncryptionSettings::default(),
-            video: VideoSettings { bind: "127.0.0.1:0".to_owned(), public_addr: None },
+            video: VideoSettings {
+                bind: "127.0.0.1:0".to_owned(),
+                public_addr: None,
+                shards: None,
+            },
         }
     }
 }

@@ -15,6 +15,8 @@
 //!   next deadline. Tests drive it with simulated time.
 //! - [`driver`] runs an [`Sfu`] on a tokio [`UdpSocket`](tokio::net::UdpSocket) and takes
 //!   commands through a cloneable [`SfuHandle`].
+//! - [`SfuPool`] runs several SFUs, one per core, each on its own port, and places every room
+//!   wholly on one of them.
 //!
 //! # Negotiation
 //!
@@ -47,11 +49,13 @@
 pub mod driver;
 mod ids;
 mod participant;
+mod pool;
 mod sfu;
 pub mod signal;
 
 pub use driver::{SOCKET_BUFFER_BYTES, SfuHandle, bind_socket, spawn};
 pub use ids::{ParticipantId, RoomKey};
+pub use pool::{PoolConfig, PoolError, SfuPool, StartedPool};
 pub use sfu::{LeaveReason, Sfu, SfuConfig, SfuError, SfuEvent, SfuOutput};
 
 /// The str0m types that appear in this crate's API.
