@@ -378,6 +378,10 @@ async fn video_room_three_chromiums_exchange_audio_and_video_through_the_sfu() {
 
     let violations = host.accessibility_violations().await.expect("axe runs");
     assert!(violations.is_empty(), "the room page (host, in session): {violations:?}");
+    for (page, who) in [(&host, "the therapist's"), (&ana, "a member's")] {
+        page.emulate_phone().await.expect("phone viewport");
+        assert!(!page.overflows_horizontally().await.expect("layout"), "{who} room on a phone");
+    }
 
     // Tiles carry display names only, and the safety panel shows each member's location.
     let captions = host.text("#tiles").await.expect("tiles");
