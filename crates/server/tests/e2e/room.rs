@@ -376,12 +376,7 @@ async fn video_room_three_chromiums_exchange_audio_and_video_through_the_sfu() {
         assert_media_from(page, who, &others).await;
     }
 
-    let violations = host.accessibility_violations().await.expect("axe runs");
-    assert!(violations.is_empty(), "the room page (host, in session): {violations:?}");
-    for (page, who) in [(&host, "the therapist's"), (&ana, "a member's")] {
-        page.emulate_phone().await.expect("phone viewport");
-        assert!(!page.overflows_horizontally().await.expect("layout"), "{who} room on a phone");
-    }
+    assert_room_fits_everyone(&host, &ana).await;
 
     // Tiles carry display names only, and the safety panel shows each member's location.
     let captions = host.text("#tiles").await.expect("tiles");
@@ -448,6 +443,17 @@ async fn video_room_three_chromiums_exchange_audio_and_video_through_the_sfu() {
 
     for browser in [therapist, ana_browser, ben_browser, outsider_browser] {
         browser.close().await;
+    }
+}
+
+/// axe finds nothing on the therapist's room page in session, and both the therapist's and a
+/// member's room fit a phone screen.
+async fn assert_room_fits_everyone(host: &Page, member: &Page) {
+    let violations = host.accessibility_violations().await.expect("axe runs");
+    assert!(violations.is_empty(), "the room page (host, in session): {violations:?}");
+    for (page, who) in [(host, "the therapist's"), (member, "a member's")] {
+        page.emulate_phone().await.expect("phone viewport");
+        assert!(!page.overflows_horizontally().await.expect("layout"), "{who} room on a phone");
     }
 }
 
