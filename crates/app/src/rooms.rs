@@ -2,9 +2,10 @@
 //! therapist's controls and safety panel, and the relay between each browser's signalling
 //! socket and the SFU.
 //!
-//! The live state of a room (who is connected, admitted, waiting; whether it is locked or
-//! ended) is held by the node that serves the room's media, as the design allows: a room is
-//! pinned to one node. Everything that must outlive the call goes to the database.
+//! The live state of a room (who is connected, admitted, waiting; whether it is locked) is
+//! held by the node that serves the room's media, as the design allows: a room is pinned to
+//! one node. Everything that must outlive the call (attendance, the end of the session) goes
+//! to the database.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -79,8 +80,10 @@ struct Attendee {
 
 #[derive(Debug)]
 struct LiveRoom {
+    /// The meeting this room is for.
+    group: GroupId,
+    date: NaiveDate,
     locked: bool,
-    ended: bool,
     /// Members the host has admitted: after a network blip they come straight back in.
     admitted: HashSet<UserId>,
     /// Members the host removed: they may not come back to this meeting.
@@ -131,9 +134,9 @@ impl RoomHub {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Whether the room is locked or ended, as the door needs to know.
-    fn live_flags(&self, room: &RoomKey) -> (bool, bool) {
-        self.lock().rooms.get(room).map_or((false, false), |r| (r.locked, r.ended))
+    /// Whether the therapist has locked the room.
+    fn locked(&self, room: &RoomKey) -> bool {
+        self.lock().rooms.get(room).is_some_and(|r| r.locked)
     }
 
     /// Hands the SFU's offer to its participant, or holds it until the join answer is out.
@@ -293,11 +296,9 @@ impl App {
                 .await?
                 .iter()
                 .any(|m| m.client_id == who.user.id.get());
-        let (locked, ended_here) =
-            self.rooms.as_ref().map_or((false, false), |hub| hub.live_flags(&meeting.key()));
-        // Ended is kept in the database too, so it holds after a restart and on any node.
-        let ended = ended_here
-            || self.db.meeting_ended_at(meeting.group.id, meeting.date()).await?.is_some();
+        let locked = self.rooms.as_ref().is_some_and(|hub| hub.locked(&meeting.key()));
+        // The end of a session is in the database, so it holds after a restart and on any node.
+        let ended = self.db.meeting_ended_at(meeting.group.id, meeting.date()).await?.is_some();
         let state = RoomState {
             starts_at: meeting.occurrence.occurrence.starts_at,
             ends_at: meeting.occurrence.occurrence.ends_at,
@@ -370,8 +371,9 @@ impl App {
             }
             let id = state.next_participant();
             let room = state.rooms.entry(key.clone()).or_insert_with(|| LiveRoom {
+                group: meeting.group.id,
+                date: meeting.date(),
                 locked: false,
-                ended: false,
                 admitted: HashSet::new(),
                 removed: HashSet::new(),
                 order: Vec::new(),
@@ -565,28 +567,29 @@ impl App {
                 self.audit_control(ctx, action, &done).await
             }
             ClientMessage::End => {
-                let (gone, done, host) = {
-                    let mut state = hub.lock();
+                // The end goes to the database first, so nobody slips in while the room empties.
+                let (room, group, date, host) = {
+                    let state = hub.lock();
                     let room = state.host_room(id)?;
-                    let host = state.attendees.get(id).copied();
+                    let live = state.rooms.get(&room).ok_or(AppError::NotFound)?;
+                    let host = state.peers.get(id).ok_or(AppError::NotFound)?.user;
+                    (room.clone(), live.group, live.date, host)
+                };
+                self.db.end_meeting(group, date, host, self.clock.now()).await?;
+                let gone = {
+                    let mut state = hub.lock();
                     let ids = state.rooms.get(&room).map(|r| r.order.clone()).unwrap_or_default();
                     for other in &ids {
                         if let Some(p) = state.remove_peer(other) {
                             let _ = p.outbox.send(ServerMessage::Ended);
                         }
                     }
-                    if let Some(r) = state.rooms.get_mut(&room) {
-                        r.ended = true;
-                    }
-                    (ids, Control { room, target_user: None }, host)
+                    ids
                 };
-                if let Some(h) = host {
-                    self.db.end_meeting(h.group, h.date, h.user, self.clock.now()).await?;
-                }
                 for other in gone {
                     let _ = hub.sfu.leave(other).await;
                 }
-                self.audit_control(ctx, "room.ended", &done).await
+                self.audit_control(ctx, "room.ended", &Control { room, target_user: None }).await
             }
             ClientMessage::Hello { .. }
             | ClientMessage::Offer { .. }
@@ -706,7 +709,16 @@ async fn relay_events(app: App, mut events: mpsc::UnboundedReceiver<SfuEvent>) {
                 if reason != hearth_video::LeaveReason::Left {
                     hub.media_lost(&participant);
                 }
-                let attendee = hub.lock().attendees.remove(&participant);
+                let attendee = {
+                    let mut state = hub.lock();
+                    // Someone whose media dropped but whose socket is open may offer again
+                    // under the same id: keep counting for them.
+                    if state.peers.contains_key(&participant) {
+                        state.attendees.get(&participant).copied()
+                    } else {
+                        state.attendees.remove(&participant)
+                    }
+                };
                 match attendee {
                     Some(a) => app.db.attendance_left(a.group, a.date, a.user, app.now()).await,
                     None => Ok(()),
