@@ -327,6 +327,17 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// The newest audit rows (up to 500) as `(action, detail)`, newest first.
+    pub async fn audit_log(&self) -> Vec<(String, String)> {
+        let rows = self.app.db().list_audit(None, 500).await.expect("the audit log reads");
+        rows.into_iter().map(|r| (r.action, r.detail)).collect()
+    }
+
+    /// The actions of [`TestApp::audit_log`].
+    pub async fn audit_actions(&self) -> Vec<String> {
+        self.audit_log().await.into_iter().map(|(action, _)| action).collect()
+    }
+
     /// The app's current (test-controlled) time.
     pub fn clock_now(&self) -> chrono::DateTime<chrono::Utc> {
         use hearth_app::Clock as _;

@@ -176,15 +176,7 @@ async fn the_risk_path_shows_crisis_lines_at_once_queues_a_flag_and_needs_a_clin
     // The disposition is sealed at rest; every step is in the audit log.
     let stored = app.app.db().find_risk_flag(flag).await.expect("query").expect("flag");
     assert!(!stored.disposition.expect("sealed").contains("Phoned"));
-    let actions: Vec<String> = app
-        .app
-        .db()
-        .list_audit(None, 200)
-        .await
-        .expect("audit")
-        .into_iter()
-        .map(|r| r.action)
-        .collect();
+    let actions = app.audit_actions().await;
     for action in
         ["measure.submitted", "risk.flag.raised", "risk.queue.read", "risk.flag.acknowledged"]
     {
@@ -401,15 +393,7 @@ async fn a_safety_plan_is_written_by_the_client_and_their_therapist_sealed_at_re
         .expect("query")
         .expect("row");
     assert!(!stored.content.contains("sleeping"), "sealed at rest");
-    let actions: Vec<String> = app
-        .app
-        .db()
-        .list_audit(None, 200)
-        .await
-        .expect("audit")
-        .into_iter()
-        .map(|r| r.action)
-        .collect();
+    let actions = app.audit_actions().await;
     assert!(
         actions.iter().filter(|a| *a == "safety_plan.written").count() == 2
             && actions.iter().any(|a| a == "safety_plan.read")

@@ -238,7 +238,7 @@ async fn room_door_waiting_room_and_host_controls_over_the_signalling_socket() {
     );
 
     // Every step is in the audit log, with no locations in it.
-    let audit: Vec<(String, String)> = sqlx_audit(&app).await;
+    let audit = app.audit_log().await;
     let actions: Vec<&str> = audit.iter().map(|(a, _)| a.as_str()).collect();
     for expected in [
         "room.joined",
@@ -278,14 +278,9 @@ async fn room_care_staff_come_in_only_with_a_reason_which_the_audit_log_keeps() 
     casey.expect("admitted").await;
     casey.send(json!({"type": "leave"})).await;
 
-    let audit = sqlx_audit(&app).await;
+    let audit = app.audit_log().await;
     assert!(audit.iter().any(|(action, detail)| action == "room.staff_joined"
         && detail == "reason=Covering the safety follow-up for this group"));
-}
-
-async fn sqlx_audit(app: &TestApp) -> Vec<(String, String)> {
-    let rows = app.app.db().list_audit(None, 500).await.expect("the audit log reads");
-    rows.into_iter().map(|r| (r.action, r.detail)).collect()
 }
 
 /// Joins the room from a page: fills the form, clicks join.
