@@ -139,18 +139,8 @@ pub async fn seats(
 ) -> anyhow::Result<SeatsReport> {
     anyhow::ensure!(clients > 0, "--clients must be at least 1");
     anyhow::ensure!(concurrency > 0, "--concurrency must be at least 1");
-    let (scratch, url) = Scratch::create(database_url).await?;
-    let measured = async {
-        let db = Db::connect(&url).await?;
-        let measured = measure_seats(&db, clients, concurrency).await;
-        db.close().await;
-        measured
-    }
-    .await;
-    let removed = scratch.remove().await;
-    let report = measured?;
-    removed?;
-    Ok(report)
+    on_scratch(database_url, |db| async move { measure_seats(&db, clients, concurrency).await })
+        .await
 }
 
 async fn measure_seats(db: &Db, clients: usize, concurrency: usize) -> anyhow::Result<SeatsReport> {
@@ -470,18 +460,7 @@ pub async fn report(
     anyhow::ensure!(u32::try_from(clients).is_ok(), "--clients must fit in 32 bits");
     anyhow::ensure!((1..=104).contains(&weeks), "--weeks must be between 1 and 104");
     anyhow::ensure!(measure_rows(clients, weeks).is_some(), "too many measures to count");
-    let (scratch, url) = Scratch::create(database_url).await?;
-    let measured = async {
-        let db = Db::connect(&url).await?;
-        let measured = measure_report(&db, clients, weeks).await;
-        db.close().await;
-        measured
-    }
-    .await;
-    let removed = scratch.remove().await;
-    let report = measured?;
-    removed?;
-    Ok(report)
+    on_scratch(database_url, |db| async move { measure_report(&db, clients, weeks).await }).await
 }
 
 async fn measure_report(db: &Db, clients: usize, weeks: u32) -> anyhow::Result<ReportBench> {
@@ -777,9 +756,7 @@ async fn execute_batches(
 /// a raw read of the same groups. Returns (median recommendation, median raw read).
 pub async fn recommend(groups: usize) -> anyhow::Result<(Duration, Duration)> {
     anyhow::ensure!(groups > 0, "--groups must be at least 1");
-    let (scratch, url) = Scratch::create(None).await?;
-    let measured = async {
-        let db = Db::connect(&url).await?;
+    on_scratch(None, |db| async move {
         db.migrate().await?;
         db.seed_catalog().await?;
         let now = Utc::now();
@@ -807,8 +784,24 @@ pub async fn recommend(groups: usize) -> anyhow::Result<(Duration, Duration)> {
             raw.push(started.elapsed());
             anyhow::ensure!(read.len() == groups, "read {} groups", read.len());
         }
+        Ok((median(ours), median(raw)))
+    })
+    .await
+}
+
+/// Runs `measure` on a fresh scratch database (see [`seats`] for `database_url`), then
+/// closes and removes it whether or not the measurement succeeded.
+async fn on_scratch<T, F, Fut>(database_url: Option<&str>, measure: F) -> anyhow::Result<T>
+where
+    F: FnOnce(Db) -> Fut,
+    Fut: Future<Output = anyhow::Result<T>>,
+{
+    let (scratch, url) = Scratch::create(database_url).await?;
+    let measured = async {
+        let db = Db::connect(&url).await?;
+        let measured = measure(db.clone()).await;
         db.close().await;
-        Ok::<_, anyhow::Error>((median(ours), median(raw)))
+        measured
     }
     .await;
     let removed = scratch.remove().await;
