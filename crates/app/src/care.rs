@@ -64,12 +64,7 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<Reservation> {
         care_staff(who)?;
-        let user = self
-            .db
-            .find_user(client)
-            .await?
-            .filter(|u| u.role == Role::Client)
-            .ok_or(AppError::NotFound)?;
+        let user = self.client_profile(client).await?;
         let found = self.find_group(group).await?;
         if !self.may_join(&user, &found).await? {
             return Err(AppError::refused(

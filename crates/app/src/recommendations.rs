@@ -58,12 +58,7 @@ impl App {
         if !self.may_read_clinical(who, client).await? {
             return Err(AppError::Forbidden);
         }
-        let user = self
-            .db
-            .find_user(client)
-            .await?
-            .filter(|u| u.role == Role::Client)
-            .ok_or(AppError::NotFound)?;
+        let user = self.client_profile(client).await?;
         let needs = self.client_needs(client).await?;
         let groups = self.group_snapshot().await?;
         let therapists: Vec<UserId> = {
@@ -166,12 +161,7 @@ impl App {
         if !self.may_read_clinical(who, client).await? {
             return Err(AppError::Forbidden);
         }
-        let user = self
-            .db
-            .find_user(client)
-            .await?
-            .filter(|u| u.role == Role::Client)
-            .ok_or(AppError::NotFound)?;
+        let user = self.client_profile(client).await?;
         let Some(region) = user.region.clone() else { return Ok(Vec::new()) };
         let needs = self.client_needs(client).await?;
         let wanted: Vec<&str> = needs

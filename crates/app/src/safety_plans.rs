@@ -3,7 +3,7 @@
 //! making the environment safe. Sealed at rest; every read and write is audited.
 
 use chrono::{DateTime, Utc};
-use hearth_domain::{FieldErrors, Role, UserId};
+use hearth_domain::{FieldErrors, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::{App, AppError, AppResult, AuditContext, Authenticated};
@@ -66,12 +66,7 @@ impl SafetyPlan {
 impl App {
     /// The client and their care team may read and write the plan.
     async fn may_touch_plan(&self, who: &Authenticated, client: UserId) -> AppResult<()> {
-        let target = self
-            .db
-            .find_user(client)
-            .await?
-            .filter(|u| u.role == Role::Client)
-            .ok_or(AppError::NotFound)?;
+        let target = self.client_profile(client).await?;
         if self.may_read_clinical(who, target.id).await? {
             Ok(())
         } else {
@@ -81,12 +76,7 @@ impl App {
 
     /// A client's display name, for the care team's pages about them.
     pub async fn client_name(&self, client: UserId) -> AppResult<String> {
-        let user = self
-            .db
-            .find_user(client)
-            .await?
-            .filter(|u| u.role == Role::Client)
-            .ok_or(AppError::NotFound)?;
+        let user = self.client_profile(client).await?;
         Ok(user.display_name.to_string())
     }
 
