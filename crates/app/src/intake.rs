@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use hearth_domain::{AvailabilityWindow, CONSENT_VERSION, FieldErrors, Role, UserId};
+use hearth_store::IntakeRow;
 use serde::{Deserialize, Serialize};
 
 use crate::{App, AppError, AppResult, AuditContext, Authenticated};
@@ -192,16 +193,12 @@ impl App {
         let row = self.db.find_intake(client).await?;
         self.audit(ctx, "intake.read", format!("client:{client}"), "").await?;
         let Some(row) = row else { return Ok(None) };
-        let json = self
-            .vault
-            .open(&row.sealed, &format!("intake:{client}"))
-            .map_err(|e| anyhow::anyhow!("opening an intake: {e}"))?;
+        let private = self.open_intake(&row)?;
         let split = |s: &str, sep: char| {
             s.split(sep).filter(|x| !x.is_empty()).map(str::to_owned).collect::<Vec<_>>()
         };
         Ok(Some(Intake {
-            private: serde_json::from_str(&json)
-                .map_err(|e| anyhow::anyhow!("a stored intake: {e}"))?,
+            private,
             service_lines: split(&row.service_lines, ','),
             topics: split(&row.topics, ','),
             availability: split(&row.availability, ';')
@@ -212,6 +209,15 @@ impl App {
             consented_at: row.consented_at,
             submitted_at: row.submitted_at,
         }))
+    }
+
+    /// The sealed part of a stored intake. Callers check who may read it and audit.
+    pub(crate) fn open_intake(&self, row: &IntakeRow) -> AppResult<IntakePrivate> {
+        let json = self
+            .vault
+            .open(&row.sealed, &format!("intake:{}", row.client_id))
+            .map_err(|e| anyhow::anyhow!("opening an intake: {e}"))?;
+        Ok(serde_json::from_str(&json).map_err(|e| anyhow::anyhow!("a stored intake: {e}"))?)
     }
 
     /// Whether the client chose `topic` at intake.

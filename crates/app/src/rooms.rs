@@ -435,12 +435,7 @@ impl App {
         let client = member.user.id;
         let emergency_contact = match self.db.find_intake(client).await? {
             Some(row) => {
-                let json = self
-                    .vault
-                    .open(&row.sealed, &format!("intake:{client}"))
-                    .map_err(|e| anyhow::anyhow!("opening an intake: {e}"))?;
-                let private: crate::IntakePrivate = serde_json::from_str(&json)
-                    .map_err(|e| anyhow::anyhow!("a stored intake: {e}"))?;
+                let private = self.open_intake(&row)?;
                 Some(format!(
                     "{} · {}",
                     private.emergency_contact_name, private.emergency_contact_phone
