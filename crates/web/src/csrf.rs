@@ -4,7 +4,7 @@
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode, header};
+use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
@@ -88,14 +88,16 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
 
 /// When a browser says where a form came from, it must be from us.
 fn check_origin(req: &Request) -> Result<(), Error> {
-    let Some(origin) = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return Ok(());
-    };
-    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
-    if origin_host == host {
-        Ok(())
-    } else {
+    if same_origin(req.headers()) == Some(false) {
         Err(Error::new(StatusCode::FORBIDDEN, "csrf", "this form was sent from another site"))
+    } else {
+        Ok(())
     }
+}
+
+/// Whether the request's `Origin` names the host it was sent to; `None` without an `Origin`.
+pub fn same_origin(headers: &HeaderMap) -> Option<bool> {
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())?;
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    Some(origin.split_once("://").is_some_and(|(_, rest)| rest == host))
 }

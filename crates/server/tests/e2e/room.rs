@@ -70,6 +70,19 @@ impl Socket {
     }
 
     async fn open_as(app: &TestApp, path: &str, email: &str, password: &str) -> Self {
+        let request = Self::request(app, path, email, password, Some(&app.base)).await;
+        let (stream, _) = tokio_tungstenite::connect_async(request).await.expect("upgrades");
+        Self { stream }
+    }
+
+    /// The handshake a browser logged in as `email` sends, from `origin`.
+    async fn request(
+        app: &TestApp,
+        path: &str,
+        email: &str,
+        password: &str,
+        origin: Option<&str>,
+    ) -> tokio_tungstenite::tungstenite::handshake::client::Request {
         let login = app.log_in_with_form(email, password).await;
         assert_eq!(login.status(), StatusCode::SEE_OTHER, "{email} logs in");
         let cookie = login
@@ -85,9 +98,10 @@ impl Socket {
         let mut request =
             format!("ws://{base}{path}/socket").into_client_request().expect("a request");
         request.headers_mut().insert("cookie", cookie.parse().expect("header"));
-        request.headers_mut().insert("origin", app.base.parse().expect("header"));
-        let (stream, _) = tokio_tungstenite::connect_async(request).await.expect("upgrades");
-        Self { stream }
+        if let Some(origin) = origin {
+            request.headers_mut().insert("origin", origin.parse().expect("header"));
+        }
+        request
     }
 
     async fn send(&mut self, message: Value) {
@@ -616,4 +630,19 @@ async fn room_and_attendance_links_on_the_therapists_groups_page() {
     assert_eq!(page.status(), StatusCode::OK);
     let text = page.text().await.expect("html");
     assert!(text.contains("Ana") && text.contains("Absent"), "nobody came last week: {text}");
+}
+
+#[tokio::test]
+async fn room_socket_refuses_a_handshake_from_another_site_or_without_an_origin() {
+    let app = spawn_app().await;
+    let setup = set_up(&app).await;
+    for origin in [Some("http://elsewhere.example"), None] {
+        let request = Socket::request(&app, &setup.path, "ana@example.org", PASSWORD, origin).await;
+        match tokio_tungstenite::connect_async(request).await {
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status(), StatusCode::FORBIDDEN, "origin {origin:?}");
+            }
+            other => panic!("origin {origin:?}: expected a 403, got {other:?}"),
+        }
+    }
 }

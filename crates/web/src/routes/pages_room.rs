@@ -14,7 +14,7 @@ use hearth_video::signal::{ClientMessage, ServerMessage};
 use serde::Deserialize;
 
 use super::pages_groups::meeting_date;
-use crate::csrf::CsrfToken;
+use crate::csrf::{CsrfToken, same_origin};
 use crate::extract::{ClientMeta, PageUser};
 use crate::json::Form;
 use crate::templates::{Layout, page};
@@ -94,9 +94,8 @@ async fn room_socket(
     Path((id, date)): Path<(i64, String)>,
     ws: WebSocketUpgrade,
 ) -> Result<Response> {
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or("");
-    if origin.split_once("://").map(|(_, rest)| rest) != Some(host) {
+    // Unlike a form post, a socket without an Origin is refused too.
+    if same_origin(&headers) != Some(true) {
         return Err(Error::new(
             StatusCode::FORBIDDEN,
             "origin",
