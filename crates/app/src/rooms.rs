@@ -198,6 +198,21 @@ impl HubState {
         }
     }
 
+    /// The (host, member) pairs whose safety line someone's arrival puts on a host's panel:
+    /// a member arriving shows theirs to each host present; a host arriving sees everyone's.
+    fn safety_shown(&self, key: &RoomKey, arrived: UserId, part: Part) -> Vec<(UserId, UserId)> {
+        let in_room = || self.peers.values().filter(move |p| &p.room == key);
+        match part {
+            Part::Member => {
+                in_room().filter(|p| p.part == Part::Host).map(|h| (h.user, arrived)).collect()
+            }
+            Part::Host => {
+                in_room().filter(|p| p.safety.is_some()).map(|m| (arrived, m.user)).collect()
+            }
+            Part::Staff => Vec::new(),
+        }
+    }
+
     /// Takes a participant out of its room's lists; returns it.
     fn remove_peer(&mut self, id: &ParticipantId) -> Option<Peer> {
         let peer = self.peers.remove(id)?;
@@ -236,6 +251,24 @@ fn part_of(entry: &RoomEntry) -> Part {
         RoomEntry::WaitingRoom => Part::Member,
         RoomEntry::Staff { .. } => Part::Staff,
     }
+}
+
+/// The location given at a join, trimmed: members must give one, nobody a long one.
+fn checked_location(part: Part, location: Option<&str>) -> AppResult<Option<&str>> {
+    let location = location.map(str::trim).filter(|l| !l.is_empty());
+    if location.is_some_and(|l| l.chars().count() > LOCATION_MAX_CHARS) {
+        return Err(AppError::invalid(
+            "location",
+            format!("write at most {LOCATION_MAX_CHARS} characters"),
+        ));
+    }
+    if part == Part::Member && location.is_none() {
+        return Err(AppError::invalid(
+            "location",
+            "say where you are right now (city and state), so your therapist can get you help in an emergency",
+        ));
+    }
+    Ok(location)
 }
 
 fn refusal(refused: &RoomRefusal) -> AppError {
@@ -328,21 +361,7 @@ impl App {
         let hub = self.hub()?;
         let entry = self.knock_room(who, meeting, reason).await?;
         let part = part_of(&entry);
-        let location = location.map(str::trim).filter(|l| !l.is_empty());
-        if let Some(l) = location
-            && l.chars().count() > LOCATION_MAX_CHARS
-        {
-            return Err(AppError::invalid(
-                "location",
-                format!("write at most {LOCATION_MAX_CHARS} characters"),
-            ));
-        }
-        if part == Part::Member && location.is_none() {
-            return Err(AppError::invalid(
-                "location",
-                "say where you are right now (city and state), so your therapist can get you help in an emergency",
-            ));
-        }
+        let location = checked_location(part, location)?;
         let key = meeting.key();
         let safety =
             if part == Part::Member { Some(self.safety_entry(who, location).await?) } else { None };
@@ -356,7 +375,7 @@ impl App {
         }
 
         let (outbox, inbox) = mpsc::unbounded_channel();
-        let (id, replaced) = {
+        let (id, replaced, shown) = {
             let mut state = hub.lock();
             // The same person connecting again (a reload, a network blip) replaces the old
             // connection.
@@ -417,10 +436,22 @@ impl App {
                 },
             );
             state.broadcast(&key);
-            (id, replaced)
+            (id, replaced, state.safety_shown(&key, who.user.id, part))
         };
         for old in replaced {
             let _ = hub.sfu.leave(old).await;
+        }
+        // The safety panel puts each member's emergency contact and risk flag in front of the
+        // therapist: that is a read of clinical data, and is audited as the therapist's.
+        for (host, client) in shown {
+            let by = AuditContext { actor: Some(host), source_ip: None };
+            self.audit(
+                &by,
+                "room.safety_panel.shown",
+                format!("client:{client}"),
+                format!("meeting={key}"),
+            )
+            .await?;
         }
         Ok(RoomConnection { id, outbox: inbox })
     }

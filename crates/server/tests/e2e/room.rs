@@ -251,11 +251,16 @@ async fn room_door_waiting_room_and_host_controls_over_the_signalling_socket() {
         "{refused:?}"
     );
 
-    // Every step is in the audit log, with no locations in it.
+    assert_every_room_step_is_audited(&app).await;
+}
+
+/// Every step is in the audit log, with no locations in it.
+async fn assert_every_room_step_is_audited(app: &TestApp) {
     let audit = app.audit_log().await;
     let actions: Vec<&str> = audit.iter().map(|(a, _)| a.as_str()).collect();
     for expected in [
         "room.joined",
+        "room.safety_panel.shown",
         "room.admitted",
         "room.locked",
         "room.unlocked",
