@@ -17,6 +17,14 @@ pub struct ClientSignUp {
     pub birth_date: Option<String>,
 }
 
+/// What a sign-up answers. `id` is shown to the person either way; only a new account is
+/// `created` (the web layer signs that one in, and sends anyone else to the login page).
+#[derive(Clone, Copy, Debug)]
+pub struct SignUp {
+    pub id: UserId,
+    pub created: bool,
+}
+
 /// A staff account created from the command line.
 #[derive(Clone, Debug)]
 pub struct NewStaff {
@@ -48,12 +56,14 @@ pub(crate) fn required<T, E: std::fmt::Display>(
 
 impl App {
     /// Creates a client account. Nothing is written unless every field is valid, and one
-    /// email (in any letter case) is one account however many sign-ups race.
+    /// email (in any letter case) is one account however many sign-ups race. A taken email
+    /// gets the same answer as a new one (same work, an id from the same sequence) and no
+    /// account: see [`SignUp`].
     pub async fn sign_up_client(
         &self,
         form: &ClientSignUp,
         ctx: &AuditContext,
-    ) -> AppResult<UserId> {
+    ) -> AppResult<SignUp> {
         let today = self.clock.now().date_naive();
         let mut errors = FieldErrors::new();
         let email = required(&mut errors, "email", form.email.as_deref(), Email::parse);
@@ -88,15 +98,22 @@ impl App {
             birth_date: Some(birth_date),
             created_at: self.clock.now(),
         };
-        let id = self.insert_user(&user).await?;
-        self.audit(
-            &AuditContext { actor: Some(id), ..ctx.clone() },
-            "account.created",
-            format!("user:{id}"),
-            "role=client",
-        )
-        .await?;
-        Ok(id)
+        let (id, created) = self.db.insert_user_unless_taken(&user).await?;
+        if created {
+            self.audit(
+                &AuditContext { actor: Some(id), ..ctx.clone() },
+                "account.created",
+                format!("user:{id}"),
+                "role=client",
+            )
+            .await?;
+        } else {
+            // The answer is the same as for a new account, so sign-up cannot be used to learn
+            // who is a client here; the owner keeps their account and its password.
+            self.audit(ctx, "account.signup.email_taken", "user:unknown", format!("drawn={id}"))
+                .await?;
+        }
+        Ok(SignUp { id, created })
     }
 
     /// Creates a staff account directly (the `hearth admin create` command).

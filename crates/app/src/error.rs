@@ -20,6 +20,9 @@ pub enum AppError {
     Invalid(FieldErrors),
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// The server has no capacity for this now (every password-hashing turn is taken).
+    #[error("busy; try again in {retry_after_secs} seconds")]
+    Busy { retry_after_secs: u64 },
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
 }
@@ -49,6 +52,15 @@ impl From<StoreError> for AppError {
                 AppError::Unexpected(anyhow::anyhow!("unexpected conflict on {constraint}"))
             }
             StoreError::Other(err) => AppError::Unexpected(err),
+        }
+    }
+}
+
+impl From<crate::passwords::HashError> for AppError {
+    fn from(err: crate::passwords::HashError) -> Self {
+        match err {
+            crate::passwords::HashError::Busy => AppError::Busy { retry_after_secs: 2 },
+            crate::passwords::HashError::Failed(cause) => AppError::Unexpected(cause),
         }
     }
 }

@@ -32,7 +32,7 @@ mod vault;
 
 use std::sync::Arc;
 
-pub use accounts::{ClientSignUp, NewStaff};
+pub use accounts::{ClientSignUp, NewStaff, SignUp};
 pub use attendance::AttendanceLine;
 pub use audit::AuditContext;
 pub use browse::{BrowseFilter, GroupCard, TimeOfDay, weekday_name};
@@ -42,6 +42,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use consults::{CALL_MINUTES, ConsultCall};
 pub use error::{AppError, AppResult};
 pub use groups::{GroupInput, OccurrenceView, SHIFT_NOTICE_HORIZON, is_care_team, may_reschedule};
+pub use hearth_domain::LoginThrottle as ThrottlePolicy;
 pub use hearth_store::{AuditVerification, Db, Engine, Invite, Session, SessionKind, User};
 pub use hearth_store::{
     Group, GroupFilter, MembershipRow, PlanWeekRow, Program, TherapistProfile, Topic, WaitlistPlace,
@@ -51,6 +52,7 @@ pub use intake::{Intake, IntakeInput, IntakePrivate};
 pub use invites::{InviteAcceptance, IssuedInvite};
 pub use measures::{CRISIS_LINES, CrisisLine, MeasureResult, RiskFlagView, ScoreTrend};
 pub use outcomes::ReportScope;
+pub use passwords::HashError;
 pub use passwords::PasswordHasher;
 pub use placement::ProposedPlacement;
 pub use plans::{PlanContent, PlanInput, TreatmentPlan};
@@ -58,7 +60,7 @@ pub use recommendations::{CLIENT_SEES, Recommendation, TherapistRecommendation};
 pub use rooms::{LOCATION_MAX_CHARS, Meeting, RoomConnection, RoomHub};
 pub use safety_plans::{SAFETY_PLAN_SECTIONS, SafetyPlan, StoredSafetyPlan};
 pub use seats::{DEFAULT_OFFER_HOLD, MyGroups, Reservation, RosterEntry};
-pub use sessions::{Authenticated, LoginAttempt, SessionPolicy, SignedIn, ThrottlePolicy};
+pub use sessions::{Authenticated, LoginAttempt, SessionPolicy, SignedIn};
 pub use switches::SwitchRequest;
 pub use therapists::{LicenseInput, TherapistInput};
 pub use vault::{Vault, VaultError};
@@ -76,6 +78,8 @@ pub struct App {
     group_snapshot: Arc<recommendations::GroupSnapshot>,
     headline_cache: Arc<outcomes::HeadlineCache>,
     vault: Vault,
+    /// The hash unknown emails are checked against, made at the first such login.
+    dummy_hash: Arc<tokio::sync::OnceCell<String>>,
     /// This node's live video rooms, once [`App::with_video`] attached an SFU.
     rooms: Option<Arc<rooms::RoomHub>>,
 }
@@ -107,6 +111,7 @@ impl App {
             group_snapshot: Arc::default(),
             headline_cache: Arc::default(),
             vault: parts.vault,
+            dummy_hash: Arc::default(),
             rooms: None,
         }
     }

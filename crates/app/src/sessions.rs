@@ -1,5 +1,5 @@
 use chrono::{DateTime, Duration, Utc};
-use hearth_domain::{Email, Password, SessionId};
+use hearth_domain::{Email, Password, SessionId, address_key};
 use hearth_store::{NewSession, Session, SessionKind, User};
 
 use crate::tokens::{hash_token, new_token};
@@ -21,20 +21,6 @@ impl Default for SessionPolicy {
             absolute: Duration::hours(12),
             touch_every: Duration::seconds(60),
         }
-    }
-}
-
-/// How many failed logins are allowed within a window, per account and per source address.
-#[derive(Clone, Copy, Debug)]
-pub struct ThrottlePolicy {
-    pub window: Duration,
-    pub per_account: i64,
-    pub per_ip: i64,
-}
-
-impl Default for ThrottlePolicy {
-    fn default() -> Self {
-        Self { window: Duration::minutes(15), per_account: 5, per_ip: 50 }
     }
 }
 
@@ -84,12 +70,17 @@ pub struct LoginAttempt<'a> {
     pub kind: SessionKind,
     pub user_agent: &'a str,
     pub ip: &'a str,
+    /// The device token this browser was given at an earlier login, if any.
+    pub device: Option<&'a str>,
 }
 
 /// A new session: the token goes to the person once and is never stored.
 #[derive(Debug)]
 pub struct SignedIn {
     pub token: String,
+    /// A device token for the browser to keep, when it did not present a valid one for this
+    /// account (see `hearth_domain::LoginThrottle::known_device`).
+    pub device_token: Option<String>,
     pub session_id: SessionId,
     pub user: User,
 }
@@ -103,52 +94,69 @@ pub struct Authenticated {
 
 impl App {
     /// Signs someone in. Wrong email and wrong password give the same error after the same
-    /// work; repeated failures per account or per address answer `TooManyAttempts`.
+    /// work (one argon2 verification). Before any password is checked the attempt is admitted
+    /// by the throttle (see `hearth_domain::LoginThrottle`): refused attempts answer
+    /// `TooManyAttempts` at no hashing cost.
     pub async fn log_in(&self, attempt: &LoginAttempt<'_>) -> AppResult<SignedIn> {
         let now = self.clock.now();
         let ctx = AuditContext::anonymous(Some(attempt.ip.to_owned()));
         let email = Email::parse(attempt.email).ok();
-        let account_key = format!(
-            "account:{}",
-            email.as_ref().map_or_else(|| attempt.email.trim().to_lowercase(), Email::normalized)
+        let account = email.as_ref().map_or_else(
+            || attempt.email.trim().to_lowercase().chars().take(320).collect(),
+            Email::normalized,
         );
-        let ip_key = format!("ip:{}", attempt.ip);
-        for key in [&account_key, &ip_key] {
-            if let Some(retry_after_secs) = self.throttled(key, now).await? {
-                self.audit(
-                    &ctx,
-                    "auth.login.throttled",
-                    "user:unknown",
-                    key.split(':').next().unwrap_or(""),
-                )
-                .await?;
-                return Err(AppError::TooManyAttempts { retry_after_secs });
-            }
-        }
         let user = match &email {
             Some(email) => self.db.find_user_by_email(email).await?,
             None => None,
         };
+        let device = self.known_device(attempt.device, user.as_ref(), now).await?;
+        let address_key = address_key(attempt.ip);
+        let account_key = format!("account:{account}");
+        let pair_key = format!("account:{account}|{address_key}");
+        let keys = match &device {
+            Some(device_key) => vec![(device_key.clone(), self.throttle.known_device)],
+            None => vec![
+                (pair_key.clone(), self.throttle.account_from_address),
+                (account_key.clone(), self.throttle.account),
+                (address_key.clone(), self.throttle.address),
+            ],
+        };
+        if let Err(wait) = self.db.admit_login_attempt(&keys, now).await? {
+            self.audit(&ctx, "auth.login.throttled", "user:unknown", "").await?;
+            let retry_after_secs = u64::try_from(wait.num_seconds()).unwrap_or(0).max(1);
+            return Err(AppError::TooManyAttempts { retry_after_secs });
+        }
         let password = Password::for_login(attempt.password);
         let verified = match (&user, &password) {
             (Some(user), Some(password)) if user.disabled_at.is_none() => {
                 self.hasher.verify(password, &user.password_hash).await?
             }
             _ => {
-                // Spend the same time as a real check, so timing does not reveal accounts.
-                let dummy = self.hasher.dummy_hash().await?;
-                let probe = Password::for_login("x").ok_or_else(|| anyhow::anyhow!("probe"))?;
-                let _ = self.hasher.verify(&probe, &dummy).await?;
+                // The same one verification as a real check, so timing does not tell
+                // whether the account exists.
+                let probe = password
+                    .or_else(|| Password::for_login("x"))
+                    .ok_or_else(|| anyhow::anyhow!("probe"))?;
+                let _ = self.hasher.verify(&probe, self.dummy_hash().await?).await?;
                 false
             }
         };
         let Some(user) = user.filter(|_| verified) else {
-            self.db.insert_login_failure(&account_key, now).await?;
-            self.db.insert_login_failure(&ip_key, now).await?;
             self.audit(&ctx, "auth.login.failed", "user:unknown", "").await?;
             return Err(AppError::Unauthenticated);
         };
-        self.db.delete_login_failures(&account_key).await?;
+        let device_token = if let Some(device_key) = &device {
+            self.db.settle_login_success(&[device_key], &[]).await?;
+            None
+        } else {
+            self.db.settle_login_success(&[&pair_key, &account_key], &[&address_key]).await?;
+            // Only browsers keep a device token (in a cookie); API clients have nowhere.
+            let token = (attempt.kind == SessionKind::Browser).then(new_token);
+            if let Some(token) = &token {
+                self.db.insert_login_device(user.id, &hash_token(token), now).await?;
+            }
+            token
+        };
         let token = new_token();
         let session_id = self
             .db
@@ -169,21 +177,37 @@ impl App {
             format!("session={session_id} kind={}", attempt.kind.as_str()),
         )
         .await?;
-        Ok(SignedIn { token, session_id, user })
+        Ok(SignedIn { token, device_token, session_id, user })
     }
 
-    /// Seconds until `key` may try again, when it has used up its failures.
-    async fn throttled(&self, key: &str, now: DateTime<Utc>) -> AppResult<Option<u64>> {
-        let limit =
-            if key.starts_with("ip:") { self.throttle.per_ip } else { self.throttle.per_account };
-        let (failures, oldest) =
-            self.db.count_login_failures(key, now - self.throttle.window).await?;
-        if failures < limit {
+    /// The throttle key of a device token issued to `user` within the last 180 days.
+    async fn known_device(
+        &self,
+        token: Option<&str>,
+        user: Option<&User>,
+        now: DateTime<Utc>,
+    ) -> AppResult<Option<String>> {
+        let (Some(token), Some(user)) = (token, user) else { return Ok(None) };
+        if token.is_empty() || token.len() > 100 {
             return Ok(None);
         }
-        let reopens = oldest.unwrap_or(now) + self.throttle.window;
-        let secs = (reopens - now).num_seconds().max(1);
-        Ok(Some(u64::try_from(secs).unwrap_or(1)))
+        let token_hash = hash_token(token);
+        let owner = self.db.find_login_device(&token_hash, now - Duration::days(180)).await?;
+        Ok((owner == Some(user.id)).then(|| format!("device:{token_hash}")))
+    }
+
+    /// The hash checked for unknown emails, made once per process (at the current
+    /// parameters, so it costs what a real account's check costs).
+    async fn dummy_hash(&self) -> AppResult<&str> {
+        let hash =
+            self.dummy_hash.get_or_try_init(|| async { self.hasher.dummy_hash().await }).await?;
+        Ok(hash.as_str())
+    }
+
+    /// Forgets login strikes that no longer matter (run by the server's housekeeping).
+    pub async fn forget_stale_login_strikes(&self) -> AppResult<u64> {
+        let before = self.clock.now() - chrono::Duration::days(1);
+        Ok(self.db.delete_stale_login_strikes(before).await?)
     }
 
     /// The session and person behind a token, if it is live. Expired, revoked and unknown

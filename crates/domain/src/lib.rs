@@ -18,6 +18,7 @@ mod recommend;
 mod region;
 mod room;
 mod scheduling;
+mod throttle;
 
 pub use accounts::{BirthDate, DisplayName, Email, Role, TimeZone, age_on};
 pub use catalog::{
@@ -58,3 +59,4 @@ pub use scheduling::{
     ShiftNotice, SlotError, WeeklySlot, in_zone, parse_local_time, parse_weekday, upcoming_shifts,
     weekday_slug,
 };
+pub use throttle::{Admission, Backoff, LoginThrottle, Strikes, address_key};

@@ -164,14 +164,14 @@ async fn measure_seats(db: &Db, clients: usize, concurrency: usize) -> anyhow::R
     // Open every pooled connection before either measurement.
     fan_out(clients.min(200), concurrency, {
         let db = db.clone();
-        move |_| raw_insert(db.clone(), "bench-warm-up", now)
+        move |i| raw_insert(db.clone(), format!("bench-warm-up-{i}"), now)
     })
     .await
     .context("warming up")?;
 
     // The baseline brackets the reservations, half before and half after, so a change in
     // the machine's load during the run weighs on both alike.
-    let raw_before = raw_inserts(db, clients / 2, concurrency, now).await?;
+    let raw_before = raw_inserts(db, "before", clients / 2, concurrency, now).await?;
     let (seat_time, outcomes) = fan_out(clients, concurrency, {
         let (db, groups, client_ids) = (db.clone(), Arc::clone(&groups), Arc::clone(&client_ids));
         move |i| {
@@ -185,7 +185,7 @@ async fn measure_seats(db: &Db, clients: usize, concurrency: usize) -> anyhow::R
     })
     .await
     .context("reserving seats")?;
-    let raw_after = raw_inserts(db, clients - clients / 2, concurrency, now).await?;
+    let raw_after = raw_inserts(db, "after", clients - clients / 2, concurrency, now).await?;
 
     let seated = outcomes.iter().filter(|o| matches!(o, SeatOutcome::Seated { .. })).count();
     let waitlisted =
@@ -263,21 +263,24 @@ fn bench_user(local_part: &str, role: Role, now: DateTime<Utc>) -> anyhow::Resul
 /// The time `count` baseline inserts take at `concurrency`.
 async fn raw_inserts(
     db: &Db,
+    label: &'static str,
     count: usize,
     concurrency: usize,
     now: DateTime<Utc>,
 ) -> anyhow::Result<Duration> {
     let db = db.clone();
-    let (took, _) =
-        fan_out(count, concurrency, move |_| raw_insert(db.clone(), "bench-baseline", now))
-            .await
-            .context("inserting the baseline rows")?;
+    let (took, _) = fan_out(count, concurrency, move |i| {
+        raw_insert(db.clone(), format!("bench-baseline-{label}-{i}"), now)
+    })
+    .await
+    .context("inserting the baseline rows")?;
     Ok(took)
 }
 
-/// The baseline: one autocommitted single-row insert.
-async fn raw_insert(db: Db, key: &'static str, at: DateTime<Utc>) -> anyhow::Result<()> {
-    const SQL: &str = "INSERT INTO login_failures (throttle_key, at) VALUES ($1, $2)";
+/// The baseline: one autocommitted single-row insert (into a small keyed table).
+async fn raw_insert(db: Db, key: String, at: DateTime<Utc>) -> anyhow::Result<()> {
+    const SQL: &str =
+        "INSERT INTO login_throttle (throttle_key, strikes, last_at) VALUES ($1, 0, $2)";
     let inserted = match db {
         Db::Sqlite(pool) => {
             sqlx::query(SQL).bind(key).bind(at).execute(&pool).await?.rows_affected()
@@ -531,6 +534,7 @@ async fn bench_admin(app: &App) -> anyhow::Result<(Authenticated, AuditContext)>
         kind: SessionKind::Api,
         user_agent: "hearth-bench",
         ip: "127.0.0.1",
+        device: None,
     };
     let signed_in =
         app.log_in(&attempt).await.map_err(|e| anyhow::anyhow!("logging the admin in: {e}"))?;

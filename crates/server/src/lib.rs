@@ -39,7 +39,15 @@ pub fn build_app(settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> anyhow::
     Ok(App::new(AppParts {
         db,
         clock,
-        hasher: PasswordHasher::new(a.memory_kib, a.iterations, a.parallelism),
+        hasher: PasswordHasher::with_pool(
+            a.memory_kib,
+            a.iterations,
+            a.parallelism,
+            a.max_concurrent.unwrap_or_else(|| {
+                std::thread::available_parallelism().map_or(2, std::num::NonZero::get)
+            }),
+            std::time::Duration::from_millis(a.wait_ms),
+        ),
         sessions: SessionPolicy::default(),
         throttle: ThrottlePolicy::default(),
         offer_hold: hearth_app::DEFAULT_OFFER_HOLD,
@@ -115,7 +123,12 @@ impl Server {
         let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let router = hearth_web::router(
             app.clone(),
-            WebConfig { secure_cookies: settings.secure_cookies, public_url },
+            WebConfig {
+                secure_cookies: settings.secure_cookies,
+                public_url,
+                trusted_proxies: hearth_web::TrustedProxies::parse(&settings.trusted_proxies)
+                    .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?,
+            },
         );
         Ok(Self { listener, router, addr, app })
     }
@@ -184,10 +197,12 @@ async fn run_jobs(app: App) {
         if let Err(err) = app.expire_offers_once(app.now()).await {
             tracing::error!(error = %err, "expiring waitlist offers");
         }
+        if let Err(err) = app.forget_stale_login_strikes().await {
+            tracing::error!(error = %err, "forgetting old login strikes");
+        }
     }
 }
 
-/// Resolves on SIGINT or SIGTERM.
 /// Resolves on SIGINT or SIGTERM. The handlers are installed when this is *called*, not
 /// when first polled, so a signal that arrives right after `listening on` is printed is
 /// not lost (and does not kill the process before a graceful shutdown).

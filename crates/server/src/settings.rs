@@ -20,6 +20,11 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// `Secure` and `__Host-` cookies. Turn off only for plain-HTTP local use.
     pub secure_cookies: bool,
+    /// Proxies (addresses or CIDR ranges) whose `X-Forwarded-For` / `Forwarded` headers are
+    /// believed; empty by default, so no header can change a request's address. In the
+    /// environment, a comma-separated list.
+    #[serde(default, deserialize_with = "list_or_commas")]
+    pub trusted_proxies: Vec<String>,
     pub log: LogSettings,
     pub argon2: Argon2Settings,
     pub encryption: EncryptionSettings,
@@ -65,6 +70,16 @@ pub struct Argon2Settings {
     pub memory_kib: u32,
     pub iterations: u32,
     pub parallelism: u32,
+    /// Hashes computed at once (each holds `memory_kib`); by default one per core.
+    #[serde(default)]
+    pub max_concurrent: Option<usize>,
+    /// How long a login waits for a hashing turn before it is answered 503.
+    #[serde(default = "default_hash_wait_ms")]
+    pub wait_ms: u64,
+}
+
+fn default_hash_wait_ms() -> u64 {
+    3_000
 }
 
 impl Default for Settings {
@@ -75,8 +90,15 @@ impl Default for Settings {
             database_url: None,
             public_url: None,
             secure_cookies: true,
+            trusted_proxies: Vec::new(),
             log: LogSettings { json: false, filter: "info,sqlx=warn".to_owned() },
-            argon2: Argon2Settings { memory_kib: 19 * 1024, iterations: 2, parallelism: 1 },
+            argon2: Argon2Settings {
+                memory_kib: 19 * 1024,
+                iterations: 2,
+                parallelism: 1,
+                max_concurrent: None,
+                wait_ms: default_hash_wait_ms(),
+            },
             encryption: EncryptionSettings::default(),
             video: VideoSettings {
                 bind: "127.0.0.1:0".to_owned(),
@@ -112,4 +134,20 @@ impl Settings {
             .clone()
             .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("hearth.db").display()))
     }
+}
+
+/// A list given as a list (TOML) or as one comma-separated string (the environment).
+fn list_or_commas<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        One(String),
+    }
+    Ok(match Raw::deserialize(de)? {
+        Raw::List(list) => list,
+        Raw::One(one) => {
+            one.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+        }
+    })
 }

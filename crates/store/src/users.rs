@@ -76,12 +76,35 @@ impl TryFrom<UserRow> for User {
 impl Db {
     /// Inserts an account. A second account with the same email in any letter case is a
     /// `Conflict` on `users_email_normalized_key`, however many arrive at once.
+    /// Inserts `user`; a taken email is `Conflict` on `users_email_normalized_key`.
     pub async fn insert_user(&self, user: &NewUser) -> StoreResult<UserId> {
+        match self.insert_user_unless_taken(user).await? {
+            (id, true) => Ok(id),
+            (_, false) => {
+                Err(StoreError::Conflict { constraint: "users_email_normalized_key".to_owned() })
+            }
+        }
+    }
+
+    /// Inserts `user` unless its email is taken. Either way an id is drawn from the same
+    /// sequence, so the answer to a sign-up cannot tell a new account from a taken email:
+    /// `(id, true)` for the new account, `(unused id, false)` when the email was taken.
+    pub async fn insert_user_unless_taken(&self, user: &NewUser) -> StoreResult<(UserId, bool)> {
         let sql = "INSERT INTO users (email, email_normalized, password_hash, role, display_name, \
                    timezone, region, birth_date, created_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
-        let id: i64 = on_pool!(self, |pool| {
-            sqlx::query_scalar(sql)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                   ON CONFLICT (email_normalized) DO NOTHING RETURNING id";
+        // PostgreSQL drew the id before it found the conflict; SQLite draws none on a conflict,
+        // so one is drawn by hand.
+        let burn = match self {
+            Db::Postgres(_) => "SELECT currval(pg_get_serial_sequence('users', 'id'))",
+            Db::Sqlite(_) => {
+                "UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'users' RETURNING seq"
+            }
+        };
+        let outcome: (i64, bool) = on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            let inserted: Option<i64> = sqlx::query_scalar(sql)
                 .bind(user.email.as_str())
                 .bind(user.email.normalized())
                 .bind(&user.password_hash)
@@ -91,10 +114,16 @@ impl Db {
                 .bind(user.region.as_ref().map(Region::as_str))
                 .bind(user.birth_date.map(BirthDate::date))
                 .bind(user.created_at)
-                .fetch_one(pool)
-                .await
-        })?;
-        Ok(UserId::new(id))
+                .fetch_optional(&mut *tx)
+                .await?;
+            let outcome = match inserted {
+                Some(id) => (id, true),
+                None => (sqlx::query_scalar(burn).fetch_one(&mut *tx).await?, false),
+            };
+            tx.commit().await?;
+            outcome
+        });
+        Ok((UserId::new(outcome.0), outcome.1))
     }
 
     pub async fn find_user(&self, id: UserId) -> StoreResult<Option<User>> {

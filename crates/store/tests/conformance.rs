@@ -2,7 +2,7 @@
 //! `TEST_DATABASE_URL` names a server.
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
-use hearth_domain::{BirthDate, DisplayName, Email, Region, Role, TimeZone, UserId};
+use hearth_domain::{BirthDate, DisplayName, Email, LoginThrottle, Region, Role, TimeZone, UserId};
 use hearth_store::{
     AuditVerification, Db, NewAuditEntry, NewInvite, NewSession, NewUser, SessionKind, StoreError,
 };
@@ -30,7 +30,8 @@ async fn story(db: Db) {
     db.migrate().await.expect("migrations are idempotent");
     let id = accounts(&db).await;
     sessions(&db, id).await;
-    login_failures(&db).await;
+    login_strikes(&db).await;
+    sign_ups_draw_ids_whether_or_not_the_email_is_taken(&db).await;
     invitations(&db).await;
     audit_log(&db, id).await;
 }
@@ -78,21 +79,55 @@ async fn sessions(db: &Db, id: UserId) {
     assert!(db.list_live_sessions(id, later).await.expect("list").is_empty());
 }
 
-async fn login_failures(db: &Db) {
-    // Login failures are counted within a window.
-    for minutes in [0, 1, 2] {
-        db.insert_login_failure("account:sam", t0() + Duration::minutes(minutes))
-            .await
-            .expect("failure");
+async fn sign_ups_draw_ids_whether_or_not_the_email_is_taken(db: &Db) {
+    let (first, created) = db
+        .insert_user_unless_taken(&new_user("drawn@example.org", Role::Client))
+        .await
+        .expect("new");
+    assert!(created);
+    let (taken, created) = db
+        .insert_user_unless_taken(&new_user("DRAWN@example.org", Role::Client))
+        .await
+        .expect("taken");
+    assert!(!created);
+    assert!(taken.get() > first.get(), "a fresh id is drawn for a taken email");
+    assert!(db.find_user(taken).await.expect("find").is_none(), "and no account is made");
+    let (next, created) = db
+        .insert_user_unless_taken(&new_user("next@example.org", Role::Client))
+        .await
+        .expect("next");
+    assert!(created);
+    assert_eq!(next.get(), taken.get() + 1, "ids run on from the drawn one");
+}
+
+async fn login_strikes(db: &Db) {
+    // An attempt is counted on every key or on none; the longest wait wins.
+    let rules = LoginThrottle::default();
+    let keys = [
+        ("account:sam|ip:1.2.3.4".to_owned(), rules.account_from_address),
+        ("account:sam".to_owned(), rules.account),
+        ("ip:1.2.3.4".to_owned(), rules.address),
+    ];
+    for _ in 0..5 {
+        assert_eq!(db.admit_login_attempt(&keys, t0()).await.expect("admit"), Ok(()));
     }
-    let (n, oldest) =
-        db.count_login_failures("account:sam", t0() + Duration::seconds(30)).await.expect("count");
-    assert_eq!((n, oldest), (2, Some(t0() + Duration::minutes(1))));
-    db.delete_login_failures("account:sam").await.expect("clear");
-    assert_eq!(
-        db.count_login_failures("account:sam", t0() - Duration::hours(1)).await.expect("count").0,
-        0
-    );
+    let refused = db.admit_login_attempt(&keys, t0()).await.expect("admit");
+    assert_eq!(refused, Err(Duration::seconds(30)));
+    let pair = db.find_login_strikes("account:sam|ip:1.2.3.4").await.expect("find").expect("row");
+    assert_eq!((pair.count, pair.blocked_until), (5, Some(t0() + Duration::seconds(30))));
+    assert_eq!(db.find_login_strikes("ip:1.2.3.4").await.expect("find").expect("row").count, 5);
+
+    db.settle_login_success(&["account:sam|ip:1.2.3.4", "account:sam"], &["ip:1.2.3.4"])
+        .await
+        .expect("settle");
+    let pair = db.find_login_strikes("account:sam|ip:1.2.3.4").await.expect("find").expect("row");
+    assert_eq!(pair, hearth_domain::Strikes::default());
+    assert_eq!(db.find_login_strikes("ip:1.2.3.4").await.expect("find").expect("row").count, 4);
+
+    // Old, unblocked keys are forgotten.
+    let gone = db.delete_stale_login_strikes(t0() + Duration::days(2)).await.expect("forget");
+    assert_eq!(gone, 3);
+    assert_eq!(db.find_login_strikes("account:sam").await.expect("find"), None);
 }
 
 async fn invitations(db: &Db) {

@@ -84,6 +84,14 @@ impl From<AppError> for Error {
                     format!("too many failed attempts; try again in {retry_after_secs} seconds"),
                 )
             },
+            AppError::Busy { retry_after_secs } => Error {
+                retry_after: Some(retry_after_secs),
+                ..Error::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    format!("the server is busy; try again in {retry_after_secs} seconds"),
+                )
+            },
             AppError::Unexpected(cause) => {
                 // The cause is logged here and nowhere shown; it may name internals.
                 tracing::error!(error = ?cause, "unexpected error");

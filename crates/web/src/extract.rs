@@ -9,6 +9,7 @@ use hearth_app::{AuditContext, Authenticated};
 use hearth_domain::Role;
 use std::net::SocketAddr;
 
+use crate::client_ip::ClientAddr;
 use crate::{AppState, Error};
 
 /// The session cookie's name: `__Host-` prefixed when cookies are `Secure`.
@@ -16,11 +17,19 @@ pub fn session_cookie_name(secure: bool) -> &'static str {
     if secure { "__Host-hearth_session" } else { "hearth_session" }
 }
 
+/// The device cookie's name: `__Host-` prefixed when cookies are `Secure`.
+pub fn device_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-hearth_device" } else { "hearth_device" }
+}
+
 /// The source address and browser of a request, for sessions and the audit log.
 #[derive(Clone, Debug)]
 pub struct ClientMeta {
     pub ip: String,
     pub user_agent: String,
+    /// The device token a browser kept from an earlier login (either cookie name: the
+    /// extractor does not know whether cookies are `Secure`).
+    pub device: Option<String>,
 }
 
 impl ClientMeta {
@@ -33,17 +42,25 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |ConnectInfo(addr)| addr.ip().to_string());
+        // Behind a trusted proxy, the address it forwarded for (see `client_ip`).
+        let ip = match parts.extensions.get::<ClientAddr>() {
+            Some(ClientAddr(ip)) => ip.to_string(),
+            None => parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or_else(|| "unknown".to_owned(), |ConnectInfo(addr)| addr.ip().to_string()),
+        };
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_owned();
-        Ok(Self { ip, user_agent })
+        let jar = CookieJar::from_headers(&parts.headers);
+        let device = [device_cookie_name(true), device_cookie_name(false)]
+            .into_iter()
+            .find_map(|name| jar.get(name).map(|c| c.value().to_owned()));
+        Ok(Self { ip, user_agent, device })
     }
 }
 

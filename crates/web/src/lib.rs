@@ -2,6 +2,7 @@
 //! headers, CSRF protection and metrics. Handlers extract, call one `app` function, render.
 
 mod charts;
+mod client_ip;
 mod csrf;
 mod error;
 mod extract;
@@ -16,6 +17,7 @@ use axum::extract::DefaultBodyLimit;
 use hearth_app::App;
 use std::sync::Arc;
 
+pub use client_ip::TrustedProxies;
 pub use error::{Error, Result};
 
 /// Settings the web layer needs.
@@ -26,6 +28,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// The address people reach the server at, for links in invitations.
     pub public_url: String,
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` headers name the real client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// Shared state of every handler.
@@ -49,6 +53,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(routes::ops::router())
         .fallback(routes::ops::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), client_ip::client_address))
         .layer(axum::middleware::from_fn(templates::html_errors))
         .layer(axum::middleware::from_fn(headers::security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

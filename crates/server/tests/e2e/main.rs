@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod groups;
 mod helpers;
+mod login_attacks;
 mod measures;
 mod pages;
 mod robustness;

@@ -58,6 +58,7 @@ async fn create_session(
             kind: SessionKind::Api,
             user_agent: &meta.user_agent,
             ip: &meta.ip,
+            device: None,
         })
         .await?;
     Ok(JsonBody(json!({
@@ -133,8 +134,8 @@ async fn create_client(
     meta: ClientMeta,
     Json(body): Json<ClientSignUp>,
 ) -> Result<impl IntoResponse> {
-    let id = state.app.sign_up_client(&body, &meta.audit(None)).await?;
-    Ok((StatusCode::CREATED, JsonBody(json!({ "id": id.get() }))))
+    let signed_up = state.app.sign_up_client(&body, &meta.audit(None)).await?;
+    Ok((StatusCode::CREATED, JsonBody(json!({ "id": signed_up.id.get() }))))
 }
 
 async fn list_staff(

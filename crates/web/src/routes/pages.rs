@@ -13,7 +13,7 @@ use hearth_domain::{FieldErrors, InviteId, Role, SessionId};
 use serde::Deserialize;
 
 use crate::csrf::{self, CsrfToken};
-use crate::extract::{ClientMeta, PageUser, require_role, session_cookie_name};
+use crate::extract::{ClientMeta, PageUser, device_cookie_name, require_role, session_cookie_name};
 use crate::json::Form;
 use crate::templates::{
     AccountPage, DashboardPage, FieldView, HomePage, InvitePage, InviteView, Layout, LoginPage,
@@ -109,12 +109,15 @@ async fn sign_up(
     Form(form): Form<ClientSignUp>,
 ) -> Result<Response> {
     match state.app.sign_up_client(&form, &meta.audit(None)).await {
-        Ok(_) => {
+        Ok(signed_up) if signed_up.created => {
             // Sign the new member in at once, so the first thing they see is their dashboard.
             let password = form.password.clone().unwrap_or_default();
             let email = form.email.clone().unwrap_or_default();
             start_session(&state, &meta, &email, &password, "/dashboard").await
         }
+        // The email already has an account: no new one, and no page that says so (it would
+        // tell anyone who is a client here). Its owner logs in as usual.
+        Ok(_) => Ok(Redirect::to("/login?next=%2Fdashboard").into_response()),
         Err(AppError::Invalid(errors)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &SignUpPage {
@@ -132,10 +135,19 @@ struct LoginQuery {
     next: Option<String>,
 }
 
-/// Only a path on this site may follow a login (no open redirects).
+/// Only a path on this site may follow a login (no open redirects). Browsers drop tabs and
+/// newlines from a URL and read `\\` as `/`, so `/\t/evil.example` would become
+/// `//evil.example`: only visible ASCII is allowed, and never a second slash or backslash at
+/// the start.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && path.len() <= 2_000
+                && path.bytes().all(|b| b.is_ascii_graphic())
+                && !path.contains('\\')
+                && !path[1..].starts_with('/') =>
+        {
             path.to_owned()
         }
         _ => "/dashboard".to_owned(),
@@ -174,14 +186,18 @@ async fn log_in(
         Ok(response) => Ok(response),
         Err(err)
             if err.status() == StatusCode::UNAUTHORIZED
-                || err.status() == StatusCode::TOO_MANY_REQUESTS =>
+                || err.status() == StatusCode::TOO_MANY_REQUESTS
+                || err.status() == StatusCode::SERVICE_UNAVAILABLE =>
         {
             let status = err.status();
-            let message = if status == StatusCode::UNAUTHORIZED {
-                "That email and password do not match an account.".to_owned()
-            } else {
-                "Too many failed attempts. Please wait a few minutes and try again.".to_owned()
-            };
+            let message = match status {
+                StatusCode::UNAUTHORIZED => "That email and password do not match an account.",
+                StatusCode::TOO_MANY_REQUESTS => {
+                    "Too many failed attempts. Please wait a little and try again."
+                }
+                _ => "We are very busy right now. Please try again in a moment.",
+            }
+            .to_owned();
             let mut response = render(
                 status,
                 &LoginPage {
@@ -191,7 +207,7 @@ async fn log_in(
                     error: Some(message),
                 },
             );
-            if status == StatusCode::TOO_MANY_REQUESTS {
+            if status != StatusCode::UNAUTHORIZED {
                 let retry = err.into_response().headers().get(header::RETRY_AFTER).cloned();
                 if let Some(retry) = retry {
                     response.headers_mut().insert(header::RETRY_AFTER, retry);
@@ -219,6 +235,7 @@ async fn start_session(
             kind: SessionKind::Browser,
             user_agent: &meta.user_agent,
             ip: &meta.ip,
+            device: meta.device.as_deref(),
         })
         .await?;
     let secure = state.config.secure_cookies;
@@ -232,6 +249,18 @@ async fn start_session(
         .build();
     let mut response = Redirect::to(next).into_response();
     set_cookie(&mut response, &cookie);
+    if let Some(device) = signed_in.device_token {
+        // Kept across sessions: this browser may sign in even while others guess (it is
+        // throttled on its own); it grants nothing else.
+        let device = Cookie::build((device_cookie_name(secure), device))
+            .path("/")
+            .http_only(true)
+            .secure(secure)
+            .same_site(SameSite::Strict)
+            .max_age(time_seconds(180 * 24 * 3600))
+            .build();
+        set_cookie(&mut response, &device);
+    }
     Ok(response)
 }
 
