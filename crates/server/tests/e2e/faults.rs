@@ -145,3 +145,26 @@ impl TestApp {
         self.app.db().list_booked_consults(self.clock_now()).await.expect("calls").len()
     }
 }
+
+#[tokio::test]
+async fn care_notes_are_written_only_about_clients_that_exist() {
+    let app = spawn_app().await;
+    let admin = app.create_staff("admin@example.org", "admin").await;
+    let coordinator = app.create_staff("coord@example.org", "coordinator").await;
+    let sam = app.sign_up("sam@example.org").await;
+    app.log_in_with_form("admin@example.org", PASSWORD).await;
+    let app = &app;
+    let write = |subject: i64| async move {
+        app.submit_form("/dashboard", &format!("/clients/{subject}/notes"), &[("body", "A note.")])
+            .await
+    };
+    for subject in [999_999, admin.get(), coordinator.get()] {
+        let refused = write(subject).await;
+        assert_eq!(refused.status(), StatusCode::NOT_FOUND, "subject {subject}");
+        assert!(refused.text().await.expect("html").contains("Page not found"));
+        let stored =
+            app.app.db().list_care_notes(hearth_domain::UserId::new(subject)).await.expect("notes");
+        assert!(stored.is_empty(), "subject {subject}");
+    }
+    assert_eq!(write(sam).await.status(), StatusCode::SEE_OTHER, "a client's note is written");
+}
