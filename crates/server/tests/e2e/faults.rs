@@ -168,3 +168,27 @@ async fn care_notes_are_written_only_about_clients_that_exist() {
     }
     assert_eq!(write(sam).await.status(), StatusCode::SEE_OTHER, "a client's note is written");
 }
+
+#[tokio::test]
+async fn audit_verify_refuses_a_folder_without_a_key_and_creates_nothing() {
+    let db = hearth_testkit::TestDatabase::from_env().await.expect("database");
+    let dir = tempfile::tempdir().expect("data dir");
+    let data = dir.path().join("data");
+    std::fs::create_dir(&data).expect("an empty data dir");
+    let missing = dir.path().join("missing");
+    for (folder, url) in
+        [(&data, Some(db.url.as_str())), (&data, None), (&missing, Some(db.url.as_str()))]
+    {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_hearth"));
+        command.args(["audit", "verify", "--data-dir"]).arg(folder);
+        if let Some(url) = url {
+            command.args(["--database-url", url]);
+        }
+        let out = command.env_remove("HEARTH__ENCRYPTION__KEYS").output().expect("hearth runs");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{folder:?} {url:?}: {stderr}");
+        assert!(stderr.contains("encryption key"), "{stderr}");
+        assert!(!missing.exists(), "no folder was made");
+        assert_eq!(std::fs::read_dir(&data).expect("read").count(), 0, "no file was made");
+    }
+}
