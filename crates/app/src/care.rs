@@ -125,6 +125,8 @@ impl App {
         if who.user.role == Role::Client || !self.may_read_clinical(who, client).await? {
             return Err(AppError::Forbidden);
         }
+        // Notes are about clients: an unknown id or a staff account is not found.
+        self.client_profile(client).await?;
         let body = body.trim();
         if body.is_empty() || body.chars().count() > NOTE_MAX {
             return Err(AppError::invalid(
@@ -150,6 +152,7 @@ impl App {
         if who.user.role == Role::Client || !self.may_read_clinical(who, client).await? {
             return Err(AppError::Forbidden);
         }
+        self.client_profile(client).await?;
         let rows = self.db.list_care_notes(client).await?;
         self.audit(
             ctx,

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use hearth_domain::{AvailabilityWindow, FieldErrors, Role, UserId, weekday_slug};
+use hearth_store::{BookingOutcome, NewConsult};
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use crate::{App, AppError, AppResult, AuditContext, Authenticated};
@@ -132,7 +133,8 @@ impl App {
     }
 
     /// Books a call at `starts_at` with the least-booked coordinator free then; with
-    /// `replaces`, the client's earlier call is cancelled once the new one is booked.
+    /// `replaces` (one of the client's own upcoming calls), that call is cancelled in the
+    /// same step. Nothing is written when the booking is refused.
     pub async fn book_consult(
         &self,
         who: &Authenticated,
@@ -151,14 +153,7 @@ impl App {
         {
             return Err(AppError::invalid("phone", "enter a phone number we can call"));
         }
-        let mine = self.db.list_client_consults(who.user.id).await?;
         let now = self.clock.now();
-        if replaces.is_none() && mine.iter().any(|c| c.status == "booked" && c.starts_at >= now) {
-            return Err(AppError::refused(
-                "already_booked",
-                "you already have a call booked; reschedule it instead",
-            ));
-        }
         let slots = self.free_slots().await?;
         let free = slots.get(&starts_at).cloned().unwrap_or_default();
         if free.is_empty() {
@@ -174,27 +169,39 @@ impl App {
         }
         let mut candidates = free;
         candidates.sort_by_key(|c| (load.get(&c.get()).copied().unwrap_or(0), c.get()));
-        for coordinator in candidates {
-            match self.db.insert_consult(who.user.id, coordinator, starts_at, phone, now).await {
-                Ok(id) => {
-                    if let Some(old) = replaces {
-                        self.db.cancel_consult(old, who.user.id).await?;
-                    }
-                    self.audit(
-                        ctx,
-                        "consult.booked",
-                        format!("client:{}", who.user.id),
-                        format!("call={id} coordinator={coordinator}"),
-                    )
-                    .await?;
-                    return Ok(id);
-                }
-                // Someone booked this coordinator a moment ago: try the next one.
-                Err(e) if e.is_conflict_on("consult_calls_coordinator_id_starts_at_key") => {}
-                Err(e) => return Err(e.into()),
+        // The one-call rule and `replaces` are checked inside the booking's transaction, so
+        // neither a made-up call id nor two bookings at once can get around them.
+        let booking = NewConsult { client: who.user.id, starts_at, phone, at: now, replaces };
+        let (id, coordinator) = match self.db.book_consult(&booking, &candidates).await? {
+            BookingOutcome::Booked { id, coordinator } => (id, coordinator),
+            BookingOutcome::AlreadyBooked => {
+                return Err(AppError::refused(
+                    "already_booked",
+                    "you already have a call booked; reschedule it instead",
+                ));
             }
-        }
-        Err(AppError::refused("slot_taken", "that time was just taken; choose another"))
+            BookingOutcome::NotReplaceable => {
+                return Err(AppError::invalid(
+                    "replaces",
+                    "that is not one of your upcoming calls",
+                ));
+            }
+            BookingOutcome::SlotTaken => {
+                return Err(AppError::refused(
+                    "slot_taken",
+                    "that time was just taken; choose another",
+                ));
+            }
+        };
+        let moved = replaces.map(|old| format!(" replaces={old}")).unwrap_or_default();
+        self.audit(
+            ctx,
+            "consult.booked",
+            format!("client:{}", who.user.id),
+            format!("call={id} coordinator={coordinator}{moved}"),
+        )
+        .await?;
+        Ok(id)
     }
 
     /// Cancels one of the client's calls.

@@ -35,7 +35,9 @@ impl Email {
         let parsed =
             email_address::EmailAddress::from_str(trimmed).map_err(|_| EmailError::Invalid)?;
         // A practice emails these people: demand a domain with a dot, no display-name form.
-        let plain = !trimmed.contains(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"'));
+        let plain = !trimmed.contains(|c: char| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"')
+        });
         if !plain || parsed.as_str() != trimmed || !parsed.domain().contains('.') {
             return Err(EmailError::Invalid);
         }
@@ -295,7 +297,16 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_refused() {
-        for bad in ["", "ana", "ana@", "@example.org", "ana@localhost", "Ana <a@b.org>"] {
+        for bad in [
+            "",
+            "ana",
+            "ana@",
+            "@example.org",
+            "ana@localhost",
+            "Ana <a@b.org>",
+            "ana\u{0}@example.org",
+            "ana@exa\u{7}mple.org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
         assert_eq!(

@@ -73,7 +73,7 @@ pub enum RoomRefusal {
     #[error("you are not part of this group")]
     NotInGroup,
     #[error(
-        "care staff must give a reason of {STAFF_REASON_MIN_CHARS} to {STAFF_REASON_MAX_CHARS} characters to join"
+        "care staff must give a reason of {STAFF_REASON_MIN_CHARS} to {STAFF_REASON_MAX_CHARS} characters, on one line, to join"
     )]
     ReasonRequired,
     #[error("this meeting was cancelled")]
@@ -102,7 +102,10 @@ pub fn knock(
     } else if matches!(who.role, Role::Coordinator | Role::Admin) {
         let reason = who.reason.map(str::trim).unwrap_or_default();
         let chars = reason.chars().count();
-        if !(STAFF_REASON_MIN_CHARS..=STAFF_REASON_MAX_CHARS).contains(&chars) {
+        // One line of text: it is written to the audit log, where NUL cannot be stored.
+        if !(STAFF_REASON_MIN_CHARS..=STAFF_REASON_MAX_CHARS).contains(&chars)
+            || reason.contains(char::is_control)
+        {
             return Err(RoomRefusal::ReasonRequired);
         }
         RoomEntry::Staff { reason: reason.to_owned() }
@@ -237,6 +240,12 @@ mod tests {
         );
         let long = "x".repeat(STAFF_REASON_MAX_CHARS + 1);
         assert_eq!(knock(&staff(Some(&long)), &room(), at(0)), Err(RoomRefusal::ReasonRequired));
+        for control in ["covering for a\u{0} sick therapist", "covering for a\nsick therapist"] {
+            assert_eq!(
+                knock(&staff(Some(control)), &room(), at(0)),
+                Err(RoomRefusal::ReasonRequired)
+            );
+        }
         assert_eq!(
             knock(&staff(Some("  covering for a sick therapist ")), &room(), at(0)),
             Ok(RoomEntry::Staff { reason: "covering for a sick therapist".into() })

@@ -32,7 +32,8 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-/// Builds the use-case layer over a database.
+/// Builds the use-case layer over a database. The encryption keys must exist already
+/// (see [`ensure_key_file`]).
 pub fn build_app(settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
     let a = settings.argon2;
     let vault = load_vault(settings)?;
@@ -55,18 +56,40 @@ pub fn build_app(settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> anyhow::
     }))
 }
 
-/// The encryption keys from the settings, or from `DATA_DIR/encryption.keys` (made on first
-/// start with a fresh key, readable by this user only).
+/// Where the encryption keys live when the settings name none.
+fn key_file(settings: &Settings) -> std::path::PathBuf {
+    settings.data_dir.join("encryption.keys")
+}
+
+/// Makes `DATA_DIR/encryption.keys` with a fresh key (readable by this user only) when no
+/// keys are configured and the file does not exist yet. Only commands that set up or start
+/// a practice call this (`serve`, `demo`, `admin create`); the rest refuse in [`load_vault`]
+/// rather than make a key that opens nothing already stored.
+pub fn ensure_key_file(settings: &Settings) -> anyhow::Result<()> {
+    let path = key_file(settings);
+    if !settings.encryption.keys.is_empty() || path.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("creating {}", settings.data_dir.display()))?;
+    let id = format!("k{}", chrono::Utc::now().format("%Y%m%d"));
+    write_private(&path, &format!("{}\n", Vault::generate_key(&id)))?;
+    tracing::warn!(path = %path.display(), "made a new encryption key; back it up with the database");
+    Ok(())
+}
+
+/// The encryption keys from the settings, or from `DATA_DIR/encryption.keys`; an error when
+/// there are neither (see [`ensure_key_file`]).
 pub fn load_vault(settings: &Settings) -> anyhow::Result<Vault> {
     use secrecy::ExposeSecret as _;
     let keys: Vec<String> = if settings.encryption.keys.is_empty() {
-        let path = settings.data_dir.join("encryption.keys");
+        let path = key_file(settings);
         if !path.exists() {
-            std::fs::create_dir_all(&settings.data_dir)
-                .with_context(|| format!("creating {}", settings.data_dir.display()))?;
-            let id = format!("k{}", chrono::Utc::now().format("%Y%m%d"));
-            write_private(&path, &format!("{}\n", Vault::generate_key(&id)))?;
-            tracing::warn!(path = %path.display(), "made a new encryption key; back it up with the database");
+            anyhow::bail!(
+                "no encryption key: {} does not exist and encryption.keys is not set \
+                 (is --data-dir the practice's data directory? `hearth serve` makes the key on first start)",
+                path.display()
+            );
         }
         std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?

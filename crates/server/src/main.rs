@@ -215,6 +215,7 @@ async fn run_demo(
     let settings = settings_for(cli, true, bind, &place)?;
     telemetry::init(&settings.log);
     let db = hearth::open_database(&settings).await?;
+    hearth::ensure_key_file(&settings)?;
     let app = hearth::build_app(&settings, db, system_clock())?;
     let logins = demo::seed(&app).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
     let room = demo::session_about_to_start(&app)
@@ -251,6 +252,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = settings_for(&cli, false, bind.as_ref(), place)?;
             telemetry::init(&settings.log);
             let db = hearth::open_database(&settings).await?;
+            hearth::ensure_key_file(&settings)?;
             let app = hearth::build_app(&settings, db, system_clock())?;
             let server = Server::bind(&settings, app).await?;
             let shutdown = shutdown_signal();
@@ -335,6 +337,8 @@ async fn admin_create(settings: &Settings, command: &Command) -> anyhow::Result<
     };
     telemetry::init(&settings.log);
     let db = hearth::open_database(settings).await?;
+    // Setting up the first accounts comes before the first start, so it may make the key.
+    hearth::ensure_key_file(settings)?;
     let app = hearth::build_app(settings, db, system_clock())?;
     let staff = NewStaff {
         email: email.clone(),
@@ -358,9 +362,11 @@ async fn admin_create(settings: &Settings, command: &Command) -> anyhow::Result<
     }
 }
 
-/// `hearth audit verify`: exit 3 naming the first broken row.
+/// `hearth audit verify`: exit 3 naming the first broken row. It only reads: without the
+/// practice's keys it refuses before opening (and so creating) anything.
 async fn audit_verify(settings: &Settings) -> anyhow::Result<ExitCode> {
     telemetry::init(&settings.log);
+    hearth::load_vault(settings)?;
     let db = hearth::open_database(settings).await?;
     let app = hearth::build_app(settings, db, system_clock())?;
     let verdict = app.verify_audit_log().await.map_err(|e| anyhow::anyhow!(e))?;

@@ -15,6 +15,32 @@ pub struct ConsultRow {
     pub status: String,
 }
 
+/// A call a client asks for; `replaces` is the call it moves, cancelled in the same step.
+#[derive(Clone, Copy, Debug)]
+pub struct NewConsult<'a> {
+    pub client: UserId,
+    pub starts_at: DateTime<Utc>,
+    pub phone: &'a str,
+    /// Now: calls before this are past and do not count.
+    pub at: DateTime<Utc>,
+    pub replaces: Option<i64>,
+}
+
+/// What a booking came to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BookingOutcome {
+    Booked {
+        id: i64,
+        coordinator: UserId,
+    },
+    /// The client already has an upcoming call (and did not say it is the one replaced).
+    AlreadyBooked,
+    /// `replaces` is not one of the client's own booked, upcoming calls.
+    NotReplaceable,
+    /// Every coordinator offered was booked at that time a moment ago.
+    SlotTaken,
+}
+
 const COLUMNS: &str = "id, client_id, coordinator_id, starts_at, phone, status";
 
 impl Db {
@@ -77,30 +103,72 @@ impl Db {
         Ok(rows)
     }
 
-    /// Books a call; `Conflict` on `consult_calls_coordinator_id_starts_at_key` when that
-    /// coordinator was just booked at that time by someone else.
-    pub async fn insert_consult(
+    /// Books a call with the first of `coordinators` still free at `starts_at`, and cancels
+    /// the call it replaces, in one transaction that first locks the client's row: two
+    /// bookings by one client run one after the other, so the one-call rule cannot be raced.
+    pub async fn book_consult(
         &self,
-        client: UserId,
-        coordinator: UserId,
-        starts_at: DateTime<Utc>,
-        phone: &str,
-        at: DateTime<Utc>,
-    ) -> StoreResult<i64> {
-        let id = on_pool!(self, |pool| {
-            sqlx::query_scalar(
-                "INSERT INTO consult_calls (client_id, coordinator_id, starts_at, phone, status, created_at) \
-                 VALUES ($1, $2, $3, $4, 'booked', $5) RETURNING id",
+        booking: &NewConsult<'_>,
+        coordinators: &[UserId],
+    ) -> StoreResult<BookingOutcome> {
+        let NewConsult { client, starts_at, phone, at, replaces } = *booking;
+        let outcome = on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            sqlx::query("UPDATE users SET role = role WHERE id = $1")
+                .bind(client.get())
+                .execute(&mut *tx)
+                .await?;
+            let upcoming: Vec<i64> = sqlx::query_scalar(
+                "SELECT id FROM consult_calls WHERE client_id = $1 AND status = 'booked' AND starts_at >= $2",
             )
             .bind(client.get())
-            .bind(coordinator.get())
-            .bind(starts_at)
-            .bind(phone)
             .bind(at)
-            .fetch_one(pool)
-            .await
-        })?;
-        Ok(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let outcome = if replaces.is_some_and(|old| !upcoming.contains(&old)) {
+                BookingOutcome::NotReplaceable
+            } else if upcoming.iter().any(|id| Some(*id) != replaces) {
+                BookingOutcome::AlreadyBooked
+            } else {
+                let mut booked = None;
+                for coordinator in coordinators {
+                    // DO NOTHING, not an error: a failed statement would end a PostgreSQL
+                    // transaction, and the next coordinator may still be free.
+                    booked = sqlx::query_scalar(
+                        "INSERT INTO consult_calls (client_id, coordinator_id, starts_at, phone, status, created_at) \
+                         VALUES ($1, $2, $3, $4, 'booked', $5) ON CONFLICT DO NOTHING RETURNING id",
+                    )
+                    .bind(client.get())
+                    .bind(coordinator.get())
+                    .bind(starts_at)
+                    .bind(phone)
+                    .bind(at)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .map(|id: i64| (id, *coordinator));
+                    if booked.is_some() {
+                        break;
+                    }
+                }
+                match booked {
+                    Some((id, coordinator)) => {
+                        if let Some(old) = replaces {
+                            sqlx::query(
+                                "UPDATE consult_calls SET status = 'cancelled' WHERE id = $1",
+                            )
+                            .bind(old)
+                            .execute(&mut *tx)
+                            .await?;
+                        }
+                        BookingOutcome::Booked { id, coordinator }
+                    }
+                    None => BookingOutcome::SlotTaken,
+                }
+            };
+            tx.commit().await?;
+            outcome
+        });
+        Ok(outcome)
     }
 
     /// Cancels one of the client's booked calls; `NotFound` otherwise.

@@ -27,7 +27,7 @@ pub use attendance::AttendanceRow;
 pub use audit::{AuditEntry, AuditVerification, NewAuditEntry};
 pub use care::CareNoteRow;
 pub use catalog::{PlanWeekRow, Program, Topic};
-pub use consults::ConsultRow;
+pub use consults::{BookingOutcome, ConsultRow, NewConsult};
 pub use db::{Db, Engine};
 pub use error::{StoreError, StoreResult};
 pub use groups::{ExceptionKind, Group, GroupFilter, NewGroup, SlotChange, StoredException};

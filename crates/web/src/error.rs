@@ -1,5 +1,7 @@
 use axum::Json;
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use hearth_app::AppError;
 use hearth_domain::FieldErrors;
@@ -114,5 +116,62 @@ impl IntoResponse for Error {
         }
         response.extensions_mut().insert(body);
         response
+    }
+}
+
+/// Gives the error answers that axum writes itself (a method the route does not take, a
+/// failed WebSocket upgrade, a handler's broken redirect) the one shape: the API answers its
+/// JSON error, pages the HTML error page. Answers made from [`Error`], and pages rendered
+/// with an error status, pass untouched.
+pub async fn framework_errors(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let response = next.run(req).await;
+    let status = response.status();
+    let plain = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if status.as_u16() < 400 || !plain || response.extensions().get::<ErrorBody>().is_some() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 4096)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    let error = if status.is_server_error() {
+        // The text may name internals: logged, never shown.
+        tracing::error!(%status, detail = %text, "an error answer written by the framework");
+        Error::new(status, "internal", "something went wrong on our side; please try again")
+    } else if status == StatusCode::METHOD_NOT_ALLOWED {
+        Error::new(status, "method_not_allowed", format!("this address does not take {method}"))
+    } else {
+        let message = if text.is_empty() {
+            status.canonical_reason().unwrap_or("the request was refused").to_owned()
+        } else {
+            text
+        };
+        Error::new(status, client_error_code(status), message)
+    };
+    let mut reshaped = error.into_response();
+    // Keep what the answer said besides its body, such as `Allow` on a 405.
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            reshaped.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    reshaped
+}
+
+fn client_error_code(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::UNAUTHORIZED => "unauthenticated",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid",
+        StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
+        _ => "bad_request",
     }
 }

@@ -1,12 +1,16 @@
-//! Who is asking: the signed-in person (by cookie or bearer token) and where from.
+//! Who is asking: the signed-in person (by cookie or bearer token) and where from; and the
+//! path parameters, whose errors name the parameter at fault.
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::path::ErrorKind;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use hearth_app::{AuditContext, Authenticated};
 use hearth_domain::Role;
+use serde::de::DeserializeOwned;
 use std::net::SocketAddr;
 
 use crate::client_ip::ClientAddr;
@@ -136,4 +140,62 @@ pub fn require_role(who: &Authenticated, allowed: &[Role]) -> Result<(), Error> 
     } else {
         Err(hearth_app::AppError::Forbidden.into())
     }
+}
+
+/// Path parameters (`/groups/{id}`). One that does not parse is 400 naming it, in the
+/// standard error shape; one holding a control character is refused like body text.
+#[derive(Debug)]
+pub struct Path<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T> {
+    type Rejection = Error;
+
+    #[expect(clippy::disallowed_types, reason = "this wraps axum's Path for every route")]
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Error> {
+        let raw = RawPathParams::from_request_parts(parts, state).await.map_err(|rejection| {
+            Error::bad_request(None, format!("the address is not valid: {}", rejection.body_text()))
+        })?;
+        let names: Vec<String> = raw.iter().map(|(name, _)| name.to_owned()).collect();
+        for (name, value) in &raw {
+            crate::json::refuse_control_characters(name, value)?;
+        }
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Path(value)),
+            Err(rejection) => Err(path_error(&rejection, &names)),
+        }
+    }
+}
+
+/// The parameter a path rejection is about, when it names one (by key or by position).
+fn path_error(rejection: &PathRejection, names: &[String]) -> Error {
+    let PathRejection::FailedToDeserializePathParams(failed) = rejection else {
+        return internal_rejection(&rejection.body_text());
+    };
+    let kind = failed.kind();
+    let field = match kind {
+        ErrorKind::ParseErrorAtKey { key, .. }
+        | ErrorKind::DeserializeError { key, .. }
+        | ErrorKind::InvalidUtf8InPathParam { key } => Some(key.as_str()),
+        ErrorKind::ParseErrorAtIndex { index, .. } => names.get(*index).map(String::as_str),
+        ErrorKind::ParseError { .. } if names.len() == 1 => names.first().map(String::as_str),
+        ErrorKind::UnsupportedType { .. } | ErrorKind::WrongNumberOfParameters { .. } => {
+            return internal_rejection(&failed.body_text());
+        }
+        _ => None,
+    };
+    let message = match field {
+        Some(name) => format!("{name} in the address: {kind}"),
+        None => format!("the address is not valid: {kind}"),
+    };
+    Error::bad_request(field, message)
+}
+
+/// A route whose parameters do not fit its handler: a bug here, not the caller's mistake.
+fn internal_rejection(detail: &str) -> Error {
+    tracing::error!(%detail, "a route's path parameters do not fit its handler");
+    Error::new(
+        axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        "internal",
+        "something went wrong on our side; please try again",
+    )
 }

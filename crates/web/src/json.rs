@@ -1,13 +1,67 @@
-//! JSON and form bodies whose errors name the field at fault.
+//! Request data (JSON and form bodies, query strings) whose errors name the field at fault.
+//! Every extractor here refuses control characters before a handler sees the text.
 
-use axum::extract::{FromRequest, Request};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
+use hearth_domain::FieldErrors;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::Error;
 
+/// Whether `c` may appear in text a request sends. PostgreSQL cannot store NUL, response
+/// headers (redirects) cannot carry control characters, and no field needs one; tab, line
+/// feed and carriage return are ordinary text in free-text fields. One-line values (emails,
+/// names) refuse those three too, in their `domain` parse functions.
+fn is_refused(c: char) -> bool {
+    c.is_control() && !matches!(c, '\t' | '\n' | '\r')
+}
+
+/// Refuses `value` of `field` (a body, query or path field) if it holds a refused character.
+pub(crate) fn refuse_control_characters(field: &str, value: &str) -> Result<(), Error> {
+    if value.contains(is_refused) {
+        let mut fields = FieldErrors::new();
+        // The name may itself be the bad part; it is shown, so it is shown without them.
+        let name: String =
+            field.chars().map(|c| if is_refused(c) { '\u{fffd}' } else { c }).collect();
+        fields.add(&name, "must not contain control characters (such as NUL)");
+        return Err(Error::invalid(fields));
+    }
+    Ok(())
+}
+
+/// The first string (value or key) in `value` holding a refused character, by its path in
+/// the notation of the deserializing errors (`licenses[0].region`).
+fn refuse_in_json(value: &Value, at: &str) -> Result<(), Error> {
+    match value {
+        Value::String(text) => {
+            refuse_control_characters(if at.is_empty() { "body" } else { at }, text)
+        }
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, item)| refuse_in_json(item, &format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().try_for_each(|(key, item)| {
+            let here = if at.is_empty() { key.clone() } else { format!("{at}.{key}") };
+            refuse_control_characters(&here, key)?;
+            refuse_in_json(item, &here)
+        }),
+        Value::Null | Value::Bool(_) | Value::Number(_) => Ok(()),
+    }
+}
+
+/// Refuses URL-encoded pairs (a form body or a query string) holding a refused character.
+fn refuse_in_pairs(encoded: &[u8]) -> Result<(), Error> {
+    form_urlencoded::parse(encoded).try_for_each(|(key, value)| {
+        refuse_control_characters(&key, &key)?;
+        refuse_control_characters(&key, &value)
+    })
+}
+
 /// A JSON body. A wrong content type is 415; malformed JSON is 400; a field of the wrong
-/// type is 400 naming that field.
+/// type is 400 naming that field; a control character is 422 naming its field.
 #[derive(Debug)]
 pub struct Json<T>(pub T);
 
@@ -29,13 +83,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
             ));
         }
         let bytes = body_bytes(req, state).await?;
-        let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de).map(Json).map_err(|err| {
+        // Parsed once into a tree to look at every string, then read into `T` from it.
+        let tree: Value = serde_json::from_slice(&bytes).map_err(|err| {
+            Error::bad_request(None, format!("the body is not valid JSON: {err}"))
+        })?;
+        refuse_in_json(&tree, "")?;
+        serde_path_to_error::deserialize(tree).map(Json).map_err(|err| {
             let path = err.path().to_string();
             let inner = err.into_inner();
-            if inner.is_syntax() || inner.is_eof() {
-                Error::bad_request(None, format!("the body is not valid JSON: {inner}"))
-            } else if path == "." {
+            if path == "." {
                 Error::bad_request(None, format!("the body has the wrong shape: {inner}"))
             } else {
                 Error::bad_request(
@@ -56,19 +112,49 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Form<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
         let bytes = body_bytes(req, state).await?;
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded_parse(&bytes));
-        serde_path_to_error::deserialize(de).map(Form).map_err(|err| {
-            Error::bad_request(Some(&err.path().to_string()), err.inner().to_string())
-        })
+        urlencoded(&bytes).map(Form)
     }
 }
 
-fn form_urlencoded_parse(bytes: &[u8]) -> form_urlencoded::Parse<'_> {
-    form_urlencoded::parse(bytes)
+/// A URL-encoded form body as sent, for forms with repeated fields; its text is checked
+/// like [`Form`]'s.
+#[derive(Debug)]
+pub struct RawForm(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawForm {
+    type Rejection = Error;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Error> {
+        let bytes = body_bytes(req, state).await?;
+        refuse_in_pairs(&bytes)?;
+        Ok(RawForm(bytes))
+    }
 }
 
-async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<axum::body::Bytes, Error> {
-    axum::body::Bytes::from_request(req, state).await.map_err(|rejection| {
+/// The query string, read like a form: a field of the wrong type is 400 naming it.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = Error;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Error> {
+        urlencoded(parts.uri.query().unwrap_or_default().as_bytes()).map(Query)
+    }
+}
+
+fn urlencoded<T: DeserializeOwned>(encoded: &[u8]) -> Result<T, Error> {
+    refuse_in_pairs(encoded)?;
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(encoded));
+    serde_path_to_error::deserialize(de).map_err(|err| {
+        let path = err.path().to_string();
+        let field = (path != ".").then_some(path.as_str());
+        Error::bad_request(field, err.inner().to_string())
+    })
+}
+
+async fn body_bytes<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Error> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
         let status = rejection.status();
         if status == StatusCode::PAYLOAD_TOO_LARGE {
             Error::new(status, "payload_too_large", "the request body is too large")

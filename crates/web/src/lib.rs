@@ -50,6 +50,8 @@ pub fn router(app: App, config: WebConfig) -> Router {
     Router::new()
         .merge(routes::pages::router(&state))
         .nest("/api/v1", routes::api::router())
+        // Not around `ops`: health checks and metrics answer plain text to machines.
+        .layer(axum::middleware::from_fn(error::framework_errors))
         .merge(routes::ops::router())
         .fallback(routes::ops::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))

@@ -4,6 +4,7 @@
 mod accounts;
 mod browser;
 mod cli;
+mod faults;
 mod groups;
 mod helpers;
 mod login_attacks;

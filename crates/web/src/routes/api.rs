@@ -1,6 +1,6 @@
 //! The JSON API under `/api/v1`. Bearer tokens only; see `openapi.json` for the contract.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
@@ -10,7 +10,7 @@ use hearth_domain::{Role, SessionId};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::extract::{ApiUser, ClientMeta, require_role};
+use crate::extract::{ApiUser, ClientMeta, Path, require_role};
 use crate::json::Json;
 use crate::{AppState, Result};
 

@@ -1,6 +1,6 @@
 //! `/api/v1` routes of the free consult call.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, put};
@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::extract::{ApiUser, ClientMeta};
+use crate::extract::{ApiUser, ClientMeta, Path};
 use crate::json::Json;
 use crate::{AppState, Result};
 

@@ -1,6 +1,6 @@
 //! `/api/v1` routes of the catalog, therapists, groups, seats and calendars.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
@@ -11,8 +11,8 @@ use hearth_domain::{GroupId, OccurrenceStatus, UserId, weekday_slug};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::extract::{ApiUser, ClientMeta};
-use crate::json::Json;
+use crate::extract::{ApiUser, ClientMeta, Path};
+use crate::json::{Json, Query};
 use crate::{AppState, Error, Result};
 
 pub fn router() -> Router<AppState> {

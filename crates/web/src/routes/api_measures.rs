@@ -1,6 +1,6 @@
 //! `/api/v1` routes of measures and the risk path.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -10,8 +10,8 @@ use hearth_domain::UserId;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::extract::{ApiUser, ClientMeta};
-use crate::json::Json;
+use crate::extract::{ApiUser, ClientMeta, Path};
+use crate::json::{Json, Query};
 use crate::{AppState, Error, Result};
 
 pub fn router() -> Router<AppState> {

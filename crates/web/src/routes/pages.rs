@@ -1,7 +1,7 @@
 //! Server-rendered pages. Every form carries the CSRF token; every page answers in HTML.
 
 use axum::Router;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -13,8 +13,10 @@ use hearth_domain::{FieldErrors, InviteId, Role, SessionId};
 use serde::Deserialize;
 
 use crate::csrf::{self, CsrfToken};
-use crate::extract::{ClientMeta, PageUser, device_cookie_name, require_role, session_cookie_name};
-use crate::json::Form;
+use crate::extract::{
+    ClientMeta, PageUser, Path, device_cookie_name, require_role, session_cookie_name,
+};
+use crate::json::{Form, Query};
 use crate::templates::{
     AccountPage, DashboardPage, FieldView, HomePage, InvitePage, InviteView, Layout, LoginPage,
     SessionView, SignUpPage, StaffPage, StaffView, page, render,

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use hearth_app::{AppError, Reservation};
@@ -11,8 +11,8 @@ use hearth_domain::{GroupId, Role, UserId};
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
-use crate::extract::{ClientMeta, PageUser, require_role};
-use crate::json::Form;
+use crate::extract::{ClientMeta, PageUser, Path, require_role};
+use crate::json::{Form, Query};
 use crate::templates::{Layout, page};
 use crate::{AppState, Result};
 

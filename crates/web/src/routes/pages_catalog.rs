@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -11,8 +11,8 @@ use hearth_domain::Role;
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
-use crate::extract::{ClientMeta, PageUser, require_role};
-use crate::json::Form;
+use crate::extract::{ClientMeta, PageUser, Path, require_role};
+use crate::json::{Form, Query};
 use crate::templates::{Layout, page, render};
 use crate::{AppState, Result};
 
@@ -118,7 +118,10 @@ async fn save_entry(
     };
     match saved {
         Ok(()) => {
-            Ok(Redirect::to(&format!("/admin/catalog?saved={}", form.name.trim())).into_response())
+            // Encoded: a name is free text, and a raw one could break the Location header.
+            let saved =
+                serde_urlencoded::to_string([("saved", form.name.trim())]).unwrap_or_default();
+            Ok(Redirect::to(&format!("/admin/catalog?{saved}")).into_response())
         }
         Err(AppError::Invalid(errors)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Extension, Path, Query, RawForm, State};
+use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use hearth_app::AppError;
@@ -11,7 +11,8 @@ use hearth_domain::Role;
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
-use crate::extract::{ClientMeta, PageUser, require_role};
+use crate::extract::{ClientMeta, PageUser, Path, require_role};
+use crate::json::{Query, RawForm};
 use crate::templates::{Layout, page};
 use crate::{AppState, Result};
 

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,8 +16,8 @@ use hearth_domain::{FieldErrors, GroupId, Role, parse_weekday, weekday_slug};
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
-use crate::extract::{ClientMeta, PageUser, require_role};
-use crate::json::Form;
+use crate::extract::{ClientMeta, PageUser, Path, require_role};
+use crate::json::{Form, Query};
 use crate::templates::{FieldView, Layout, page, render};
 use crate::{AppState, Result};
 

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Extension, RawForm, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -11,6 +11,7 @@ use hearth_domain::{CONSENT_VERSION, FieldErrors, GROUP_CONFIDENTIALITY, TELEHEA
 
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser};
+use crate::json::RawForm;
 use crate::templates::{FieldView, Layout, page, render};
 use crate::{AppState, Result};
 

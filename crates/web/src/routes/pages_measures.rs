@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Extension, Path, Query, RawForm, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -11,7 +11,8 @@ use hearth_domain::{Asked, Instrument, InstrumentId, Role};
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
-use crate::extract::{ClientMeta, PageUser};
+use crate::extract::{ClientMeta, PageUser, Path};
+use crate::json::{Query, RawForm};
 use crate::templates::{Layout, page, render};
 use crate::{AppState, Error, Result};
 

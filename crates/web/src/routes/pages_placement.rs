@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Extension, Query, RawForm, State};
+use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use hearth_domain::{GroupId, Role, UserId};
@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, require_role};
+use crate::json::{Query, RawForm};
 use crate::templates::{Layout, page};
 use crate::{AppState, Result};
 

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -11,8 +11,8 @@ use hearth_domain::{FieldErrors, Role, UserId};
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
-use crate::extract::{ClientMeta, PageUser};
-use crate::json::Form;
+use crate::extract::{ClientMeta, PageUser, Path};
+use crate::json::{Form, Query};
 use crate::templates::{FieldView, Layout, page, render};
 use crate::{AppState, Result};
 

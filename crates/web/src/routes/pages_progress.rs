@@ -3,14 +3,14 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Extension, Path, State};
+use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use hearth_domain::UserId;
 
 use crate::charts::{ChartSpec, progress_svg};
 use crate::csrf::CsrfToken;
-use crate::extract::{ClientMeta, PageUser};
+use crate::extract::{ClientMeta, PageUser, Path};
 use crate::templates::{Layout, page};
 use crate::{AppState, Result};
 

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -15,8 +15,8 @@ use serde::Deserialize;
 
 use super::pages_groups::meeting_date;
 use crate::csrf::{CsrfToken, same_origin};
-use crate::extract::{ClientMeta, PageUser};
-use crate::json::Form;
+use crate::extract::{ClientMeta, PageUser, Path};
+use crate::json::{Form, Query};
 use crate::templates::{Layout, page};
 use crate::{AppState, Error, Result};
 

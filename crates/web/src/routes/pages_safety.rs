@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use hearth_app::{AppError, CRISIS_LINES, SAFETY_PLAN_SECTIONS, SafetyPlan};
@@ -10,8 +10,8 @@ use hearth_domain::UserId;
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
-use crate::extract::{ClientMeta, PageUser};
-use crate::json::Form;
+use crate::extract::{ClientMeta, PageUser, Path};
+use crate::json::{Form, Query};
 use crate::templates::{Layout, page};
 use crate::{AppState, Result};
 

@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Extension, Path, Query, State};
+use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -12,7 +12,8 @@ use hearth_domain::{FieldErrors, LicenseKind, Role, UserId};
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
-use crate::extract::{ClientMeta, PageUser, require_role};
+use crate::extract::{ClientMeta, PageUser, Path, require_role};
+use crate::json::{Query, RawForm};
 use crate::templates::{FieldView, Layout, page, render};
 use crate::{AppState, Result};
 
@@ -152,7 +153,7 @@ async fn create_therapist(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
-    axum::extract::RawForm(raw): axum::extract::RawForm,
+    RawForm(raw): RawForm,
 ) -> Result<Response> {
     require_role(&who, &[Role::Admin])?;
     // Repeated checkboxes (specialties) need a parser that keeps every value.
