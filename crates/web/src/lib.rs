@@ -16,6 +16,7 @@ use axum::extract::DefaultBodyLimit;
 use hearth_app::App;
 use std::sync::Arc;
 
+pub use csrf::CsrfKey;
 pub use error::{Error, Result};
 
 /// Settings the web layer needs.
@@ -26,6 +27,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// The address people reach the server at, for links in invitations.
     pub public_url: String,
+    /// Signs form tokens; the same on every node of a practice.
+    pub csrf_key: CsrfKey,
 }
 
 /// Shared state of every handler.
@@ -50,7 +53,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .fallback(routes::ops::not_found)
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::middleware::from_fn(templates::html_errors))
-        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

@@ -6,6 +6,7 @@ mod browser;
 mod cli;
 mod groups;
 mod helpers;
+mod hygiene;
 mod measures;
 mod pages;
 mod robustness;
