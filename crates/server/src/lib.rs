@@ -22,9 +22,7 @@ pub use settings::Settings;
 pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
     let url = settings.database_url();
     if url.starts_with("sqlite:") {
-        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-            format!("creating the data directory {}", settings.data_dir.display())
-        })?;
+        create_private_dir(&settings.data_dir)?;
     }
     let db = Db::connect(&url).await?;
     db.migrate().await?;
@@ -70,17 +68,36 @@ pub fn ensure_key_file(settings: &Settings) -> anyhow::Result<()> {
     if !settings.encryption.keys.is_empty() || path.exists() {
         return Ok(());
     }
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("creating {}", settings.data_dir.display()))?;
+    create_private_dir(&settings.data_dir)?;
     let id = format!("k{}", chrono::Utc::now().format("%Y%m%d"));
     write_private(&path, &format!("{}\n", Vault::generate_key(&id)))?;
     tracing::warn!(path = %path.display(), "made a new encryption key; back it up with the database");
     Ok(())
 }
 
-/// The encryption keys from the settings, or from `DATA_DIR/encryption.keys`; an error when
-/// there are neither (see [`ensure_key_file`]).
+/// The vault over the encryption keys of [`encryption_keys`]; an error when there are none
+/// (see [`ensure_key_file`]).
 pub fn load_vault(settings: &Settings) -> anyhow::Result<Vault> {
+    let (keys, current) = encryption_keys(settings)?;
+    Vault::from_config(&keys, &current).context("loading the encryption keys")
+}
+
+/// The key CSRF tokens are signed with, derived from the current encryption key: every node
+/// configured with the same keys accepts the others' forms. Rotating that key makes forms
+/// open at the time fail once (the person reloads the page).
+pub fn csrf_key(settings: &Settings) -> anyhow::Result<hearth_web::CsrfKey> {
+    let (keys, current) = encryption_keys(settings)?;
+    let entry = keys
+        .iter()
+        .find(|k| k.split_once(':').is_some_and(|(id, _)| id == current))
+        .with_context(|| format!("the current encryption key {current:?} is not configured"))?;
+    Ok(hearth_web::CsrfKey::derive(entry.as_bytes()))
+}
+
+/// The encryption keys (`ID:BASE64`) and the current key's id, from the settings or from
+/// `DATA_DIR/encryption.keys` (made on first start with a fresh key, readable by this user
+/// only).
+fn encryption_keys(settings: &Settings) -> anyhow::Result<(Vec<String>, String)> {
     use secrecy::ExposeSecret as _;
     let keys: Vec<String> = if settings.encryption.keys.is_empty() {
         let path = key_file(settings);
@@ -91,6 +108,7 @@ pub fn load_vault(settings: &Settings) -> anyhow::Result<Vault> {
                 path.display()
             );
         }
+        make_private(&path)?;
         std::fs::read_to_string(&path)
             .with_context(|| format!("reading {}", path.display()))?
             .lines()
@@ -109,7 +127,37 @@ pub fn load_vault(settings: &Settings) -> anyhow::Result<Vault> {
             .map(|(id, _)| id.to_owned())
             .context("no encryption key is configured")?,
     };
-    Vault::from_config(&keys, &current).context("loading the encryption keys")
+    Ok((keys, current))
+}
+
+/// Creates `dir` (and missing parents) for this user only; an existing one is left as is.
+fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(dir).with_context(|| format!("creating the data directory {}", dir.display()))
+}
+
+/// Takes away other users' access to a key file an earlier version or a person left open.
+fn make_private(path: &std::path::Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("making {} private", path.display()))?;
+            tracing::warn!(path = %path.display(), was = format!("{:o}", mode & 0o777), "the key file was readable by other users; made it private (0600)");
+        }
+    }
+    Ok(())
 }
 
 fn write_private(path: &std::path::Path, contents: &str) -> anyhow::Result<()> {
@@ -144,11 +192,13 @@ impl Server {
         let addr = listener.local_addr().context("reading the bound address")?;
         let app = start_video(&settings.video, app)?;
         let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+        let csrf_key = csrf_key(settings)?;
         let router = hearth_web::router(
             app.clone(),
             WebConfig {
                 secure_cookies: settings.secure_cookies,
                 public_url,
+                csrf_key,
                 trusted_proxies: hearth_web::TrustedProxies::parse(&settings.trusted_proxies)
                     .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?,
             },

@@ -3,6 +3,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -36,7 +37,9 @@ pub(crate) use on_pool;
 
 impl Db {
     /// Connects to `url` (`sqlite://PATH` or `postgres://…`). A SQLite file is created if
-    /// missing and opened in WAL mode with foreign keys on and a busy timeout.
+    /// missing, private to this user (it holds health data), and opened in WAL mode with
+    /// `synchronous=FULL` (a commit survives an OS crash or power loss, not only a crash of
+    /// Hearth), foreign keys on and a busy timeout.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).context("parsing the PostgreSQL URL")?;
@@ -52,9 +55,13 @@ impl Db {
                 .context("parsing the SQLite URL")?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Normal)
+                .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
+            let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+            if !in_memory {
+                make_private(options.get_filename())?;
+            }
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .acquire_timeout(Duration::from_secs(10))
@@ -95,4 +102,41 @@ impl Db {
     pub async fn close(&self) {
         on_pool!(self, |pool| pool.close().await);
     }
+}
+
+/// Creates the SQLite file readable and writable by this user only (0600) before SQLite
+/// opens it; SQLite gives the `-wal` and `-shm` files it makes the database file's mode.
+/// Files an earlier version left open to others are tightened, with a warning.
+fn make_private(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        let created =
+            std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
+        match created {
+            Ok(_) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(err) => {
+                return Err(err).with_context(|| format!("creating {}", path.display()));
+            }
+        }
+        let mut loose = Vec::new();
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.as_os_str().to_owned();
+            name.push(suffix);
+            let file = PathBuf::from(name);
+            let Ok(meta) = std::fs::metadata(&file) else { continue };
+            if meta.permissions().mode() & 0o077 != 0 {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .with_context(|| format!("making {} private", file.display()))?;
+                loose.push(file.display().to_string());
+            }
+        }
+        if !loose.is_empty() {
+            tracing::warn!(files = ?loose, "database files were readable by other users; made them private (0600)");
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }

@@ -17,6 +17,7 @@ use axum::extract::DefaultBodyLimit;
 use hearth_app::App;
 use std::sync::Arc;
 
+pub use csrf::CsrfKey;
 pub use client_ip::TrustedProxies;
 pub use error::{Error, Result};
 
@@ -28,6 +29,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// The address people reach the server at, for links in invitations.
     pub public_url: String,
+    /// Signs form tokens; the same on every node of a practice.
+    pub csrf_key: CsrfKey,
     /// Proxies whose `X-Forwarded-For` / `Forwarded` headers name the real client.
     pub trusted_proxies: TrustedProxies,
 }
@@ -57,7 +60,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(axum::middleware::from_fn_with_state(state.clone(), client_ip::client_address))
         .layer(axum::middleware::from_fn(templates::html_errors))
-        .layer(axum::middleware::from_fn(headers::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), headers::security_headers))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

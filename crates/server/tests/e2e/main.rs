@@ -7,6 +7,7 @@ mod cli;
 mod faults;
 mod groups;
 mod helpers;
+mod hygiene;
 mod login_attacks;
 mod measures;
 mod pages;

@@ -221,7 +221,8 @@ async fn log_in(
     }
 }
 
-/// Signs in and sets the session cookie.
+/// Signs in and sets the session cookie, with a new CSRF browser value so the tokens of the
+/// pages seen before the login stop working.
 async fn start_session(
     state: &AppState,
     meta: &ClientMeta,
@@ -251,6 +252,7 @@ async fn start_session(
         .build();
     let mut response = Redirect::to(next).into_response();
     set_cookie(&mut response, &cookie);
+    set_cookie(&mut response, &csrf::fresh_cookie(secure));
     if let Some(device) = signed_in.device_token {
         // Kept across sessions: this browser may sign in even while others guess (it is
         // throttled on its own); it grants nothing else.
@@ -292,6 +294,8 @@ async fn log_out(
         .build();
     let mut response = Redirect::to("/login").into_response();
     set_cookie(&mut response, &cookie);
+    // A new CSRF browser value too, so forms of the ended session stop working.
+    set_cookie(&mut response, &csrf::fresh_cookie(secure));
     Ok(response)
 }
 
