@@ -45,7 +45,7 @@ pub use outcomes::{
     Rate, ScoreError, Trajectory, TrajectoryError, outcome_report,
 };
 pub use password::{
-    PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordContext, PasswordError,
+    PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordContext, PasswordError, is_common,
 };
 pub use plans::{PlanTemplate, plan_template};
 pub use recommend::{ClientNeeds, Fit, GroupOffer, fit};

@@ -17,6 +17,19 @@ const PRACTICE_WORDS: [&str; 1] = ["hearth"];
 /// Shorter pieces of a name or email are not removed from a password: "al" or "jo" would eat
 /// ordinary words.
 const MIN_CONTEXT_CHARS: usize = 3;
+/// Enough of a name or email to name the person; a huge unchecked form field costs no more.
+const MAX_CONTEXT_CHARS: usize = 256;
+
+/// zxcvbn tries every reading of the look-alike characters a password holds ("4" as "a", "|"
+/// as "i" or "l"), at a cost that grows with the length and exponentially with how many
+/// different ones there are: 100 characters of them took it over a second. So it reads the
+/// first 32 characters, and past the first 12 stops before a ninth different look-alike
+/// (BENCHMARKS.md: the worst case stays well under one argon2 hash). A strong start makes a
+/// strong password; a weak start is refused whatever follows.
+const MAX_ANALYSED_CHARS: usize = 32;
+const MAX_LOOK_ALIKES: usize = 8;
+/// The characters in zxcvbn's l33t table.
+const LOOK_ALIKES: &str = "4@8({[<3691!|70$5+%2";
 
 /// A password that meets the policy. Its `Debug` never shows it.
 #[derive(Clone)]
@@ -70,7 +83,7 @@ impl Password {
         if distinct.len() <= 2 {
             return Err(PasswordError::Repetitive);
         }
-        check_strength(raw, &lowered, context)?;
+        check_strength(analysed_part(raw), context)?;
         Ok(Self(raw.to_owned()))
     }
 
@@ -96,7 +109,8 @@ impl PasswordContext<'_> {
     fn words(&self) -> Vec<String> {
         let mut words: Vec<String> = PRACTICE_WORDS.iter().map(|w| (*w).to_owned()).collect();
         for whole in [self.email, self.display_name].into_iter().flatten() {
-            let whole = whole.trim().to_lowercase();
+            let whole: String = whole.trim().chars().take(MAX_CONTEXT_CHARS).collect();
+            let whole = whole.to_lowercase();
             if let Some((local, _)) = whole.split_once('@') {
                 words.push(local.to_owned());
             }
@@ -113,11 +127,8 @@ impl PasswordContext<'_> {
 /// zxcvbn's verdict on the password as typed, then on its letters and digits alone without the
 /// person's details (guessing tools join words, and add separators, years and capitals, for
 /// free). A refusal names the person's details when they are what makes it weak.
-fn check_strength(
-    raw: &str,
-    lowered: &str,
-    context: &PasswordContext<'_>,
-) -> Result<(), PasswordError> {
+fn check_strength(raw: &str, context: &PasswordContext<'_>) -> Result<(), PasswordError> {
+    let lowered = &raw.to_lowercase();
     let words = context.words();
     let inputs: Vec<&str> = words.iter().map(String::as_str).collect();
     let typed = zxcvbn::zxcvbn(raw, &inputs);
@@ -139,6 +150,25 @@ fn check_strength(
     } else {
         guessable(with_details.feedback())
     })
+}
+
+/// The start of `raw` that zxcvbn reads: see `MAX_ANALYSED_CHARS`.
+fn analysed_part(raw: &str) -> &str {
+    let mut look_alikes: Vec<char> = Vec::with_capacity(PASSWORD_MIN_CHARS);
+    for (count, (at, c)) in raw.char_indices().enumerate() {
+        let new_look_alike = LOOK_ALIKES.contains(c) && !look_alikes.contains(&c);
+        if count == MAX_ANALYSED_CHARS
+            || (new_look_alike
+                && count >= PASSWORD_MIN_CHARS
+                && look_alikes.len() >= MAX_LOOK_ALIKES)
+        {
+            return &raw[..at];
+        }
+        if new_look_alike {
+            look_alikes.push(c);
+        }
+    }
+    raw
 }
 
 fn letters_and_digits(text: &str) -> String {
@@ -358,6 +388,18 @@ mod tests {
             Password::parse_new("Organic2024!!", &sam()).err(),
             Some(PasswordError::Guessable(_))
         ));
+    }
+
+    #[test]
+    fn zxcvbn_reads_a_bounded_start_so_look_alike_soup_cannot_stall_a_sign_up() {
+        let passphrase: String =
+            "correct horse battery staple ".repeat(5).chars().take(128).collect();
+        assert_eq!(analysed_part(&passphrase).chars().count(), MAX_ANALYSED_CHARS);
+        // The first twelve characters are always read; past them, no ninth different look-alike.
+        let soup: String = "4@8({[<369!1|70$5+%2".repeat(7).chars().take(128).collect();
+        assert_eq!(analysed_part(&soup), "4@8({[<369!1");
+        assert_eq!(analysed_part("1!|7+4@$ otters 5 pancakes 9 jupiter"), "1!|7+4@$ otters ");
+        assert_eq!(analysed_part("otter pancake jupiter"), "otter pancake jupiter");
     }
 
     #[test]
