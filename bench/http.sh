@@ -29,7 +29,7 @@ start() { # start CMD... ; prints the URL from the "listening on" line
 hearth_url="$(start "$bin" demo --bind 127.0.0.1:0 --data-dir "$data/demo")"
 bare_url="$(start "$bin" bench bare-http --bind 127.0.0.1:0)"
 token="$(curl -sf -X POST "$hearth_url/api/v1/session" -H 'content-type: application/json' \
-  -d '{"email":"client@demo.hearth.example","password":"hearth demo password"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')"
+  -d '{"email":"client@demo.hearth.example","password":"copper kettle meadow"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')"
 
 run() { # run NAME URL [HEADER] -> prints "NAME rps p99"
   local name="$1" url="$2" header="${3:-X-Bench: 1}"

@@ -68,7 +68,11 @@ impl App {
         let mut errors = FieldErrors::new();
         let email = required(&mut errors, "email", form.email.as_deref(), Email::parse);
         let password = required(&mut errors, "password", form.password.as_deref(), |raw| {
-            Password::parse_new(raw, form.email.as_deref())
+            let context = hearth_domain::PasswordContext {
+                email: form.email.as_deref(),
+                display_name: form.display_name.as_deref(),
+            };
+            Password::parse_new(raw, &context)
         });
         let display_name =
             required(&mut errors, "display_name", form.display_name.as_deref(), DisplayName::parse);
@@ -120,8 +124,11 @@ impl App {
     pub async fn create_staff(&self, staff: &NewStaff) -> AppResult<UserId> {
         let mut errors = FieldErrors::new();
         let email = errors.check("email", Email::parse(&staff.email));
-        let password =
-            errors.check("password", Password::parse_new(&staff.password, Some(&staff.email)));
+        let context = hearth_domain::PasswordContext {
+            email: Some(&staff.email),
+            display_name: staff.display_name.as_deref(),
+        };
+        let password = errors.check("password", Password::parse_new(&staff.password, &context));
         let role = errors.check("role", Role::parse(&staff.role));
         if role == Some(Role::Client) {
             errors.add("role", "staff accounts are admin, coordinator or therapist");

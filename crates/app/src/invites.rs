@@ -1,5 +1,7 @@
 use chrono::Duration;
-use hearth_domain::{DisplayName, Email, FieldErrors, InviteId, Password, Role, TimeZone, UserId};
+use hearth_domain::{
+    DisplayName, Email, FieldErrors, InviteId, Password, PasswordContext, Role, TimeZone, UserId,
+};
 use hearth_store::{NewInvite, NewUser};
 use serde::Deserialize;
 
@@ -92,7 +94,11 @@ impl App {
         let display_name =
             required(&mut errors, "display_name", form.display_name.as_deref(), DisplayName::parse);
         let password = required(&mut errors, "password", form.password.as_deref(), |raw| {
-            Password::parse_new(raw, Some(invite.email.as_str()))
+            let context = PasswordContext {
+                email: Some(invite.email.as_str()),
+                display_name: form.display_name.as_deref(),
+            };
+            Password::parse_new(raw, &context)
         });
         let timezone = required(&mut errors, "timezone", form.timezone.as_deref(), TimeZone::parse);
         let (Some(display_name), Some(password), Some(timezone)) =

@@ -1,6 +1,7 @@
 use chrono::NaiveDate;
 use hearth_domain::{
-    DisplayName, Email, FieldErrors, License, LicenseKind, Password, Region, Role, TimeZone, UserId,
+    DisplayName, Email, FieldErrors, License, LicenseKind, Password, PasswordContext, Region, Role,
+    TimeZone, UserId,
 };
 use hearth_store::{NewTherapist, NewUser, TherapistProfile};
 use serde::Deserialize;
@@ -72,7 +73,11 @@ impl App {
         let mut errors = FieldErrors::new();
         let email = required(&mut errors, "email", input.email.as_deref(), Email::parse);
         let password = required(&mut errors, "password", input.password.as_deref(), |raw| {
-            Password::parse_new(raw, input.email.as_deref())
+            let context = PasswordContext {
+                email: input.email.as_deref(),
+                display_name: input.display_name.as_deref(),
+            };
+            Password::parse_new(raw, &context)
         });
         let display_name = required(
             &mut errors,

@@ -45,7 +45,9 @@ pub use outcomes::{
     OutcomeReport, PairedScores, RELIABLE_CHANGE_GAD7, RELIABLE_CHANGE_PHQ9, REMISSION_BELOW_PHQ9,
     Rate, ScoreError, Trajectory, TrajectoryError, outcome_report,
 };
-pub use password::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordError};
+pub use password::{
+    PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordContext, PasswordError, is_common,
+};
 pub use plans::{PlanTemplate, plan_template};
 pub use recommend::{ClientNeeds, Fit, GroupOffer, fit};
 pub use region::Region;

@@ -11,8 +11,8 @@ use hearth_app::{
 };
 use hearth_domain::{
     AgeBand, Answers, BirthDate, DisplayName, Email, GAD7, GroupId, Instrument, License,
-    LicenseKind, Outcome, OutcomeReport, PHQ9, Password, Region, Risk, Role, TOPICS, TimeZone,
-    WeeklySlot,
+    LicenseKind, Outcome, OutcomeReport, PHQ9, Password, PasswordContext, Region, Risk, Role,
+    TOPICS, TimeZone, WeeklySlot,
 };
 use hearth_store::{Db, Engine, GroupFilter, NewGroup, NewTherapist, NewUser, SeatOutcome};
 use sqlx::Connection as _;
@@ -45,8 +45,8 @@ pub async fn bare_http(
 /// Times `rounds` argon2id hashes with the given parameters; returns the median in ms.
 pub async fn argon2(params: Argon2Settings, rounds: usize) -> anyhow::Result<f64> {
     let hasher = PasswordHasher::new(params.memory_kib, params.iterations, params.parallelism);
-    let password =
-        Password::parse_new("lantern orchard violet", None).context("sample password")?;
+    let password = Password::parse_new("lantern orchard violet", &PasswordContext::default())
+        .context("sample password")?;
     let mut times = Vec::with_capacity(rounds);
     for _ in 0..rounds {
         let started = Instant::now();

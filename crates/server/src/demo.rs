@@ -5,13 +5,14 @@
 use chrono::{Duration, NaiveDate, Timelike as _, Utc};
 use hearth_app::{App, AppError, AppResult, NewStaff};
 use hearth_domain::{
-    AgeBand, BirthDate, DisplayName, Email, GroupId, License, LicenseKind, Password, Region, Role,
-    TOPICS, TimeZone, UserId, WeeklySlot, parse_local_time, parse_weekday,
+    AgeBand, BirthDate, DisplayName, Email, GroupId, License, LicenseKind, Password,
+    PasswordContext, Region, Role, TOPICS, TimeZone, UserId, WeeklySlot, parse_local_time,
+    parse_weekday,
 };
 use hearth_store::{NewGroup, NewTherapist, NewUser};
 
 /// One password for every demo account, so the printed logins are easy to use.
-pub const DEMO_PASSWORD: &str = "hearth demo password";
+pub const DEMO_PASSWORD: &str = "copper kettle meadow";
 
 /// A demo login to print.
 #[derive(Debug, Clone)]
@@ -119,7 +120,8 @@ async fn seed_practice(app: &App) -> AppResult<()> {
         }
     }
     // One hash for every other demo account: hashing hundreds would make start-up slow.
-    let password = Password::parse_new(DEMO_PASSWORD, None).map_err(corrupt)?;
+    let password =
+        Password::parse_new(DEMO_PASSWORD, &PasswordContext::default()).map_err(corrupt)?;
     let hash = app.hash_password(&password).await?;
     let now = app.now();
     let therapists = seed_therapists(app, &hash, now).await?;
@@ -448,4 +450,24 @@ pub async fn session_about_to_start(app: &App) -> AppResult<Option<String>> {
         app.db().upsert_exception(group.id, &moved).await?;
     }
     Ok(Some(format!("/groups/{}/meetings/{date}/room", group.id)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_printed_demo_password_meets_the_policy_for_every_demo_account() {
+        let staff = [
+            ("admin@demo.hearth.example".to_owned(), "Avery Admin"),
+            ("coordinator@demo.hearth.example".to_owned(), "Casey Coordinator"),
+        ];
+        let therapists = THERAPISTS.iter().enumerate().map(|(i, t)| (therapist_email(i), t.0));
+        // Every first name once; client emails differ only by their number.
+        let clients = FIRST_NAMES.iter().enumerate().map(|(i, name)| (client_email(i), *name));
+        for (email, name) in staff.into_iter().chain(therapists).chain(clients) {
+            let context = PasswordContext { email: Some(&email), display_name: Some(name) };
+            assert!(Password::parse_new(DEMO_PASSWORD, &context).is_ok(), "{email} ({name})");
+        }
+    }
 }

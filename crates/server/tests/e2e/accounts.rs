@@ -101,6 +101,43 @@ async fn sign_up_refuses_each_bad_field_by_name_and_writes_nothing() {
     assert_eq!(app.count_users().await, 0, "no bad request wrote an account");
 }
 
+/// Outside testing had these accepted. The body's person is Sam, sam@example.org.
+#[tokio::test]
+async fn sign_up_refuses_guessable_passwords_and_ones_built_from_the_persons_own_details() {
+    let app = spawn_app().await;
+    for weak in [
+        "Password123!",
+        "P@ssw0rd2024",
+        "letmein12345",
+        "football1234",
+        "iloveyou2024!",
+        "Summer2024!!",
+        "hearth demo password",
+        "hearth-sam-2024!",
+        "sam.example2024",
+    ] {
+        let mut body = client_body("sam@example.org");
+        body["password"] = json!(weak);
+        let response = app.post_clients(&body).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{weak}");
+        let error: Value = response.json().await.expect("json error body");
+        let message = error["fields"]["password"].as_str().unwrap_or_default();
+        assert!(message.starts_with("this password "), "{weak}: a plain reason: {error}");
+    }
+    assert_eq!(app.count_users().await, 0, "no weak password made an account");
+
+    let mut body = client_body("sam@example.org");
+    body["password"] = json!("hearth-sam-2024!");
+    let error: Value = app.post_clients(&body).await.json().await.expect("json");
+    assert_eq!(
+        error["fields"]["password"],
+        "this password leans on your name, your email or the practice's name; add a few \
+         unrelated words of your own"
+    );
+    body["password"] = json!("otter pancake jupiter");
+    assert_eq!(app.post_clients(&body).await.status(), StatusCode::CREATED);
+}
+
 #[tokio::test]
 async fn sign_up_refuses_malformed_wrongly_typed_and_oversized_bodies() {
     let app = spawn_app().await;
