@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_match;
+pub mod checkpoints;
 pub mod demo;
 pub mod settings;
 pub mod telemetry;
@@ -101,6 +102,8 @@ pub struct Server {
     router: axum::Router,
     pub addr: SocketAddr,
     pub app: App,
+    checkpoint_file: std::path::PathBuf,
+    checkpoint_every: std::time::Duration,
 }
 
 impl Server {
@@ -112,21 +115,38 @@ impl Server {
             .with_context(|| format!("binding {}", settings.bind))?;
         let addr = listener.local_addr().context("reading the bound address")?;
         let app = start_video(&settings.video, app)?;
+        let checkpoint_file = settings.audit_checkpoint_file();
+        checkpoints::prepare(&checkpoint_file)?;
         let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let router = hearth_web::router(
             app.clone(),
             WebConfig { secure_cookies: settings.secure_cookies, public_url },
         );
-        Ok(Self { listener, router, addr, app })
+        Ok(Self {
+            listener,
+            router,
+            addr,
+            app,
+            checkpoint_file,
+            checkpoint_every: std::time::Duration::from_secs(settings.audit.checkpoint_seconds),
+        })
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Serves until `shutdown` completes, then finishes in-flight requests and writes a last
+    /// audit checkpoint.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(address = %self.addr, engine = ?self.app.db().engine(), "serving");
         let jobs = tokio::spawn(run_jobs(self.app.clone()));
+        let (stop_checkpoints, stopped) = tokio::sync::oneshot::channel();
+        let checkpoints = tokio::spawn(checkpoints::run(
+            self.app.clone(),
+            self.checkpoint_file,
+            self.checkpoint_every,
+            stopped,
+        ));
         let served = axum::serve(
             self.listener,
             self.router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -135,6 +155,10 @@ impl Server {
         .await
         .context("serving HTTP");
         jobs.abort();
+        let _ = stop_checkpoints.send(());
+        if let Err(err) = checkpoints.await {
+            tracing::error!(error = %err, "the audit checkpoint job failed");
+        }
         served
     }
 }
