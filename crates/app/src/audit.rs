@@ -148,23 +148,24 @@ impl App {
     pub async fn audit_checkpoint(&self) -> AppResult<Option<AuditCheckpoint>> {
         let Some(head) = self.db.audit_head().await? else { return Ok(None) };
         let key = self.vault.audit_keys().current();
-        let mut checkpoint = AuditCheckpoint {
-            at: self.clock.now(),
-            head,
-            key_id: key.id().to_owned(),
-            mac: String::new(),
-        };
-        checkpoint.mac = key.sign(CHECKPOINT_DOMAIN, &checkpoint.sign_input());
-        Ok(Some(checkpoint))
+        Ok(Some(AuditCheckpoint::signed(self.clock.now(), head, key)))
     }
 
     /// The newest checkpoint in the text of a checkpoint file, after checking every line's
-    /// signature. An unterminated last line is a write cut short by a crash and is skipped
-    /// (each checkpoint is written as one line with its newline in a single write).
+    /// signature with the configured audit keys.
     pub fn latest_audit_checkpoint(
         &self,
         file: &str,
     ) -> Result<Option<AuditCheckpoint>, CheckpointError> {
+        AuditCheckpoint::latest_in(file, self.vault.audit_keys())
+    }
+}
+
+impl AuditCheckpoint {
+    /// The newest checkpoint in `file`, every line's signature checked. An unterminated last
+    /// line is a write cut short by a crash and is skipped (each checkpoint is written as one
+    /// line with its newline in a single write).
+    fn latest_in(file: &str, keys: &AuditKeyring) -> Result<Option<Self>, CheckpointError> {
         let mut latest = None;
         for (index, line) in file.split_inclusive('\n').enumerate() {
             let Some(line) = line.strip_suffix('\n') else { break };
@@ -172,8 +173,76 @@ impl App {
             if line.trim().is_empty() {
                 continue;
             }
-            latest = Some(AuditCheckpoint::parse(line, index + 1, self.vault.audit_keys())?);
+            latest = Some(Self::parse(line, index + 1, keys)?);
         }
         Ok(latest)
+    }
+
+    fn signed(at: DateTime<Utc>, head: AuditHead, key: &hearth_store::AuditKey) -> Self {
+        let mut checkpoint = Self { at, head, key_id: key.id().to_owned(), mac: String::new() };
+        checkpoint.mac = key.sign(CHECKPOINT_DOMAIN, &checkpoint.sign_input());
+        checkpoint
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hearth_store::AuditKey;
+
+    fn keys() -> AuditKeyring {
+        AuditKeyring::new([AuditKey::new("k1", &[1; 32]), AuditKey::new("k2", &[2; 32])], "k2")
+            .expect("keyring")
+    }
+
+    fn checkpoint(rows: u64, key: &AuditKey) -> AuditCheckpoint {
+        let at = DateTime::parse_from_rfc3339("2026-03-01T12:00:00.123456Z").expect("time");
+        let head = AuditHead {
+            rows,
+            last_id: 40 + i64::try_from(rows).expect("small"),
+            last_hash: "ab".repeat(32),
+        };
+        AuditCheckpoint::signed(at.to_utc(), head, key)
+    }
+
+    #[test]
+    fn the_newest_line_counts_and_lines_signed_by_older_keys_still_verify() {
+        let keys = keys();
+        let old = checkpoint(3, keys.get("k1").expect("k1"));
+        let new = checkpoint(5, keys.current());
+        let file = format!("{}\n{}\n", old.to_line(), new.to_line());
+        assert_eq!(AuditCheckpoint::latest_in(&file, &keys), Ok(Some(new)));
+        assert_eq!(AuditCheckpoint::latest_in("", &keys), Ok(None));
+    }
+
+    #[test]
+    fn an_edited_line_or_an_unknown_key_is_refused_by_line() {
+        let keys = keys();
+        let line = checkpoint(5, keys.current()).to_line();
+        let edited = format!("{line}\n{}\n", line.replace("rows=5", "rows=4"));
+        assert_eq!(
+            AuditCheckpoint::latest_in(&edited, &keys),
+            Err(CheckpointError::BadSignature { line: 2 })
+        );
+        let stranger = checkpoint(5, &AuditKey::new("k9", &[9; 32])).to_line();
+        assert_eq!(
+            AuditCheckpoint::latest_in(&format!("{stranger}\n"), &keys),
+            Err(CheckpointError::UnknownKey { line: 1, key: "k9".to_owned() })
+        );
+        let forged = line.replace(&line[line.len() - 4..], "0000");
+        assert!(AuditCheckpoint::latest_in(&format!("{forged}\n"), &keys).is_err());
+        assert_eq!(
+            AuditCheckpoint::latest_in("rows=5\n", &keys),
+            Err(CheckpointError::Malformed { line: 1 })
+        );
+    }
+
+    #[test]
+    fn a_last_line_cut_short_by_a_crash_is_skipped() {
+        let keys = keys();
+        let whole = checkpoint(5, keys.current());
+        let line = whole.to_line();
+        let file = format!("{line}\n{}", &line[..30]);
+        assert_eq!(AuditCheckpoint::latest_in(&file, &keys), Ok(Some(whole)));
     }
 }
