@@ -34,7 +34,7 @@ use std::sync::Arc;
 
 pub use accounts::{ClientSignUp, NewStaff, SignUp};
 pub use attendance::AttendanceLine;
-pub use audit::AuditContext;
+pub use audit::{AuditCheckpoint, AuditContext, CheckpointError};
 pub use browse::{BrowseFilter, GroupCard, TimeOfDay, weekday_name};
 pub use care::{CareNote, CareQueue};
 pub use checkins::CheckInStatus;
@@ -43,7 +43,9 @@ pub use consults::{CALL_MINUTES, ConsultCall};
 pub use error::{AppError, AppResult};
 pub use groups::{GroupInput, OccurrenceView, SHIFT_NOTICE_HORIZON, is_care_team, may_reschedule};
 pub use hearth_domain::LoginThrottle as ThrottlePolicy;
-pub use hearth_store::{AuditVerification, Db, Engine, Invite, Session, SessionKind, User};
+pub use hearth_store::{
+    AuditHead, AuditVerification, Db, Engine, Invite, Session, SessionKind, User,
+};
 pub use hearth_store::{
     Group, GroupFilter, MembershipRow, PlanWeekRow, Program, TherapistProfile, Topic, WaitlistPlace,
 };

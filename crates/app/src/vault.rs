@@ -3,11 +3,16 @@
 //! value names its key id, so keys can rotate: new values use the current key, old ones
 //! still open with theirs. The row a value belongs to is bound in as associated data, so a
 //! ciphertext copied into another row does not open.
+//!
+//! Each key also yields, through HKDF-SHA256, the audit log's HMAC key of the same id: it
+//! lives outside the database like the key it derives from, rotates with it, and never
+//! equals a key that seals data.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD_NO_PAD as B64;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hearth_store::{AuditKey, AuditKeyring};
 use rand::RngCore as _;
 use std::collections::HashMap;
 use std::fmt;
@@ -19,6 +24,7 @@ const VERSION: &str = "v1";
 pub struct Vault {
     current: String,
     keys: HashMap<String, XChaCha20Poly1305>,
+    audit: AuditKeyring,
 }
 
 impl fmt::Debug for Vault {
@@ -27,7 +33,7 @@ impl fmt::Debug for Vault {
         f.debug_struct("Vault")
             .field("current", &self.current)
             .field("keys", &self.keys.len())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -51,6 +57,7 @@ impl Vault {
     /// Keys as `ID:BASE64` strings; `current` seals new values.
     pub fn from_config(keys: &[String], current: &str) -> Result<Self, VaultError> {
         let mut parsed = HashMap::new();
+        let mut audit = Vec::new();
         for entry in keys {
             let (id, material) = entry.split_once(':').ok_or(VaultError::BadKey)?;
             if id.is_empty()
@@ -63,11 +70,20 @@ impl Vault {
             let cipher =
                 XChaCha20Poly1305::new_from_slice(&bytes).map_err(|_| VaultError::BadKey)?;
             parsed.insert(id.to_owned(), cipher);
+            audit.push(derive_audit_key(id, &bytes));
         }
         if !parsed.contains_key(current) {
             return Err(VaultError::NoCurrentKey(current.to_owned()));
         }
-        Ok(Self { current: current.to_owned(), keys: parsed })
+        let audit = AuditKeyring::new(audit, current)
+            .ok_or_else(|| VaultError::NoCurrentKey(current.to_owned()))?;
+        Ok(Self { current: current.to_owned(), keys: parsed, audit })
+    }
+
+    /// The audit log's keys, one per encryption key and with the same ids; the current one
+    /// signs new rows and checkpoints.
+    pub fn audit_keys(&self) -> &AuditKeyring {
+        &self.audit
     }
 
     /// A new random key as `ID:BASE64`, for `hearth demo` and first start-up.
@@ -118,6 +134,15 @@ impl Vault {
     pub fn current_key_id(&self) -> &str {
         &self.current
     }
+}
+
+/// The audit key of the same id as the encryption key `material`.
+fn derive_audit_key(id: &str, material: &[u8]) -> AuditKey {
+    let mut secret = [0_u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(Some(b"hearth"), material)
+        .expand(b"hearth audit log v1", &mut secret)
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    AuditKey::new(id, &secret)
 }
 
 #[cfg(test)]

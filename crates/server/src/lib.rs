@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod bench_match;
+pub mod checkpoints;
 pub mod demo;
 pub mod settings;
 pub mod telemetry;
@@ -180,6 +181,8 @@ pub struct Server {
     router: axum::Router,
     pub addr: SocketAddr,
     pub app: App,
+    checkpoint_file: std::path::PathBuf,
+    checkpoint_every: std::time::Duration,
 }
 
 impl Server {
@@ -191,6 +194,8 @@ impl Server {
             .with_context(|| format!("binding {}", settings.bind))?;
         let addr = listener.local_addr().context("reading the bound address")?;
         let app = start_video(&settings.video, app)?;
+        let checkpoint_file = settings.audit_checkpoint_file();
+        checkpoints::prepare(&checkpoint_file)?;
         let public_url = settings.public_url.clone().unwrap_or_else(|| format!("http://{addr}"));
         let csrf_key = csrf_key(settings)?;
         let router = hearth_web::router(
@@ -203,16 +208,31 @@ impl Server {
                     .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?,
             },
         );
-        Ok(Self { listener, router, addr, app })
+        Ok(Self {
+            listener,
+            router,
+            addr,
+            app,
+            checkpoint_file,
+            checkpoint_every: std::time::Duration::from_secs(settings.audit.checkpoint_seconds),
+        })
     }
 
-    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    /// Serves until `shutdown` completes, then finishes in-flight requests and writes a last
+    /// audit checkpoint.
     pub async fn run(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         tracing::info!(address = %self.addr, engine = ?self.app.db().engine(), "serving");
         let jobs = tokio::spawn(run_jobs(self.app.clone()));
+        let (stop_checkpoints, stopped) = tokio::sync::oneshot::channel();
+        let checkpoints = tokio::spawn(checkpoints::run(
+            self.app.clone(),
+            self.checkpoint_file,
+            self.checkpoint_every,
+            stopped,
+        ));
         let served = axum::serve(
             self.listener,
             self.router.into_make_service_with_connect_info::<SocketAddr>(),
@@ -221,6 +241,10 @@ impl Server {
         .await
         .context("serving HTTP");
         jobs.abort();
+        let _ = stop_checkpoints.send(());
+        if let Err(err) = checkpoints.await {
+            tracing::error!(error = %err, "the audit checkpoint job failed");
+        }
         served
     }
 }

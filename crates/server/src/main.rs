@@ -152,8 +152,15 @@ enum AdminCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the audit log's hash chain and name the first broken row.
+    /// Check the audit log's chain against the newest signed checkpoint and name the first
+    /// broken row (exit 3).
     Verify {
+        #[command(flatten)]
+        place: Place,
+    },
+    /// Append a signed checkpoint of the audit log's head to the checkpoint file now (the
+    /// server also writes one every minute the log grows, and at shutdown).
+    Checkpoint {
         #[command(flatten)]
         place: Place,
     },
@@ -274,6 +281,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let settings = settings_for(&cli, false, None, place)?;
             return audit_verify(&settings).await;
         }
+        Command::Audit { command: AuditCommand::Checkpoint { place } } => {
+            let settings = settings_for(&cli, false, None, place)?;
+            audit_checkpoint(&settings).await?;
+        }
         Command::Bench { command: BenchCommand::BareHttp { bind } } => {
             hearth::bench::bare_http(bind, shutdown_signal()).await?;
         }
@@ -362,18 +373,47 @@ async fn admin_create(settings: &Settings, command: &Command) -> anyhow::Result<
     }
 }
 
-/// `hearth audit verify`: exit 3 naming the first broken row. It only reads: without the
-/// practice's keys it refuses before opening (and so creating) anything.
+/// `hearth audit verify`: exit 3 naming the first broken row, or the checkpoint line that
+/// does not verify. It only reads: without the practice's keys it refuses before opening
+/// (and so creating) anything.
 async fn audit_verify(settings: &Settings) -> anyhow::Result<ExitCode> {
+    use hearth::checkpoints::{self, CheckpointFile};
     telemetry::init(&settings.log);
     hearth::load_vault(settings)?;
     let db = hearth::open_database(settings).await?;
     let app = hearth::build_app(settings, db, system_clock())?;
-    let verdict = app.verify_audit_log().await.map_err(|e| anyhow::anyhow!(e))?;
+    let file = settings.audit_checkpoint_file();
+    let checkpoint = match checkpoints::read(&app, &file)? {
+        CheckpointFile::Latest(checkpoint) => Some(checkpoint),
+        CheckpointFile::Missing => {
+            eprintln!(
+                "warning: no audit checkpoint in {}: checking the chain only, so deleting the \
+                 newest rows would not show",
+                file.display()
+            );
+            None
+        }
+        CheckpointFile::Broken(err) => {
+            app.db().close().await;
+            println!("audit checkpoints BROKEN in {}: {err}", file.display());
+            return Ok(ExitCode::from(3));
+        }
+    };
+    let verdict =
+        app.verify_audit_log_against(checkpoint.as_ref()).await.map_err(|e| anyhow::anyhow!(e))?;
     app.db().close().await;
     match verdict {
         AuditVerification::Intact { rows } => {
-            println!("audit log intact: {rows} rows verified");
+            print!("audit log intact: {rows} rows verified");
+            match checkpoint {
+                Some(c) => println!(
+                    ", reaching the checkpoint of {} (row {}, {} rows)",
+                    c.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    c.head.last_id,
+                    c.head.rows
+                ),
+                None => println!(),
+            }
             Ok(ExitCode::SUCCESS)
         }
         AuditVerification::Broken { row_id, reason } => {
@@ -381,6 +421,27 @@ async fn audit_verify(settings: &Settings) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(3))
         }
     }
+}
+
+/// `hearth audit checkpoint`: appends the log's head to the checkpoint file.
+async fn audit_checkpoint(settings: &Settings) -> anyhow::Result<()> {
+    telemetry::init(&settings.log);
+    let db = hearth::open_database(settings).await?;
+    let app = hearth::build_app(settings, db, system_clock())?;
+    let file = settings.audit_checkpoint_file();
+    hearth::checkpoints::prepare(&file)?;
+    let written = hearth::checkpoints::write(&app, &file, None).await;
+    app.db().close().await;
+    match written? {
+        Some(c) => println!(
+            "audit checkpoint written to {}: row {}, {} rows",
+            file.display(),
+            c.head.last_id,
+            c.head.rows
+        ),
+        None => println!("the audit log is empty: no checkpoint written"),
+    }
+    Ok(())
 }
 
 /// A database URL without its password, for messages.

@@ -28,7 +28,19 @@ pub struct Settings {
     pub log: LogSettings,
     pub argon2: Argon2Settings,
     pub encryption: EncryptionSettings,
+    pub audit: AuditSettings,
     pub video: VideoSettings,
+}
+
+/// Signed checkpoints of the audit log's head, kept outside the database so that deleting
+/// the newest rows shows. The audit key itself derives from the encryption keys.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct AuditSettings {
+    /// Where this node appends its checkpoints; by default `DATA_DIR/audit.checkpoints`.
+    pub checkpoint_file: Option<PathBuf>,
+    /// Seconds between checkpoints while serving (one is written only when the log grew),
+    /// and one more at shutdown.
+    pub checkpoint_seconds: u64,
 }
 
 /// The embedded SFU: one UDP port carries every participant's media.
@@ -100,6 +112,7 @@ impl Default for Settings {
                 wait_ms: default_hash_wait_ms(),
             },
             encryption: EncryptionSettings::default(),
+            audit: AuditSettings { checkpoint_file: None, checkpoint_seconds: 60 },
             video: VideoSettings {
                 bind: "127.0.0.1:0".to_owned(),
                 public_addr: None,
@@ -126,6 +139,14 @@ impl Settings {
             .merge(Env::prefixed("HEARTH__").split("__").lowercase(true))
             .extract()
             .context("reading the settings (defaults, file, HEARTH__… environment)")
+    }
+
+    /// The audit checkpoint file in force.
+    pub fn audit_checkpoint_file(&self) -> PathBuf {
+        self.audit
+            .checkpoint_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.join("audit.checkpoints"))
     }
 
     /// The database URL in force.

@@ -4,7 +4,8 @@
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use hearth_domain::{BirthDate, DisplayName, Email, LoginThrottle, Region, Role, TimeZone, UserId};
 use hearth_store::{
-    AuditVerification, Db, NewAuditEntry, NewInvite, NewSession, NewUser, SessionKind, StoreError,
+    AuditKey, AuditKeyring, AuditVerification, Db, NewAuditEntry, NewInvite, NewSession, NewUser,
+    SessionKind, StoreError,
 };
 use hearth_testkit::TestDatabase;
 
@@ -152,29 +153,45 @@ async fn invitations(db: &Db) {
     assert_eq!(db.count_users_by_role(Role::Therapist).await.expect("count"), 1);
 }
 
+fn audit_keys(ids: &[&str], current: &str) -> AuditKeyring {
+    let keys = ids.iter().map(|id| AuditKey::new(*id, &[id.len().to_le_bytes()[0]; 32]));
+    AuditKeyring::new(keys, current).expect("the current key is among them")
+}
+
+fn audit_entry(id: Option<UserId>, action: &str, i: usize) -> NewAuditEntry {
+    NewAuditEntry {
+        at: t0() + Duration::nanoseconds(i64::try_from(i).expect("small") * 1_234_567),
+        actor: id,
+        action: action.to_owned(),
+        subject: id.map(|id| format!("user:{id}")).unwrap_or_default(),
+        source_ip: Some("127.0.0.1".to_owned()),
+        detail: String::new(),
+    }
+}
+
 async fn audit_log(db: &Db, id: UserId) {
-    // The audit log chains, refuses edits, and detects tampering.
+    // The audit log chains under the audit key, refuses edits, and detects tampering.
+    let keys = audit_keys(&["k1"], "k1");
     for (i, action) in ["auth.login.succeeded", "record.read", "auth.logout"].iter().enumerate() {
-        db.append_audit(&NewAuditEntry {
-            at: t0() + Duration::nanoseconds(i64::try_from(i).expect("small") * 1_234_567),
-            actor: Some(id),
-            action: (*action).to_owned(),
-            subject: format!("user:{id}"),
-            source_ip: Some("127.0.0.1".to_owned()),
-            detail: String::new(),
-        })
-        .await
-        .expect("append");
+        db.append_audit(&audit_entry(Some(id), action, i), keys.current()).await.expect("append");
     }
     assert_eq!(
-        db.verify_audit_chain().await.expect("verify"),
+        db.verify_audit_chain(&keys, None).await.expect("verify"),
         AuditVerification::Intact { rows: 3 }
     );
     let rows = db.list_audit(None, 10).await.expect("list");
+    assert!(rows.iter().all(|r| r.key_id.as_deref() == Some("k1")), "every new row is keyed");
+    let head = db.audit_head().await.expect("head").expect("a non-empty log has a head");
+    assert_eq!((head.rows, head.last_id, &head.last_hash), (3, rows[0].id, &rows[0].hash));
+    assert_eq!(
+        db.verify_audit_chain(&keys, Some(&head)).await.expect("verify"),
+        AuditVerification::Intact { rows: 3 },
+        "the log reaches its own head"
+    );
     let second = rows[1].id;
     assert!(tamper(db, second, false).await.is_err(), "the append-only trigger refuses edits");
     tamper(db, second, true).await.expect("tampering with the trigger dropped");
-    match db.verify_audit_chain().await.expect("verify") {
+    match db.verify_audit_chain(&keys, None).await.expect("verify") {
         AuditVerification::Broken { row_id, .. } => assert_eq!(row_id, second),
         intact @ AuditVerification::Intact { .. } => panic!("tampering went unnoticed: {intact:?}"),
     }
@@ -220,5 +237,168 @@ async fn the_store_story_holds_on_postgres() {
     let database = TestDatabase::postgres(&url).await.expect("fresh database");
     let db = Db::connect(&database.url).await.expect("connect");
     story(db.clone()).await;
+    db.close().await;
+}
+
+/// The unkeyed SHA-256 that rows got before migration 0015, as that code computed it.
+fn pre_0015_hash(prev: &str, at: DateTime<Utc>, actor: Option<i64>, action: &str) -> String {
+    use sha2::Digest as _;
+    let mut hasher = sha2::Sha256::new();
+    let at = at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let actor = actor.map(|a| a.to_string()).unwrap_or_default();
+    for field in [prev, &at, &actor, action, "audit:legacy", "-", "old"] {
+        hasher.update((field.len() as u64).to_be_bytes());
+        hasher.update(field.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// The same body on either engine's pool.
+macro_rules! on_pool {
+    ($db:expr, |$pool:ident| $body:expr) => {
+        match $db {
+            Db::Sqlite($pool) => $body,
+            Db::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// A database with the schema before migration 0015 and three rows written as that code did,
+/// then migrated to the keyed chain.
+async fn log_from_before_the_keyed_chain(db: &Db) -> Vec<i64> {
+    let engine = match db {
+        Db::Sqlite(_) => "sqlite",
+        Db::Postgres(_) => "postgres",
+    };
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+    let old = tempfile::tempdir().expect("dir");
+    for file in std::fs::read_dir(&source).expect("migrations") {
+        let path = file.expect("entry").path();
+        let name = path.file_name().expect("name").to_string_lossy().to_string();
+        if name.as_str() < "0015" {
+            std::fs::copy(&path, old.path().join(&name)).expect("copy");
+        }
+    }
+    let migrator = sqlx::migrate::Migrator::new(old.path()).await.expect("old migrations");
+    on_pool!(db, |pool| migrator.run(pool).await).expect("the schema before 0015");
+    let mut prev = "0".repeat(64);
+    let mut ids = Vec::new();
+    for i in 0..3_i64 {
+        let at = t0() + Duration::minutes(i);
+        let action = format!("legacy.{i}");
+        let hash = pre_0015_hash(&prev, at, Some(i), &action);
+        let id: i64 = on_pool!(db, |pool| {
+            sqlx::query_scalar(
+            "INSERT INTO audit_log (at, actor_id, action, subject, source_ip, detail, prev_hash, \
+             hash) VALUES ($1, $2, $3, 'audit:legacy', NULL, 'old', $4, $5) RETURNING id"
+        )
+        .bind(at)
+        .bind(i)
+        .bind(&action)
+        .bind(&prev)
+        .bind(&hash)
+        .fetch_one(pool)
+        .await
+        })
+        .expect("a row as written before 0015");
+        on_pool!(db, |pool| sqlx::query("UPDATE audit_head SET count = count + 1")
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected()))
+        .expect("count");
+        ids.push(id);
+        prev = hash;
+    }
+    db.migrate().await.expect("migration 0015 applies over the old rows");
+    ids
+}
+
+async fn rows_made_before_the_keyed_chain_still_verify(db: Db) {
+    let legacy = log_from_before_the_keyed_chain(&db).await;
+    let k1 = audit_keys(&["k1"], "k1");
+    for i in 3..5 {
+        db.append_audit(&audit_entry(None, "after.migration", i), k1.current())
+            .await
+            .expect("append");
+    }
+    assert_eq!(
+        db.verify_audit_chain(&k1, None).await.expect("verify"),
+        AuditVerification::Intact { rows: 5 }
+    );
+    let head = db.audit_head().await.expect("head").expect("head");
+    assert_eq!(head.rows, 5, "the migration keeps the row count exact");
+
+    // The key rotates: new rows use the new one, older rows verify with theirs while it is kept.
+    let rotated = audit_keys(&["k1", "k22"], "k22");
+    db.append_audit(&audit_entry(None, "after.rotation", 5), rotated.current())
+        .await
+        .expect("append");
+    assert_eq!(
+        db.verify_audit_chain(&rotated, None).await.expect("verify"),
+        AuditVerification::Intact { rows: 6 }
+    );
+    let first_keyed = db.list_audit(None, 10).await.expect("list")[2].id;
+    match db.verify_audit_chain(&audit_keys(&["k22"], "k22"), None).await.expect("verify") {
+        AuditVerification::Broken { row_id, reason } => {
+            assert_eq!(row_id, first_keyed);
+            assert!(reason.contains("\"k1\""), "{reason}");
+        }
+        intact @ AuditVerification::Intact { .. } => {
+            panic!("a missing key went unnoticed: {intact:?}")
+        }
+    }
+
+    // Rewriting an old row and recomputing the old rows after it breaks the first keyed row,
+    // whose HMAC covers the old chain's last hash.
+    on_pool!(&db, |pool| {
+        let drop = match db.engine() {
+            hearth_store::Engine::Sqlite => "DROP TRIGGER audit_log_no_update",
+            hearth_store::Engine::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
+        };
+        sqlx::query(drop).execute(pool).await.expect("drop the guard");
+        let mut prev = "0".repeat(64);
+        for (i, id) in (0..).zip(&legacy) {
+            let action = if i == 1 { "nothing.happened".to_owned() } else { format!("legacy.{i}") };
+            let hash = pre_0015_hash(&prev, t0() + Duration::minutes(i), Some(i), &action);
+            sqlx::query(
+                "UPDATE audit_log SET action = $1, prev_hash = $2, hash = $3 WHERE id = $4",
+            )
+            .bind(&action)
+            .bind(&prev)
+            .bind(&hash)
+            .bind(id)
+            .execute(pool)
+            .await
+            .expect("rewrite");
+            prev = hash;
+        }
+    });
+    match db.verify_audit_chain(&rotated, None).await.expect("verify") {
+        AuditVerification::Broken { row_id, .. } => assert_eq!(row_id, first_keyed),
+        intact @ AuditVerification::Intact { .. } => panic!("a rewrite went unnoticed: {intact:?}"),
+    }
+}
+
+#[tokio::test]
+async fn rows_made_before_the_keyed_chain_still_verify_on_sqlite() {
+    let database = TestDatabase::sqlite().expect("temp database");
+    rows_made_before_the_keyed_chain_still_verify(
+        Db::connect(&database.url).await.expect("connect"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rows_made_before_the_keyed_chain_still_verify_on_postgres() {
+    let Some(url) = TestDatabase::postgres_url() else {
+        hearth_testkit::skip(
+            "rows_made_before_the_keyed_chain_still_verify_on_postgres",
+            "TEST_DATABASE_URL is not set",
+        );
+        return;
+    };
+    let database = TestDatabase::postgres(&url).await.expect("fresh database");
+    let db = Db::connect(&database.url).await.expect("connect");
+    rows_made_before_the_keyed_chain_still_verify(db.clone()).await;
     db.close().await;
 }

@@ -7,11 +7,11 @@ use std::process::{Command, Stdio};
 const HEARTH: &str = env!("CARGO_BIN_EXE_hearth");
 
 /// `--database-url` for a fresh database on the engine under test, and the holder keeping it.
-async fn database() -> (TestDatabase, tempfile::TempDir) {
+pub(crate) async fn database() -> (TestDatabase, tempfile::TempDir) {
     (TestDatabase::from_env().await.expect("database"), tempfile::tempdir().expect("data dir"))
 }
 
-fn hearth(args: &[&str], data_dir: &std::path::Path, url: &str) -> std::process::Output {
+pub(crate) fn hearth(args: &[&str], data_dir: &std::path::Path, url: &str) -> std::process::Output {
     Command::new(HEARTH)
         .args(args)
         .arg("--data-dir")

@@ -18,6 +18,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     #[allow(dead_code, reason = "kept alive: dropping it drops the database")]
     pub database: TestDatabase,
+    /// The data directory (the audit checkpoint file lives there), removed with the app.
+    #[allow(dead_code, reason = "kept alive: dropping it removes the directory")]
+    pub data_dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -36,8 +39,10 @@ pub async fn spawn_app() -> TestApp {
 /// Starts the app with settings adjusted by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let database = TestDatabase::from_env().await.expect("a fresh test database");
+    let data_dir = tempfile::tempdir().expect("a data directory");
     let mut settings = Settings {
         bind: "127.0.0.1:0".to_owned(),
+        data_dir: data_dir.path().to_owned(),
         database_url: Some(database.url.clone()),
         secure_cookies: false,
         ..Settings::default()
@@ -61,7 +66,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         .cookie_store(true)
         .build()
         .expect("client");
-    TestApp { base, app, clock, client, database, shutdown: Some(stop) }
+    TestApp { base, app, clock, client, database, data_dir, shutdown: Some(stop) }
 }
 
 /// A valid sign-up body; tests change one field at a time.
