@@ -17,8 +17,8 @@ use axum::extract::DefaultBodyLimit;
 use hearth_app::App;
 use std::sync::Arc;
 
-pub use csrf::CsrfKey;
 pub use client_ip::TrustedProxies;
+pub use csrf::CsrfKey;
 pub use error::{Error, Result};
 
 /// Settings the web layer needs.
