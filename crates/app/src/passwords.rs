@@ -3,7 +3,7 @@ use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use hearth_domain::Password;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 /// argon2id with OWASP's recommended minimum (19 MiB, 2 passes, 1 lane) by default.
@@ -24,10 +24,15 @@ pub struct PasswordHasher {
 #[derive(Debug)]
 struct HashPool {
     turns: Arc<Semaphore>,
-    /// Idle argon2 work areas; never more than the number of turns.
-    buffers: Mutex<Vec<Vec<Block>>>,
+    /// Idle argon2 work areas and when each was last used; never more than the number of
+    /// turns.
+    buffers: Mutex<Vec<(Vec<Block>, Instant)>>,
     wait: Duration,
 }
+
+/// A work area unused this long is given back to the operating system (each is one
+/// `mmap`ed block, so freeing it returns the memory at once).
+const KEEP_IDLE_WORK_AREA: Duration = Duration::from_secs(10);
 
 /// Why a password could not be hashed or checked.
 #[derive(Debug, thiserror::Error)]
@@ -100,6 +105,13 @@ impl PasswordHasher {
         })
         .await
         .context("the hashing task stopped")??;
+        // Once logins stop, the work areas go back to the operating system, so a burst
+        // leaves nothing behind.
+        let pool = Arc::clone(&self.pool);
+        tokio::spawn(async move {
+            tokio::time::sleep(KEEP_IDLE_WORK_AREA).await;
+            pool.release_idle(KEEP_IDLE_WORK_AREA);
+        });
         Ok(result)
     }
 
@@ -197,13 +209,26 @@ impl PasswordHasher {
 
 impl HashPool {
     fn take_buffer(&self) -> Vec<Block> {
-        self.buffers.lock().ok().and_then(|mut idle| idle.pop()).unwrap_or_default()
+        self.buffers.lock().ok().and_then(|mut idle| idle.pop()).map(|(b, _)| b).unwrap_or_default()
     }
 
     fn return_buffer(&self, buffer: Vec<Block>) {
         if let Ok(mut idle) = self.buffers.lock() {
-            idle.push(buffer);
+            idle.push((buffer, Instant::now()));
         }
+    }
+
+    /// Frees the work areas nobody used for `idle`.
+    fn release_idle(&self, idle: Duration) {
+        let freed: Vec<Vec<Block>> = match self.buffers.lock() {
+            Ok(mut buffers) => {
+                let (old, keep) = buffers.drain(..).partition(|(_, used)| used.elapsed() >= idle);
+                *buffers = keep;
+                old.into_iter().map(|(b, _)| b).collect()
+            }
+            Err(_) => return,
+        };
+        drop(freed);
     }
 }
 
@@ -295,5 +320,7 @@ mod tests {
         }
         let idle = hasher.pool.buffers.lock().expect("lock").len();
         assert!((1..=2).contains(&idle), "{idle} work areas for 2 turns");
+        hasher.pool.release_idle(Duration::ZERO);
+        assert_eq!(hasher.pool.buffers.lock().expect("lock").len(), 0, "all given back");
     }
 }

@@ -53,6 +53,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.encryption.keys = vec![hearth_app::Vault::generate_key("test").into()];
     configure(&mut settings);
     let clock = ManualClock::new(Utc::now());
+    hearth::ensure_key_file(&settings).expect("the key file, as `serve` makes it");
     let db = open_database(&settings).await.expect("database opens and migrates");
     let app = build_app(&settings, db, Arc::new(clock.clone())).expect("app builds");
     let server = hearth::Server::bind(&settings, app.clone()).await.expect("binds");
