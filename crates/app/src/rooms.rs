@@ -17,9 +17,9 @@ use hearth_domain::{
 };
 use hearth_store::Group;
 use hearth_video::signal::{
-    ClientMessage, Part, Presence, RosterEntry, SafetyEntry, ServerMessage,
+    ClientMessage, Device, Part, Presence, RosterEntry, SafetyEntry, ServerMessage,
 };
-use hearth_video::{ParticipantId, RoomKey, SdpAnswer, SdpOffer, SfuEvent, SfuPool};
+use hearth_video::{MediaKind, ParticipantId, RoomKey, SdpAnswer, SdpOffer, SfuEvent, SfuPool};
 use tokio::sync::mpsc;
 
 use crate::groups::start_of_day;
@@ -88,6 +88,12 @@ struct LiveRoom {
     admitted: HashSet<UserId>,
     /// Members the host removed: they may not come back to this meeting.
     removed: HashSet<UserId>,
+    /// People whose microphone, or camera, the host turned off: the SFU drops that media from
+    /// them (whatever their page sends, and after a reconnect) until they turn it back on.
+    host_muted: HashSet<UserId>,
+    host_camera_off: HashSet<UserId>,
+    /// Whether they may turn it back on themselves (the default), or must ask the host.
+    may_unmute: bool,
     /// Connected participants in order of arrival.
     order: Vec<ParticipantId>,
 }
@@ -115,6 +121,16 @@ enum Media {
         held: Vec<String>,
     },
     Joined,
+}
+
+impl LiveRoom {
+    /// The people whose `device` the host turned off.
+    fn held(&mut self, device: Device) -> &mut HashSet<UserId> {
+        match device {
+            Device::Microphone => &mut self.host_muted,
+            Device::Camera => &mut self.host_camera_off,
+        }
+    }
 }
 
 /// What a host's control touched, for the audit log.
@@ -153,6 +169,28 @@ impl RoomHub {
         }
     }
 
+    /// Tells the SFU what of the participant's media to forward, as the room's holds say.
+    /// Every change to a hold calls this after it; so does a join, before the browser has the
+    /// answer it needs to send media. It reads again after each round, so of two calls racing
+    /// the last to reach the SFU carries the holds as they are now.
+    async fn sync_forwarding(&self, id: &ParticipantId) {
+        let mut applied = None;
+        loop {
+            let Some(wanted) = self.lock().forwarding(id) else { return };
+            if applied == Some(wanted) {
+                return;
+            }
+            let (audio, video) = wanted;
+            for (kind, allowed) in [(MediaKind::Audio, audio), (MediaKind::Video, video)] {
+                // Not joined to the SFU (waiting, or its media dropped): its join applies them.
+                if let Err(e) = self.sfu.set_forwarding(id.clone(), kind, allowed).await {
+                    tracing::debug!(participant = %id, error = %e, "forwarding not set");
+                }
+            }
+            applied = Some(wanted);
+        }
+    }
+
     /// The participant's media connection dropped while its socket stays open.
     fn media_lost(&self, id: &ParticipantId) {
         let mut state = self.lock();
@@ -182,16 +220,32 @@ impl HubState {
                 name: p.name.clone(),
                 part: p.part,
                 presence: p.presence,
+                host_muted: room.host_muted.contains(&p.user),
+                host_camera_off: room.host_camera_off.contains(&p.user),
             })
             .collect();
         let in_room: Vec<RosterEntry> =
             everyone.iter().filter(|e| e.presence == Presence::InRoom).cloned().collect();
         let safety: Vec<SafetyEntry> =
             entries.iter().filter_map(|(_, p)| p.safety.clone()).collect();
-        for (_, p) in &entries {
+        for (id, p) in &entries {
             let sees_waiting = matches!(p.part, Part::Host | Part::Staff);
-            let participants = if sees_waiting { everyone.clone() } else { in_room.clone() };
-            let _ = p.outbox.send(ServerMessage::Roster { participants, locked: room.locked });
+            let participants = if sees_waiting {
+                everyone.clone()
+            } else {
+                // A member learns what the host turned off of their own, nobody else's.
+                let mut list = in_room.clone();
+                for e in list.iter_mut().filter(|e| e.id != id.as_str()) {
+                    e.host_muted = false;
+                    e.host_camera_off = false;
+                }
+                list
+            };
+            let _ = p.outbox.send(ServerMessage::Roster {
+                participants,
+                locked: room.locked,
+                may_unmute: room.may_unmute,
+            });
             if p.part == Part::Host {
                 let _ = p.outbox.send(ServerMessage::Safety { participants: safety.clone() });
             }
@@ -211,6 +265,13 @@ impl HubState {
             }
             Part::Staff => Vec::new(),
         }
+    }
+
+    /// Whether the SFU may forward the participant's (audio, video), by its room's holds.
+    fn forwarding(&self, id: &ParticipantId) -> Option<(bool, bool)> {
+        let p = self.peers.get(id)?;
+        let room = self.rooms.get(&p.room)?;
+        Some((!room.host_muted.contains(&p.user), !room.host_camera_off.contains(&p.user)))
     }
 
     /// Takes a participant out of its room's lists; returns it.
@@ -395,6 +456,9 @@ impl App {
                 locked: false,
                 admitted: HashSet::new(),
                 removed: HashSet::new(),
+                host_muted: HashSet::new(),
+                host_camera_off: HashSet::new(),
+                may_unmute: true,
                 order: Vec::new(),
             });
             if room.removed.contains(&who.user.id) {
@@ -515,11 +579,12 @@ impl App {
                 self.leave_room(who, id).await;
                 Ok(())
             }
+            ClientMessage::Unmute { device } => unmute(hub, id, device).await,
             control => self.host_control(hub, id, control, ctx).await,
         }
     }
 
-    /// The host's controls: admit, mute, remove, lock, end.
+    /// The host's controls: admit, mute, camera off, allow unmuting, remove, lock, end.
     async fn host_control(
         &self,
         hub: &RoomHub,
@@ -548,13 +613,13 @@ impl App {
                 self.audit_control(ctx, "room.admitted", &done).await
             }
             ClientMessage::Mute { participant } => {
-                let state = hub.lock();
-                let room = state.host_room(id)?;
-                let target = state.target(&room, &participant)?;
-                if let Some(p) = state.peers.get(&target) {
-                    let _ = p.outbox.send(ServerMessage::Muted);
-                }
-                Ok(())
+                self.turn_off(hub, id, &participant, Device::Microphone, ctx).await
+            }
+            ClientMessage::CameraOff { participant } => {
+                self.turn_off(hub, id, &participant, Device::Camera, ctx).await
+            }
+            ClientMessage::AllowUnmute { allowed } => {
+                self.allow_unmute(hub, id, allowed, ctx).await
             }
             ClientMessage::Remove { participant } => {
                 let (target, done) = {
@@ -620,8 +685,61 @@ impl App {
             ClientMessage::Hello { .. }
             | ClientMessage::Offer { .. }
             | ClientMessage::Answer { .. }
+            | ClientMessage::Unmute { .. }
             | ClientMessage::Leave => Ok(()),
         }
+    }
+
+    /// The host decides whether participants may turn back on what the host turned off.
+    async fn allow_unmute(
+        &self,
+        hub: &RoomHub,
+        id: &ParticipantId,
+        allowed: bool,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        let done = {
+            let mut state = hub.lock();
+            let room = state.host_room(id)?;
+            if let Some(r) = state.rooms.get_mut(&room) {
+                r.may_unmute = allowed;
+            }
+            state.broadcast(&room);
+            Control { room, target_user: None }
+        };
+        let action = if allowed { "room.unmute_allowed" } else { "room.unmute_forbidden" };
+        self.audit_control(ctx, action, &done).await
+    }
+
+    /// The host turns a participant's microphone or camera off. The page is told, but the SFU
+    /// is what holds it: it drops that media until the participant unmutes (see [`unmute`]).
+    async fn turn_off(
+        &self,
+        hub: &RoomHub,
+        id: &ParticipantId,
+        participant: &str,
+        device: Device,
+        ctx: &AuditContext,
+    ) -> AppResult<()> {
+        let (target, done) = {
+            let mut state = hub.lock();
+            let room = state.host_room(id)?;
+            let target = state.target(&room, participant)?;
+            let p = state.peers.get(&target).ok_or(AppError::NotFound)?;
+            let user = p.user;
+            let _ = p.outbox.send(ServerMessage::Muted { device });
+            if let Some(r) = state.rooms.get_mut(&room) {
+                r.held(device).insert(user);
+            }
+            state.broadcast(&room);
+            (target, Control { room, target_user: Some(user) })
+        };
+        hub.sync_forwarding(&target).await;
+        let action = match device {
+            Device::Microphone => "room.muted",
+            Device::Camera => "room.camera_turned_off",
+        };
+        self.audit_control(ctx, action, &done).await
     }
 
     async fn room_offer(&self, hub: &RoomHub, id: &ParticipantId, sdp: &str) -> AppResult<()> {
@@ -651,6 +769,10 @@ impl App {
             Some(room) => hub.sfu.join(room.clone(), id.clone(), offer).await,
             None => hub.sfu.renegotiate(id.clone(), offer).await,
         };
+        if first.is_some() && answered.is_ok() {
+            // Before the answer goes out, so the browser cannot send a frame that is forwarded.
+            hub.sync_forwarding(id).await;
+        }
         let delivered = {
             let mut state = hub.lock();
             // Gone while the SFU answered (removed, or the session ended): undo the join below.
@@ -710,6 +832,37 @@ impl App {
         let detail = done.target_user.map(|u| format!("user={u}")).unwrap_or_default();
         self.audit(ctx, action, format!("meeting:{}", done.room), detail).await
     }
+}
+
+/// A participant turns back on what the host turned off: granted when the host lets people
+/// do that (or it is the host), refused with a reason otherwise. Anything not held is simply
+/// confirmed.
+async fn unmute(hub: &RoomHub, id: &ParticipantId, device: Device) -> AppResult<()> {
+    {
+        let mut state = hub.lock();
+        let p = state.peers.get(id).ok_or(AppError::NotFound)?;
+        let (key, user, part) = (p.room.clone(), p.user, p.part);
+        let room = state.rooms.get_mut(&key).ok_or(AppError::NotFound)?;
+        if room.held(device).contains(&user) {
+            if part != Part::Host && !room.may_unmute {
+                let what = match device {
+                    Device::Microphone => "unmute",
+                    Device::Camera => "turn your camera back on",
+                };
+                return Err(AppError::refused(
+                    "unmute_not_allowed",
+                    format!("the therapist has not allowed you to {what}: ask them first"),
+                ));
+            }
+            room.held(device).remove(&user);
+            state.broadcast(&key);
+        }
+    }
+    hub.sync_forwarding(id).await;
+    if let Some(p) = hub.lock().peers.get(id) {
+        let _ = p.outbox.send(ServerMessage::Unmuted { device });
+    }
+    Ok(())
 }
 
 /// Relays the SFU's events: offers to the participants' sockets, connects and leaves to the

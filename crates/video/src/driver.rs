@@ -13,7 +13,7 @@ use tokio::task::JoinHandle;
 
 use crate::ids::{ParticipantId, RoomKey};
 use crate::sfu::{Sfu, SfuError, SfuEvent, SfuOutput};
-use crate::{Candidate, SdpAnswer, SdpOffer};
+use crate::{Candidate, MediaKind, SdpAnswer, SdpOffer};
 
 /// Large enough for any datagram WebRTC sends (str0m keeps under 1500 bytes).
 const RECEIVE_BUFFER: usize = 2048;
@@ -67,6 +67,12 @@ enum Command {
     Candidate {
         participant: ParticipantId,
         candidate: Candidate,
+        reply: Reply<Result<(), SfuError>>,
+    },
+    Forwarding {
+        participant: ParticipantId,
+        kind: MediaKind,
+        allowed: bool,
         reply: Reply<Result<(), SfuError>>,
     },
     Leave {
@@ -151,6 +157,20 @@ impl SfuHandle {
         candidate: Candidate,
     ) -> Result<(), HandleError> {
         Ok(self.call(|reply| Command::Candidate { participant, candidate, reply }).await??)
+    }
+
+    /// See [`Sfu::set_forwarding`].
+    ///
+    /// # Errors
+    ///
+    /// The SFU's own error for the call, or [`Stopped`] when the SFU task has ended.
+    pub async fn set_forwarding(
+        &self,
+        participant: ParticipantId,
+        kind: MediaKind,
+        allowed: bool,
+    ) -> Result<(), HandleError> {
+        Ok(self.call(|reply| Command::Forwarding { participant, kind, allowed, reply }).await??)
     }
 
     /// See [`Sfu::leave`].
@@ -252,6 +272,9 @@ fn execute(sfu: &mut Sfu, command: Command) {
         }
         Command::Candidate { participant, candidate, reply } => {
             let _ = reply.send(sfu.add_remote_candidate(now, &participant, candidate));
+        }
+        Command::Forwarding { participant, kind, allowed, reply } => {
+            let _ = reply.send(sfu.set_forwarding(now, &participant, kind, allowed));
         }
         Command::Leave { participant, reply } => {
             let _ = reply.send(sfu.leave(now, &participant));

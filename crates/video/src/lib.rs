@@ -10,7 +10,8 @@
 //!
 //! - [`Sfu`] is sans-IO: it never touches a socket or a clock. Callers feed it datagrams
 //!   ([`Sfu::handle_receive`]), the passing of time ([`Sfu::handle_timeout`]) and signalling
-//!   ([`Sfu::join`], [`Sfu::accept_answer`], [`Sfu::renegotiate`], [`Sfu::leave`]), and drain
+//!   ([`Sfu::join`], [`Sfu::accept_answer`], [`Sfu::renegotiate`], [`Sfu::leave`]) and the
+//!   host's holds ([`Sfu::set_forwarding`]), and drain
 //!   [`Sfu::poll_output`] for datagrams to send, [`SfuEvent`]s for the signalling layer, and the
 //!   next deadline. Tests drive it with simulated time.
 //! - [`driver`] runs an [`Sfu`] on a tokio [`UdpSocket`](tokio::net::UdpSocket) and takes
@@ -32,6 +33,9 @@
 //! str0m reports a participant's tracks once its connection is up, so the others are offered
 //! them only then. Frames are forwarded whole (str0m's frame API); a frame that arrives after a
 //! gap triggers a keyframe request to its publisher, as does a newly opened video subscription.
+//! [`Sfu::set_forwarding`] withholds one kind of a participant's media (a host's mute, or a
+//! camera the host turned off): its frames of that kind are dropped as they arrive, so a client
+//! that keeps sending is still not heard; the m-lines stay as they are.
 //!
 //! # Not yet
 //!
@@ -61,4 +65,5 @@ pub use sfu::{LeaveReason, Sfu, SfuConfig, SfuError, SfuEvent, SfuOutput};
 /// The str0m types that appear in this crate's API.
 pub use str0m::Candidate;
 pub use str0m::change::{SdpAnswer, SdpOffer};
+pub use str0m::media::MediaKind;
 pub use str0m::net::Transmit;

@@ -82,6 +82,36 @@ pub(crate) struct Participant {
     pub(crate) pending: Option<SdpPendingOffer>,
     pub(crate) tracks_in: Vec<TrackIn>,
     pub(crate) tracks_out: Vec<TrackOut>,
+    /// What the SFU refuses to forward from this participant (the host muted them or turned
+    /// their camera off); their client cannot undo it by sending anyway.
+    pub(crate) withheld: Withheld,
+}
+
+/// The kinds of media a publisher's frames are dropped for, on arrival.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Withheld {
+    pub(crate) audio: bool,
+    pub(crate) video: bool,
+}
+
+impl Withheld {
+    fn any(self) -> bool {
+        self.audio || self.video
+    }
+
+    pub(crate) fn kind(self, kind: MediaKind) -> bool {
+        match kind {
+            MediaKind::Audio => self.audio,
+            MediaKind::Video => self.video,
+        }
+    }
+
+    pub(crate) fn set(&mut self, kind: MediaKind, withheld: bool) {
+        match kind {
+            MediaKind::Audio => self.audio = withheld,
+            MediaKind::Video => self.video = withheld,
+        }
+    }
 }
 
 impl Participant {
@@ -103,6 +133,7 @@ impl Participant {
             pending: None,
             tracks_in: Vec::new(),
             tracks_out: Vec::new(),
+            withheld: Withheld::default(),
         }
     }
 
@@ -189,6 +220,11 @@ impl Participant {
                 }
             }
             Event::MediaData(data) => {
+                // Dropped here, before any copy or keyframe request: a muted publisher's frames
+                // reach nobody. Nothing is looked up unless something is withheld.
+                if self.withheld.any() && self.is_withheld(data.mid) {
+                    return;
+                }
                 if !data.contiguous {
                     // Frames were lost on the way in: subscribers cannot decode until the next
                     // keyframe, so ask for one now rather than wait for each of them to.
@@ -207,6 +243,30 @@ impl Participant {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Whether frames arriving on `mid` are of a kind the SFU withholds. A frame on an m-line
+    /// that is not (or no longer) a published track is withheld if anything is.
+    fn is_withheld(&self, mid: Mid) -> bool {
+        self.tracks_in.iter().find(|t| t.mid == mid).is_none_or(|t| self.withheld.kind(t.kind))
+    }
+
+    /// Starts or stops withholding one kind of this participant's media. Turning video back on
+    /// asks for a keyframe, so the others see a picture at once rather than a frozen one.
+    pub(crate) fn set_withheld(&mut self, kind: MediaKind, withheld: bool, now: Instant) {
+        let before = self.withheld;
+        self.withheld.set(kind, withheld);
+        if kind == MediaKind::Video && before.video && !withheld {
+            let video: Vec<Mid> = self
+                .tracks_in
+                .iter()
+                .filter(|t| t.kind == MediaKind::Video)
+                .map(|t| t.mid)
+                .collect();
+            for mid in video {
+                self.request_keyframe(mid, KeyframeRequestKind::Pli, now);
+            }
         }
     }
 

@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use crate::driver::{HandleError, SfuHandle, Stopped, bind_socket};
 use crate::ids::{ParticipantId, RoomKey};
 use crate::sfu::{Sfu, SfuConfig, SfuError, SfuEvent};
-use crate::{SdpAnswer, SdpOffer};
+use crate::{MediaKind, SdpAnswer, SdpOffer};
 
 /// Where a pool's shards listen and what they advertise.
 #[derive(Debug, Clone, Copy)]
@@ -197,6 +197,21 @@ impl SfuPool {
         self.shard_for(&participant)?.renegotiate(participant, offer).await
     }
 
+    /// See [`Sfu::set_forwarding`].
+    ///
+    /// # Errors
+    ///
+    /// As [`SfuHandle::set_forwarding`]; an unknown participant is
+    /// [`SfuError::UnknownParticipant`].
+    pub async fn set_forwarding(
+        &self,
+        participant: ParticipantId,
+        kind: MediaKind,
+        allowed: bool,
+    ) -> Result<(), HandleError> {
+        self.shard_for(&participant)?.set_forwarding(participant, kind, allowed).await
+    }
+
     /// See [`Sfu::leave`]. Returns whether the participant was in a room.
     ///
     /// # Errors
@@ -281,6 +296,11 @@ mod tests {
         // Answers and renegotiations find their shard by participant: none for a stranger.
         assert!(matches!(
             pool.shard_for(&ghost),
+            Err(HandleError::Sfu(SfuError::UnknownParticipant(_)))
+        ));
+        // A hold for someone not (or not yet) joined is refused: the caller applies it at join.
+        assert!(matches!(
+            pool.set_forwarding(ghost, MediaKind::Audio, false).await,
             Err(HandleError::Sfu(SfuError::UnknownParticipant(_)))
         ));
     }

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use str0m::change::{SdpAnswer, SdpOffer};
+use str0m::media::MediaKind;
 use str0m::net::{DatagramRecv, Protocol, Receive, Transmit};
 use str0m::{Candidate, Input, Rtc, RtcError};
 
@@ -286,6 +287,38 @@ impl Sfu {
         self.process(now);
         self.reap(now);
         Ok(())
+    }
+
+    /// Starts or stops forwarding one kind of a participant's media to the rest of its room.
+    /// While `allowed` is false its frames of that kind are dropped as they arrive, whatever
+    /// its client sends: this is how a host's mute holds against a client that ignores it.
+    /// Allowing video again asks the participant for a keyframe.
+    ///
+    /// # Errors
+    ///
+    /// [`SfuError::UnknownParticipant`].
+    pub fn set_forwarding(
+        &mut self,
+        now: Instant,
+        participant: &ParticipantId,
+        kind: MediaKind,
+        allowed: bool,
+    ) -> Result<(), SfuError> {
+        self.last_now = Some(now);
+        let p = self.participant_mut(participant)?;
+        p.set_withheld(kind, !allowed, now);
+        tracing::info!(%participant, ?kind, allowed, "forwarding set");
+        self.drain_one(participant);
+        self.process(now);
+        self.reap(now);
+        Ok(())
+    }
+
+    /// Whether a participant's media of `kind` is forwarded (it is unless
+    /// [`Sfu::set_forwarding`] stopped it); `None` for an unknown participant.
+    #[must_use]
+    pub fn is_forwarding(&self, participant: &ParticipantId, kind: MediaKind) -> Option<bool> {
+        self.participants.get(participant).map(|p| !p.withheld.kind(kind))
     }
 
     /// Removes a participant: closes its connection (RTCP BYE, DTLS `close_notify`) and withdraws

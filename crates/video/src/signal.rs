@@ -33,8 +33,18 @@ pub enum ClientMessage {
     Admit {
         participant: String,
     },
+    /// The host turns a participant's microphone off: the SFU stops forwarding its audio.
     Mute {
         participant: String,
+    },
+    /// The host turns a participant's camera off: the SFU stops forwarding its video.
+    CameraOff {
+        participant: String,
+    },
+    /// The host lets participants turn back on what the host turned off (the default), or
+    /// not; until then they ask the host.
+    AllowUnmute {
+        allowed: bool,
     },
     Remove {
         participant: String,
@@ -44,8 +54,21 @@ pub enum ClientMessage {
     },
     /// The host ends the session for everyone.
     End,
+    /// The participant turns its own microphone or camera back on after the host turned it
+    /// off. Needed only then: a participant's own mute stays in its browser.
+    Unmute {
+        device: Device,
+    },
     /// The participant leaves (closing the socket does the same).
     Leave,
+}
+
+/// What the host can turn off, and the participant back on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Device {
+    Microphone,
+    Camera,
 }
 
 /// What a participant is in the room.
@@ -74,6 +97,10 @@ pub struct RosterEntry {
     pub name: String,
     pub part: Part,
     pub presence: Presence,
+    /// The host turned this participant's microphone off: nobody hears it until it unmutes.
+    pub host_muted: bool,
+    /// The host turned this participant's camera off: nobody sees it until it turns it on.
+    pub host_camera_off: bool,
 }
 
 /// One line of the host's safety panel.
@@ -113,13 +140,22 @@ pub enum ServerMessage {
     Roster {
         participants: Vec<RosterEntry>,
         locked: bool,
+        /// Whether participants may turn back on what the host turned off.
+        may_unmute: bool,
     },
     /// For the host only.
     Safety {
         participants: Vec<SafetyEntry>,
     },
-    /// The host muted this participant's microphone.
-    Muted,
+    /// The host turned this participant's microphone or camera off; the SFU no longer
+    /// forwards it.
+    Muted {
+        device: Device,
+    },
+    /// The participant's [`ClientMessage::Unmute`] was granted: the SFU forwards it again.
+    Unmuted {
+        device: Device,
+    },
     /// The host removed this participant; the socket closes next.
     Removed,
     /// The host ended the session; the socket closes next.
@@ -156,6 +192,18 @@ mod tests {
                 .is_err()
         );
         assert!(serde_json::from_str::<ClientMessage>(r#"{"type":"shout"}"#).is_err());
+        let unmute: ClientMessage =
+            serde_json::from_str(r#"{"type":"unmute","device":"camera"}"#).expect("parses");
+        assert_eq!(unmute, ClientMessage::Unmute { device: Device::Camera });
+        assert!(
+            serde_json::from_str::<ClientMessage>(r#"{"type":"unmute","device":"screen"}"#)
+                .is_err()
+        );
+        let muted = ServerMessage::Muted { device: Device::Microphone };
+        assert_eq!(
+            serde_json::to_string(&muted).expect("serializes"),
+            r#"{"type":"muted","device":"microphone"}"#
+        );
         let welcome = ServerMessage::Welcome { you: "p1".into(), part: Part::Host };
         assert_eq!(
             serde_json::to_string(&welcome).expect("serializes"),

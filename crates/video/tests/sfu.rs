@@ -411,3 +411,79 @@ fn a_participant_can_start_and_stop_a_camera_after_joining() {
         assert!(c.rtc.media(audio).expect("audio").direction().is_receiving());
     }
 }
+
+/// Frames `receiver` has from `sender`, audio and video.
+fn counts(h: &Harness, receiver: &str, sender: &str) -> (usize, usize) {
+    let (r, s) = (h.client(receiver), h.client(sender));
+    (
+        r.frames_from(s.index, MediaKind::Audio).count(),
+        r.frames_from(s.index, MediaKind::Video).count(),
+    )
+}
+
+#[test]
+fn a_muted_publishers_audio_stops_reaching_the_others_while_its_video_flows_until_unmuted() {
+    let room = "group-10-2027-01-06";
+    let mut h = Harness::new();
+    for id in ["alice", "bob", "carol"] {
+        h.join(room, id, true, true);
+    }
+    assert!(h.run_until(5 * SECOND, |h| all_wired(h, &["alice", "bob", "carol"])));
+    h.publish(SECOND);
+    let before = [counts(&h, "bob", "alice"), counts(&h, "carol", "alice")];
+    let bob_to_alice = counts(&h, "alice", "bob").0;
+    assert!(before.iter().all(|&(audio, video)| audio >= 48 && video >= 23), "{before:?}");
+
+    // The host mutes alice; her client keeps sending audio (as an edited page would).
+    h.sfu.set_forwarding(h.now, &pid("alice"), MediaKind::Audio, false).expect("alice is there");
+    assert_eq!(h.sfu.is_forwarding(&pid("alice"), MediaKind::Audio), Some(false));
+    assert_eq!(h.sfu.is_forwarding(&pid("alice"), MediaKind::Video), Some(true));
+    let sent = h.client("alice").audio_sent();
+    h.publish(SECOND);
+    assert!(h.client("alice").audio_sent() >= sent + 50, "alice kept sending audio");
+    for (receiver, (audio, video)) in ["bob", "carol"].into_iter().zip(before) {
+        let (audio_now, video_now) = counts(&h, receiver, "alice");
+        assert_eq!(audio_now, audio, "{receiver} still hears the muted alice");
+        assert!(video_now >= video + 23, "{receiver}: alice's video stopped too ({video_now})");
+    }
+    // The hold is on what alice sends, not on what she hears.
+    assert!(counts(&h, "alice", "bob").0 >= bob_to_alice + 48, "alice stopped hearing bob");
+
+    // Unmuted: her audio reaches both again, intact.
+    h.sfu.set_forwarding(h.now, &pid("alice"), MediaKind::Audio, true).expect("alice is there");
+    let held = [counts(&h, "bob", "alice").0, counts(&h, "carol", "alice").0];
+    h.publish(SECOND);
+    for (receiver, audio) in ["bob", "carol"].into_iter().zip(held) {
+        assert!(counts(&h, receiver, "alice").0 >= audio + 48, "{receiver} does not hear alice");
+        let r = h.client(receiver);
+        assert!(r.frames_from(h.client("alice").index, MediaKind::Audio).all(|f| f.intact));
+    }
+}
+
+#[test]
+fn a_camera_the_host_turned_off_shows_nothing_until_allowed_again_and_then_a_keyframe_is_asked_for()
+{
+    let room = "group-11-2027-01-06";
+    let mut h = Harness::new();
+    h.join(room, "alice", true, true);
+    h.join(room, "bob", true, true);
+    assert!(h.run_until(5 * SECOND, |h| all_wired(h, &["alice", "bob"])));
+    h.publish(SECOND);
+
+    h.sfu.set_forwarding(h.now, &pid("alice"), MediaKind::Video, false).expect("alice is there");
+    let (audio, video) = counts(&h, "bob", "alice");
+    h.publish(SECOND);
+    let (audio_now, video_now) = counts(&h, "bob", "alice");
+    assert_eq!(video_now, video, "bob still sees alice");
+    assert!(audio_now >= audio + 48, "bob stopped hearing alice");
+
+    let requests = h.client("alice").keyframe_requests.len();
+    h.sfu.set_forwarding(h.now, &pid("alice"), MediaKind::Video, true).expect("alice is there");
+    h.publish(SECOND);
+    assert!(counts(&h, "bob", "alice").1 >= video + 23, "alice's video did not come back");
+    assert!(h.client("alice").keyframe_requests.len() > requests, "no keyframe was asked for");
+
+    let unknown = h.sfu.set_forwarding(h.now, &pid("nobody"), MediaKind::Audio, false);
+    assert!(matches!(unknown, Err(hearth_video::SfuError::UnknownParticipant(_))));
+    assert_eq!(h.sfu.is_forwarding(&pid("nobody"), MediaKind::Audio), None);
+}

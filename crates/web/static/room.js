@@ -10,6 +10,9 @@
     names: new Map(), trackOwner: new Map(), tiles: new Map(),
     hello: null, over: false, retry: 0, chain: Promise.resolve(),
     muted: false, cameraOff: false, locked: false, admitted: false,
+    // What the therapist turned off: the server stops forwarding it, so only the server can
+    // turn it back on (when the therapist lets people unmute themselves).
+    hostMuted: false, hostCameraOff: false, mayUnmute: true,
     lastStats: null, waitingIds: new Set(),
   };
   // About two minutes of attempts (the wait doubles up to 10 s) before giving up.
@@ -135,15 +138,40 @@
     });
   }
 
+  // Tells the participant what the therapist turned off, and whether they may turn it back on.
+  function showHeld() {
+    const lines = [];
+    if (state.hostMuted) {
+      lines.push(state.mayUnmute
+        ? 'The therapist muted you. Unmute when you want to speak.'
+        : 'The therapist muted you. You cannot unmute yourself for now: ask the therapist (raise your hand) when you want to speak.');
+    }
+    if (state.hostCameraOff) {
+      lines.push(state.mayUnmute
+        ? 'The therapist turned your camera off. You can turn it back on.'
+        : 'The therapist turned your camera off. You cannot turn it back on yourself for now: ask the therapist.');
+    }
+    $('held').textContent = lines.join(' ');
+  }
+
   function onRoster(message) {
     state.locked = message.locked;
+    state.mayUnmute = message.may_unmute;
     const ids = new Set();
     for (const p of message.participants) {
       state.names.set(p.id, p.name);
       if (p.presence === 'in_room') ids.add(p.id);
       const t = state.tiles.get(p.id);
       if (t) t.caption.textContent = p.name;
+      if (p.id === state.you) {
+        // After a reconnect the roster is the only word on what the therapist turned off.
+        state.hostMuted = p.host_muted;
+        state.hostCameraOff = p.host_camera_off;
+        if (p.host_muted && !state.muted) setMuted(true);
+        if (p.host_camera_off && !state.cameraOff) setCameraOff(true);
+      }
     }
+    showHeld();
     for (const id of [...state.tiles.keys()]) if (id !== 'self' && !ids.has(id)) dropTile(id);
     if (!isHost) return;
     // Tell the therapist (and a screen reader) when someone new is waiting.
@@ -159,15 +187,29 @@
     present.replaceChildren();
     for (const p of message.participants) {
       const li = document.createElement('li');
+      li.dataset.participant = p.id;
       li.textContent = p.id === state.you ? `${p.name} (you)` : p.name;
+      const held = [p.host_muted && 'muted by you', p.host_camera_off && 'camera off by you'].filter(Boolean);
+      if (held.length > 0) {
+        const note = document.createElement('span');
+        note.className = 'held';
+        note.textContent = ` (${held.join(', ')})`;
+        li.append(note);
+      }
       if (p.id !== state.you) {
-        const actions = p.presence === 'waiting' ? [['Admit', 'admit']] : [['Mute', 'mute'], ['Remove', 'remove']];
+        const actions = p.presence === 'waiting'
+          ? [['Admit', 'admit']]
+          : [
+            ...(p.host_muted ? [] : [['Mute', 'mute']]),
+            ...(p.host_camera_off ? [] : [['Turn camera off', 'camera_off']]),
+            ['Remove', 'remove'],
+          ];
         for (const [label, type] of actions) {
           const button = document.createElement('button');
           button.type = 'button';
           button.className = 'secondary';
           button.textContent = label;
-          button.setAttribute('aria-label', `${label} ${p.name}`);
+          button.setAttribute('aria-label', `${label} for ${p.name}`);
           button.dataset.action = type;
           button.dataset.participant = p.id;
           button.addEventListener('click', () => send({ type, participant: p.id }));
@@ -179,6 +221,7 @@
     const lock = $('lock');
     lock.textContent = state.locked ? 'Unlock the room' : 'Lock the room';
     lock.setAttribute('aria-pressed', String(state.locked));
+    $('may-unmute').checked = state.mayUnmute;
   }
 
   function onSafety(message) {
@@ -252,9 +295,18 @@
         onSafety(message);
         break;
       case 'muted':
-        setMuted(true);
-        status('Your therapist muted your microphone. Unmute when you want to speak.');
+      case 'unmuted': {
+        const off = message.type === 'muted';
+        if (message.device === 'camera') {
+          state.hostCameraOff = off;
+          setCameraOff(off);
+        } else {
+          state.hostMuted = off;
+          setMuted(off);
+        }
+        showHeld();
         break;
+      }
       case 'media_lost':
         if (state.admitted) startPc();
         break;
@@ -402,8 +454,16 @@
     status('Connecting…');
     connect();
   });
-  $('mute').addEventListener('click', () => setMuted(!state.muted));
-  $('camera-off').addEventListener('click', () => setCameraOff(!state.cameraOff));
+  // What the therapist turned off, only the server can turn back on (the 'unmuted' answer
+  // does it); the page's own mute stays in the page.
+  $('mute').addEventListener('click', () => {
+    if (state.muted && state.hostMuted) send({ type: 'unmute', device: 'microphone' });
+    else setMuted(!state.muted);
+  });
+  $('camera-off').addEventListener('click', () => {
+    if (state.cameraOff && state.hostCameraOff) send({ type: 'unmute', device: 'camera' });
+    else setCameraOff(!state.cameraOff);
+  });
   $('leave').addEventListener('click', () => {
     send({ type: 'leave' });
     finish('You left the session.');
@@ -412,6 +472,7 @@
   $('microphone').addEventListener('change', switchDevice);
   if (isHost) {
     $('lock').addEventListener('click', () => send({ type: 'lock', locked: !state.locked }));
+    $('may-unmute').addEventListener('change', (event) => send({ type: 'allow_unmute', allowed: event.target.checked }));
     let armed = null;
     $('end').addEventListener('click', () => {
       if (armed) {

@@ -272,6 +272,98 @@ async fn assert_every_room_step_is_audited(app: &TestApp) {
     assert!(audit.iter().all(|(_, detail)| !detail.contains("Springfield")));
 }
 
+/// A member says hello from the waiting room and the host admits them; returns their socket
+/// and participant id.
+async fn admitted(
+    app: &TestApp,
+    setup: &Setup,
+    host: &mut Socket,
+    email: &str,
+) -> (Socket, String) {
+    let mut socket = Socket::open(app, &setup.path, email).await;
+    socket.send(json!({"type": "hello", "location": "Springfield, IL"})).await;
+    let id = socket.expect("welcome").await["you"].as_str().expect("id").to_owned();
+    socket.expect("waiting").await;
+    host.send(json!({"type": "admit", "participant": id})).await;
+    socket.expect("admitted").await;
+    (socket, id)
+}
+
+#[tokio::test]
+async fn room_a_member_the_therapist_muted_unmutes_only_when_the_therapist_allows_it() {
+    let app = spawn_app().await;
+    let setup = set_up(&app).await;
+    let mut host = Socket::open(&app, &setup.path, "rivera@example.org").await;
+    host.send(json!({"type": "hello"})).await;
+    host.expect("admitted").await;
+    let (mut ana, ana_id) = admitted(&app, &setup, &mut host, "ana@example.org").await;
+    let (mut ben, _) = admitted(&app, &setup, &mut host, "ben@example.org").await;
+    let entry = |m: &Value, id: &str| {
+        m["participants"].as_array().and_then(|l| l.iter().find(|p| p["id"] == *id)).cloned()
+    };
+
+    // Only the therapist turns others off, or decides whether they may turn themselves on.
+    for control in [
+        json!({"type": "mute", "participant": ana_id}),
+        json!({"type": "camera_off", "participant": ana_id}),
+        json!({"type": "allow_unmute", "allowed": false}),
+    ] {
+        ben.send(control).await;
+        assert_eq!(ben.expect("error").await["message"], "only the group's therapist can do that");
+    }
+
+    host.send(json!({"type": "allow_unmute", "allowed": false})).await;
+    host.send(json!({"type": "mute", "participant": ana_id})).await;
+    ana.expect_where("muted", |m| m["device"] == "microphone").await;
+    let roster = host
+        .expect_where("roster", |m| entry(m, &ana_id).is_some_and(|e| e["host_muted"] == true))
+        .await;
+    assert_eq!(roster["may_unmute"], false);
+    // Ben sees Ana in the room but not that the therapist muted her (the lock that follows
+    // marks the roster sent after the mute).
+    host.send(json!({"type": "lock", "locked": true})).await;
+    let seen = ben.expect_where("roster", |m| m["locked"] == true).await;
+    assert_eq!(entry(&seen, &ana_id).expect("Ana listed")["host_muted"], false);
+    host.send(json!({"type": "lock", "locked": false})).await;
+
+    ana.send(json!({"type": "unmute", "device": "microphone"})).await;
+    let refused = ana.expect("error").await;
+    assert!(refused["message"].as_str().expect("text").contains("ask them first"), "{refused}");
+
+    host.send(json!({"type": "allow_unmute", "allowed": true})).await;
+    ana.expect_where("roster", |m| m["may_unmute"] == true).await;
+    ana.send(json!({"type": "unmute", "device": "microphone"})).await;
+    ana.expect_where("unmuted", |m| m["device"] == "microphone").await;
+    host.expect_where("roster", |m| entry(m, &ana_id).is_some_and(|e| e["host_muted"] == false))
+        .await;
+
+    // A camera the therapist turned off stays off when Ana reconnects.
+    host.send(json!({"type": "camera_off", "participant": ana_id})).await;
+    ana.expect_where("muted", |m| m["device"] == "camera").await;
+    drop(ana);
+    let mut ana = Socket::open(&app, &setup.path, "ana@example.org").await;
+    ana.send(json!({"type": "hello", "location": "Springfield, IL"})).await;
+    let again = ana.expect("welcome").await["you"].as_str().expect("id").to_owned();
+    ana.expect("admitted").await;
+    let roster = ana
+        .expect_where("roster", |m| entry(m, &again).is_some_and(|e| e["host_camera_off"] == true))
+        .await;
+    assert_eq!(roster["may_unmute"], true);
+    ana.send(json!({"type": "unmute", "device": "camera"})).await;
+    ana.expect_where("unmuted", |m| m["device"] == "camera").await;
+
+    let ana_user = user_id(&app, "ana@example.org").await;
+    let audit = app.audit_log().await;
+    for (action, detail) in [
+        ("room.unmute_forbidden", String::new()),
+        ("room.muted", format!("user={ana_user}")),
+        ("room.unmute_allowed", String::new()),
+        ("room.camera_turned_off", format!("user={ana_user}")),
+    ] {
+        assert!(audit.iter().any(|(a, d)| a == action && *d == detail), "{action} in {audit:?}");
+    }
+}
+
 #[tokio::test]
 async fn room_care_staff_come_in_only_with_a_reason_which_the_audit_log_keeps() {
     let app = spawn_app().await;
@@ -314,16 +406,19 @@ async fn join(page: &Page, base: &str, path: &str, email: &str, location: Option
     page.wait_until("window.hearthRoom && window.hearthRoom.you").await.expect("welcomed");
 }
 
-/// Per remote participant: inbound audio packets and decoded video frames, from getStats().
+/// Per remote participant: inbound audio and video packets and decoded video frames, from
+/// getStats(); under `sent`, the packets this page sent of each kind.
 const STATS: &str = "(async () => {
   const room = window.hearthRoom;
-  const out = {};
+  const out = { sent: { audio: 0, video: 0 } };
   if (!room.pc) return out;
   (await room.pc.getStats()).forEach((s) => {
+    if (s.type === 'outbound-rtp') out.sent[s.kind] += s.packetsSent || 0;
     if (s.type !== 'inbound-rtp') return;
     const owner = room.trackOwner.get(s.trackIdentifier) || 'unknown';
-    out[owner] = out[owner] || { audioPackets: 0, framesDecoded: 0 };
+    out[owner] = out[owner] || { audioPackets: 0, videoPackets: 0, framesDecoded: 0 };
     if (s.kind === 'audio') out[owner].audioPackets += s.packetsReceived || 0;
+    if (s.kind === 'video') out[owner].videoPackets += s.packetsReceived || 0;
     if (s.kind === 'video') out[owner].framesDecoded += s.framesDecoded || 0;
   });
   return out;
@@ -337,33 +432,32 @@ async fn you(page: &Page) -> String {
     page.eval("window.hearthRoom.you").await.expect("id").as_str().expect("text").to_owned()
 }
 
-#[tokio::test]
-async fn video_room_three_chromiums_exchange_audio_and_video_through_the_sfu() {
-    const FLAGS: &[&str] = &[
-        "--use-fake-device-for-media-stream",
-        "--use-fake-ui-for-media-stream",
-        "--autoplay-policy=no-user-gesture-required",
-    ];
-    let test = "video_room_three_chromiums_exchange_audio_and_video_through_the_sfu";
-    let Some(therapist) = Browser::launch_with(test, FLAGS).await.expect("Chromium starts") else {
-        return;
-    };
-    let ana_browser = Browser::launch_with(test, FLAGS).await.expect("starts").expect("found");
-    let ben_browser = Browser::launch_with(test, FLAGS).await.expect("starts").expect("found");
-    let outsider_browser = Browser::launch_with(test, FLAGS).await.expect("starts").expect("found");
-    let app = spawn_app().await;
-    let setup = set_up(&app).await;
-    let base = app.base.clone();
+/// Chromium with a fake camera and microphone that plays media without a click.
+const MEDIA_FLAGS: &[&str] = &[
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--autoplay-policy=no-user-gesture-required",
+];
 
-    let host = therapist.new_page().await.expect("tab");
-    join(&host, &base, &setup.path, "rivera@example.org", None).await;
-    let ana = ana_browser.new_page().await.expect("tab");
-    join(&ana, &base, &setup.path, "ana@example.org", Some("Springfield, IL")).await;
-    let ben = ben_browser.new_page().await.expect("tab");
-    join(&ben, &base, &setup.path, "ben@example.org", Some("Peoria, IL")).await;
+/// The tests with three Chromiums encoding video take turns: together they would starve each
+/// other (and the SFU) of the machine's cores.
+static MEDIA_BROWSERS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The therapist, Ana and Ben join from their own browsers, and the therapist admits both
+/// from the waiting room. Returns their pages and participant ids, in that order.
+async fn three_in_the_room(
+    base: &str,
+    setup: &Setup,
+    browsers: [&Browser; 3],
+) -> ([Page; 3], [String; 3]) {
+    let host = browsers[0].new_page().await.expect("tab");
+    join(&host, base, &setup.path, "rivera@example.org", None).await;
+    let ana = browsers[1].new_page().await.expect("tab");
+    join(&ana, base, &setup.path, "ana@example.org", Some("Springfield, IL")).await;
+    let ben = browsers[2].new_page().await.expect("tab");
+    join(&ben, base, &setup.path, "ben@example.org", Some("Peoria, IL")).await;
     assert!(ana.text("#status").await.expect("status").contains("waiting room"));
 
-    // The therapist admits both from the waiting room.
     host.wait_until("document.querySelectorAll('#waiting button[data-action=admit]').length === 2")
         .await
         .expect("two waiting");
@@ -377,11 +471,31 @@ async fn video_room_three_chromiums_exchange_audio_and_video_through_the_sfu() {
     )
     .await
     .expect("admit");
+    let ids = [you(&host).await, you(&ana).await, you(&ben).await];
+    ([host, ana, ben], ids)
+}
+
+#[tokio::test]
+async fn video_room_three_chromiums_exchange_audio_and_video_through_the_sfu() {
+    let test = "video_room_three_chromiums_exchange_audio_and_video_through_the_sfu";
+    let _turn = MEDIA_BROWSERS.lock().await;
+    let Some(therapist) = Browser::launch_with(test, MEDIA_FLAGS).await.expect("Chromium starts")
+    else {
+        return;
+    };
+    let ana_browser =
+        Browser::launch_with(test, MEDIA_FLAGS).await.expect("starts").expect("found");
+    let ben_browser =
+        Browser::launch_with(test, MEDIA_FLAGS).await.expect("starts").expect("found");
+    let outsider_browser =
+        Browser::launch_with(test, MEDIA_FLAGS).await.expect("starts").expect("found");
+    let app = spawn_app().await;
+    let setup = set_up(&app).await;
+    let base = app.base.clone();
+
+    let ([host, ana, ben], ids) =
+        three_in_the_room(&base, &setup, [&therapist, &ana_browser, &ben_browser]).await;
     let pages = [(&host, "host"), (&ana, "Ana"), (&ben, "Ben")];
-    let mut ids = Vec::new();
-    for (page, _) in &pages {
-        ids.push(you(page).await);
-    }
 
     // Each page receives audio and decodes video from both others, and keeps decoding.
     for (i, (page, who)) in pages.iter().enumerate() {
@@ -458,6 +572,174 @@ async fn video_room_three_chromiums_exchange_audio_and_video_through_the_sfu() {
     for browser in [therapist, ana_browser, ben_browser, outsider_browser] {
         browser.close().await;
     }
+}
+
+#[tokio::test]
+async fn video_room_a_member_the_therapist_muted_is_not_heard_even_after_editing_the_page() {
+    let test = "video_room_a_member_the_therapist_muted_is_not_heard_even_after_editing_the_page";
+    let _turn = MEDIA_BROWSERS.lock().await;
+    let Some(therapist) = Browser::launch_with(test, MEDIA_FLAGS).await.expect("Chromium starts")
+    else {
+        return;
+    };
+    let ana_browser =
+        Browser::launch_with(test, MEDIA_FLAGS).await.expect("starts").expect("found");
+    let ben_browser =
+        Browser::launch_with(test, MEDIA_FLAGS).await.expect("starts").expect("found");
+    let app = spawn_app().await;
+    let setup = set_up(&app).await;
+    let ([host, ana, ben], [_, ana_id, _]) =
+        three_in_the_room(&app.base, &setup, [&therapist, &ana_browser, &ben_browser]).await;
+    assert_media_from(&ben, "Ben", &[&ana_id]).await;
+
+    // The therapist stops members unmuting themselves, then mutes Ana.
+    host.click("#may-unmute").await.expect("untick");
+    ana.wait_until("window.hearthRoom.mayUnmute === false").await.expect("Ana's page knows");
+    host.click(&format!("#present button[data-action=mute][data-participant='{ana_id}']"))
+        .await
+        .expect("mute Ana");
+    ana.wait_until("window.hearthRoom.hostMuted === true").await.expect("Ana is told");
+    let held = ana.text("#held").await.expect("notice");
+    assert!(
+        held.contains("The therapist muted you") && held.contains("ask the therapist"),
+        "{held}"
+    );
+    let ana_line = format!("#present li[data-participant='{ana_id}']");
+    host.wait_until(&format!(
+        "document.querySelector(\"{ana_line} .held\")?.textContent.includes('muted by you')"
+    ))
+    .await
+    .expect("the therapist sees that Ana is muted");
+    for (page, who) in [(&host, "the therapist's"), (&ana, "the muted member's")] {
+        let violations = page.accessibility_violations().await.expect("axe runs");
+        assert!(violations.is_empty(), "{who} room page: {violations:?}");
+    }
+
+    // Ben stops receiving Ana's audio, while her video keeps coming.
+    let (before, after) =
+        until_between_samples(&ben, &ana_id, "Ana's audio stops", |a, b| a.audio == b.audio).await;
+    assert!(after.video > before.video, "Ana's video stopped too: {before:?} → {after:?}");
+
+    // Ana edits her page: her microphone on again, without a word to the server. Her browser
+    // sends her voice; the SFU passes none of it on.
+    ana.eval("window.hearthRoom.pc.getSenders().forEach((s) => { if (s.track) s.track.enabled = true; })")
+        .await
+        .expect("the edit runs");
+    let sent_before = sent_audio(&ana).await;
+    let first = received_from(&ben, &ana_id).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let second = received_from(&ben, &ana_id).await;
+    let sent_after = sent_audio(&ana).await;
+    eprintln!(
+        "after Ana's edit: she sent {sent_before} → {sent_after}; Ben got {first:?} → {second:?}"
+    );
+    assert!(
+        sent_after > sent_before + 100,
+        "Ana's browser sent audio: {sent_before} → {sent_after}"
+    );
+    assert_eq!(second.audio, first.audio, "Ben hears Ana after she edited her page");
+    assert!(second.video > first.video, "Ana's video stopped: {first:?} → {second:?}");
+
+    // Through the page she may not unmute yet: she is told to ask.
+    ana.click("#mute").await.expect("unmute");
+    ana.wait_until("document.getElementById('status').textContent.includes('ask them first')")
+        .await
+        .expect("Ana is refused");
+    assert_eq!(ana.eval("window.hearthRoom.hostMuted").await.expect("eval"), Value::Bool(true));
+
+    // The therapist allows it; Ana unmutes through the page and Ben hears her again.
+    host.click("#may-unmute").await.expect("tick");
+    ana.wait_until("window.hearthRoom.mayUnmute === true").await.expect("Ana's page knows");
+    ana.click("#mute").await.expect("unmute");
+    ana.wait_until("window.hearthRoom.hostMuted === false && window.hearthRoom.muted === false")
+        .await
+        .expect("Ana is unmuted");
+    until_between_samples(&ben, &ana_id, "Ana's audio comes back", |a, b| b.audio > a.audio + 20)
+        .await;
+    host.wait_until(&format!("!document.querySelector(\"{ana_line} .held\")"))
+        .await
+        .expect("the therapist sees that Ana is no longer muted");
+
+    camera_off_holds(&host, &ana, &ben, &ana_id).await;
+
+    let ana_user = user_id(&app, "ana@example.org").await;
+    let audit = app.audit_log().await;
+    for action in ["room.unmute_forbidden", "room.unmute_allowed"] {
+        assert!(audit.iter().any(|(a, _)| a == action), "{action} in {audit:?}");
+    }
+    for action in ["room.muted", "room.camera_turned_off"] {
+        assert!(
+            audit.iter().any(|(a, d)| a == action && *d == format!("user={ana_user}")),
+            "{action} for Ana in {audit:?}"
+        );
+    }
+    for browser in [therapist, ana_browser, ben_browser] {
+        browser.close().await;
+    }
+}
+
+/// The therapist turns Ana's camera off: her picture stops reaching Ben, her voice does not;
+/// allowed, she turns it back on and Ben decodes her picture again.
+async fn camera_off_holds(host: &Page, ana: &Page, ben: &Page, ana_id: &str) {
+    host.click(&format!("#present button[data-action=camera_off][data-participant='{ana_id}']"))
+        .await
+        .expect("camera off");
+    ana.wait_until("window.hearthRoom.hostCameraOff === true && window.hearthRoom.cameraOff")
+        .await
+        .expect("Ana is told");
+    let (before, after) =
+        until_between_samples(ben, ana_id, "Ana's video stops", |a, b| a.video == b.video).await;
+    assert!(after.audio > before.audio, "Ana's audio stopped too: {before:?} → {after:?}");
+    // Allowed, she turns it back on and Ben decodes her picture again.
+    ana.click("#camera-off").await.expect("camera on");
+    ana.wait_until("window.hearthRoom.hostCameraOff === false && !window.hearthRoom.cameraOff")
+        .await
+        .expect("Ana's camera is back");
+    until_between_samples(ben, ana_id, "Ana's video comes back", |a, b| b.frames > a.frames + 5)
+        .await;
+}
+
+/// What one page has received from one sender so far.
+#[derive(Debug, Clone, Copy)]
+struct Received {
+    audio: u64,
+    video: u64,
+    frames: u64,
+}
+
+async fn received_from(page: &Page, sender: &str) -> Received {
+    let s = stats(page).await;
+    let count = |key: &str| s[sender][key].as_u64().unwrap_or(0);
+    Received {
+        audio: count("audioPackets"),
+        video: count("videoPackets"),
+        frames: count("framesDecoded"),
+    }
+}
+
+async fn sent_audio(page: &Page) -> u64 {
+    stats(page).await["sent"]["audio"].as_u64().expect("packets sent")
+}
+
+/// Samples what `page` received from `sender` every three seconds until `holds` is true of
+/// two samples in a row (at most 45 s); returns those two.
+async fn until_between_samples(
+    page: &Page,
+    sender: &str,
+    what: &str,
+    holds: impl Fn(Received, Received) -> bool,
+) -> (Received, Received) {
+    let mut previous = received_from(page, sender).await;
+    for _ in 0..15 {
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        let next = received_from(page, sender).await;
+        if holds(previous, next) {
+            eprintln!("{what}: {previous:?} → {next:?}");
+            return (previous, next);
+        }
+        previous = next;
+    }
+    panic!("{what}: not seen in 45 s; last {previous:?}");
 }
 
 /// axe finds nothing on the therapist's room page in session, and both the therapist's and a
