@@ -331,6 +331,16 @@ mod tests {
     }
 
     #[test]
+    fn codes_match_the_rfc_6238_sha1_test_vectors_cut_to_six_digits() {
+        let totp = totp(b"12345678901234567890".to_vec(), "t@example.org").expect("totp");
+        assert_eq!(totp.generate(59), "287082");
+        assert_eq!(totp.generate(1_111_111_109), "081804");
+        assert_eq!(totp.generate(2_000_000_000), "279037");
+        let url = totp.get_url();
+        assert!(url.starts_with("otpauth://totp/Hearth:t%40example.org?secret="), "{url}");
+    }
+
+    #[test]
     fn six_digits_accepts_spaces_and_nothing_else() {
         assert_eq!(six_digits("123 456").as_deref(), Some("123456"));
         assert_eq!(six_digits("12345"), None);
