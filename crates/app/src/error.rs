@@ -18,6 +18,10 @@ pub enum AppError {
     Refused { code: &'static str, reason: String },
     #[error("some fields are not valid: {0}")]
     Invalid(FieldErrors),
+    /// The password was right, but the account's second factor needs its code (missing
+    /// or wrong).
+    #[error("this account needs the code from its authenticator app")]
+    SecondFactorRequired,
     #[error("too many attempts; try again in {retry_after_secs} seconds")]
     TooManyAttempts { retry_after_secs: u64 },
     /// The server has no capacity for this now (every password-hashing turn is taken).

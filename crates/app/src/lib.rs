@@ -24,6 +24,7 @@ mod recommendations;
 mod rooms;
 mod safety_plans;
 mod seats;
+mod second_factor;
 mod sessions;
 mod switches;
 mod therapists;
@@ -62,7 +63,8 @@ pub use recommendations::{CLIENT_SEES, Recommendation, TherapistRecommendation};
 pub use rooms::{LOCATION_MAX_CHARS, Meeting, RoomConnection, RoomHub};
 pub use safety_plans::{SAFETY_PLAN_SECTIONS, SafetyPlan, StoredSafetyPlan};
 pub use seats::{DEFAULT_OFFER_HOLD, MyGroups, Reservation, RosterEntry};
-pub use sessions::{Authenticated, LoginAttempt, SessionPolicy, SignedIn};
+pub use second_factor::{Enrolment, SecondFactorPolicy};
+pub use sessions::{Authenticated, LoginAttempt, LoginStep, SessionPolicy, SignedIn};
 pub use switches::SwitchRequest;
 pub use therapists::{LicenseInput, TherapistInput};
 pub use vault::{Vault, VaultError};
@@ -75,6 +77,7 @@ pub struct App {
     hasher: PasswordHasher,
     sessions: SessionPolicy,
     throttle: ThrottlePolicy,
+    second_factor_policy: SecondFactorPolicy,
     offer_hold: chrono::Duration,
     session_cache: Arc<sessions::SessionCache>,
     group_snapshot: Arc<recommendations::GroupSnapshot>,
@@ -94,6 +97,8 @@ pub struct AppParts {
     pub hasher: PasswordHasher,
     pub sessions: SessionPolicy,
     pub throttle: ThrottlePolicy,
+    /// Whether staff must enrol a second factor before anything else.
+    pub second_factor_policy: SecondFactorPolicy,
     /// How long a freed seat is held for the person it is offered to.
     pub offer_hold: chrono::Duration,
     /// Keys for clinical free text at rest.
@@ -108,6 +113,7 @@ impl App {
             hasher: parts.hasher,
             sessions: parts.sessions,
             throttle: parts.throttle,
+            second_factor_policy: parts.second_factor_policy,
             offer_hold: parts.offer_hold,
             session_cache: Arc::default(),
             group_snapshot: Arc::default(),

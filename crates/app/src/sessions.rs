@@ -1,7 +1,8 @@
 use chrono::{DateTime, Duration, Utc};
 use hearth_domain::{Email, Password, SessionId, address_key};
-use hearth_store::{NewSession, Session, SessionKind, User};
+use hearth_store::{LoginChallenge, NewSession, Session, SessionKind, User};
 
+use crate::second_factor::SecondFactorPolicy;
 use crate::tokens::{hash_token, new_token};
 use crate::{App, AppError, AppResult, AuditContext};
 
@@ -55,7 +56,7 @@ impl SessionCache {
         }
     }
 
-    fn forget(&self, session: SessionId) {
+    pub(crate) fn forget(&self, session: SessionId) {
         if let Ok(mut entries) = self.entries.lock() {
             entries.retain(|_, (_, who)| who.session.id != session);
         }
@@ -72,6 +73,27 @@ pub struct LoginAttempt<'a> {
     pub ip: &'a str,
     /// The device token this browser was given at an earlier login, if any.
     pub device: Option<&'a str>,
+    /// A second factor's code or a recovery code, for accounts that have one.
+    pub totp: Option<&'a str>,
+}
+
+/// Where a browser login stands after its password.
+#[derive(Debug)]
+pub enum LoginStep {
+    SignedIn(SignedIn),
+    /// The account has a second factor: the browser keeps `challenge` (in a cookie) and
+    /// sends the code with it.
+    SecondFactor {
+        challenge: String,
+    },
+}
+
+/// A password proven right, and the throttle keys to settle once the login succeeds.
+struct PasswordProof {
+    user: User,
+    clear: Vec<String>,
+    forgive: Vec<String>,
+    device_known: bool,
 }
 
 /// A new session: the token goes to the person once and is never stored.
@@ -83,6 +105,8 @@ pub struct SignedIn {
     pub device_token: Option<String>,
     pub session_id: SessionId,
     pub user: User,
+    /// The session may only enrol a second factor (see `SecondFactorPolicy`).
+    pub enrol_only: bool,
 }
 
 /// The person behind a request.
@@ -96,8 +120,101 @@ impl App {
     /// Signs someone in. Wrong email and wrong password give the same error after the same
     /// work (one argon2 verification). Before any password is checked the attempt is admitted
     /// by the throttle (see `hearth_domain::LoginThrottle`): refused attempts answer
-    /// `TooManyAttempts` at no hashing cost.
+    /// `TooManyAttempts` at no hashing cost. An account with a second factor also needs its
+    /// code (or a recovery code) in `totp`: without it, or with a wrong one, the answer is
+    /// `SecondFactorRequired` and the password's strikes are not settled.
     pub async fn log_in(&self, attempt: &LoginAttempt<'_>) -> AppResult<SignedIn> {
+        let proof = self.check_password(attempt).await?;
+        let has_factor = match self.confirmed_second_factor(proof.user.id).await? {
+            Some(factor) => {
+                let ctx = AuditContext::anonymous(Some(attempt.ip.to_owned()));
+                let code = attempt.totp.map(str::trim).filter(|c| !c.is_empty());
+                let Some(code) = code else {
+                    return Err(AppError::SecondFactorRequired);
+                };
+                if !self.check_second_factor(&proof.user, &factor, code, &ctx).await? {
+                    self.audit(
+                        &ctx,
+                        "auth.login.second_factor_failed",
+                        format!("user:{}", proof.user.id),
+                        "",
+                    )
+                    .await?;
+                    return Err(AppError::SecondFactorRequired);
+                }
+                true
+            }
+            None => false,
+        };
+        self.open_session(proof, has_factor, attempt.kind, attempt.user_agent, attempt.ip).await
+    }
+
+    /// The browser's first step: the password. An account with a second factor gets a
+    /// challenge (its token goes into a cookie) to finish with [`App::finish_login`].
+    pub async fn begin_login(&self, attempt: &LoginAttempt<'_>) -> AppResult<LoginStep> {
+        let proof = self.check_password(attempt).await?;
+        if self.confirmed_second_factor(proof.user.id).await?.is_none() {
+            let signed_in = self
+                .open_session(proof, false, attempt.kind, attempt.user_agent, attempt.ip)
+                .await?;
+            return Ok(LoginStep::SignedIn(signed_in));
+        }
+        let now = self.clock.now();
+        let token = new_token();
+        let challenge = LoginChallenge {
+            user_id: proof.user.id,
+            expires_at: now + Duration::minutes(5),
+            settle_clear: proof.clear,
+            settle_forgive: proof.forgive,
+            device_known: proof.device_known,
+        };
+        self.db.insert_login_challenge(&hash_token(&token), &challenge, now).await?;
+        Ok(LoginStep::SecondFactor { challenge: token })
+    }
+
+    /// The browser's second step: the code for a challenge from [`App::begin_login`]. A
+    /// wrong code is `SecondFactorRequired` (the challenge stays, until it expires, for
+    /// another try); an unknown, used or expired challenge is `Unauthenticated`.
+    pub async fn finish_login(
+        &self,
+        challenge: &str,
+        code: &str,
+        user_agent: &str,
+        ip: &str,
+    ) -> AppResult<SignedIn> {
+        if challenge.is_empty() || challenge.len() > 100 {
+            return Err(AppError::Unauthenticated);
+        }
+        let now = self.clock.now();
+        let token_hash = hash_token(challenge);
+        let Some(found) = self.db.find_login_challenge(&token_hash, now).await? else {
+            return Err(AppError::Unauthenticated);
+        };
+        let user = self.db.find_user(found.user_id).await?.filter(|u| u.disabled_at.is_none());
+        let Some(user) = user else { return Err(AppError::Unauthenticated) };
+        let Some(factor) = self.confirmed_second_factor(user.id).await? else {
+            return Err(AppError::Unauthenticated);
+        };
+        let ctx = AuditContext::anonymous(Some(ip.to_owned()));
+        if !self.check_second_factor(&user, &factor, code.trim(), &ctx).await? {
+            self.audit(&ctx, "auth.login.second_factor_failed", format!("user:{}", user.id), "")
+                .await?;
+            return Err(AppError::SecondFactorRequired);
+        }
+        if !self.db.consume_login_challenge(&token_hash, now).await? {
+            return Err(AppError::Unauthenticated);
+        }
+        let proof = PasswordProof {
+            user,
+            clear: found.settle_clear,
+            forgive: found.settle_forgive,
+            device_known: found.device_known,
+        };
+        self.open_session(proof, true, SessionKind::Browser, user_agent, ip).await
+    }
+
+    /// Admits the attempt through the throttle and checks the password.
+    async fn check_password(&self, attempt: &LoginAttempt<'_>) -> AppResult<PasswordProof> {
         let now = self.clock.now();
         let ctx = AuditContext::anonymous(Some(attempt.ip.to_owned()));
         let email = Email::parse(attempt.email).ok();
@@ -145,39 +262,70 @@ impl App {
             self.audit(&ctx, "auth.login.failed", "user:unknown", "").await?;
             return Err(AppError::Unauthenticated);
         };
-        let device_token = if let Some(device_key) = &device {
-            self.db.settle_login_success(&[device_key], &[]).await?;
-            None
-        } else {
-            self.db.settle_login_success(&[&pair_key, &account_key], &[&address_key]).await?;
-            // Only browsers keep a device token (in a cookie); API clients have nowhere.
-            let token = (attempt.kind == SessionKind::Browser).then(new_token);
-            if let Some(token) = &token {
-                self.db.insert_login_device(user.id, &hash_token(token), now).await?;
-            }
-            token
-        };
+        Ok(match device {
+            Some(device_key) => PasswordProof {
+                user,
+                clear: vec![device_key],
+                forgive: Vec::new(),
+                device_known: true,
+            },
+            None => PasswordProof {
+                user,
+                clear: vec![pair_key, account_key],
+                forgive: vec![address_key],
+                device_known: false,
+            },
+        })
+    }
+
+    /// Settles the password's strikes and starts the session. Staff without a second
+    /// factor, where the practice requires one, get a session that may only enrol.
+    async fn open_session(
+        &self,
+        proof: PasswordProof,
+        has_factor: bool,
+        kind: SessionKind,
+        user_agent: &str,
+        ip: &str,
+    ) -> AppResult<SignedIn> {
+        let now = self.clock.now();
+        let user = proof.user;
+        let clear: Vec<&str> = proof.clear.iter().map(String::as_str).collect();
+        let forgive: Vec<&str> = proof.forgive.iter().map(String::as_str).collect();
+        self.db.settle_login_success(&clear, &forgive).await?;
+        // Only browsers keep a device token (in a cookie); API clients have nowhere.
+        let device_token = (!proof.device_known && kind == SessionKind::Browser).then(new_token);
+        if let Some(token) = &device_token {
+            self.db.insert_login_device(user.id, &hash_token(token), now).await?;
+        }
+        let enrol_only = user.role.is_staff()
+            && !has_factor
+            && self.second_factor_policy == SecondFactorPolicy::Required;
         let token = new_token();
         let session_id = self
             .db
             .insert_session(&NewSession {
                 user_id: user.id,
                 token_hash: &hash_token(&token),
-                kind: attempt.kind,
+                kind,
                 created_at: now,
                 absolute_expires_at: now + self.sessions.absolute,
-                user_agent: &truncate(attempt.user_agent, 200),
-                ip: attempt.ip,
+                user_agent: &truncate(user_agent, 200),
+                ip,
+                enrol_only,
             })
             .await?;
         self.audit(
-            &AuditContext::by(user.id, Some(attempt.ip.to_owned())),
+            &AuditContext::by(user.id, Some(ip.to_owned())),
             "auth.login.succeeded",
             format!("user:{}", user.id),
-            format!("session={session_id} kind={}", attempt.kind.as_str()),
+            format!(
+                "session={session_id} kind={} second_factor={has_factor} enrol_only={enrol_only}",
+                kind.as_str()
+            ),
         )
         .await?;
-        Ok(SignedIn { token, device_token, session_id, user })
+        Ok(SignedIn { token, device_token, session_id, user, enrol_only })
     }
 
     /// The throttle key of a device token issued to `user` within the last 180 days.
@@ -207,6 +355,7 @@ impl App {
     /// Forgets login strikes that no longer matter (run by the server's housekeeping).
     pub async fn forget_stale_login_strikes(&self) -> AppResult<u64> {
         let before = self.clock.now() - chrono::Duration::days(1);
+        self.db.delete_stale_login_challenges(self.clock.now()).await?;
         Ok(self.db.delete_stale_login_strikes(before).await?)
     }
 
@@ -267,6 +416,10 @@ impl App {
         let now = self.clock.now();
         let sessions = self.db.list_live_sessions(who.user.id, now).await?;
         Ok(sessions.into_iter().filter(|s| now - s.last_seen_at <= self.sessions.idle).collect())
+    }
+
+    pub fn second_factor_policy(&self) -> SecondFactorPolicy {
+        self.second_factor_policy
     }
 
     pub fn session_policy(&self) -> SessionPolicy {

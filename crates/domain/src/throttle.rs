@@ -95,6 +95,9 @@ pub struct LoginThrottle {
     /// A browser that signed in to the account before: throttled on its own, instead of
     /// the three keys above.
     pub known_device: Backoff,
+    /// Codes of one account's second factor, after its password was right (a code has a
+    /// million values, so guessing must stay slow).
+    pub second_factor: Backoff,
 }
 
 impl Default for LoginThrottle {
@@ -119,6 +122,12 @@ impl Default for LoginThrottle {
                 forget_after: Duration::hours(1),
             },
             known_device: Backoff {
+                free: 5,
+                first_wait: Duration::seconds(30),
+                max_wait: Duration::minutes(15),
+                forget_after: Duration::hours(1),
+            },
+            second_factor: Backoff {
                 free: 5,
                 first_wait: Duration::seconds(30),
                 max_wait: Duration::minutes(15),

@@ -535,6 +535,7 @@ async fn bench_admin(app: &App) -> anyhow::Result<(Authenticated, AuditContext)>
         user_agent: "hearth-bench",
         ip: "127.0.0.1",
         device: None,
+        totp: None,
     };
     let signed_in =
         app.log_in(&attempt).await.map_err(|e| anyhow::anyhow!("logging the admin in: {e}"))?;

@@ -50,6 +50,7 @@ pub fn build_app(settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> anyhow::
         ),
         sessions: SessionPolicy::default(),
         throttle: ThrottlePolicy::default(),
+        second_factor_policy: settings.auth.staff_second_factor,
         offer_hold: hearth_app::DEFAULT_OFFER_HOLD,
         vault,
     }))

@@ -147,6 +147,10 @@ enum AdminCommand {
         name: Option<String>,
         #[arg(long)]
         timezone: Option<String>,
+        /// Enrol this TOTP secret (base32, at least 128 bits) as the account's second
+        /// factor, confirmed; without it the account enrols at its first login.
+        #[arg(long, value_name = "BASE32")]
+        totp_secret: Option<String>,
     },
 }
 
@@ -191,8 +195,11 @@ fn settings_for(
     place: &Place,
 ) -> anyhow::Result<Settings> {
     let defaults = if demo {
-        // The demo runs on this machine over plain HTTP, so cookies cannot be `Secure`.
-        Settings { secure_cookies: false, ..Settings::default() }
+        // The demo runs on this machine over plain HTTP, so cookies cannot be `Secure`; and a
+        // newcomer should be able to try every role at once without an authenticator app.
+        let mut settings = Settings { secure_cookies: false, ..Settings::default() };
+        settings.auth.staff_second_factor = hearth_app::SecondFactorPolicy::Optional;
+        settings
     } else {
         Settings::default()
     };
@@ -243,6 +250,10 @@ async fn run_demo(
             server.addr
         )?;
     }
+    writeln!(
+        out,
+        "Staff may turn on two-factor sign-in from their account page (Account → Set up two-factor sign-in)."
+    )?;
     writeln!(out, "listening on http://{}", server.addr)?;
     out.flush()?;
     drop(out);
@@ -341,7 +352,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// `hearth admin create`: exit 2 with the fields at fault when the input is not valid.
 async fn admin_create(settings: &Settings, command: &Command) -> anyhow::Result<ExitCode> {
     let Command::Admin {
-        command: AdminCommand::Create { email, password, role, name, timezone, .. },
+        command: AdminCommand::Create { email, password, role, name, timezone, totp_secret, .. },
     } = command
     else {
         anyhow::bail!("not an admin create command");
@@ -358,11 +369,31 @@ async fn admin_create(settings: &Settings, command: &Command) -> anyhow::Result<
         display_name: name.clone(),
         timezone: timezone.clone(),
     };
-    let outcome = app.create_staff(&staff).await;
+    let checked =
+        totp_secret.as_deref().map_or(Ok(()), hearth_app::App::check_second_factor_secret);
+    let outcome = match checked {
+        Ok(()) => app.create_staff(&staff).await,
+        Err(err) => Err(err),
+    };
+    let outcome = match outcome {
+        Ok(id) => match totp_secret {
+            Some(secret) => app.enrol_second_factor_secret(id, secret).await.map(|c| (id, c)),
+            None => Ok((id, Vec::new())),
+        },
+        Err(err) => Err(err),
+    };
     app.db().close().await;
     match outcome {
-        Ok(id) => {
+        Ok((id, recovery_codes)) => {
             println!("created {role} account {id}");
+            if !recovery_codes.is_empty() {
+                println!(
+                    "two-factor sign-in is on; recovery codes (each works once, shown only now):"
+                );
+                for code in recovery_codes {
+                    println!("  {code}");
+                }
+            }
             Ok(ExitCode::SUCCESS)
         }
         Err(hearth_app::AppError::Invalid(fields)) => {

@@ -30,6 +30,17 @@ pub struct Settings {
     pub encryption: EncryptionSettings,
     pub audit: AuditSettings,
     pub video: VideoSettings,
+    #[serde(default)]
+    pub auth: AuthSettings,
+}
+
+/// How people sign in.
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
+pub struct AuthSettings {
+    /// `required` (the default): staff without a second factor may only enrol one.
+    /// `optional`: staff may enrol from their account page (the demo's default).
+    #[serde(default)]
+    pub staff_second_factor: hearth_app::SecondFactorPolicy,
 }
 
 /// Signed checkpoints of the audit log's head, kept outside the database so that deleting
@@ -118,6 +129,7 @@ impl Default for Settings {
                 public_addr: None,
                 shards: None,
             },
+            auth: AuthSettings::default(),
         }
     }
 }

@@ -41,6 +41,9 @@ pub struct Session {
     pub revoked_at: Option<DateTime<Utc>>,
     pub user_agent: String,
     pub ip: String,
+    /// Staff signed in before enrolling a second factor the practice requires: this session
+    /// may only enrol one or log out.
+    pub enrol_only: bool,
 }
 
 #[derive(Debug)]
@@ -52,6 +55,7 @@ pub struct NewSession<'a> {
     pub absolute_expires_at: DateTime<Utc>,
     pub user_agent: &'a str,
     pub ip: &'a str,
+    pub enrol_only: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -65,6 +69,7 @@ struct SessionRow {
     revoked_at: Option<DateTime<Utc>>,
     user_agent: String,
     ip: String,
+    enrol_only: bool,
 }
 
 #[derive(sqlx::FromRow)]
@@ -78,6 +83,7 @@ struct SessionUserRow {
     revoked_at: Option<DateTime<Utc>>,
     user_agent: String,
     ip: String,
+    enrol_only: bool,
     email: String,
     password_hash: String,
     role: String,
@@ -89,8 +95,8 @@ struct SessionUserRow {
     disabled_at: Option<DateTime<Utc>>,
 }
 
-const SESSION_COLUMNS: &str =
-    "id, user_id, kind, created_at, last_seen_at, absolute_expires_at, revoked_at, user_agent, ip";
+const SESSION_COLUMNS: &str = "id, user_id, kind, created_at, last_seen_at, absolute_expires_at, \
+     revoked_at, user_agent, ip, enrol_only";
 
 impl TryFrom<SessionRow> for Session {
     type Error = StoreError;
@@ -106,6 +112,7 @@ impl TryFrom<SessionRow> for Session {
             revoked_at: row.revoked_at,
             user_agent: row.user_agent,
             ip: row.ip,
+            enrol_only: row.enrol_only,
         })
     }
 }
@@ -113,8 +120,8 @@ impl TryFrom<SessionRow> for Session {
 impl Db {
     pub async fn insert_session(&self, session: &NewSession<'_>) -> StoreResult<SessionId> {
         let sql = "INSERT INTO sessions (user_id, token_hash, kind, created_at, last_seen_at, \
-                   absolute_expires_at, user_agent, ip) VALUES ($1, $2, $3, $4, $4, $5, $6, $7) \
-                   RETURNING id";
+                   absolute_expires_at, user_agent, ip, enrol_only) \
+                   VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8) RETURNING id";
         let id: i64 = on_pool!(self, |pool| {
             sqlx::query_scalar(sql)
                 .bind(session.user_id.get())
@@ -124,6 +131,7 @@ impl Db {
                 .bind(session.absolute_expires_at)
                 .bind(session.user_agent)
                 .bind(session.ip)
+                .bind(session.enrol_only)
                 .fetch_one(pool)
                 .await
         })?;
@@ -137,7 +145,7 @@ impl Db {
         token_hash: &str,
     ) -> StoreResult<Option<(Session, User)>> {
         let sql = "SELECT s.id, s.user_id, s.kind, s.created_at, s.last_seen_at, \
-                   s.absolute_expires_at, s.revoked_at, s.user_agent, s.ip, \
+                   s.absolute_expires_at, s.revoked_at, s.user_agent, s.ip, s.enrol_only, \
                    u.email, u.password_hash, u.role, u.display_name, u.timezone, u.region, \
                    u.birth_date, u.created_at AS user_created_at, u.disabled_at \
                    FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1";
@@ -166,6 +174,7 @@ impl Db {
             revoked_at: row.revoked_at,
             user_agent: row.user_agent,
             ip: row.ip,
+            enrol_only: row.enrol_only,
         })?;
         Ok(Some((session, user)))
     }
@@ -175,6 +184,18 @@ impl Db {
         on_pool!(self, |pool| {
             sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
                 .bind(now)
+                .bind(id.get())
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })?;
+        Ok(())
+    }
+
+    /// Lifts a session's enrol-only mark once its person has a second factor.
+    pub async fn end_enrol_only(&self, id: SessionId) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            sqlx::query("UPDATE sessions SET enrol_only = FALSE WHERE id = $1")
                 .bind(id.get())
                 .execute(pool)
                 .await

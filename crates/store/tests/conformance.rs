@@ -31,6 +31,7 @@ async fn story(db: Db) {
     db.migrate().await.expect("migrations are idempotent");
     let id = accounts(&db).await;
     sessions(&db, id).await;
+    second_factors(&db, id).await;
     login_strikes(&db).await;
     sign_ups_draw_ids_whether_or_not_the_email_is_taken(&db).await;
     invitations(&db).await;
@@ -66,6 +67,7 @@ async fn sessions(db: &Db, id: UserId) {
             absolute_expires_at: t0() + Duration::hours(12),
             user_agent: "test",
             ip: "127.0.0.1",
+            enrol_only: true,
         })
         .await
         .expect("session");
@@ -74,10 +76,62 @@ async fn sessions(db: &Db, id: UserId) {
     let (stored, user) =
         db.find_session_by_token_hash("hash-1").await.expect("query").expect("found");
     assert_eq!((stored.id, stored.last_seen_at, user.id), (session, later, id));
+    assert!(stored.enrol_only);
+    db.end_enrol_only(session).await.expect("lift");
+    let (stored, _) = db.find_session_by_token_hash("hash-1").await.expect("query").expect("found");
+    assert!(!stored.enrol_only);
     assert_eq!(db.list_live_sessions(id, later).await.expect("list").len(), 1);
     db.revoke_session(id, session, later).await.expect("revoke");
     assert!(matches!(db.revoke_session(id, session, later).await, Err(StoreError::NotFound)));
     assert!(db.list_live_sessions(id, later).await.expect("list").is_empty());
+}
+
+async fn second_factors(db: &Db, id: UserId) {
+    // A factor is pending until confirmed; a pending one may be replaced, a confirmed one not.
+    assert!(db.find_second_factor(id).await.expect("query").is_none());
+    assert!(db.upsert_pending_second_factor(id, "sealed-1", t0()).await.expect("pending"));
+    assert!(db.upsert_pending_second_factor(id, "sealed-2", t0()).await.expect("replaced"));
+    let pending = db.find_second_factor(id).await.expect("query").expect("found");
+    assert_eq!((pending.secret_sealed.as_str(), pending.confirmed_at), ("sealed-2", None));
+    // Steps can only be claimed on a confirmed factor.
+    assert!(!db.claim_second_factor_step(id, 10).await.expect("claim"));
+    let hashes = vec!["code-a".to_owned(), "code-b".to_owned()];
+    assert!(db.confirm_second_factor(id, Some(10), t0(), &hashes).await.expect("confirm"));
+    assert!(!db.confirm_second_factor(id, Some(11), t0(), &hashes).await.expect("twice"));
+    assert!(!db.upsert_pending_second_factor(id, "sealed-3", t0()).await.expect("kept"));
+    let confirmed = db.find_second_factor(id).await.expect("query").expect("found");
+    assert_eq!((confirmed.confirmed_at, confirmed.last_used_step), (Some(t0()), Some(10)));
+    // A step is used once, and never an earlier one after a later.
+    assert!(!db.claim_second_factor_step(id, 10).await.expect("replay"));
+    assert!(db.claim_second_factor_step(id, 12).await.expect("later"));
+    assert!(!db.claim_second_factor_step(id, 11).await.expect("earlier"));
+    // Recovery codes work once each, for their owner only.
+    assert_eq!(db.count_unused_recovery_codes(id).await.expect("count"), 2);
+    assert!(db.use_recovery_code(id, "code-a", t0()).await.expect("use"));
+    assert!(!db.use_recovery_code(id, "code-a", t0()).await.expect("reuse"));
+    assert!(!db.use_recovery_code(id, "code-nope", t0()).await.expect("unknown"));
+    assert_eq!(db.count_unused_recovery_codes(id).await.expect("count"), 1);
+    // Login challenges: found while fresh and unused, consumed once.
+    let challenge = hearth_store::LoginChallenge {
+        user_id: id,
+        expires_at: t0() + Duration::minutes(5),
+        settle_clear: vec!["account:a".to_owned(), "account:a|ip:1".to_owned()],
+        settle_forgive: vec!["ip:1".to_owned()],
+        device_known: false,
+    };
+    db.insert_login_challenge("challenge-1", &challenge, t0()).await.expect("challenge");
+    let found = db.find_login_challenge("challenge-1", t0()).await.expect("q").expect("found");
+    assert_eq!(
+        (found.user_id, found.settle_clear, found.settle_forgive, found.device_known),
+        (id, challenge.settle_clear.clone(), challenge.settle_forgive.clone(), false)
+    );
+    let late = t0() + Duration::minutes(6);
+    assert!(db.find_login_challenge("challenge-1", late).await.expect("q").is_none());
+    assert!(!db.consume_login_challenge("challenge-1", late).await.expect("expired"));
+    assert!(db.consume_login_challenge("challenge-1", t0()).await.expect("consume"));
+    assert!(!db.consume_login_challenge("challenge-1", t0()).await.expect("once"));
+    assert!(db.find_login_challenge("challenge-1", t0()).await.expect("q").is_none());
+    assert_eq!(db.delete_stale_login_challenges(late).await.expect("stale"), 1);
 }
 
 async fn sign_ups_draw_ids_whether_or_not_the_email_is_taken(db: &Db) {

@@ -58,6 +58,20 @@ impl Error {
         Self::new(StatusCode::NOT_FOUND, "not_found", "nothing here")
     }
 
+    /// A session that may only enrol a second factor asked for anything else.
+    pub fn enrolment_required() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "second_factor_enrolment_required",
+            "set up two-factor sign-in before anything else: POST /api/v1/me/second-factor, \
+             then confirm a code at /api/v1/me/second-factor/confirm",
+        )
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -71,6 +85,12 @@ impl From<AppError> for Error {
                 StatusCode::UNAUTHORIZED,
                 "unauthenticated",
                 "the email or password is not right, or the session has ended",
+            ),
+            AppError::SecondFactorRequired => Error::new(
+                StatusCode::UNAUTHORIZED,
+                "second_factor_required",
+                "this account signs in with a second factor: send the six-digit code from its \
+                 authenticator app, or one of its recovery codes, as totp",
             ),
             AppError::Forbidden => {
                 Error::new(StatusCode::FORBIDDEN, "forbidden", "you may not do this")

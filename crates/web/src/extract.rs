@@ -3,7 +3,7 @@
 
 use axum::extract::path::ErrorKind;
 use axum::extract::rejection::PathRejection;
-use axum::extract::{ConnectInfo, FromRequestParts, RawPathParams};
+use axum::extract::{ConnectInfo, FromRequestParts, OriginalUri, RawPathParams};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,6 +19,11 @@ use crate::{AppState, Error};
 /// The session cookie's name: `__Host-` prefixed when cookies are `Secure`.
 pub fn session_cookie_name(secure: bool) -> &'static str {
     if secure { "__Host-hearth_session" } else { "hearth_session" }
+}
+
+/// The cookie holding a login's challenge between its password and its code.
+pub fn challenge_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-hearth_login" } else { "hearth_login" }
 }
 
 /// The device cookie's name: `__Host-` prefixed when cookies are `Secure`.
@@ -83,9 +88,22 @@ impl FromRequestParts<AppState> for ApiUser {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .unwrap_or_default();
-        Ok(ApiUser(state.app.authenticate(token).await?))
+        let who = state.app.authenticate(token).await?;
+        let path = parts.extensions.get::<OriginalUri>().map_or(parts.uri.path(), |u| u.path());
+        let path = path.strip_prefix("/api/v1").unwrap_or(path);
+        if who.session.enrol_only && !ENROL_ONLY_API.contains(&path) {
+            return Err(Error::enrolment_required());
+        }
+        Ok(ApiUser(who))
     }
 }
+
+/// What an enrol-only session may reach: enrolment and logging out.
+const ENROL_ONLY_API: [&str; 3] = ["/me/second-factor", "/me/second-factor/confirm", "/session"];
+const ENROL_ONLY_PAGES: [&str; 2] = [ENROLMENT_PAGE, "/logout"];
+
+/// Where staff without the second factor the practice requires are sent.
+pub const ENROLMENT_PAGE: &str = "/account/two-factor";
 
 /// A page visitor with a live session cookie; anyone else is sent to the login page.
 #[derive(Clone, Debug)]
@@ -95,6 +113,8 @@ pub struct PageUser(pub Authenticated);
 #[derive(Debug)]
 pub enum PageRejection {
     Login(String),
+    /// An enrol-only session, anywhere but the enrolment page.
+    Enrol,
     Failed(Error),
 }
 
@@ -105,6 +125,7 @@ impl IntoResponse for PageRejection {
                 let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
                 Redirect::to(&format!("/login?{query}")).into_response()
             }
+            PageRejection::Enrol => Redirect::to(ENROLMENT_PAGE).into_response(),
             PageRejection::Failed(err) => err.into_response(),
         }
     }
@@ -123,6 +144,9 @@ impl FromRequestParts<AppState> for PageUser {
             .map(|c| c.value().to_owned())
             .unwrap_or_default();
         match state.app.authenticate(&token).await {
+            Ok(who) if who.session.enrol_only && !ENROL_ONLY_PAGES.contains(&parts.uri.path()) => {
+                Err(PageRejection::Enrol)
+            }
             Ok(who) => Ok(PageUser(who)),
             Err(hearth_app::AppError::Unauthenticated) => {
                 let next = parts.uri.path_and_query().map_or("/dashboard", |p| p.as_str());

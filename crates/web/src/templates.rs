@@ -16,6 +16,8 @@ use crate::error::ErrorBody;
 pub struct NavUser {
     pub name: String,
     pub role: Role,
+    /// The session may only enrol a second factor: the menu offers nothing else.
+    pub enrol_only: bool,
 }
 
 impl NavUser {
@@ -53,7 +55,11 @@ impl Layout {
     pub fn new(title: &str, who: Option<&Authenticated>, csrf: &CsrfToken) -> Self {
         Self {
             title: title.to_owned(),
-            user: who.map(|w| NavUser { name: w.user.display_name.to_string(), role: w.user.role }),
+            user: who.map(|w| NavUser {
+                name: w.user.display_name.to_string(),
+                role: w.user.role,
+                enrol_only: w.session.enrol_only,
+            }),
             csrf: csrf.0.clone(),
         }
     }
@@ -153,6 +159,8 @@ pub struct SessionView {
 #[template(path = "account.html")]
 pub struct AccountPage {
     pub layout: Layout,
+    /// Recovery codes left when two-factor sign-in is on.
+    pub second_factor: Option<i64>,
     pub email: String,
     pub name: String,
     pub timezone: String,

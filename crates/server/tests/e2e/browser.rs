@@ -360,3 +360,70 @@ async fn browser_a_client_books_a_consult_and_the_coordinator_places_them_in_a_g
     assert!(mine.contains("A seat is held for you until"), "{mine}");
     browser.close().await;
 }
+
+/// Under `required`, a therapist without a second factor is sent to enrolment, sets it up
+/// with the key shown on the page, and from then on signs in with password and code.
+#[tokio::test]
+async fn browser_a_therapist_enrols_a_second_factor_at_first_login_and_then_signs_in_with_it() {
+    use crate::second_factor::code_at;
+    use hearth_app::Clock as _;
+
+    let Some(browser) = Browser::launch(
+        "browser_a_therapist_enrols_a_second_factor_at_first_login_and_then_signs_in_with_it",
+    )
+    .await
+    .expect("Chromium starts") else {
+        return;
+    };
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.auth.staff_second_factor = hearth_app::SecondFactorPolicy::Required;
+    })
+    .await;
+    app.create_staff("t@example.org", "therapist").await;
+    let page = browser.new_page().await.expect("tab");
+    page.emulate_phone().await.expect("phone viewport");
+    let mut problems = Vec::new();
+    let mut check = async |what: &str| {
+        for violation in page.accessibility_violations().await.expect("axe runs") {
+            problems.push(format!("{what}: {violation}"));
+        }
+        if page.overflows_horizontally().await.expect("layout") {
+            problems.push(format!("{what}: wider than a phone screen"));
+        }
+    };
+
+    page.goto(&app.url("/login")).await.expect("login page");
+    page.fill("#email", "t@example.org").await.expect("email");
+    page.fill("#password", PASSWORD).await.expect("password");
+    page.click("form[action='/login'] button[type=submit]").await.expect("submit");
+    page.wait_until("location.pathname === '/account/two-factor'").await.expect("sent to enrol");
+    check("enrolment").await;
+    page.goto(&app.url("/dashboard")).await.ok();
+    page.wait_until("location.pathname === '/account/two-factor'")
+        .await
+        .expect("the dashboard waits for enrolment");
+
+    let secret = page.text("#second-factor-secret").await.expect("the key");
+    page.fill("#code", &code_at(secret.trim(), app.clock.now())).await.expect("code");
+    page.click("form[action='/account/two-factor'] button[type=submit]").await.expect("submit");
+    page.wait_until("document.querySelectorAll('.recovery-codes li').length === 10")
+        .await
+        .expect("ten recovery codes");
+    check("recovery codes").await;
+    page.click("a[href='/dashboard']").await.expect("continue");
+    page.wait_until("location.pathname === '/dashboard'").await.expect("dashboard");
+    page.log_out().await.expect("logged out");
+
+    // The next code step, as the person would have a little later.
+    app.clock.advance(chrono::Duration::seconds(30));
+    page.fill("#email", "t@example.org").await.expect("email");
+    page.fill("#password", PASSWORD).await.expect("password");
+    page.click("form[action='/login'] button[type=submit]").await.expect("submit");
+    page.wait_until("location.pathname === '/login/code'").await.expect("asked for the code");
+    check("code step").await;
+    page.fill("#code", &code_at(secret.trim(), app.clock.now())).await.expect("code");
+    page.click("form[action='/login/code'] button[type=submit]").await.expect("submit");
+    page.wait_until("location.pathname === '/dashboard'").await.expect("signed in");
+    assert!(problems.is_empty(), "{problems:#?}");
+    browser.close().await;
+}

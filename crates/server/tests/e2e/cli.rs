@@ -258,3 +258,66 @@ async fn bench_match_solves_a_dimacs_placement_and_refuses_other_shapes_by_line(
         String::from_utf8_lossy(&refused.stderr)
     );
 }
+
+#[tokio::test]
+async fn admin_create_with_a_totp_secret_enrols_it_and_refuses_a_bad_one_before_making_anything() {
+    use crate::second_factor::{SECRET, code_at};
+    use hearth_app::{AppError, LoginAttempt, SessionKind};
+
+    let (db, dir) = database().await;
+    let create = |email: &str, secret: &str| {
+        hearth(
+            &[
+                "admin",
+                "create",
+                "--email",
+                email,
+                "--password",
+                "lantern orchard violet",
+                "--role",
+                "therapist",
+                "--totp-secret",
+                secret,
+            ],
+            dir.path(),
+            &db.url,
+        )
+    };
+    let bad = create("short@example.org", "JBSWY3DPEHPK3PXP");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("128 bits"));
+
+    let ok = create("t@example.org", SECRET);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert!(stdout.contains("two-factor sign-in is on"), "{stdout}");
+
+    let settings = hearth::Settings {
+        data_dir: dir.path().to_owned(),
+        database_url: Some(db.url.clone()),
+        ..hearth::Settings::default()
+    };
+    let store = hearth::open_database(&settings).await.expect("opens");
+    let app = hearth::build_app(&settings, store, hearth::system_clock()).expect("app");
+    let attempt = |email: &'static str, totp: Option<&'static str>| LoginAttempt {
+        email,
+        password: "lantern orchard violet",
+        kind: SessionKind::Api,
+        user_agent: "test",
+        ip: "127.0.0.1",
+        device: None,
+        totp,
+    };
+    assert!(matches!(
+        app.log_in(&attempt("short@example.org", None)).await,
+        Err(AppError::Unauthenticated)
+    ));
+    assert!(matches!(
+        app.log_in(&attempt("t@example.org", None)).await,
+        Err(AppError::SecondFactorRequired)
+    ));
+    let code: &'static str = Box::leak(code_at(SECRET, chrono::Utc::now()).into_boxed_str());
+    let signed_in = app.log_in(&attempt("t@example.org", Some(code))).await.expect("signed in");
+    assert!(!signed_in.enrol_only);
+    app.db().close().await;
+}

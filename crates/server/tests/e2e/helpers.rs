@@ -51,6 +51,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.argon2.memory_kib = 1024;
     settings.argon2.iterations = 1;
     settings.encryption.keys = vec![hearth_app::Vault::generate_key("test").into()];
+    // Staff tests sign in with a password alone; the second-factor tests set `Required`.
+    settings.auth.staff_second_factor = hearth_app::SecondFactorPolicy::Optional;
     configure(&mut settings);
     let clock = ManualClock::new(Utc::now());
     hearth::ensure_key_file(&settings).expect("the key file, as `serve` makes it");

@@ -14,4 +14,5 @@ mod measures;
 mod pages;
 mod robustness;
 mod room;
+mod second_factor;
 mod security;

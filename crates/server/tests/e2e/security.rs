@@ -163,6 +163,8 @@ async fn the_openapi_document_describes_every_api_route() {
         "/me/check-in",
         "/check-ins/overdue",
         "/clients/{id}/intake",
+        "/me/second-factor",
+        "/me/second-factor/confirm",
     ];
     for path in routes {
         assert!(doc["paths"][path].is_object(), "{path} is documented");

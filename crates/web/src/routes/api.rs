@@ -19,6 +19,8 @@ pub fn router() -> Router<AppState> {
         .route("/openapi.json", get(openapi))
         .route("/session", post(create_session).delete(delete_session))
         .route("/me", get(me))
+        .route("/me/second-factor", post(start_second_factor))
+        .route("/me/second-factor/confirm", post(confirm_second_factor))
         .route("/sessions", get(list_sessions))
         .route("/sessions/{id}", delete(revoke_session))
         .route("/clients", post(create_client))
@@ -37,6 +39,9 @@ async fn openapi() -> impl IntoResponse {
 struct Credentials {
     email: String,
     password: String,
+    /// The second factor's code, or a recovery code, for accounts that have one.
+    #[serde(default)]
+    totp: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -59,6 +64,7 @@ async fn create_session(
             user_agent: &meta.user_agent,
             ip: &meta.ip,
             device: None,
+            totp: body.totp.as_deref(),
         })
         .await?;
     Ok(JsonBody(json!({
@@ -86,6 +92,35 @@ async fn me(ApiUser(who): ApiUser) -> Result<impl IntoResponse> {
         "timezone": user.timezone.name(),
         "region": user.region.as_ref().map(hearth_domain::Region::as_str),
     })))
+}
+
+/// Starts enrolment (or returns the one pending): the secret and its `otpauth://` URL.
+async fn start_second_factor(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+) -> Result<impl IntoResponse> {
+    let enrolment = state.app.start_second_factor_enrolment(&who, &meta.audit(Some(&who))).await?;
+    Ok(JsonBody(json!({
+        "secret": enrolment.secret,
+        "otpauth_url": enrolment.otpauth_url,
+    })))
+}
+
+#[derive(Deserialize)]
+struct ConfirmBody {
+    code: String,
+}
+
+/// Confirms enrolment with a first code; the recovery codes are in this answer only.
+async fn confirm_second_factor(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Json(body): Json<ConfirmBody>,
+) -> Result<impl IntoResponse> {
+    let codes = state.app.confirm_second_factor(&who, &body.code, &meta.audit(Some(&who))).await?;
+    Ok(JsonBody(json!({ "recovery_codes": codes })))
 }
 
 #[derive(Serialize)]

@@ -16,3 +16,4 @@ pub mod pages_progress;
 pub mod pages_room;
 pub mod pages_safety;
 pub mod pages_therapists;
+pub mod pages_two_factor;

@@ -7,14 +7,16 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use hearth_app::{
-    AppError, Authenticated, ClientSignUp, InviteAcceptance, LoginAttempt, SessionKind,
+    AppError, Authenticated, ClientSignUp, InviteAcceptance, LoginAttempt, LoginStep, SessionKind,
+    SignedIn,
 };
 use hearth_domain::{FieldErrors, InviteId, Role, SessionId};
 use serde::Deserialize;
 
 use crate::csrf::{self, CsrfToken};
 use crate::extract::{
-    ClientMeta, PageUser, Path, device_cookie_name, require_role, session_cookie_name,
+    ClientMeta, ENROLMENT_PAGE, PageUser, Path, challenge_cookie_name, device_cookie_name,
+    require_role, session_cookie_name,
 };
 use crate::json::{Form, Query};
 use crate::templates::{
@@ -48,6 +50,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(super::pages_consults::router())
         .merge(super::pages_placement::router())
         .merge(super::pages_room::router())
+        .merge(super::pages_two_factor::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
 }
 
@@ -141,7 +144,7 @@ struct LoginQuery {
 /// newlines from a URL and read `\\` as `/`, so `/\t/evil.example` would become
 /// `//evil.example`: only visible ASCII is allowed, and never a second slash or backslash at
 /// the start.
-fn safe_next(next: Option<&str>) -> String {
+pub(super) fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(path)
             if path.starts_with('/')
@@ -221,8 +224,8 @@ async fn log_in(
     }
 }
 
-/// Signs in and sets the session cookie, with a new CSRF browser value so the tokens of the
-/// pages seen before the login stop working.
+/// Signs in with the password. An account with a second factor is sent on to the code
+/// page, holding the login's challenge in a cookie; otherwise the session starts.
 async fn start_session(
     state: &AppState,
     meta: &ClientMeta,
@@ -230,17 +233,41 @@ async fn start_session(
     password: &str,
     next: &str,
 ) -> Result<Response> {
-    let signed_in = state
+    let step = state
         .app
-        .log_in(&LoginAttempt {
+        .begin_login(&LoginAttempt {
             email,
             password,
             kind: SessionKind::Browser,
             user_agent: &meta.user_agent,
             ip: &meta.ip,
             device: meta.device.as_deref(),
+            totp: None,
         })
         .await?;
+    match step {
+        LoginStep::SignedIn(signed_in) => Ok(session_response(state, signed_in, next)),
+        LoginStep::SecondFactor { challenge } => {
+            let secure = state.config.secure_cookies;
+            let cookie = Cookie::build((challenge_cookie_name(secure), challenge))
+                .path("/")
+                .http_only(true)
+                .secure(secure)
+                .same_site(SameSite::Strict)
+                .max_age(time_seconds(5 * 60))
+                .build();
+            let query = serde_urlencoded::to_string([("next", next)]).unwrap_or_default();
+            let mut response = Redirect::to(&format!("/login/code?{query}")).into_response();
+            set_cookie(&mut response, &cookie);
+            Ok(response)
+        }
+    }
+}
+
+/// Sets the session cookie, with a new CSRF browser value so the tokens of the pages seen
+/// before the login stop working, and sends the person on (to enrolment, when the session
+/// may do nothing else).
+pub(super) fn session_response(state: &AppState, signed_in: SignedIn, next: &str) -> Response {
     let secure = state.config.secure_cookies;
     let max_age = state.app.session_policy().absolute.num_seconds();
     let cookie = Cookie::build((session_cookie_name(secure), signed_in.token))
@@ -250,6 +277,7 @@ async fn start_session(
         .same_site(SameSite::Lax)
         .max_age(time_seconds(max_age))
         .build();
+    let next = if signed_in.enrol_only { ENROLMENT_PAGE } else { next };
     let mut response = Redirect::to(next).into_response();
     set_cookie(&mut response, &cookie);
     set_cookie(&mut response, &csrf::fresh_cookie(secure));
@@ -265,14 +293,14 @@ async fn start_session(
             .build();
         set_cookie(&mut response, &device);
     }
-    Ok(response)
+    response
 }
 
-fn time_seconds(secs: i64) -> cookie::time::Duration {
+pub(super) fn time_seconds(secs: i64) -> cookie::time::Duration {
     cookie::time::Duration::seconds(secs)
 }
 
-fn set_cookie(response: &mut Response, cookie: &Cookie<'_>) {
+pub(super) fn set_cookie(response: &mut Response, cookie: &Cookie<'_>) {
     if let Ok(value) = HeaderValue::from_str(&cookie.to_string()) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -361,6 +389,7 @@ async fn account(
         .collect();
     Ok(page(&AccountPage {
         layout: Layout::new("Your account", Some(&who), &csrf),
+        second_factor: state.app.second_factor_status(who.user.id).await?,
         email: who.user.email.to_string(),
         name: who.user.display_name.to_string(),
         timezone: who.user.timezone.name().to_owned(),
