@@ -232,6 +232,9 @@ impl HashPool {
     }
 }
 
+/// Work areas are reserved at least this large (33 MiB of 1 KiB blocks).
+const ALWAYS_MAPPED_BLOCKS: usize = 33 * 1024;
+
 /// One argon2 computation in `buffer`, grown (once) to the parameters' size.
 fn compute(
     algorithm: Algorithm,
@@ -244,9 +247,11 @@ fn compute(
 ) -> anyhow::Result<()> {
     let blocks = params.block_count();
     if buffer.len() != blocks {
-        // A different size (older hashes with other parameters): keep only what is needed.
-        buffer.clear();
-        buffer.shrink_to(blocks);
+        // Reserved past glibc's largest mmap threshold (32 MiB on 64-bit), so the area is
+        // always its own mapping and freeing it returns the memory at once; only the pages
+        // argon2 touches become resident. (Below that size glibc raises its threshold after
+        // the first free and serves later areas from a heap it does not give back.)
+        *buffer = Vec::with_capacity(blocks.max(ALWAYS_MAPPED_BLOCKS));
         buffer.resize(blocks, Block::default());
     }
     Argon2::new(algorithm, version, params.clone())
