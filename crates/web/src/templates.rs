@@ -124,6 +124,8 @@ pub struct LoginPage {
     pub email: String,
     pub next: String,
     pub error: Option<String>,
+    /// A neutral word before the form (after a sign-up that made no new account).
+    pub notice: Option<String>,
 }
 
 #[derive(Template)]

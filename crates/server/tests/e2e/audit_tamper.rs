@@ -2,7 +2,7 @@
 //! directory's keys: each attack drops the triggers that refuse UPDATE and DELETE first, then
 //! `hearth audit verify` must exit 3 naming the row.
 
-use crate::cli::{database, hearth};
+use crate::cli::{create_coordinators, database, hearth};
 use hearth_store::{AuditEntry, AuditKey, Db};
 use hearth_testkit::TestDatabase;
 use std::io::{BufRead as _, BufReader};
@@ -12,23 +12,11 @@ use std::process::{Command, Output, Stdio};
 /// Four audit rows (one per staff account made) and a checkpoint of them.
 async fn checkpointed_log() -> (TestDatabase, tempfile::TempDir) {
     let (db, dir) = database().await;
-    for email in ["a@example.org", "b@example.org", "c@example.org", "d@example.org"] {
-        let out = hearth(
-            &[
-                "admin",
-                "create",
-                "--email",
-                email,
-                "--password",
-                "lantern orchard violet",
-                "--role",
-                "coordinator",
-            ],
-            dir.path(),
-            &db.url,
-        );
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    }
+    create_coordinators(
+        &["a@example.org", "b@example.org", "c@example.org", "d@example.org"],
+        dir.path(),
+        &db.url,
+    );
     let out = hearth(&["audit", "checkpoint"], dir.path(), &db.url);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     (db, dir)

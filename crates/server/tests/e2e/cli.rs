@@ -11,6 +11,15 @@ pub(crate) async fn database() -> (TestDatabase, tempfile::TempDir) {
     (TestDatabase::from_env().await.expect("database"), tempfile::tempdir().expect("data dir"))
 }
 
+/// Makes a coordinator account per email with `hearth admin create` (one audit row each).
+pub(crate) fn create_coordinators(emails: &[&str], data_dir: &std::path::Path, url: &str) {
+    for email in emails {
+        let args = ["admin", "create", "--email", email, "--password", "lantern orchard violet"];
+        let out = hearth(&[&args[..], &["--role", "coordinator"]].concat(), data_dir, url);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
 pub(crate) fn hearth(args: &[&str], data_dir: &std::path::Path, url: &str) -> std::process::Output {
     Command::new(HEARTH)
         .args(args)
@@ -82,23 +91,7 @@ async fn migrate_applies_the_schema_and_can_run_twice() {
 #[tokio::test]
 async fn audit_verify_passes_an_intact_log_and_names_the_first_edited_row() {
     let (db, dir) = database().await;
-    for email in ["a@example.org", "b@example.org", "c@example.org"] {
-        let out = hearth(
-            &[
-                "admin",
-                "create",
-                "--email",
-                email,
-                "--password",
-                "lantern orchard violet",
-                "--role",
-                "coordinator",
-            ],
-            dir.path(),
-            &db.url,
-        );
-        assert!(out.status.success());
-    }
+    create_coordinators(&["a@example.org", "b@example.org", "c@example.org"], dir.path(), &db.url);
     let intact = hearth(&["audit", "verify"], dir.path(), &db.url);
     assert!(intact.status.success());
     assert!(String::from_utf8_lossy(&intact.stdout).contains("intact: 3 rows"));

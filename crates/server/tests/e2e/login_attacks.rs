@@ -244,9 +244,13 @@ async fn sign_up_answers_the_same_whether_or_not_the_email_has_an_account() {
             ],
         )
         .await;
-    assert_eq!(page.status(), StatusCode::SEE_OTHER);
+    // No new account and no session: the login form, email kept, in words that fit a
+    // typo as well as a returning member.
+    assert_eq!(page.status(), StatusCode::OK);
     let body = page.text().await.expect("body");
     assert!(!body.contains("already"), "{body}");
+    assert!(body.contains("value=\"Taken@example.org\""), "the email is kept");
+    assert!(body.contains("use the password you chose then"), "{body}");
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@ pub mod api_groups;
 pub mod api_measures;
 pub mod ops;
 pub mod pages;
+mod pages_auth;
 pub mod pages_care;
 pub mod pages_catalog;
 pub mod pages_consults;

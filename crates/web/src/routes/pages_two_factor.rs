@@ -11,7 +11,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use hearth_app::{AppError, Authenticated, Enrolment};
 use serde::Deserialize;
 
-use super::pages::{safe_next, session_response, set_cookie, time_seconds};
+use super::pages_auth::{safe_next, session_response, set_cookie, site_cookie};
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, ENROLMENT_PAGE, PageUser, challenge_cookie_name};
 use crate::json::{Form, Query};
@@ -133,6 +133,7 @@ async fn enter_code(
                         "That sign-in has expired. Please enter your email and password again."
                             .to_owned(),
                     ),
+                    notice: None,
                 },
             );
             set_cookie(&mut response, &expired_challenge_cookie(&state));
@@ -144,13 +145,7 @@ async fn enter_code(
 
 fn expired_challenge_cookie(state: &AppState) -> Cookie<'static> {
     let secure = state.config.secure_cookies;
-    Cookie::build((challenge_cookie_name(secure), ""))
-        .path("/")
-        .http_only(true)
-        .secure(secure)
-        .same_site(SameSite::Strict)
-        .max_age(time_seconds(0))
-        .build()
+    site_cookie(challenge_cookie_name(secure), String::new(), secure, SameSite::Strict, 0)
 }
 
 /// The enrolment page, or a note that two-factor sign-in is on already.
