@@ -3,6 +3,7 @@
 //! Nothing here does I/O. Every value that crosses a boundary is parsed once into a type
 //! that can only hold a valid value ("parse, don't validate").
 
+mod access;
 mod accounts;
 mod catalog;
 mod fields;
@@ -20,6 +21,10 @@ mod room;
 mod scheduling;
 mod throttle;
 
+pub use access::{
+    Action, Actor, Decision, POLICY, Record, Relation, Rule, Ties, allowed_relations, decide,
+    policy_table,
+};
 pub use accounts::{BirthDate, DisplayName, Email, Role, TimeZone, age_on};
 pub use catalog::{
     AgeBand, COMPASSION_FATIGUE_PLAN, Capacity, PROGRAMS, PlanWeek, ProgramSeed, TOPICS, TopicSeed,
