@@ -23,6 +23,7 @@
 //!   one takes them from the queue, every coordinator is their coordinator.
 
 use crate::Role;
+use std::fmt::Write as _;
 
 /// A kind of record about one client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -221,6 +222,7 @@ pub const POLICY: &[Rule] = &[
 /// The facts about an actor and one client that the policy needs. The app gathers them
 /// (one query) before asking.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[expect(clippy::struct_excessive_bools, reason = "independent yes/no facts, read by name")]
 pub struct Ties {
     /// The actor is the client.
     pub is_client: bool,
@@ -350,7 +352,7 @@ pub fn policy_table() -> String {
             if allowed.is_empty() {
                 continue;
             }
-            out.push_str(&format!("| {} | {} |", record.label(), action.label()));
+            let _ = write!(out, "| {} | {} |", record.label(), action.label());
             for relation in Relation::ALL {
                 out.push_str(if allowed.contains(&relation) { " yes |" } else { " |" });
             }

@@ -89,6 +89,7 @@ impl FromRequestParts<AppState> for ApiUser {
             .map(str::trim)
             .unwrap_or_default();
         let who = state.app.authenticate(token).await?;
+        crate::request_log::record_user(who.user.id);
         let path = parts.extensions.get::<OriginalUri>().map_or(parts.uri.path(), |u| u.path());
         let path = path.strip_prefix("/api/v1").unwrap_or(path);
         if who.session.enrol_only && !ENROL_ONLY_API.contains(&path) {
@@ -143,7 +144,11 @@ impl FromRequestParts<AppState> for PageUser {
             .get(session_cookie_name(state.config.secure_cookies))
             .map(|c| c.value().to_owned())
             .unwrap_or_default();
-        match state.app.authenticate(&token).await {
+        let authenticated = state.app.authenticate(&token).await;
+        if let Ok(who) = &authenticated {
+            crate::request_log::record_user(who.user.id);
+        }
+        match authenticated {
             Ok(who) if who.session.enrol_only && !ENROL_ONLY_PAGES.contains(&parts.uri.path()) => {
                 Err(PageRejection::Enrol)
             }

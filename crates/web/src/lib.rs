@@ -9,6 +9,7 @@ mod extract;
 mod headers;
 mod json;
 mod metrics;
+mod request_log;
 mod routes;
 mod templates;
 
@@ -61,6 +62,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), client_ip::client_address))
         .layer(axum::middleware::from_fn(templates::html_errors))
         .layer(axum::middleware::from_fn_with_state(state.clone(), headers::security_headers))
+        .layer(axum::middleware::from_fn(request_log::trace_requests))
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)
 }

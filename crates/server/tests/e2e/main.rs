@@ -10,6 +10,7 @@ mod groups;
 mod helpers;
 mod hygiene;
 mod login_attacks;
+mod logs;
 mod measures;
 mod pages;
 mod robustness;
