@@ -8,7 +8,7 @@ duration="${1:-10}"
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)"; exit 1; }
 
 cargo build --release -q -p hearth
-bin=target/release/hearth
+bin="${CARGO_TARGET_DIR:-target}/release/hearth"
 data="$(mktemp -d)"
 : >"$data/pids"
 # Servers are started inside $(…) subshells, so their pids are collected in a file.

@@ -126,8 +126,7 @@ impl App {
             source_ip: ctx.source_ip.clone(),
             detail: detail.into(),
         };
-        self.db.append_audit(&entry, self.vault.audit_keys().current()).await?;
-        Ok(())
+        self.audit_writer.append(&self.db, &self.vault, entry).await
     }
 
     /// Walks the chain of the audit log, checking each keyed row with its own key.

@@ -4,6 +4,7 @@
 mod accounts;
 mod attendance;
 mod audit;
+mod audit_writer;
 mod browse;
 mod calendars;
 mod care;
@@ -82,7 +83,10 @@ pub struct App {
     session_cache: Arc<sessions::SessionCache>,
     group_snapshot: Arc<recommendations::GroupSnapshot>,
     headline_cache: Arc<outcomes::HeadlineCache>,
-    vault: Vault,
+    /// Shared: the keyrings are maps, and an `App` is cloned for every request.
+    vault: Arc<Vault>,
+    /// Commits stand-alone audit rows in batches.
+    audit_writer: Arc<audit_writer::AuditWriter>,
     /// The hash unknown emails are checked against, made at the first such login.
     dummy_hash: Arc<tokio::sync::OnceCell<String>>,
     /// This node's live video rooms, once [`App::with_video`] attached an SFU.
@@ -118,7 +122,8 @@ impl App {
             session_cache: Arc::default(),
             group_snapshot: Arc::default(),
             headline_cache: Arc::default(),
-            vault: parts.vault,
+            vault: Arc::new(parts.vault),
+            audit_writer: Arc::default(),
             dummy_hash: Arc::default(),
             rooms: None,
         }

@@ -244,6 +244,23 @@ impl Db {
         Ok(())
     }
 
+    /// Appends `entries` in order, chained and keyed with `key`, in one transaction: one
+    /// commit (one fsync) for many rows, which is how the app's audit writer batches them.
+    pub async fn append_audit_batch(
+        &self,
+        entries: &[NewAuditEntry],
+        key: &AuditKey,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| {
+            let mut tx = pool.begin().await?;
+            for entry in entries {
+                tx.append_audit(entry, key).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
     /// The newest `limit` rows, optionally only those about `subject`.
     pub async fn list_audit(
         &self,

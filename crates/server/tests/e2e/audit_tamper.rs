@@ -237,3 +237,22 @@ async fn serve_writes_a_checkpoint_of_the_log_it_starts_with_and_at_shutdown() {
     let (code, stdout, _) = verify(dir.path(), &db.url);
     assert_eq!(code, Some(0), "{stdout}");
 }
+
+#[tokio::test]
+async fn three_hundred_reads_at_once_are_each_on_record_in_one_unbroken_chain() {
+    let app = crate::helpers::spawn_app().await;
+    let id = app.sign_up("reader@example.org").await;
+    let token = app.token("reader@example.org", crate::helpers::PASSWORD).await;
+    let path = app.url(&format!("/api/v1/clients/{id}/measures"));
+    let reads = (0..300).map(|_| app.client.get(&path).bearer_auth(&token).send());
+    for response in futures::future::join_all(reads).await {
+        assert_eq!(response.expect("request").status(), reqwest::StatusCode::OK);
+    }
+    let actions = app.audit_actions().await;
+    assert_eq!(actions.iter().filter(|a| *a == "measure.read").count(), 300);
+    let verified = app.app.verify_audit_log().await.expect("verify");
+    assert!(
+        matches!(verified, hearth_store::AuditVerification::Intact { rows } if rows >= 300),
+        "{verified:?}"
+    );
+}
