@@ -96,9 +96,9 @@ pub enum PeerError {
     NotNegotiated(MediaKind),
     #[error("nothing to offer")]
     NothingToOffer,
-    #[error("WebRTC: {0}")]
+    #[error(transparent)]
     Rtc(#[from] RtcError),
-    #[error("socket: {0}")]
+    #[error(transparent)]
     Io(#[from] io::Error),
 }
 
