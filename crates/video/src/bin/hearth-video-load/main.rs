@@ -1,7 +1,8 @@
 //! `hearth-video-load`: a load test for the SFU, beside a bare UDP relay in the same run.
 //!
 //! ```text
-//! cargo run --release -p hearth-video --features synthetic --bin hearth-video-load -- --rooms 4 --seconds 20
+//! cargo run --release -p hearth-video --features synthetic --bin hearth-video-load -- \
+//!     --rooms 4 --seconds 20
 //! ```
 //!
 //! The participants are [`hearth_video::synthetic`] peers, so the tool needs the crate's
