@@ -370,8 +370,8 @@ pub fn frame(kind: MediaKind, sender: u32, seq: u32, len: usize) -> Vec<u8> {
     let fill = len.saturating_sub(header.len() + TRAILER);
     let mut data = Vec::with_capacity(header.len() + fill + TRAILER);
     data.extend_from_slice(header);
-    let salt = seq.wrapping_mul(7) ^ sender;
-    data.extend((0_u32..).take(fill).map(|i| (i.wrapping_mul(31) ^ salt).to_le_bytes()[0]));
+    let salt = (seq.wrapping_mul(7) ^ sender) as usize;
+    data.extend((0..fill).map(|i| (i.wrapping_mul(31) ^ salt).to_le_bytes()[0]));
     data.extend_from_slice(&sender.to_be_bytes());
     data.extend_from_slice(&seq.to_be_bytes());
     data
