@@ -18,6 +18,8 @@
 //!   commands through a cloneable [`SfuHandle`].
 //! - [`SfuPool`] runs several SFUs, one per core, each on its own port, and places every room
 //!   wholly on one of them.
+//! - `synthetic` (with the `synthetic` feature, for tests and the load tool): stand-in browsers
+//!   that publish checkable frames.
 //!
 //! # Negotiation
 //!
@@ -56,6 +58,8 @@ mod participant;
 mod pool;
 mod sfu;
 pub mod signal;
+#[cfg(feature = "synthetic")]
+pub mod synthetic;
 
 pub use driver::{SOCKET_BUFFER_BYTES, SfuHandle, bind_socket, spawn};
 pub use ids::{ParticipantId, RoomKey};

@@ -18,12 +18,13 @@ fn pid(id: &str) -> ParticipantId {
 fn all_wired(h: &Harness, ids: &[&str]) -> bool {
     ids.iter().all(|id| {
         let c = h.client(id);
-        c.connected
+        c.seen().connected
             && h.sfu.is_connected(&pid(id))
             && ids.iter().filter(|o| *o != id).all(|o| {
                 let o = h.client(o);
-                (o.audio_mid.is_none() || c.incoming_mid(&o.id, MediaKind::Audio).is_some())
-                    && (o.video_mid.is_none() || c.incoming_mid(&o.id, MediaKind::Video).is_some())
+                (o.audio_mid().is_none() || c.incoming_mid(o.id(), MediaKind::Audio).is_some())
+                    && (o.video_mid().is_none()
+                        || c.incoming_mid(o.id(), MediaKind::Video).is_some())
             })
     })
 }
@@ -33,7 +34,7 @@ fn all_wired(h: &Harness, ids: &[&str]) -> bool {
 fn assert_forwarded(h: &Harness, receiver: &str, sender: &str) {
     let (r, s) = (h.client(receiver), h.client(sender));
     for (kind, sent) in [(MediaKind::Audio, s.audio_sent()), (MediaKind::Video, s.video_sent())] {
-        let frames: Vec<_> = r.frames_from(s.index, kind).collect();
+        let frames: Vec<_> = r.frames_from(s.index(), kind).collect();
         // Loopback loses nothing and the clock is simulated: every frame arrives.
         assert!(
             u32::try_from(frames.len()) == Ok(sent) && sent > 0,
@@ -58,7 +59,7 @@ fn media_is_forwarded_to_everyone_else_in_the_room_and_nowhere_else() {
 
     assert!(
         h.run_until(5 * SECOND, |h| all_wired(h, &["alice", "bob", "carol"])
-            && h.client("dave").connected),
+            && h.client("dave").seen().connected),
         "clients never connected and negotiated"
     );
     for id in ["alice", "bob", "carol", "dave"] {
@@ -78,17 +79,17 @@ fn media_is_forwarded_to_everyone_else_in_the_room_and_nowhere_else() {
         for sender in senders {
             assert_forwarded(&h, receiver, sender);
         }
-        let dave = h.client("dave").index;
-        let own = h.client(receiver).index;
+        let dave = h.client("dave").index();
+        let own = h.client(receiver).index();
         assert!(
-            h.client(receiver).frames.iter().all(|f| f.sender != dave && f.sender != own),
+            h.client(receiver).seen().frames.iter().all(|f| f.sender != dave && f.sender != own),
             "{receiver} got frames from outside the room or its own"
         );
     }
     let dave = h.client("dave");
     assert_eq!(dave.audio_sent(), 150);
-    assert!(dave.frames.is_empty(), "dave, alone in his room, received media");
-    assert!(dave.incoming.is_empty(), "dave was offered tracks from another room");
+    assert!(dave.seen().frames.is_empty(), "dave, alone in his room, received media");
+    assert!(dave.seen().incoming.is_empty(), "dave was offered tracks from another room");
     assert_eq!(dave.offers_received, 0);
     assert_eq!(h.unrouted, 0, "datagrams reached the SFU that no participant accepted");
 }
@@ -113,38 +114,41 @@ fn leaving_closes_the_connection_and_withdraws_the_tracks() {
     assert_eq!(h.left(), [("carol".to_owned(), LeaveReason::Left)]);
     assert_eq!(h.sfu.room_members(&RoomKey::new(room)), [pid("alice"), pid("bob")]);
     assert_eq!(h.sfu.room_of(&pid("carol")), None);
-    assert!(h.client("carol").closed, "carol's client did not see the SFU close the connection");
+    assert!(
+        h.client("carol").seen().closed,
+        "carol's client did not see the SFU close the connection"
+    );
     // The others are offered the same session with carol's m-lines stopped.
     assert_eq!(h.client("alice").offers_received, offers_before[0] + 1);
     assert_eq!(h.client("bob").offers_received, offers_before[1] + 1);
     for id in ["alice", "bob"] {
         let c = h.client(id);
         let mid = c.incoming_mid(&pid("carol"), MediaKind::Audio).expect("carol's audio mid");
-        let media = c.rtc.media(mid).expect("the m-line stays in the SDP");
+        let media = c.rtc().media(mid).expect("the m-line stays in the SDP");
         assert!(!media.direction().is_receiving(), "{id} still expects carol's audio");
     }
 
     // Carol's client keeps sending: nothing of it reaches the others any more, and the rest of
     // the room goes on.
-    let carol = h.client("carol").index;
+    let carol = h.client("carol").index();
     let before: Vec<usize> = ["alice", "bob"]
         .iter()
-        .map(|id| h.client(id).frames.iter().filter(|f| f.sender == carol).count())
+        .map(|id| h.client(id).seen().frames.iter().filter(|f| f.sender == carol).count())
         .collect();
     let alice_audio_before =
-        h.client("bob").frames_from(h.client("alice").index, MediaKind::Audio).count();
+        h.client("bob").frames_from(h.client("alice").index(), MediaKind::Audio).count();
     h.publish(SECOND);
     let after: Vec<usize> = ["alice", "bob"]
         .iter()
-        .map(|id| h.client(id).frames.iter().filter(|f| f.sender == carol).count())
+        .map(|id| h.client(id).seen().frames.iter().filter(|f| f.sender == carol).count())
         .collect();
     assert_eq!(before, after, "carol's media was still forwarded after she left");
     let alice_audio_after =
-        h.client("bob").frames_from(h.client("alice").index, MediaKind::Audio).count();
+        h.client("bob").frames_from(h.client("alice").index(), MediaKind::Audio).count();
     assert!(alice_audio_after >= alice_audio_before + 48, "alice to bob stopped");
 
     // The same person can come back with a new connection.
-    h.clients.retain(|c| c.id.as_str() != "carol");
+    h.clients.retain(|c| c.id().as_str() != "carol");
     h.join(room, "carol", true, true);
     assert!(h.run_until(5 * SECOND, |h| all_wired(h, &["alice", "bob", "carol"])));
 }
@@ -153,7 +157,7 @@ fn leaving_closes_the_connection_and_withdraws_the_tracks() {
 fn the_last_one_out_closes_the_room() {
     let mut h = Harness::new();
     h.join("group-1-2027-01-06", "alice", true, false);
-    assert!(h.run_until(5 * SECOND, |h| h.client("alice").connected));
+    assert!(h.run_until(5 * SECOND, |h| h.client("alice").seen().connected));
     assert_eq!(h.sfu.rooms(), [RoomKey::new("group-1-2027-01-06")]);
     assert!(h.sfu.leave(h.now, &pid("alice")));
     assert!(h.sfu.rooms().is_empty());
@@ -211,15 +215,15 @@ fn keyframe_requests_reach_the_publisher() {
     h.publish(SECOND);
     h.advance(SECOND);
 
-    let before = h.client("alice").keyframe_requests.len();
-    let alice_video = h.client("alice").video_mid.expect("alice's video mid");
+    let before = h.client("alice").seen().keyframe_requests.len();
+    let alice_video = h.client("alice").video_mid().expect("alice's video mid");
     let mid = h.client("bob").incoming_mid(&pid("alice"), MediaKind::Video).expect("forwarded");
-    let mut writer = h.client_mut("bob").rtc.writer(mid).expect("a writer for the mid");
+    let mut writer = h.client_mut("bob").rtc_mut().writer(mid).expect("a writer for the mid");
     assert!(writer.is_request_keyframe_possible(KeyframeRequestKind::Pli));
     writer.request_keyframe(None, KeyframeRequestKind::Pli).expect("request a keyframe");
     h.client_mut("bob").drain();
-    assert!(h.run_until(SECOND, |h| h.client("alice").keyframe_requests.len() > before));
-    let request = h.client("alice").keyframe_requests.last().expect("a request");
+    assert!(h.run_until(SECOND, |h| h.client("alice").seen().keyframe_requests.len() > before));
+    let request = h.client("alice").seen().keyframe_requests.last().expect("a request");
     assert_eq!(request.mid, alice_video);
 }
 
@@ -276,7 +280,9 @@ async fn the_tokio_driver_runs_a_room_in_real_time() {
         live.clients.push(client);
     }
 
-    let wired = |live: &Live| live.clients.iter().all(|c| c.connected && c.incoming.len() == 2);
+    let wired = |live: &Live| {
+        live.clients.iter().all(|c| c.seen().connected && c.seen().incoming.len() == 2)
+    };
     let start = Instant::now();
     while !wired(&live) {
         assert!(start.elapsed() < 10 * SECOND, "clients never connected and negotiated");
@@ -309,9 +315,13 @@ async fn the_tokio_driver_runs_a_room_in_real_time() {
         let (r, s) = (&live.clients[receiver], &live.clients[sender]);
         for (kind, sent) in [(MediaKind::Audio, s.audio_sent()), (MediaKind::Video, s.video_sent())]
         {
-            let got = u32::try_from(r.frames_from(s.index, kind).count()).expect("few frames");
-            assert!(got + 2 >= sent && sent >= 20, "{} got {got} of {sent} {kind:?} frames", r.id);
-            assert!(r.frames_from(s.index, kind).all(|f| f.intact));
+            let got = u32::try_from(r.frames_from(s.index(), kind).count()).expect("few frames");
+            assert!(
+                got + 2 >= sent && sent >= 20,
+                "{} got {got} of {sent} {kind:?} frames",
+                r.id()
+            );
+            assert!(r.frames_from(s.index(), kind).all(|f| f.intact));
         }
     }
     assert!(live.seen.iter().filter(|e| matches!(e, SfuEvent::Connected { .. })).count() == 2);
@@ -319,7 +329,7 @@ async fn the_tokio_driver_runs_a_room_in_real_time() {
     assert!(live.handle.leave(pid("bob")).await.expect("the SFU runs"));
     assert_eq!(live.handle.room_members(room.clone()).await.expect("the SFU runs"), [pid("alice")]);
     let start = Instant::now();
-    while !live.clients[1].closed {
+    while !live.clients[1].seen().closed {
         assert!(start.elapsed() < 5 * SECOND, "bob's client never saw the connection close");
         live.pump().await;
     }
@@ -348,7 +358,7 @@ impl Live {
     async fn pump(&mut self) {
         while let Ok(event) = self.events.try_recv() {
             if let SfuEvent::Offer { participant, offer } = event {
-                let client = self.clients.iter_mut().find(|c| c.id == participant);
+                let client = self.clients.iter_mut().find(|c| *c.id() == participant);
                 let answer = client.expect("a client").accept_offer(offer);
                 self.handle.accept_answer(participant, answer).await.expect("answer accepted");
             } else {
@@ -405,10 +415,10 @@ fn a_participant_can_start_and_stop_a_camera_after_joining() {
     for id in ["bob", "carol"] {
         let c = h.client(id);
         let mid = c.incoming_mid(&pid("alice"), MediaKind::Video).expect("alice's video mid");
-        let media = c.rtc.media(mid).expect("the m-line stays in the SDP");
+        let media = c.rtc().media(mid).expect("the m-line stays in the SDP");
         assert!(!media.direction().is_receiving(), "{id} still expects alice's video");
         let audio = c.incoming_mid(&pid("alice"), MediaKind::Audio).expect("alice's audio mid");
-        assert!(c.rtc.media(audio).expect("audio").direction().is_receiving());
+        assert!(c.rtc().media(audio).expect("audio").direction().is_receiving());
     }
 }
 
@@ -416,8 +426,8 @@ fn a_participant_can_start_and_stop_a_camera_after_joining() {
 fn counts(h: &Harness, receiver: &str, sender: &str) -> (usize, usize) {
     let (r, s) = (h.client(receiver), h.client(sender));
     (
-        r.frames_from(s.index, MediaKind::Audio).count(),
-        r.frames_from(s.index, MediaKind::Video).count(),
+        r.frames_from(s.index(), MediaKind::Audio).count(),
+        r.frames_from(s.index(), MediaKind::Video).count(),
     )
 }
 
@@ -456,7 +466,7 @@ fn a_muted_publishers_audio_stops_reaching_the_others_while_its_video_flows_unti
     for (receiver, audio) in ["bob", "carol"].into_iter().zip(held) {
         assert!(counts(&h, receiver, "alice").0 >= audio + 48, "{receiver} does not hear alice");
         let r = h.client(receiver);
-        assert!(r.frames_from(h.client("alice").index, MediaKind::Audio).all(|f| f.intact));
+        assert!(r.frames_from(h.client("alice").index(), MediaKind::Audio).all(|f| f.intact));
     }
 }
 
@@ -477,11 +487,14 @@ fn a_camera_the_host_turned_off_shows_nothing_until_allowed_again_and_then_a_key
     assert_eq!(video_now, video, "bob still sees alice");
     assert!(audio_now >= audio + 48, "bob stopped hearing alice");
 
-    let requests = h.client("alice").keyframe_requests.len();
+    let requests = h.client("alice").seen().keyframe_requests.len();
     h.sfu.set_forwarding(h.now, &pid("alice"), MediaKind::Video, true).expect("alice is there");
     h.publish(SECOND);
     assert!(counts(&h, "bob", "alice").1 >= video + 23, "alice's video did not come back");
-    assert!(h.client("alice").keyframe_requests.len() > requests, "no keyframe was asked for");
+    assert!(
+        h.client("alice").seen().keyframe_requests.len() > requests,
+        "no keyframe was asked for"
+    );
 
     let unknown = h.sfu.set_forwarding(h.now, &pid("nobody"), MediaKind::Audio, false);
     assert!(matches!(unknown, Err(hearth_video::SfuError::UnknownParticipant(_))));
