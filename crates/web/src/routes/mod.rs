@@ -1,5 +1,6 @@
 pub mod api;
 pub mod api_consults;
+mod api_doc;
 pub mod api_groups;
 pub mod api_measures;
 pub mod ops;
