@@ -75,7 +75,9 @@ pub(super) struct Created {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct Credentials {
+    #[schema(example = "sam@example.org")]
     email: String,
+    #[schema(example = "lantern orchard violet")]
     password: String,
     /// The second factor's six-digit code, or a recovery code (accounts with two-factor
     /// sign-in only).
@@ -209,6 +211,7 @@ pub(super) async fn start_second_factor(
 #[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct ConfirmBody {
     /// The current six-digit code from the authenticator app.
+    #[schema(example = "123456")]
     code: String,
 }
 
@@ -321,20 +324,26 @@ pub(super) async fn revoke_session(
 /// A client's sign-up. Each field is checked and every problem named in one 422.
 #[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct SignUpBody {
-    #[schema(required = true, nullable = false, max_length = 254)]
+    #[schema(required = true, nullable = false, max_length = 254, example = "sam@example.org")]
     email: Option<String>,
-    #[schema(required = true, nullable = false)]
+    /// A passphrase: long, and not a common password.
+    #[schema(required = true, nullable = false, example = "lantern orchard violet")]
     password: Option<String>,
-    #[schema(required = true, nullable = false, max_length = 60)]
+    #[schema(required = true, nullable = false, max_length = 60, example = "Sam Rivera")]
     display_name: Option<String>,
-    /// IANA name, e.g. America/Chicago.
-    #[schema(required = true, nullable = false)]
+    /// IANA name.
+    #[schema(required = true, nullable = false, example = "America/Chicago")]
     timezone: Option<String>,
-    /// Where the client lives, e.g. US-CA.
-    #[schema(required = true, nullable = false)]
+    /// Where the client lives: a country, and for the US its state.
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
+        example = "US-IL"
+    )]
     region: Option<String>,
     /// YYYY-MM-DD; clients are 13 or older.
-    #[schema(required = true, nullable = false, format = Date)]
+    #[schema(required = true, nullable = false, format = Date, example = "1990-04-12")]
     birth_date: Option<String>,
 }
 
@@ -404,8 +413,10 @@ pub(super) async fn list_staff(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct InviteBody {
+    #[schema(example = "robin@example.org")]
     email: String,
     /// therapist, coordinator or admin.
+    #[schema(pattern = "^(therapist|coordinator|admin)$", example = "therapist")]
     role: String,
 }
 

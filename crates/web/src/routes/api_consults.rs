@@ -26,7 +26,8 @@ pub fn router() -> Router<AppState> {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct AvailabilityBody {
-    /// Weekly windows in the coordinator's zone, e.g. `mon 09:00-12:00`.
+    /// Weekly windows in the coordinator's zone.
+    #[schema(example = json!(["mon 09:00-12:00", "thu 13:00-17:00"]))]
     windows: Vec<String>,
 }
 
@@ -89,8 +90,9 @@ pub(super) async fn slots(
 pub(super) struct BookBody {
     /// One of the free slots' `starts_at`.
     starts_at: DateTime<Utc>,
-    /// A number a coordinator can call: 7 to 40 digits, spaces and `+-().`.
+    /// A number a coordinator can call: 7 to 40 of digits, spaces and `+-().`.
     #[serde(default)]
+    #[schema(pattern = "^[0-9 +()\\-.]{7,40}$", example = "+1 (312) 555-0134")]
     phone: String,
     /// An upcoming call of the client's to move to this time.
     replaces: Option<i64>,

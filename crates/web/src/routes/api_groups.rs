@@ -77,9 +77,10 @@ pub(super) async fn list_topics(State(state): State<AppState>) -> Result<impl In
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct TopicEdit {
-    /// 1 to 80 characters.
+    #[schema(min_length = 1, max_length = 80, example = "Anxiety and depression")]
     name: String,
     #[serde(default)]
+    #[schema(max_length = 600)]
     description: String,
     /// Programs only: weeks between check-ins, 1 to 12.
     #[schema(minimum = 1, maximum = 12)]
@@ -166,15 +167,20 @@ pub(super) async fn list_programs(State(state): State<AppState>) -> Result<impl 
 /// A license as submitted.
 #[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct LicenseBody {
-    /// Where it is valid, e.g. US-CA.
-    #[schema(required = true, nullable = false)]
+    /// Where it is valid.
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
+        example = "US-CA"
+    )]
     region: Option<String>,
-    /// e.g. LCSW, LMFT, LPC, PsyD.
-    #[schema(required = true, nullable = false)]
+    /// A license kind, e.g. LCSW, LPC, LMFT, PsyD.
+    #[schema(required = true, nullable = false, example = "LCSW")]
     kind: Option<String>,
-    #[schema(required = true, nullable = false, max_length = 40)]
+    #[schema(required = true, nullable = false, max_length = 40, example = "LCS 12345")]
     number: Option<String>,
-    #[schema(required = true, nullable = false, format = Date)]
+    #[schema(required = true, nullable = false, format = Date, example = "2030-06-30")]
     expires_on: Option<String>,
 }
 
@@ -188,23 +194,26 @@ impl From<LicenseBody> for LicenseInput {
 /// A therapist as an admin submits them.
 #[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct TherapistBody {
-    #[schema(required = true, nullable = false, max_length = 254)]
+    #[schema(required = true, nullable = false, max_length = 254, example = "robin@example.org")]
     email: Option<String>,
-    #[schema(required = true, nullable = false)]
+    /// A passphrase: long, and not a common password.
+    #[schema(required = true, nullable = false, example = "lantern orchard violet")]
     password: Option<String>,
-    #[schema(required = true, nullable = false, max_length = 60)]
+    #[schema(required = true, nullable = false, max_length = 60, example = "Robin Reyes")]
     display_name: Option<String>,
-    /// IANA name, e.g. America/Chicago.
-    #[schema(required = true, nullable = false)]
+    /// IANA name.
+    #[schema(required = true, nullable = false, example = "America/Denver")]
     timezone: Option<String>,
     #[serde(default)]
     licenses: Vec<LicenseBody>,
     /// Topic slugs.
     #[serde(default)]
+    #[schema(example = json!(["anxiety-depression"]))]
     specialties: Vec<String>,
-    #[schema(nullable = false)]
+    /// A license kind, e.g. LCSW, LPC, LMFT, PsyD.
+    #[schema(nullable = false, example = "LCSW")]
     license_kind: Option<String>,
-    #[schema(nullable = false)]
+    #[schema(nullable = false, minimum = 0, example = 9)]
     years_of_practice: Option<i32>,
     #[schema(nullable = false, max_length = 2000)]
     bio: Option<String>,
@@ -405,29 +414,38 @@ pub(super) async fn list_groups(
 #[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct GroupBody {
     /// A topic's slug.
-    #[schema(required = true, nullable = false)]
+    #[schema(required = true, nullable = false, example = "anxiety-depression")]
     topic: Option<String>,
-    #[schema(required = true, nullable = false)]
+    #[schema(required = true, nullable = false, example = 2)]
     therapist_id: Option<i64>,
-    /// mon, tue, wed, thu, fri, sat or sun.
-    #[schema(required = true, nullable = false)]
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^(mon|tue|wed|thu|fri|sat|sun)$",
+        example = "tue"
+    )]
     weekday: Option<String>,
     /// HH:MM.
-    #[schema(required = true, nullable = false)]
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        example = "18:30"
+    )]
     local_time: Option<String>,
     /// An IANA zone; defaults to the therapist's.
-    #[schema(nullable = false)]
+    #[schema(nullable = false, example = "America/Chicago")]
     timezone: Option<String>,
     /// Defaults to 60.
-    #[schema(nullable = false)]
+    #[schema(nullable = false, example = 60)]
     duration_minutes: Option<i64>,
     /// Defaults to 10.
-    #[schema(nullable = false)]
+    #[schema(nullable = false, minimum = 1, example = 10)]
     capacity: Option<i64>,
-    /// adult or teen; defaults to adult.
-    #[schema(nullable = false)]
+    /// Defaults to adult.
+    #[schema(nullable = false, pattern = "^(adult|teen)$", example = "adult")]
     age_band: Option<String>,
-    #[schema(required = true, nullable = false, format = Date)]
+    #[schema(required = true, nullable = false, format = Date, example = "2030-01-08")]
     starts_on: Option<String>,
     #[schema(nullable = false, format = Date)]
     ends_on: Option<String>,
@@ -688,9 +706,10 @@ pub(super) async fn move_occurrence(
 pub(super) struct SeriesBody {
     /// The first local date the new slot applies to.
     from: NaiveDate,
-    /// mon … sun.
+    #[schema(pattern = "^(mon|tue|wed|thu|fri|sat|sun)$", example = "wed")]
     weekday: String,
     /// HH:MM.
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "19:00")]
     local_time: String,
 }
 
@@ -1099,7 +1118,11 @@ pub(super) struct SwitchRequestBody {
     to: i64,
     /// Why (stored encrypted); required.
     #[serde(default)]
-    #[schema(max_length = 2000)]
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        example = "The evening time no longer works for me."
+    )]
     reason: String,
 }
 

@@ -34,7 +34,7 @@ pub fn router() -> Router<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct AnswersBody {
     /// One whole number per item, in the instrument's order.
-    #[schema(value_type = Vec<i64>)]
+    #[schema(value_type = Vec<i64>, example = json!([1, 0, 2, 1, 0, 1, 0, 0, 0]))]
     answers: Vec<Value>,
 }
 
@@ -263,6 +263,7 @@ pub(super) async fn risk_queue(
 #[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct AcknowledgeBody {
     /// What was done (stored encrypted).
+    #[schema(min_length = 1, example = "Called the client; safety plan reviewed.")]
     disposition: String,
 }
 
@@ -524,7 +525,12 @@ pub(super) async fn put_safety_plan(
 /// An intake as a client submits it.
 #[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct IntakeBody {
-    #[schema(required = true, nullable = false, max_length = 4000)]
+    #[schema(
+        required = true,
+        nullable = false,
+        max_length = 4000,
+        example = "Worry that keeps me up at night."
+    )]
     reasons: Option<String>,
     #[schema(nullable = false, max_length = 4000)]
     goals: Option<String>,
@@ -536,15 +542,17 @@ pub(super) struct IntakeBody {
     topics: Vec<String>,
     #[schema(nullable = false, max_length = 4000)]
     preferences: Option<String>,
-    /// Weekly windows in the client's zone, e.g. `mon 18:00-21:00`.
+    /// Weekly windows in the client's zone.
     #[serde(default)]
+    #[schema(example = json!(["mon 18:00-21:00"]))]
     availability: Vec<String>,
-    #[schema(required = true, nullable = false, max_length = 200)]
+    #[schema(required = true, nullable = false, max_length = 200, example = "Alex Rivera")]
     emergency_contact_name: Option<String>,
-    #[schema(required = true, nullable = false, max_length = 200)]
+    /// Digits, spaces and `+-()`.
+    #[schema(required = true, nullable = false, max_length = 200, example = "+1 312 555 0199")]
     emergency_contact_phone: Option<String>,
     /// The consent version the client saw and agreed to.
-    #[schema(required = true, nullable = false)]
+    #[schema(required = true, nullable = false, example = json!(hearth_domain::CONSENT_VERSION))]
     consent_version: Option<String>,
     /// Must be true.
     #[serde(default)]
