@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Fuzzes the JSON API against its own OpenAPI document with schemathesis: starts `hearth
 # demo` (debug build) on a free port with a throw-away data directory, signs in as the demo
-# admin and then as a demo client, and runs `st run` as each with two checks: no 5xx
-# (`not_a_server_error`) and no status the document does not list for that operation
-# (`status_code_conformance`). Any failure, or any ERROR the server logs, fails the script.
+# admin and then as a demo client, and runs `st run` as each with four checks: no 5xx
+# (`not_a_server_error`), no status the document does not list for that operation
+# (`status_code_conformance`), and answers in the documented shape and content type
+# (`response_schema_conformance`, `content_type_conformance`). Any failure, or any ERROR the
+# server logs, fails the script.
 #
 # Usage: .ci/schemathesis.sh            (env: ST_MAX_EXAMPLES, ST_SEED, ST_PHASES, ST, HEARTH_BIN)
 # Needs `st` (pip install schemathesis==4.32.5); .ci/run installs it in a venv and passes it
@@ -64,7 +66,7 @@ for login in admin client; do
   # Run from the throw-away directory: schemathesis and hypothesis leave caches where they run.
   (cd "$work" && "$st" run "$base/api/v1/openapi.json" \
     --header "Authorization: Bearer $token" \
-    --checks not_a_server_error,status_code_conformance \
+    --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
     --phases "$phases" \
     --max-examples "$max_examples" \
     --seed "$seed" \

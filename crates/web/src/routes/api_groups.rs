@@ -906,20 +906,24 @@ pub(super) async fn switch_group(
     Ok(reservation_response(reservation))
 }
 
-/// Someone in a roster: the care team sees who they are, fellow members only the name.
+/// Someone in a roster: the care team sees who they are (every field), fellow members only
+/// the display name.
 #[derive(Debug, Serialize, ToSchema)]
-#[serde(untagged)]
-pub(super) enum RosterEntryJson {
-    /// As the care team sees them.
-    Full {
-        display_name: String,
-        client_id: i64,
-        email: String,
-        region: Option<String>,
-        joined_at: DateTime<Utc>,
-    },
-    /// As a fellow member sees them.
-    Name { display_name: String },
+pub(super) struct RosterEntryJson {
+    display_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    client_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    email: Option<String>,
+    /// Where the client lives; null when not on file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    region: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(nullable = false)]
+    joined_at: Option<DateTime<Utc>>,
 }
 
 /// Members: display names for fellow members, full details for the care team
@@ -943,14 +947,20 @@ pub(super) async fn roster(
         roster
             .iter()
             .map(|r| match &r.client {
-                Some(c) => RosterEntryJson::Full {
+                Some(c) => RosterEntryJson {
                     display_name: r.display_name.clone(),
-                    client_id: c.id.get(),
-                    email: c.email.as_str().to_owned(),
-                    region: c.region.as_ref().map(|region| region.as_str().to_owned()),
-                    joined_at: r.joined_at,
+                    client_id: Some(c.id.get()),
+                    email: Some(c.email.as_str().to_owned()),
+                    region: Some(c.region.as_ref().map(|region| region.as_str().to_owned())),
+                    joined_at: Some(r.joined_at),
                 },
-                None => RosterEntryJson::Name { display_name: r.display_name.clone() },
+                None => RosterEntryJson {
+                    display_name: r.display_name.clone(),
+                    client_id: None,
+                    email: None,
+                    region: None,
+                    joined_at: None,
+                },
             })
             .collect::<Vec<_>>(),
     ))

@@ -166,6 +166,14 @@ pub(super) struct MeasureQuery {
     instrument: Option<String>,
 }
 
+/// A subscale's score as stored with a measure.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub(super) struct StoredSubscale {
+    slug: String,
+    score: i32,
+    band: String,
+}
+
 /// A stored questionnaire.
 #[derive(Debug, Serialize, ToSchema)]
 pub(super) struct MeasureJson {
@@ -174,8 +182,7 @@ pub(super) struct MeasureJson {
     total: Option<i32>,
     severity: Option<String>,
     /// The ProQOL-5's subscales as scored (an empty list for the others).
-    #[schema(value_type = Object)]
-    subscales: Value,
+    subscales: Option<Vec<StoredSubscale>>,
     risk: bool,
     taken_at: DateTime<Utc>,
 }
@@ -208,7 +215,7 @@ pub(super) async fn list_measures(
                 instrument: m.instrument.clone(),
                 total: m.total,
                 severity: m.severity.clone(),
-                subscales: serde_json::from_str::<Value>(&m.subscales).unwrap_or(Value::Null),
+                subscales: serde_json::from_str(&m.subscales).ok(),
                 risk: m.risk != "none",
                 taken_at: m.taken_at,
             })
