@@ -920,6 +920,10 @@ pub(super) struct RosterEntryJson {
     /// Where the client lives; null when not on file.
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>)]
+    #[expect(
+        clippy::option_option,
+        reason = "absent for fellow members; null for a client with no region on file"
+    )]
     region: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(nullable = false)]
@@ -946,21 +950,16 @@ pub(super) async fn roster(
     Ok(JsonBody(
         roster
             .iter()
-            .map(|r| match &r.client {
-                Some(c) => RosterEntryJson {
+            .map(|r| {
+                // The care team sees who the member is; fellow members only the name.
+                let client = r.client.as_ref();
+                RosterEntryJson {
                     display_name: r.display_name.clone(),
-                    client_id: Some(c.id.get()),
-                    email: Some(c.email.as_str().to_owned()),
-                    region: Some(c.region.as_ref().map(|region| region.as_str().to_owned())),
-                    joined_at: Some(r.joined_at),
-                },
-                None => RosterEntryJson {
-                    display_name: r.display_name.clone(),
-                    client_id: None,
-                    email: None,
-                    region: None,
-                    joined_at: None,
-                },
+                    client_id: client.map(|c| c.id.get()),
+                    email: client.map(|c| c.email.as_str().to_owned()),
+                    region: client.map(|c| c.region.as_ref().map(|g| g.as_str().to_owned())),
+                    joined_at: client.map(|_| r.joined_at),
+                }
             })
             .collect::<Vec<_>>(),
     ))
