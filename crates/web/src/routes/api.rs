@@ -29,8 +29,12 @@ pub fn router() -> Router<AppState> {
         .route("/clients", post(create_client))
         .route("/staff", get(list_staff))
         .route("/invites", post(create_invite))
+        .merge(super::api_catalog::router())
         .merge(super::api_groups::router())
+        .merge(super::api_seats::router())
+        .merge(super::api_calendars::router())
         .merge(super::api_measures::router())
+        .merge(super::api_care::router())
         .merge(super::api_consults::router())
 }
 
