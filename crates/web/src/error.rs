@@ -21,11 +21,15 @@ pub struct Error {
 }
 
 /// The JSON body of every error (API.md), also left on the response for the HTML layer.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
+    /// A stable code: `not_found`, `invalid`, `conflict`, or a refusal's own code.
     pub error: &'static str,
+    /// For people.
     pub message: String,
+    /// Each field at fault, by name (`licenses[0].region`), with what is wrong with it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<std::collections::BTreeMap<String, String>>, nullable = false)]
     pub fields: Option<FieldErrors>,
 }
 

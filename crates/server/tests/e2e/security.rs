@@ -107,80 +107,47 @@ async fn metrics_count_requests_and_time_them_per_route() {
     assert!(!text.contains("sam@example.org"));
 }
 
+/// The served document is the generated one (the unit tests in `web`'s `api_doc` hold it to
+/// the router's operations); here, that it is served, and names the fixed points.
 #[tokio::test]
-async fn the_openapi_document_describes_every_api_route() {
+async fn the_openapi_document_is_served_and_names_the_fixed_points() {
     let app = spawn_app().await;
-    let doc: Value = app.get_page("/api/v1/openapi.json").await.json().await.expect("json");
-    assert_eq!(doc["openapi"], "3.1.0");
-    // Every route of `routes/api*.rs`; a route added there without documentation fails here.
-    let routes = [
-        "/session",
-        "/me",
-        "/sessions",
-        "/sessions/{id}",
-        "/clients",
-        "/staff",
-        "/invites",
-        "/topics",
-        "/topics/{slug}",
-        "/programs",
-        "/programs/{slug}",
-        "/therapists",
-        "/therapists/{id}",
-        "/therapists/{id}/licenses",
-        "/groups",
-        "/groups/{id}",
-        "/groups/{id}/occurrences",
-        "/groups/{id}/occurrences/{date}/cancel",
-        "/groups/{id}/occurrences/{date}/move",
-        "/groups/{id}/series",
-        "/groups/{id}/seats",
-        "/groups/{id}/seats/me",
-        "/groups/{id}/waitlist/me",
-        "/groups/{id}/offer/accept",
-        "/groups/{id}/offer/decline",
-        "/groups/{id}/switch",
-        "/groups/{id}/roster",
-        "/groups/{id}/calendar.ics",
-        "/me/groups",
-        "/switch-requests",
-        "/switch-requests/{id}/approve",
-        "/switch-requests/{id}/decline",
-        "/clients/{id}/recommendations",
-        "/clients/{id}/therapist-recommendations",
-        "/me/calendar-feed",
-        "/me/consult-availability",
-        "/consults/slots",
-        "/consults",
-        "/consults/{id}",
-        "/measures/{instrument}",
-        "/clients/{id}/measures",
-        "/risk-flags",
-        "/risk-flags/{id}/acknowledge",
-        "/reports/outcomes",
-        "/clients/{id}/safety-plan",
-        "/me/intake",
-        "/me/check-in",
-        "/check-ins/overdue",
-        "/clients/{id}/intake",
-        "/me/second-factor",
-        "/me/second-factor/confirm",
-    ];
-    for path in routes {
-        assert!(doc["paths"][path].is_object(), "{path} is documented");
-    }
-    let source = [
-        include_str!("../../../web/src/routes/api.rs"),
-        include_str!("../../../web/src/routes/api_groups.rs"),
-        include_str!("../../../web/src/routes/api_measures.rs"),
-        include_str!("../../../web/src/routes/api_consults.rs"),
-    ];
-    let declared = source.iter().map(|s| s.matches(".route(\"").count()).sum::<usize>();
-    assert_eq!(
-        declared,
-        routes.len() + 1,
-        "every declared route (and openapi.json itself) is listed here"
+    let response = app.get_page("/api/v1/openapi.json").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"].to_str().expect("ascii").starts_with("application/json")
     );
+    let doc: Value = response.json().await.expect("json");
+    assert_eq!(doc["openapi"], "3.1.0");
+    for (method, path) in [
+        ("post", "/session"),
+        ("post", "/clients"),
+        ("post", "/therapists"),
+        ("get", "/topics"),
+        ("post", "/groups"),
+        ("get", "/groups"),
+        ("post", "/groups/{id}/seats"),
+        ("delete", "/groups/{id}/seats/me"),
+        ("get", "/groups/{id}/occurrences"),
+        ("post", "/measures/{instrument}"),
+        ("get", "/clients/{id}/recommendations"),
+        ("get", "/reports/outcomes"),
+    ] {
+        let op = &doc["paths"][path][method];
+        assert!(op.is_object(), "{method} {path} is documented");
+        for (status, answer) in op["responses"].as_object().expect("responses") {
+            if status.starts_with('4') || status.starts_with('5') {
+                let shape = answer.get("$ref").map_or_else(
+                    || answer["content"]["application/json"]["schema"]["$ref"].clone(),
+                    Clone::clone,
+                );
+                assert!(shape.as_str().is_some(), "{method} {path} {status} names its shape");
+            }
+        }
+    }
+    // An error the extractors give is documented where they apply.
+    assert!(doc["paths"]["/groups"]["post"]["responses"]["415"].is_object());
+    assert!(doc["paths"]["/session"]["post"]["responses"]["401"].is_object());
 }
 
 #[tokio::test]

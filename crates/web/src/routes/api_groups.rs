@@ -1,169 +1,92 @@
-//! `/api/v1` routes of the catalog, therapists, groups, seats and calendars.
+//! `/api/v1` routes of groups: creating and listing them, their meetings and their series.
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, patch, post};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
 use axum::{Json as JsonBody, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use hearth_app::{GroupFilter, GroupInput, OccurrenceView, Reservation, TherapistInput};
+use hearth_app::{GroupFilter, GroupInput, OccurrenceView};
 use hearth_domain::{GroupId, OccurrenceStatus, UserId, weekday_slug};
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
+use super::api::Created;
+use super::api_doc::Forbidden;
+use crate::error::ErrorBody;
 use crate::extract::{ApiUser, ClientMeta, Path};
 use crate::json::{Json, Query};
 use crate::{AppState, Error, Result};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/topics", get(list_topics))
-        .route("/topics/{slug}", patch(edit_topic))
-        .route("/programs", get(list_programs))
-        .route("/programs/{slug}", patch(edit_program))
-        .route("/therapists", post(create_therapist))
-        .route("/therapists/{id}", get(therapist_profile))
-        .route("/therapists/{id}/licenses", post(add_license))
         .route("/groups", get(list_groups).post(create_group))
         .route("/groups/{id}", get(group_detail))
         .route("/groups/{id}/occurrences", get(occurrences))
         .route("/groups/{id}/occurrences/{date}/cancel", post(cancel_occurrence))
         .route("/groups/{id}/occurrences/{date}/move", post(move_occurrence))
         .route("/groups/{id}/series", post(change_series))
-        .route("/groups/{id}/seats", post(reserve_seat))
-        .route("/groups/{id}/seats/me", delete(leave_group))
-        .route("/groups/{id}/waitlist/me", delete(leave_waitlist))
-        .route("/groups/{id}/offer/accept", post(accept_offer))
-        .route("/groups/{id}/offer/decline", post(decline_offer))
-        .route("/groups/{id}/switch", post(switch_group))
-        .route("/groups/{id}/roster", get(roster))
-        .route("/groups/{id}/calendar.ics", get(group_calendar))
-        .route("/me/groups", get(my_groups))
-        .route("/switch-requests", get(list_switch_requests).post(create_switch_request))
-        .route("/switch-requests/{id}/approve", post(approve_switch))
-        .route("/switch-requests/{id}/decline", post(decline_switch))
-        .route("/clients/{id}/recommendations", get(recommendations))
-        .route("/clients/{id}/therapist-recommendations", get(therapist_recommendations))
-        .route("/me/calendar-feed", post(rotate_feed).delete(revoke_feed))
 }
 
-async fn list_topics(State(state): State<AppState>) -> Result<impl IntoResponse> {
-    let topics = state.app.list_topics().await?;
-    Ok(JsonBody(topics.iter().map(|t| json!({"slug": t.slug, "name": t.name})).collect::<Vec<_>>()))
+/// A weekly group.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Group)]
+pub(super) struct GroupJson {
+    id: i64,
+    /// The topic's slug.
+    topic: String,
+    therapist_id: i64,
+    /// mon … sun.
+    weekday: &'static str,
+    /// HH:MM in the group's zone.
+    local_time: String,
+    /// The group's IANA zone.
+    timezone: String,
+    duration_minutes: i64,
+    capacity: i32,
+    seats_left: i32,
+    /// People waiting or holding an offer.
+    waitlist: i64,
+    /// adult or teen.
+    age_band: &'static str,
+    starts_on: NaiveDate,
+    ends_on: Option<NaiveDate>,
 }
 
-#[derive(Deserialize)]
-struct TopicEdit {
-    name: String,
-    #[serde(default)]
-    description: String,
-    /// Programs only: weeks between check-ins.
-    check_in_cadence_weeks: Option<i32>,
-}
-
-async fn edit_topic(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Path(slug): Path<String>,
-    Json(body): Json<TopicEdit>,
-) -> Result<StatusCode> {
-    state
-        .app
-        .edit_topic(&who, &slug, &body.name, &body.description, &meta.audit(Some(&who)))
-        .await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn edit_program(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Path(slug): Path<String>,
-    Json(body): Json<TopicEdit>,
-) -> Result<StatusCode> {
-    let ctx = meta.audit(Some(&who));
-    if let Some(weeks) = body.check_in_cadence_weeks {
-        state.app.set_check_in_cadence(&who, &slug, weeks, &ctx).await?;
+pub(super) fn group_json(g: &hearth_app::Group) -> GroupJson {
+    GroupJson {
+        id: g.id.get(),
+        topic: g.topic.clone(),
+        therapist_id: g.therapist_id.get(),
+        weekday: weekday_slug(g.slot.weekday()),
+        local_time: g.slot.local_time().format("%H:%M").to_string(),
+        timezone: g.slot.zone().name().to_owned(),
+        duration_minutes: g.slot.duration().num_minutes(),
+        capacity: g.capacity,
+        seats_left: g.seats_left(),
+        waitlist: g.waitlist,
+        age_band: g.age_band.as_str(),
+        starts_on: g.starts_on,
+        ends_on: g.ends_on,
     }
-    state.app.edit_program(&who, &slug, &body.name, &body.description, &ctx).await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
-async fn list_programs(State(state): State<AppState>) -> Result<impl IntoResponse> {
-    let programs = state.app.list_programs().await?;
-    Ok(JsonBody(
-        programs
-            .iter()
-            .map(|p| json!({"slug": p.slug, "name": p.name, "description": p.description}))
-            .collect::<Vec<_>>(),
-    ))
-}
-
-async fn create_therapist(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Json(body): Json<TherapistInput>,
-) -> Result<impl IntoResponse> {
-    let id = state.app.create_therapist(&who, &body, &meta.audit(Some(&who))).await?;
-    Ok((StatusCode::CREATED, JsonBody(json!({"id": id.get()}))))
-}
-
-async fn add_license(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Path(id): Path<i64>,
-    Json(body): Json<hearth_app::LicenseInput>,
-) -> Result<StatusCode> {
-    state.app.add_license(&who, UserId::new(id), &body, &meta.audit(Some(&who))).await?;
-    Ok(StatusCode::CREATED)
-}
-
-async fn therapist_profile(
-    State(state): State<AppState>,
-    ApiUser(_who): ApiUser,
-    Path(id): Path<i64>,
-) -> Result<impl IntoResponse> {
-    let (user, profile) = state.app.therapist_profile(UserId::new(id)).await?;
-    Ok(JsonBody(json!({
-        "id": user.id.get(),
-        "display_name": user.display_name.as_str(),
-        "timezone": user.timezone.name(),
-        "license_kind": profile.license_kind.as_str(),
-        "years_of_practice": profile.years_of_practice,
-        "bio": profile.bio,
-        "licensed_in": profile.licenses.iter().map(|l| json!({"region": l.region.as_str(), "expires_on": l.expires_on})).collect::<Vec<_>>(),
-        "specialties": profile.specialties,
-    })))
-}
-
-fn group_json(g: &hearth_app::Group) -> Value {
-    json!({
-        "id": g.id.get(),
-        "topic": g.topic,
-        "therapist_id": g.therapist_id.get(),
-        "weekday": weekday_slug(g.slot.weekday()),
-        "local_time": g.slot.local_time().format("%H:%M").to_string(),
-        "timezone": g.slot.zone().name(),
-        "duration_minutes": g.slot.duration().num_minutes(),
-        "capacity": g.capacity,
-        "seats_left": g.seats_left(),
-        "waitlist": g.waitlist,
-        "age_band": g.age_band.as_str(),
-        "starts_on": g.starts_on,
-        "ends_on": g.ends_on,
-    })
-}
-
-#[derive(Deserialize)]
-struct GroupQuery {
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct GroupQuery {
+    /// A topic's slug.
     topic: Option<String>,
     therapist_id: Option<i64>,
 }
 
-async fn list_groups(
+/// Groups, optionally by topic or therapist
+#[utoipa::path(
+    get,
+    path = "/groups",
+    params(GroupQuery),
+    responses((status = 200, description = "The groups", body = Vec<GroupJson>))
+)]
+pub(super) async fn list_groups(
     State(state): State<AppState>,
     ApiUser(_who): ApiUser,
     Query(query): Query<GroupQuery>,
@@ -177,41 +100,154 @@ async fn list_groups(
     Ok(JsonBody(groups.iter().map(group_json).collect::<Vec<_>>()))
 }
 
-async fn create_group(
+/// A group as an admin submits it.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct GroupBody {
+    /// A topic's slug.
+    #[schema(required = true, nullable = false, example = "anxiety-depression")]
+    topic: Option<String>,
+    #[schema(required = true, nullable = false, example = 2)]
+    therapist_id: Option<i64>,
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^(mon|tue|wed|thu|fri|sat|sun)$",
+        example = "tue"
+    )]
+    weekday: Option<String>,
+    /// HH:MM.
+    #[schema(
+        required = true,
+        nullable = false,
+        pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$",
+        example = "18:30"
+    )]
+    local_time: Option<String>,
+    /// An IANA zone; defaults to the therapist's.
+    #[schema(nullable = false, example = "America/Chicago")]
+    timezone: Option<String>,
+    /// Defaults to 60.
+    #[schema(nullable = false, example = 60)]
+    duration_minutes: Option<i64>,
+    /// Defaults to 10.
+    #[schema(nullable = false, minimum = 1, example = 10)]
+    capacity: Option<i64>,
+    /// Defaults to adult.
+    #[schema(nullable = false, pattern = "^(adult|teen)$", example = "adult")]
+    age_band: Option<String>,
+    #[schema(required = true, nullable = false, format = Date, example = "2030-01-08")]
+    starts_on: Option<String>,
+    #[schema(nullable = false, format = Date)]
+    ends_on: Option<String>,
+}
+
+impl From<GroupBody> for GroupInput {
+    fn from(body: GroupBody) -> Self {
+        let GroupBody {
+            topic,
+            therapist_id,
+            weekday,
+            local_time,
+            timezone,
+            duration_minutes,
+            capacity,
+            age_band,
+            starts_on,
+            ends_on,
+        } = body;
+        GroupInput {
+            topic,
+            therapist_id,
+            weekday,
+            local_time,
+            timezone,
+            duration_minutes,
+            capacity,
+            age_band,
+            starts_on,
+            ends_on,
+        }
+    }
+}
+
+/// Create a weekly group (admin)
+#[utoipa::path(
+    post,
+    path = "/groups",
+    responses(
+        (status = 201, description = "Created", body = Created),
+        (status = 403, response = Forbidden),
+    )
+)]
+pub(super) async fn create_group(
     State(state): State<AppState>,
     meta: ClientMeta,
     ApiUser(who): ApiUser,
-    Json(body): Json<GroupInput>,
+    Json(body): Json<GroupBody>,
 ) -> Result<impl IntoResponse> {
-    let id = state.app.create_group(&who, &body, &meta.audit(Some(&who))).await?;
-    Ok((StatusCode::CREATED, JsonBody(json!({"id": id.get()}))))
+    let id = state.app.create_group(&who, &body.into(), &meta.audit(Some(&who))).await?;
+    Ok((StatusCode::CREATED, JsonBody(Created { id: id.get() })))
 }
 
-async fn group_detail(
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct ShiftNoticeJson {
+    /// The meeting's date in the viewer's zone.
+    date: NaiveDate,
+    /// The previous meeting's start on the viewer's clock (HH:MM).
+    before: String,
+    /// This meeting's start on the viewer's clock (HH:MM).
+    after: String,
+}
+
+/// A group with its next meetings in the viewer's zone and shift notices.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct GroupDetail {
+    #[serde(flatten)]
+    group: GroupJson,
+    next_meetings: Vec<OccurrenceJson>,
+    shift_notices: Vec<ShiftNoticeJson>,
+}
+
+/// A group with its next meetings in the viewer's zone and shift notices
+#[utoipa::path(
+    get,
+    path = "/groups/{id}",
+    responses(
+        (status = 200, description = "The group", body = GroupDetail),
+        (status = 404, description = "No such group", body = ErrorBody),
+    )
+)]
+pub(super) async fn group_detail(
     State(state): State<AppState>,
     ApiUser(who): ApiUser,
     Path(id): Path<i64>,
 ) -> Result<impl IntoResponse> {
     let group = state.app.find_group(GroupId::new(id)).await?;
     let zone = who.user.timezone;
-    let next: Vec<Value> =
+    let next_meetings =
         state.app.next_meetings(zone, &group, 4).await?.iter().map(occurrence_json).collect();
-    let shifts: Vec<Value> = state
+    let shift_notices = state
         .app
         .shift_notices(zone, &group)
         .await?
         .iter()
-        .map(|s| json!({"date": s.local_date_of_meeting, "before": s.before.format("%H:%M").to_string(), "after": s.after.format("%H:%M").to_string()}))
+        .map(|s| ShiftNoticeJson {
+            date: s.local_date_of_meeting,
+            before: s.before.format("%H:%M").to_string(),
+            after: s.after.format("%H:%M").to_string(),
+        })
         .collect();
-    let mut body = group_json(&group);
-    body["next_meetings"] = json!(next);
-    body["shift_notices"] = json!(shifts);
-    Ok(JsonBody(body))
+    Ok(JsonBody(GroupDetail { group: group_json(&group), next_meetings, shift_notices }))
 }
 
-#[derive(Deserialize)]
-struct Window {
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(super) struct Window {
+    /// The first local date, YYYY-MM-DD.
+    #[param(required = true, format = Date, value_type = String)]
     from: Option<String>,
+    /// The last local date, YYYY-MM-DD; at most two years after `from`.
+    #[param(required = true, format = Date, value_type = String)]
     to: Option<String>,
 }
 
@@ -231,18 +267,50 @@ fn status_str(status: OccurrenceStatus) -> &'static str {
     }
 }
 
-fn occurrence_json(o: &OccurrenceView) -> Value {
-    json!({
-        "starts_at": o.starts_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "ends_at": o.ends_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "local_start": o.local_start.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
-        "local_zone": o.local_start.timezone().name(),
-        "original_date": o.original_date,
-        "status": status_str(o.status),
-    })
+/// One meeting.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(as = Occurrence)]
+pub(super) struct OccurrenceJson {
+    /// UTC, RFC 3339.
+    #[schema(format = DateTime)]
+    starts_at: String,
+    #[schema(format = DateTime)]
+    ends_at: String,
+    /// In the viewer's zone, RFC 3339 with its offset.
+    #[schema(format = DateTime)]
+    local_start: String,
+    /// The viewer's IANA zone.
+    local_zone: &'static str,
+    /// The local date the series puts it on (before any move).
+    original_date: NaiveDate,
+    /// scheduled, cancelled or moved.
+    status: &'static str,
 }
 
-async fn occurrences(
+fn occurrence_json(o: &OccurrenceView) -> OccurrenceJson {
+    OccurrenceJson {
+        starts_at: o.starts_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        ends_at: o.ends_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        local_start: o.local_start.to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        local_zone: o.local_start.timezone().name(),
+        original_date: o.original_date,
+        status: status_str(o.status),
+    }
+}
+
+/// Meetings between two dates (inclusive, in the viewer's zone)
+#[utoipa::path(
+    get,
+    path = "/groups/{id}/occurrences",
+    params(("id" = i64, Path, description = "The group"), Window),
+    responses(
+        (status = 200, description = "The meetings", body = Vec<OccurrenceJson>),
+        (status = 400, description = "Missing or malformed dates", body = ErrorBody),
+        (status = 404, description = "No such group", body = ErrorBody),
+        (status = 422, description = "A window longer than two years, or a control character", body = ErrorBody),
+    )
+)]
+pub(super) async fn occurrences(
     State(state): State<AppState>,
     ApiUser(who): ApiUser,
     Path(id): Path<i64>,
@@ -259,7 +327,23 @@ fn path_date(raw: &str) -> Result<NaiveDate> {
         .map_err(|_| Error::bad_request(Some("date"), "the date must be YYYY-MM-DD"))
 }
 
-async fn cancel_occurrence(
+/// Cancel one meeting (the group's therapist or an admin)
+#[utoipa::path(
+    post,
+    path = "/groups/{id}/occurrences/{date}/cancel",
+    params(
+        ("id" = i64, Path, description = "The group"),
+        ("date" = String, Path, format = Date, description = "The meeting's original local date"),
+    ),
+    responses(
+        (status = 204, description = "Cancelled"),
+        (status = 400, description = "The date is not YYYY-MM-DD", body = ErrorBody),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No such group", body = ErrorBody),
+        (status = 422, description = "The group does not meet that day", body = ErrorBody),
+    )
+)]
+pub(super) async fn cancel_occurrence(
     State(state): State<AppState>,
     meta: ClientMeta,
     ApiUser(who): ApiUser,
@@ -270,12 +354,30 @@ async fn cancel_occurrence(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
-struct MoveBody {
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct MoveBody {
+    /// The new start.
     starts_at: DateTime<Utc>,
 }
 
-async fn move_occurrence(
+/// Move one meeting (the group's therapist or an admin)
+#[utoipa::path(
+    post,
+    path = "/groups/{id}/occurrences/{date}/move",
+    params(
+        ("id" = i64, Path, description = "The group"),
+        ("date" = String, Path, format = Date, description = "The meeting's original local date"),
+    ),
+    responses(
+        (status = 204, description = "Moved"),
+        (status = 400, description = "The date is not YYYY-MM-DD, or a malformed body", body = ErrorBody),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No such group", body = ErrorBody),
+        (status = 422, description = "The group does not meet that day, or the new time is not \
+            allowed", body = ErrorBody),
+    )
+)]
+pub(super) async fn move_occurrence(
     State(state): State<AppState>,
     meta: ClientMeta,
     ApiUser(who): ApiUser,
@@ -290,14 +392,28 @@ async fn move_occurrence(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
-struct SeriesBody {
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct SeriesBody {
+    /// The first local date the new slot applies to.
     from: NaiveDate,
+    #[schema(pattern = "^(mon|tue|wed|thu|fri|sat|sun)$", example = "wed")]
     weekday: String,
+    /// HH:MM.
+    #[schema(pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$", example = "19:00")]
     local_time: String,
 }
 
-async fn change_series(
+/// Change the weekly slot from a date on
+#[utoipa::path(
+    post,
+    path = "/groups/{id}/series",
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 403, response = Forbidden),
+        (status = 404, description = "No such group", body = ErrorBody),
+    )
+)]
+pub(super) async fn change_series(
     State(state): State<AppState>,
     meta: ClientMeta,
     ApiUser(who): ApiUser,
@@ -316,260 +432,4 @@ async fn change_series(
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-fn reservation_response(reservation: Reservation) -> Response {
-    match reservation {
-        Reservation::Seated => {
-            (StatusCode::CREATED, JsonBody(json!({"status": "seated"}))).into_response()
-        }
-        Reservation::Offered => {
-            (StatusCode::CREATED, JsonBody(json!({"status": "offered"}))).into_response()
-        }
-        Reservation::Waitlisted { position } => {
-            (StatusCode::OK, JsonBody(json!({"status": "waitlisted", "position": position})))
-                .into_response()
-        }
-    }
-}
-
-async fn reserve_seat(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    let reservation =
-        state.app.reserve_seat(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(reservation_response(reservation))
-}
-
-async fn leave_group(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Path(id): Path<i64>,
-) -> Result<StatusCode> {
-    state.app.leave_group(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn leave_waitlist(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Path(id): Path<i64>,
-) -> Result<StatusCode> {
-    state.app.leave_waitlist(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn accept_offer(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Path(id): Path<i64>,
-) -> Result<impl IntoResponse> {
-    state.app.accept_offer(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
-    Ok((StatusCode::CREATED, JsonBody(json!({"status": "seated"}))))
-}
-
-async fn decline_offer(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Path(id): Path<i64>,
-) -> Result<StatusCode> {
-    state.app.decline_offer(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize)]
-struct SwitchBody {
-    to: i64,
-}
-
-async fn switch_group(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Path(id): Path<i64>,
-    Json(body): Json<SwitchBody>,
-) -> Result<Response> {
-    let reservation = state
-        .app
-        .switch_group(&who, GroupId::new(id), GroupId::new(body.to), &meta.audit(Some(&who)))
-        .await?;
-    Ok(reservation_response(reservation))
-}
-
-async fn roster(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Path(id): Path<i64>,
-) -> Result<impl IntoResponse> {
-    let roster = state.app.roster(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(JsonBody(
-        roster
-            .iter()
-            .map(|r| match &r.client {
-                Some(c) => json!({"display_name": r.display_name, "client_id": c.id.get(), "email": c.email.as_str(), "region": c.region.as_ref().map(hearth_domain::Region::as_str), "joined_at": r.joined_at}),
-                None => json!({"display_name": r.display_name}),
-            })
-            .collect::<Vec<_>>(),
-    ))
-}
-
-fn ics(body: String) -> Response {
-    ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], body).into_response()
-}
-
-async fn group_calendar(
-    State(state): State<AppState>,
-    ApiUser(_who): ApiUser,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    Ok(ics(state.app.group_calendar(GroupId::new(id)).await?))
-}
-
-async fn my_groups(
-    State(state): State<AppState>,
-    ApiUser(who): ApiUser,
-) -> Result<impl IntoResponse> {
-    let mine = state.app.my_groups(&who).await?;
-    let seated: Vec<Value> = mine.seated.iter().map(|(g, _)| group_json(g)).collect();
-    let waiting: Vec<Value> = mine
-        .waiting
-        .iter()
-        .map(|(g, p)| {
-            let mut v = group_json(g);
-            v["position"] = json!(p.position);
-            v["offer_expires_at"] = json!(p.offer_expires_at);
-            v
-        })
-        .collect();
-    Ok(JsonBody(json!({"seated": seated, "waiting": waiting})))
-}
-
-async fn rotate_feed(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-) -> Result<impl IntoResponse> {
-    let token = state.app.rotate_calendar_feed(&who, &meta.audit(Some(&who))).await?;
-    let url = format!("{}/calendar/{token}.ics", state.config.public_url.trim_end_matches('/'));
-    Ok((StatusCode::CREATED, JsonBody(json!({"url": url}))))
-}
-
-async fn revoke_feed(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-) -> Result<StatusCode> {
-    state.app.revoke_calendar_feed(&who, &meta.audit(Some(&who))).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// The secret feed URL: the token in the path is the only credential.
-pub async fn calendar_feed(
-    State(state): State<AppState>,
-    Path(file): Path<String>,
-) -> Result<Response> {
-    let token = file.strip_suffix(".ics").ok_or_else(Error::not_found)?;
-    Ok(ics(state.app.calendar_feed(token).await?))
-}
-
-async fn recommendations(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Path(id): Path<i64>,
-) -> Result<impl IntoResponse> {
-    let ranked = state.app.recommendations(&who, UserId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(JsonBody(
-        ranked
-            .iter()
-            .map(|r| json!({"group_id": r.group.id.get(), "score": r.score, "reasons": r.reasons, "topic": r.group.topic}))
-            .collect::<Vec<_>>(),
-    ))
-}
-
-#[derive(Deserialize)]
-struct SwitchRequestBody {
-    from: i64,
-    to: i64,
-    #[serde(default)]
-    reason: String,
-}
-
-async fn create_switch_request(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Json(body): Json<SwitchRequestBody>,
-) -> Result<impl IntoResponse> {
-    let id = state
-        .app
-        .request_switch(
-            &who,
-            GroupId::new(body.from),
-            GroupId::new(body.to),
-            &body.reason,
-            &meta.audit(Some(&who)),
-        )
-        .await?;
-    Ok((StatusCode::CREATED, JsonBody(json!({"id": id}))))
-}
-
-async fn list_switch_requests(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-) -> Result<impl IntoResponse> {
-    let requests = state.app.switch_requests(&who, &meta.audit(Some(&who))).await?;
-    Ok(JsonBody(
-        requests
-            .iter()
-            .map(|r| json!({"id": r.id, "client_id": r.client.get(), "client_name": r.client_name, "from": r.from.get(), "to": r.to.get(), "reason": r.reason, "status": r.status, "created_at": r.created_at}))
-            .collect::<Vec<_>>(),
-    ))
-}
-
-async fn approve_switch(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    match state.app.decide_switch(&who, id, true, &meta.audit(Some(&who))).await? {
-        Some(reservation) => Ok(reservation_response(reservation)),
-        None => Ok(StatusCode::NO_CONTENT.into_response()),
-    }
-}
-
-async fn decline_switch(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Path(id): Path<i64>,
-) -> Result<StatusCode> {
-    state.app.decide_switch(&who, id, false, &meta.audit(Some(&who))).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-async fn therapist_recommendations(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    ApiUser(who): ApiUser,
-    Path(id): Path<i64>,
-) -> Result<impl IntoResponse> {
-    let ranked =
-        state.app.therapist_recommendations(&who, UserId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(JsonBody(
-        ranked
-            .iter()
-            .map(|r| json!({"therapist_id": r.therapist.id.get(), "display_name": r.therapist.display_name.as_str(), "score": r.score, "reasons": r.reasons}))
-            .collect::<Vec<_>>(),
-    ))
 }

@@ -1,7 +1,12 @@
 pub mod api;
+pub mod api_calendars;
+pub mod api_care;
+pub mod api_catalog;
 pub mod api_consults;
+mod api_doc;
 pub mod api_groups;
 pub mod api_measures;
+pub mod api_seats;
 pub mod ops;
 pub mod pages;
 mod pages_auth;

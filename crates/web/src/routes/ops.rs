@@ -13,7 +13,7 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
         .route("/static/app.css", get(stylesheet))
-        .route("/calendar/{file}", get(super::api_groups::calendar_feed))
+        .route("/calendar/{file}", get(super::api_calendars::calendar_feed))
 }
 
 async fn healthz(State(state): State<AppState>) -> impl IntoResponse {

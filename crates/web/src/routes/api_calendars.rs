@@ -1,0 +1,90 @@
+//! Calendars: a group's meetings as iCalendar, and each person's secret feed URL.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json as JsonBody, Router};
+use hearth_domain::GroupId;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::ErrorBody;
+use crate::extract::{ApiUser, ClientMeta, Path};
+use crate::{AppState, Error, Result};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/groups/{id}/calendar.ics", get(group_calendar))
+        .route("/me/calendar-feed", post(rotate_feed).delete(revoke_feed))
+}
+
+fn ics(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/calendar; charset=utf-8")], body).into_response()
+}
+
+/// The group's meetings as iCalendar
+#[utoipa::path(
+    get,
+    path = "/groups/{id}/calendar.ics",
+    responses(
+        (status = 200, description = "The calendar", body = String, content_type = "text/calendar"),
+        (status = 404, description = "No such group", body = ErrorBody),
+    )
+)]
+pub(super) async fn group_calendar(
+    State(state): State<AppState>,
+    ApiUser(_who): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    Ok(ics(state.app.group_calendar(GroupId::new(id)).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct FeedJson {
+    /// The secret iCalendar URL; anyone with it can read the caller's meetings.
+    url: String,
+}
+
+/// Create or rotate the caller's secret iCal feed URL
+#[utoipa::path(
+    post,
+    path = "/me/calendar-feed",
+    responses((status = 201, description = "The new URL (any old one stops working)", body = FeedJson))
+)]
+pub(super) async fn rotate_feed(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+) -> Result<impl IntoResponse> {
+    let token = state.app.rotate_calendar_feed(&who, &meta.audit(Some(&who))).await?;
+    let url = format!("{}/calendar/{token}.ics", state.config.public_url.trim_end_matches('/'));
+    Ok((StatusCode::CREATED, JsonBody(FeedJson { url })))
+}
+
+/// Revoke the feed
+#[utoipa::path(
+    delete,
+    path = "/me/calendar-feed",
+    responses(
+        (status = 204, description = "Revoked"),
+        (status = 404, description = "No feed", body = ErrorBody),
+    )
+)]
+pub(super) async fn revoke_feed(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+) -> Result<StatusCode> {
+    state.app.revoke_calendar_feed(&who, &meta.audit(Some(&who))).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The secret feed URL: the token in the path is the only credential.
+pub async fn calendar_feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response> {
+    let token = file.strip_suffix(".ics").ok_or_else(Error::not_found)?;
+    Ok(ics(state.app.calendar_feed(token).await?))
+}
