@@ -159,25 +159,32 @@ impl App {
             .vault
             .seal(&sealed_json, &format!("intake:{}", who.user.id))
             .map_err(|e| anyhow::anyhow!("sealing an intake: {e}"))?;
-        self.db
-            .upsert_intake(&hearth_store::IntakeRow {
-                client_id: who.user.id.get(),
-                sealed,
-                service_lines: input.service_lines.join(","),
-                topics: input.topics.join(","),
-                availability: windows.iter().map(ToString::to_string).collect::<Vec<_>>().join(";"),
-                consent_version: CONSENT_VERSION.to_owned(),
-                consented_at: now,
-                submitted_at: now,
-            })
-            .await?;
-        self.audit(
+        let record = self.audited(
             ctx,
             "intake.submitted",
             format!("client:{}", who.user.id),
             format!("consent={CONSENT_VERSION}"),
-        )
-        .await
+        );
+        self.db
+            .upsert_intake(
+                &hearth_store::IntakeRow {
+                    client_id: who.user.id.get(),
+                    sealed,
+                    service_lines: input.service_lines.join(","),
+                    topics: input.topics.join(","),
+                    availability: windows
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(";"),
+                    consent_version: CONSENT_VERSION.to_owned(),
+                    consented_at: now,
+                    submitted_at: now,
+                },
+                record,
+            )
+            .await?;
+        Ok(())
     }
 
     /// A client's intake, for them and their care team (audited).
