@@ -168,6 +168,19 @@ impl App {
         AuditRecord::row(self.vault.audit_keys().current(), entry)
     }
 
+    /// The audit row of a write that answers whether it changed anything: the row commits
+    /// only when it did.
+    pub(crate) fn audited_if(
+        &self,
+        ctx: &AuditContext,
+        action: &str,
+        subject: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> AuditRecord<'_, bool> {
+        let entry = self.audit_entry(ctx, action, subject, detail);
+        self.audited_with(move |done: &bool| done.then_some(entry).into_iter().collect())
+    }
+
     /// The audit rows of a change made from what the write did (an inserted row's id, say),
     /// for the store write to commit with it; none when `rows` finds nothing to record.
     pub(crate) fn audited_with<'a, T>(

@@ -34,12 +34,8 @@ impl App {
         who: &Authenticated,
         ctx: &AuditContext,
     ) -> AppResult<()> {
-        let record = self.audited_with(|revoked: &bool| {
-            let row = || {
-                self.audit_entry(ctx, "calendar.feed.revoked", format!("user:{}", who.user.id), "")
-            };
-            revoked.then(row).into_iter().collect()
-        });
+        let record =
+            self.audited_if(ctx, "calendar.feed.revoked", format!("user:{}", who.user.id), "");
         if !self.db.revoke_calendar_feed(who.user.id, self.clock.now(), record).await? {
             return Err(AppError::NotFound);
         }

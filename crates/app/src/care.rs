@@ -73,16 +73,13 @@ impl App {
             ));
         }
         // A free seat is offered (held for the client to accept), not imposed; with no free
-        // seat the client joins the waitlist.
-        // The row commits with whichever write places the client.
-        let placed = || {
-            let detail = format!("group={group}");
-            self.audit_entry(ctx, "care.client.placed", format!("client:{client}"), detail)
-        };
-        let offered =
-            self.audited_with(|offered: &bool| offered.then(placed).into_iter().collect());
+        // seat the client joins the waitlist. The row commits with whichever write places them.
+        let (subject, detail) = (format!("client:{client}"), format!("group={group}"));
+        let offered = self.audited_if(ctx, "care.client.placed", subject.clone(), detail.clone());
         let reserved = self.audited_with(|outcome: &SeatOutcome| match outcome {
-            SeatOutcome::Seated { .. } | SeatOutcome::Waitlisted { .. } => vec![placed()],
+            SeatOutcome::Seated { .. } | SeatOutcome::Waitlisted { .. } => {
+                vec![self.audit_entry(ctx, "care.client.placed", subject, detail)]
+            }
             _ => Vec::new(),
         });
         let now = self.clock.now();

@@ -114,13 +114,12 @@ impl App {
             if !self.may_join(&user, &found).await? {
                 continue;
             }
-            let record = self.audited_with(|done: &bool| {
-                let row = || {
-                    let detail = format!("group={group}");
-                    self.audit_entry(ctx, "placement.offered", format!("client:{client}"), detail)
-                };
-                done.then(row).into_iter().collect()
-            });
+            let record = self.audited_if(
+                ctx,
+                "placement.offered",
+                format!("client:{client}"),
+                format!("group={group}"),
+            );
             if self.db.offer_free_seat(*group, *client, now, self.offer_hold, record).await? {
                 offered += 1;
             }

@@ -250,13 +250,8 @@ impl App {
         let job = AuditContext::default();
         let mut expired = 0;
         for (entry, group) in self.db.list_due_offers(now).await? {
-            let record = self.audited_with(|done: &bool| {
-                let row = || {
-                    let subject = format!("group:{group}");
-                    self.audit_entry(&job, "group.offer.expired", subject, format!("entry={entry}"))
-                };
-                done.then(row).into_iter().collect()
-            });
+            let (subject, detail) = (format!("group:{group}"), format!("entry={entry}"));
+            let record = self.audited_if(&job, "group.offer.expired", subject, detail);
             if self.db.expire_offer(entry, group, now, self.offer_hold, record).await? {
                 expired += 1;
             }

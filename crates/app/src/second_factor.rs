@@ -122,13 +122,8 @@ impl App {
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let secret = Secret::Raw(bytes.to_vec()).to_encoded().to_string();
         let sealed = self.vault.seal(&secret, &context).map_err(vault_error)?;
-        let record = self.audited_with(|started: &bool| {
-            let row = || {
-                let subject = format!("user:{}", user.id);
-                self.audit_entry(ctx, "auth.second_factor.enrolment_started", subject, "")
-            };
-            started.then(row).into_iter().collect()
-        });
+        let subject = format!("user:{}", user.id);
+        let record = self.audited_if(ctx, "auth.second_factor.enrolment_started", subject, "");
         if !self.db.upsert_pending_second_factor(user.id, &sealed, self.clock.now(), record).await?
         {
             return Err(AppError::Conflict("two-factor sign-in is already on".to_owned()));
@@ -167,13 +162,8 @@ impl App {
             ));
         };
         let (codes, hashes) = new_recovery_codes();
-        let record = self.audited_with(|confirmed: &bool| {
-            let row = || {
-                let subject = format!("user:{}", user.id);
-                self.audit_entry(ctx, "auth.second_factor.enrolled", subject, "")
-            };
-            confirmed.then(row).into_iter().collect()
-        });
+        let subject = format!("user:{}", user.id);
+        let record = self.audited_if(ctx, "auth.second_factor.enrolled", subject, "");
         let now = self.clock.now();
         if !self.db.confirm_second_factor(user.id, Some(step), now, &hashes, record).await? {
             return Err(AppError::invalid(
@@ -206,13 +196,12 @@ impl App {
         let now = self.clock.now();
         let (codes, hashes) = new_recovery_codes();
         let operator = AuditContext::anonymous(None);
-        let record = self.audited_with(|confirmed: &bool| {
-            let row = || {
-                let subject = format!("user:{user}");
-                self.audit_entry(&operator, "auth.second_factor.enrolled", subject, "by=operator")
-            };
-            confirmed.then(row).into_iter().collect()
-        });
+        let record = self.audited_if(
+            &operator,
+            "auth.second_factor.enrolled",
+            format!("user:{user}"),
+            "by=operator",
+        );
         // The pending secret is recorded by the confirmation's row that follows at once.
         if !self.db.upsert_pending_second_factor(user, &sealed, now, AuditRecord::none()).await?
             || !self.db.confirm_second_factor(user, None, now, &hashes, record).await?

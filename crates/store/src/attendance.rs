@@ -86,6 +86,7 @@ impl Db {
 
     /// The therapist sets a person's status for a meeting (creating the row for someone who
     /// never connected).
+    #[expect(clippy::too_many_arguments, reason = "the correction's facts and its audit rows")]
     pub async fn correct_attendance(
         &self,
         group: GroupId,

@@ -126,7 +126,7 @@ impl Db {
             .bind(at)
             .fetch_all(&mut *tx)
             .await?;
-            let outcome = if replaces.is_some_and(|old| !upcoming.contains(&old)) {
+            if replaces.is_some_and(|old| !upcoming.contains(&old)) {
                 BookingOutcome::NotReplaceable
             } else if upcoming.iter().any(|id| Some(*id) != replaces) {
                 BookingOutcome::AlreadyBooked
@@ -165,8 +165,7 @@ impl Db {
                     }
                     None => BookingOutcome::SlotTaken,
                 }
-            };
-            outcome
+            }
         }));
         Ok(outcome)
     }

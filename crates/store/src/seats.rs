@@ -244,7 +244,7 @@ impl Db {
             .bind(c)
             .fetch_one(&mut *tx)
             .await?;
-            let outcome = if seated > 0 {
+            if seated > 0 {
                 SeatOutcome::AlreadySeated
             } else if let Some(entry) = waiting {
                 SeatOutcome::AlreadyWaiting { position: position_of!(tx, g, entry) }
@@ -284,8 +284,7 @@ impl Db {
                         position: waiting_count + 1,
                     }
                 }
-            };
-            outcome
+            }
         }));
         Ok(outcome)
     }

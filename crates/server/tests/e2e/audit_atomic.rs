@@ -18,7 +18,7 @@ async fn assert_failed(response: Response, what: &str) {
     );
 }
 
-async fn assert_done(response: Response, what: &str) -> Response {
+fn assert_done(response: Response, what: &str) -> Response {
     let status = response.status();
     assert!(status.is_success() || status == StatusCode::SEE_OTHER, "{what}: {status}");
     response
@@ -148,16 +148,16 @@ async fn a_change_whose_audit_row_cannot_be_written_is_not_made_and_made_with_it
 
     // With the head back, the same requests make their changes, each with its own row.
     app.restore_audit_head().await;
-    let lee = assert_done(requests.sign_up().await, "sign-up").await;
+    let lee = assert_done(requests.sign_up().await, "sign-up");
     let lee: Value = lee.json().await.expect("json");
-    assert_done(requests.seat().await, "seat").await;
-    let measure = assert_done(requests.measure().await, "measure").await;
+    assert_done(requests.seat().await, "seat");
+    let measure = assert_done(requests.measure().await, "measure");
     let measure: Value = measure.json().await.expect("json");
-    assert_done(requests.note().await, "care note").await;
-    assert_done(requests.sign().await, "plan signature").await;
-    let invite = assert_done(requests.invite().await, "invitation").await;
+    assert_done(requests.note().await, "care note");
+    assert_done(requests.sign().await, "plan signature");
+    let invite = assert_done(requests.invite().await, "invitation");
     let invite: Value = invite.json().await.expect("json");
-    assert_done(requests.edit_topic().await, "topic").await;
+    assert_done(requests.edit_topic().await, "topic");
 
     let membership = db.list_client_memberships(sam_id).await.expect("list")[0].id;
     let flag = db.list_risk_flags(true).await.expect("list")[0].id;
