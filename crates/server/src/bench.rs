@@ -128,8 +128,9 @@ impl fmt::Display for SeatsReport {
     }
 }
 
-/// `hearth bench seats`: seat reservations under contention against raw single-row inserts,
-/// on a fresh database that is removed afterwards.
+/// `hearth bench seats`: seat reservations under contention, each committing its audit row
+/// as the app's do, against raw single-row inserts, on a fresh database that is removed
+/// afterwards.
 ///
 /// `database_url` names a PostgreSQL server (a database `hearth_bench_<random>` is created
 /// on it and dropped at the end); without it the benchmark runs on a temporary SQLite file.

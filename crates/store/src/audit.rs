@@ -237,8 +237,10 @@ impl<T> fmt::Debug for AuditRecord<'_, T> {
 pub(crate) trait AppendAudit {
     /// Appends `entry` chained to the newest row and keyed with `key`. Appenders are
     /// serialised by updating the single `audit_head` row first, which takes the write lock on
-    /// SQLite and a row lock on PostgreSQL. Without that row nothing is appended (an error):
-    /// an append that took no lock could fork the chain.
+    /// SQLite and a row lock on PostgreSQL; the same statement reads the newest row's hash,
+    /// which the head keeps (a trigger copies it from each new row, migration 0018). Without
+    /// that row nothing is appended (an error): an append that took no lock could fork the
+    /// chain.
     async fn append_audit(&mut self, entry: &NewAuditEntry, key: &AuditKey) -> StoreResult<()>;
 
     /// Appends the rows `record` makes from `done` (none, one or several), in order.
@@ -279,18 +281,18 @@ macro_rules! impl_append_audit {
                 entry: &NewAuditEntry,
                 key: &AuditKey,
             ) -> StoreResult<()> {
-                let head = sqlx::query("UPDATE audit_head SET count = count + 1 WHERE id = 1")
-                    .execute(&mut *self)
-                    .await?;
-                if head.rows_affected() != 1 {
+                // After waiting for the lock, RETURNING gives the row as the last appender
+                // committed it, on PostgreSQL too.
+                let head: Option<Option<String>> = sqlx::query_scalar(
+                    "UPDATE audit_head SET count = count + 1 WHERE id = 1 RETURNING last_hash",
+                )
+                .fetch_optional(&mut *self)
+                .await?;
+                let Some(prev) = head else {
                     return Err(StoreError::corrupt(
                         "the audit log's head row is missing, so no row can be appended",
                     ));
-                }
-                let prev: Option<String> =
-                    sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
-                        .fetch_optional(&mut *self)
-                        .await?;
+                };
                 let mut row = AuditEntry {
                     id: 0,
                     at: truncate_to_micros(entry.at),

@@ -390,7 +390,10 @@ async fn writes_commit_with_their_audit_rows(db: Db) {
     db.insert_user(&quiet, AuditRecord::none()).await.expect("no row, no head needed");
 
     // With the head back, the same requests go through and the chain holds.
-    execute(&db, "INSERT INTO audit_head (id, count) VALUES (1, 3)").await.expect("restore");
+    let restore = "INSERT INTO audit_head (id, count, last_hash) \
+                   SELECT 1, COUNT(*), (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) \
+                   FROM audit_log";
+    execute(&db, restore).await.expect("restore");
     let seated = db.reserve_seat(g, ana, t0(), None, hold, AuditRecord::new(key, seat_row));
     let SeatOutcome::Seated { membership } = seated.await.expect("seated") else {
         panic!("ana takes the free seat")
@@ -404,11 +407,24 @@ async fn writes_commit_with_their_audit_rows(db: Db) {
             ("account.created".to_owned(), format!("id={lee}")),
         ]
     );
+
+    // Appenders racing each other still make one chain: each reads the hash it chains from in
+    // the statement that waits for the head.
+    let mut racing = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let (db, keys) = (db.clone(), keys.clone());
+        racing.spawn(async move {
+            db.append_audit(&audit_entry(None, "race", i), keys.current()).await
+        });
+    }
+    while let Some(done) = racing.join_next().await {
+        done.expect("joined").expect("appended");
+    }
     let head = db.audit_head().await.expect("head").expect("head");
-    assert_eq!(head.rows, 5);
+    assert_eq!(head.rows, 45);
     assert_eq!(
         db.verify_audit_chain(&keys, Some(&head)).await.expect("verify"),
-        AuditVerification::Intact { rows: 5 }
+        AuditVerification::Intact { rows: 45 }
     );
 }
 

@@ -380,9 +380,11 @@ impl TestApp {
         assert_eq!(self.execute("DELETE FROM audit_head").await, 1, "the head row is removed");
     }
 
-    /// Puts the head row back, counting the rows there are.
+    /// Puts the head row back as it was: the rows there are, and the newest one's hash.
     pub async fn restore_audit_head(&self) {
-        let sql = "INSERT INTO audit_head (id, count) SELECT 1, COUNT(*) FROM audit_log";
+        let sql = "INSERT INTO audit_head (id, count, last_hash) \
+                   SELECT 1, COUNT(*), (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) \
+                   FROM audit_log";
         assert_eq!(self.execute(sql).await, 1, "the head row is back");
     }
 
