@@ -332,7 +332,9 @@ const SELECT_ROW: &str = "SELECT id, at, actor_id, action, subject, source_ip, d
                           hash, key_id FROM audit_log";
 
 impl Db {
-    /// Appends a row chained to the last one, keyed with `key`, in a transaction of its own.
+    /// Appends a row chained to the last one, keyed with `key`, in a transaction of its own:
+    /// for what changes nothing here (a read, say). A change hands its rows to the store write
+    /// that makes it instead, as an [`AuditRecord`], to commit with it.
     pub async fn append_audit(&self, entry: &NewAuditEntry, key: &AuditKey) -> StoreResult<()> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
