@@ -1,7 +1,7 @@
 use hearth_domain::{
     BirthDate, DisplayName, Email, FieldErrors, Password, Region, Role, TimeZone, UserId,
 };
-use hearth_store::NewUser;
+use hearth_store::{AuditRecord, NewUser};
 use serde::Deserialize;
 
 use crate::{App, AppError, AppResult, AuditContext, User};
@@ -102,21 +102,22 @@ impl App {
             birth_date: Some(birth_date),
             created_at: self.clock.now(),
         };
-        let (id, created) = self.db.insert_user_unless_taken(&user).await?;
-        if created {
-            self.audit(
-                &AuditContext { actor: Some(id), ..ctx.clone() },
-                "account.created",
-                format!("user:{id}"),
-                "role=client",
-            )
-            .await?;
-        } else {
-            // The answer is the same as for a new account, so sign-up cannot be used to learn
-            // who is a client here; the owner keeps their account and its password.
-            self.audit(ctx, "account.signup.email_taken", "user:unknown", format!("drawn={id}"))
-                .await?;
-        }
+        let record = self.audited_with(|&(id, created): &(UserId, bool)| {
+            vec![if created {
+                let ctx = AuditContext { actor: Some(id), ..ctx.clone() };
+                self.audit_entry(&ctx, "account.created", format!("user:{id}"), "role=client")
+            } else {
+                // The answer is the same as for a new account, so sign-up cannot be used to
+                // learn who is a client here; the owner keeps their account and its password.
+                self.audit_entry(
+                    ctx,
+                    "account.signup.email_taken",
+                    "user:unknown",
+                    format!("drawn={id}"),
+                )
+            }]
+        });
+        let (id, created) = self.db.insert_user_unless_taken(&user, record).await?;
         Ok(SignUp { id, created })
     }
 
@@ -160,19 +161,25 @@ impl App {
             birth_date: None,
             created_at: self.clock.now(),
         };
-        let id = self.insert_user(&user).await?;
-        self.audit(
-            &AuditContext::default(),
-            "account.created",
-            format!("user:{id}"),
-            format!("role={role} via=cli"),
-        )
-        .await?;
-        Ok(id)
+        let record = self.audited_with(move |id: &UserId| {
+            let detail = format!("role={role} via=cli");
+            vec![self.audit_entry(
+                &AuditContext::default(),
+                "account.created",
+                format!("user:{id}"),
+                detail,
+            )]
+        });
+        self.insert_user(&user, record).await
     }
 
-    pub(crate) async fn insert_user(&self, user: &NewUser) -> AppResult<UserId> {
-        self.db.insert_user(user).await.map_err(|err| {
+    /// Creates an account, `record` committing with it; a taken email is a field error.
+    pub(crate) async fn insert_user(
+        &self,
+        user: &NewUser,
+        record: AuditRecord<'_, UserId>,
+    ) -> AppResult<UserId> {
+        self.db.insert_user(user, record).await.map_err(|err| {
             if err.is_conflict_on(EMAIL_CONSTRAINT) {
                 AppError::invalid("email", EMAIL_TAKEN)
             } else {

@@ -98,15 +98,16 @@ impl App {
         if !is_member && self.db.find_attendance(group, date, person).await?.is_none() {
             return Err(AppError::invalid("person", "this person is not on the sheet"));
         }
-        self.db
-            .correct_attendance(group, date, person, status.as_str(), who.user.id, self.clock.now())
-            .await?;
-        self.audit(
+        let record = self.audited(
             ctx,
             "attendance.corrected",
             format!("meeting:{}", meeting.key()),
             format!("user={person} status={}", status.as_str()),
-        )
-        .await
+        );
+        let now = self.clock.now();
+        Ok(self
+            .db
+            .correct_attendance(group, date, person, status.as_str(), who.user.id, now, record)
+            .await?)
     }
 }

@@ -1,6 +1,6 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use hearth_domain::UserId;
-use hearth_store::{AuditHead, AuditKeyring, NewAuditEntry};
+use hearth_store::{AuditHead, AuditKeyring, AuditRecord, NewAuditEntry};
 
 use crate::{App, AppResult, AuditVerification};
 
@@ -110,7 +110,23 @@ impl AuditCheckpoint {
 }
 
 impl App {
-    /// Appends one row to the audit log. `detail` holds ids and outcomes, never health data.
+    /// Appends one row to the audit log through the group-commit writer (`audit_writer.rs`:
+    /// rows waiting together share one transaction) and returns once it is committed.
+    /// `detail` holds ids and outcomes, never health data.
+    ///
+    /// Only for what changes nothing in the database: a change is recorded by the store
+    /// write that makes it, in the same transaction ([`App::audited`]), so no change is ever
+    /// committed without its row nor a row without its change. What stays here:
+    /// - reads of clinical or personal data (an intake, a plan, measures, notes, a roster, the
+    ///   risk and care queues, reports, the room's safety panel): the row is appended after
+    ///   the read and before anything is shown, so if it fails nothing is shown;
+    /// - entering a live room, staff entries with their reason ("break the glass") included:
+    ///   access, held in this node's memory, not in the database;
+    /// - failed and throttled logins and wrong second-factor codes: attempts that change
+    ///   nothing (the throttle's own bookkeeping is not what the row records);
+    /// - a host's controls in a live room (admit, mute, remove, lock): the change is to the
+    ///   room's state in this node's memory, so there is no transaction to join; the row
+    ///   follows the change.
     pub async fn audit(
         &self,
         ctx: &AuditContext,
@@ -118,15 +134,60 @@ impl App {
         subject: impl Into<String>,
         detail: impl Into<String>,
     ) -> AppResult<()> {
-        let entry = NewAuditEntry {
+        let entry = self.audit_entry(ctx, action, subject, detail);
+        self.audit_writer.append(&self.db, &self.vault, entry).await
+    }
+
+    /// One audit row by `ctx`, now.
+    pub(crate) fn audit_entry(
+        &self,
+        ctx: &AuditContext,
+        action: &str,
+        subject: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> NewAuditEntry {
+        NewAuditEntry {
             at: self.clock.now(),
             actor: ctx.actor,
             action: action.to_owned(),
             subject: subject.into(),
             source_ip: ctx.source_ip.clone(),
             detail: detail.into(),
-        };
-        self.audit_writer.append(&self.db, &self.vault, entry).await
+        }
+    }
+
+    /// The audit row of a change, for the store write that makes it to commit with it.
+    pub(crate) fn audited<T>(
+        &self,
+        ctx: &AuditContext,
+        action: &str,
+        subject: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> AuditRecord<'_, T> {
+        let entry = self.audit_entry(ctx, action, subject, detail);
+        AuditRecord::row(self.vault.audit_keys().current(), entry)
+    }
+
+    /// The audit row of a write that answers whether it changed anything: the row commits
+    /// only when it did.
+    pub(crate) fn audited_if(
+        &self,
+        ctx: &AuditContext,
+        action: &str,
+        subject: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> AuditRecord<'_, bool> {
+        let entry = self.audit_entry(ctx, action, subject, detail);
+        self.audited_with(move |done: &bool| done.then_some(entry).into_iter().collect())
+    }
+
+    /// The audit rows of a change made from what the write did (an inserted row's id, say),
+    /// for the store write to commit with it; none when `rows` finds nothing to record.
+    pub(crate) fn audited_with<'a, T>(
+        &'a self,
+        rows: impl FnOnce(&T) -> Vec<NewAuditEntry> + Send + 'a,
+    ) -> AuditRecord<'a, T> {
+        AuditRecord::new(self.vault.audit_keys().current(), rows)
     }
 
     /// Walks the chain of the audit log, checking each keyed row with its own key.

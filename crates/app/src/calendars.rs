@@ -22,8 +22,10 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<String> {
         let token = new_token();
-        self.db.replace_calendar_feed(who.user.id, &hash_token(&token), self.clock.now()).await?;
-        self.audit(ctx, "calendar.feed.created", format!("user:{}", who.user.id), "").await?;
+        let record =
+            self.audited(ctx, "calendar.feed.created", format!("user:{}", who.user.id), "");
+        let now = self.clock.now();
+        self.db.replace_calendar_feed(who.user.id, &hash_token(&token), now, record).await?;
         Ok(token)
     }
 
@@ -32,10 +34,12 @@ impl App {
         who: &Authenticated,
         ctx: &AuditContext,
     ) -> AppResult<()> {
-        if !self.db.revoke_calendar_feed(who.user.id, self.clock.now()).await? {
+        let record =
+            self.audited_if(ctx, "calendar.feed.revoked", format!("user:{}", who.user.id), "");
+        if !self.db.revoke_calendar_feed(who.user.id, self.clock.now(), record).await? {
             return Err(AppError::NotFound);
         }
-        self.audit(ctx, "calendar.feed.revoked", format!("user:{}", who.user.id), "").await
+        Ok(())
     }
 
     /// The feed behind a secret token: every group the owner is seated in or leads.

@@ -73,12 +73,24 @@ impl App {
             ));
         }
         // A free seat is offered (held for the client to accept), not imposed; with no free
-        // seat the client joins the waitlist.
+        // seat the client joins the waitlist. The row commits with whichever write places them.
+        let (subject, detail) = (format!("client:{client}"), format!("group={group}"));
+        let offered = self.audited_if(ctx, "care.client.placed", subject.clone(), detail.clone());
+        let reserved = self.audited_with(|outcome: &SeatOutcome| match outcome {
+            SeatOutcome::Seated { .. } | SeatOutcome::Waitlisted { .. } => {
+                vec![self.audit_entry(ctx, "care.client.placed", subject, detail)]
+            }
+            _ => Vec::new(),
+        });
         let now = self.clock.now();
-        let reservation = if self.db.offer_free_seat(group, client, now, self.offer_hold).await? {
+        let reservation = if self
+            .db
+            .offer_free_seat(group, client, now, self.offer_hold, offered)
+            .await?
+        {
             Reservation::Offered
         } else {
-            match self.db.reserve_seat(group, client, now, None, self.offer_hold).await? {
+            match self.db.reserve_seat(group, client, now, None, self.offer_hold, reserved).await? {
                 SeatOutcome::Seated { .. } => Reservation::Seated,
                 SeatOutcome::Waitlisted { position, .. } => Reservation::Waitlisted { position },
                 SeatOutcome::AlreadySeated => {
@@ -100,8 +112,6 @@ impl App {
                 }
             }
         };
-        self.audit(ctx, "care.client.placed", format!("client:{client}"), format!("group={group}"))
-            .await?;
         Ok(reservation)
     }
 
@@ -138,8 +148,12 @@ impl App {
             .vault
             .seal(body, &format!("care_note:{client}"))
             .map_err(|e| anyhow::anyhow!("sealing a note: {e}"))?;
-        let id = self.db.insert_care_note(client, who.user.id, &sealed, self.clock.now()).await?;
-        self.audit(ctx, "care.note.written", format!("client:{client}"), format!("note={id}")).await
+        let record = self.audited_with(|id: &i64| {
+            let detail = format!("note={id}");
+            vec![self.audit_entry(ctx, "care.note.written", format!("client:{client}"), detail)]
+        });
+        self.db.insert_care_note(client, who.user.id, &sealed, self.clock.now(), record).await?;
+        Ok(())
     }
 
     /// The care team's notes about a client, newest first (audited).

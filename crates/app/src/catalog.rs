@@ -37,8 +37,8 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<()> {
         let (name, description) = check_entry(admin, name, description)?;
-        self.db.update_topic(slug, name, description).await?;
-        self.audit(ctx, "catalog.topic.edited", format!("topic:{slug}"), "").await
+        let record = self.audited(ctx, "catalog.topic.edited", format!("topic:{slug}"), "");
+        Ok(self.db.update_topic(slug, name, description, record).await?)
     }
 
     /// An admin sets how many weeks apart a program's check-ins are due (1 to 12).
@@ -55,14 +55,13 @@ impl App {
         if !(1..=12).contains(&weeks) {
             return Err(AppError::invalid("check_in_cadence_weeks", "between 1 and 12 weeks"));
         }
-        self.db.update_program_cadence(slug, weeks).await?;
-        self.audit(
+        let record = self.audited(
             ctx,
             "catalog.program.cadence",
             format!("program:{slug}"),
             format!("weeks={weeks}"),
-        )
-        .await
+        );
+        Ok(self.db.update_program_cadence(slug, weeks, record).await?)
     }
 
     /// An admin renames a service line or rewrites its description.
@@ -75,8 +74,8 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<()> {
         let (name, description) = check_entry(admin, name, description)?;
-        self.db.update_program(slug, name, description).await?;
-        self.audit(ctx, "catalog.program.edited", format!("program:{slug}"), "").await
+        let record = self.audited(ctx, "catalog.program.edited", format!("program:{slug}"), "");
+        Ok(self.db.update_program(slug, name, description, record).await?)
     }
 }
 

@@ -57,14 +57,13 @@ impl App {
                 )
             })
             .collect();
-        self.db.replace_availability(who.user.id, &rows).await?;
-        self.audit(
+        let record = self.audited(
             ctx,
             "consult.availability.set",
             format!("user:{}", who.user.id),
             format!("windows={}", rows.len()),
-        )
-        .await
+        );
+        Ok(self.db.replace_availability(who.user.id, &rows, record).await?)
     }
 
     /// The coordinator's own windows, as they wrote them.
@@ -172,8 +171,14 @@ impl App {
         // The one-call rule and `replaces` are checked inside the booking's transaction, so
         // neither a made-up call id nor two bookings at once can get around them.
         let booking = NewConsult { client: who.user.id, starts_at, phone, at: now, replaces };
-        let (id, coordinator) = match self.db.book_consult(&booking, &candidates).await? {
-            BookingOutcome::Booked { id, coordinator } => (id, coordinator),
+        let record = self.audited_with(|outcome: &BookingOutcome| {
+            let BookingOutcome::Booked { id, coordinator } = outcome else { return Vec::new() };
+            let moved = replaces.map(|old| format!(" replaces={old}")).unwrap_or_default();
+            let detail = format!("call={id} coordinator={coordinator}{moved}");
+            vec![self.audit_entry(ctx, "consult.booked", format!("client:{}", who.user.id), detail)]
+        });
+        let id = match self.db.book_consult(&booking, &candidates, record).await? {
+            BookingOutcome::Booked { id, .. } => id,
             BookingOutcome::AlreadyBooked => {
                 return Err(AppError::refused(
                     "already_booked",
@@ -193,14 +198,6 @@ impl App {
                 ));
             }
         };
-        let moved = replaces.map(|old| format!(" replaces={old}")).unwrap_or_default();
-        self.audit(
-            ctx,
-            "consult.booked",
-            format!("client:{}", who.user.id),
-            format!("call={id} coordinator={coordinator}{moved}"),
-        )
-        .await?;
         Ok(id)
     }
 
@@ -211,14 +208,13 @@ impl App {
         id: i64,
         ctx: &AuditContext,
     ) -> AppResult<()> {
-        self.db.cancel_consult(id, who.user.id).await?;
-        self.audit(
+        let record = self.audited(
             ctx,
             "consult.cancelled",
             format!("client:{}", who.user.id),
             format!("call={id}"),
-        )
-        .await
+        );
+        Ok(self.db.cancel_consult(id, who.user.id, record).await?)
     }
 
     /// Upcoming calls: the client's own, or a coordinator's (admins see all).

@@ -129,26 +129,26 @@ impl App {
             return Err(AppError::Invalid(errors));
         };
         errors.into_result()?;
+        let record = self.audited_with(|id: &GroupId| {
+            let detail = format!("therapist={}", therapist.id);
+            vec![self.audit_entry(ctx, "group.created", format!("group:{id}"), detail)]
+        });
         let id = self
             .db
-            .insert_group(&NewGroup {
-                topic,
-                therapist_id: therapist.id,
-                slot,
-                capacity: i32::from(capacity.get()),
-                age_band,
-                starts_on,
-                ends_on,
-                created_at: self.clock.now(),
-            })
+            .insert_group(
+                &NewGroup {
+                    topic,
+                    therapist_id: therapist.id,
+                    slot,
+                    capacity: i32::from(capacity.get()),
+                    age_band,
+                    starts_on,
+                    ends_on,
+                    created_at: self.clock.now(),
+                },
+                record,
+            )
             .await?;
-        self.audit(
-            ctx,
-            "group.created",
-            format!("group:{id}"),
-            format!("therapist={}", therapist.id),
-        )
-        .await?;
         Ok(id)
     }
 
@@ -288,8 +288,10 @@ impl App {
             }
         };
         checked.map_err(|e| AppError::invalid("date", e))?;
-        self.db.upsert_exception(group.id, &StoredException { original_date: date, kind }).await?;
-        self.audit(ctx, action, format!("group:{}", group.id), format!("date={date}")).await
+        let record =
+            self.audited(ctx, action, format!("group:{}", group.id), format!("date={date}"));
+        let exception = StoredException { original_date: date, kind };
+        Ok(self.db.upsert_exception(group.id, &exception, record).await?)
     }
 
     /// Undoes a cancellation or a move: the meeting is back at its usual time.
@@ -304,14 +306,13 @@ impl App {
         if !may_reschedule(who, &group) {
             return Err(AppError::Forbidden);
         }
-        self.db.delete_exception(group.id, date).await?;
-        self.audit(
+        let record = self.audited(
             ctx,
             "group.occurrence.restored",
             format!("group:{}", group.id),
             format!("date={date}"),
-        )
-        .await
+        );
+        Ok(self.db.delete_exception(group.id, date, record).await?)
     }
 
     /// Moves one meeting to a wall-clock time in the group's own zone (as a page form sends it).
@@ -361,14 +362,13 @@ impl App {
             .map_err(|e| AppError::invalid("local_time", e))?;
         let mut series = self.series_of(&group).await?;
         series.change_from(from, slot).map_err(|e| AppError::invalid("from", e))?;
-        self.db.insert_slot_change(group.id, from, &slot).await?;
-        self.audit(
+        let record = self.audited(
             ctx,
             "group.series.changed",
             format!("group:{}", group.id),
             format!("from={from}"),
-        )
-        .await
+        );
+        Ok(self.db.insert_slot_change(group.id, from, &slot, record).await?)
     }
 }
 

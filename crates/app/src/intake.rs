@@ -159,25 +159,20 @@ impl App {
             .vault
             .seal(&sealed_json, &format!("intake:{}", who.user.id))
             .map_err(|e| anyhow::anyhow!("sealing an intake: {e}"))?;
-        self.db
-            .upsert_intake(&hearth_store::IntakeRow {
-                client_id: who.user.id.get(),
-                sealed,
-                service_lines: input.service_lines.join(","),
-                topics: input.topics.join(","),
-                availability: windows.iter().map(ToString::to_string).collect::<Vec<_>>().join(";"),
-                consent_version: CONSENT_VERSION.to_owned(),
-                consented_at: now,
-                submitted_at: now,
-            })
-            .await?;
-        self.audit(
-            ctx,
-            "intake.submitted",
-            format!("client:{}", who.user.id),
-            format!("consent={CONSENT_VERSION}"),
-        )
-        .await
+        let intake = hearth_store::IntakeRow {
+            client_id: who.user.id.get(),
+            sealed,
+            service_lines: input.service_lines.join(","),
+            topics: input.topics.join(","),
+            availability: windows.iter().map(ToString::to_string).collect::<Vec<_>>().join(";"),
+            consent_version: CONSENT_VERSION.to_owned(),
+            consented_at: now,
+            submitted_at: now,
+        };
+        let subject = format!("client:{}", who.user.id);
+        let record =
+            self.audited(ctx, "intake.submitted", subject, format!("consent={CONSENT_VERSION}"));
+        Ok(self.db.upsert_intake(&intake, record).await?)
     }
 
     /// A client's intake, for them and their care team (audited).

@@ -54,18 +54,28 @@ impl App {
         }
         let now = self.clock.now();
         let token = new_token();
+        let record = self.audited_with(|id: &InviteId| {
+            vec![self.audit_entry(
+                ctx,
+                "staff.invited",
+                format!("invite:{id}"),
+                format!("role={role}"),
+            )]
+        });
         let id = self
             .db
-            .insert_invite(&NewInvite {
-                email: &email,
-                role,
-                token_hash: &hash_token(&token),
-                invited_by: admin.user.id,
-                created_at: now,
-                expires_at: now + INVITE_LIFETIME,
-            })
+            .insert_invite(
+                &NewInvite {
+                    email: &email,
+                    role,
+                    token_hash: &hash_token(&token),
+                    invited_by: admin.user.id,
+                    created_at: now,
+                    expires_at: now + INVITE_LIFETIME,
+                },
+                record,
+            )
             .await?;
-        self.audit(ctx, "staff.invited", format!("invite:{id}"), format!("role={role}")).await?;
         Ok(IssuedInvite { id, token })
     }
 
@@ -116,21 +126,18 @@ impl App {
             birth_date: None,
             created_at: self.clock.now(),
         };
-        let id = self.db.accept_invite(invite.id, &user).await.map_err(|err| {
+        let record = self.audited_with(|&id: &UserId| {
+            let ctx = AuditContext { actor: Some(id), ..ctx.clone() };
+            let (subject, detail) = (format!("invite:{}", invite.id), format!("user={id}"));
+            vec![self.audit_entry(&ctx, "staff.invite.accepted", subject, detail)]
+        });
+        let id = self.db.accept_invite(invite.id, &user, record).await.map_err(|err| {
             if err.is_conflict_on("users_email_normalized_key") {
                 AppError::invalid("email", EMAIL_TAKEN)
             } else {
                 err.into()
             }
         })?;
-        let ctx = AuditContext { actor: Some(id), ..ctx.clone() };
-        self.audit(
-            &ctx,
-            "staff.invite.accepted",
-            format!("invite:{}", invite.id),
-            format!("user={id}"),
-        )
-        .await?;
         Ok(id)
     }
 
@@ -151,7 +158,7 @@ impl App {
         if admin.user.role != Role::Admin {
             return Err(AppError::Forbidden);
         }
-        self.db.revoke_invite(id, self.clock.now()).await?;
-        self.audit(ctx, "staff.invite.revoked", format!("invite:{id}"), "").await
+        let record = self.audited(ctx, "staff.invite.revoked", format!("invite:{id}"), "");
+        Ok(self.db.revoke_invite(id, self.clock.now(), record).await?)
     }
 }

@@ -108,7 +108,17 @@ impl App {
             .iter()
             .map(|s| serde_json::json!({"slug": s.slug, "score": s.score, "band": s.band.slug}))
             .collect();
-        let (id, flag) = self
+        let subject = format!("client:{}", who.user.id);
+        let record = self.audited_with(|&(id, flag): &(i64, Option<i64>)| {
+            let detail = format!("measure={id} instrument={}", instrument.slug());
+            let submitted = self.audit_entry(ctx, "measure.submitted", subject.clone(), detail);
+            let raised = flag.map(|flag| {
+                let detail = format!("flag={flag} measure={id}");
+                self.audit_entry(ctx, "risk.flag.raised", subject, detail)
+            });
+            std::iter::once(submitted).chain(raised).collect()
+        });
+        let (id, _) = self
             .db
             .insert_measure(
                 &NewMeasure {
@@ -123,20 +133,9 @@ impl App {
                     taken_at: self.clock.now(),
                 },
                 level,
+                record,
             )
             .await?;
-        let subject = format!("client:{}", who.user.id);
-        self.audit(
-            ctx,
-            "measure.submitted",
-            subject.clone(),
-            format!("measure={id} instrument={}", instrument.slug()),
-        )
-        .await?;
-        if let Some(flag) = flag {
-            self.audit(ctx, "risk.flag.raised", subject, format!("flag={flag} measure={id}"))
-                .await?;
-        }
         let follow_up =
             matches!(score.risk, Risk::SelfHarmThoughts { .. }).then_some(InstrumentId::Asq);
         Ok(MeasureResult { id, crisis: level.map(|_| &CRISIS_LINES[..]), follow_up, score })
@@ -285,8 +284,14 @@ impl App {
             .vault
             .seal(disposition, &format!("risk_flag:{}", found.id))
             .map_err(|e| anyhow::anyhow!("sealing a disposition: {e}"))?;
+        let record = self.audited(
+            ctx,
+            "risk.flag.acknowledged",
+            format!("client:{}", found.client_id),
+            format!("flag={}", found.id),
+        );
         self.db
-            .acknowledge_risk_flag(found.id, who.user.id, self.clock.now(), &sealed)
+            .acknowledge_risk_flag(found.id, who.user.id, self.clock.now(), &sealed, record)
             .await
             .map_err(|e| match e {
                 hearth_store::StoreError::NotFound => {
@@ -294,12 +299,6 @@ impl App {
                 }
                 other => other.into(),
             })?;
-        self.audit(
-            ctx,
-            "risk.flag.acknowledged",
-            format!("client:{}", found.client_id),
-            format!("flag={}", found.id),
-        )
-        .await
+        Ok(())
     }
 }

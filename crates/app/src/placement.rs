@@ -114,15 +114,14 @@ impl App {
             if !self.may_join(&user, &found).await? {
                 continue;
             }
-            if self.db.offer_free_seat(*group, *client, now, self.offer_hold).await? {
+            let record = self.audited_if(
+                ctx,
+                "placement.offered",
+                format!("client:{client}"),
+                format!("group={group}"),
+            );
+            if self.db.offer_free_seat(*group, *client, now, self.offer_hold, record).await? {
                 offered += 1;
-                self.audit(
-                    ctx,
-                    "placement.offered",
-                    format!("client:{client}"),
-                    format!("group={group}"),
-                )
-                .await?;
             }
         }
         Ok(offered)

@@ -130,22 +130,26 @@ impl App {
                 &format!("treatment_plan:{client}"),
             )
             .map_err(|e| anyhow::anyhow!("sealing a plan: {e}"))?;
+        let record = self.audited(ctx, "plan.written", format!("client:{client}"), "");
         self.db
-            .upsert_plan(&PlanRow {
-                client_id: client.get(),
-                content: sealed,
-                target_instrument: instrument.to_owned(),
-                target_below: below,
-                target_by,
-                review_on,
-                updated_by: who.user.id.get(),
-                updated_at: self.clock.now(),
-                client_signed_at: None,
-                therapist_signed_by: None,
-                therapist_signed_at: None,
-            })
+            .upsert_plan(
+                &PlanRow {
+                    client_id: client.get(),
+                    content: sealed,
+                    target_instrument: instrument.to_owned(),
+                    target_below: below,
+                    target_by,
+                    review_on,
+                    updated_by: who.user.id.get(),
+                    updated_at: self.clock.now(),
+                    client_signed_at: None,
+                    therapist_signed_by: None,
+                    therapist_signed_at: None,
+                },
+                record,
+            )
             .await?;
-        self.audit(ctx, "plan.written", format!("client:{client}"), "").await
+        Ok(())
     }
 
     /// The client's plan, for them and their care team (audited).
@@ -201,7 +205,10 @@ impl App {
             Role::Therapist if self.may_read_clinical(who, client).await? => Some(who.user.id),
             _ => return Err(AppError::Forbidden),
         };
-        self.db.sign_plan(client, therapist, version, self.clock.now()).await.map_err(
+        let by = if therapist.is_some() { "therapist" } else { "client" };
+        let record =
+            self.audited(ctx, "plan.signed", format!("client:{client}"), format!("by={by}"));
+        self.db.sign_plan(client, therapist, version, self.clock.now(), record).await.map_err(
             |e| match e {
                 hearth_store::StoreError::NotFound => AppError::refused(
                     "plan_changed",
@@ -210,7 +217,6 @@ impl App {
                 other => other.into(),
             },
         )?;
-        let by = if therapist.is_some() { "therapist" } else { "client" };
-        self.audit(ctx, "plan.signed", format!("client:{client}"), format!("by={by}")).await
+        Ok(())
     }
 }

@@ -666,7 +666,8 @@ impl App {
                     let host = state.peers.get(id).ok_or(AppError::NotFound)?.user;
                     (room.clone(), live.group, live.date, host)
                 };
-                self.db.end_meeting(group, date, host, self.clock.now()).await?;
+                let record = self.audited(ctx, "room.ended", format!("meeting:{room}"), "");
+                self.db.end_meeting(group, date, host, self.clock.now(), record).await?;
                 let gone = {
                     let mut state = hub.lock();
                     let ids = state.rooms.get(&room).map(|r| r.order.clone()).unwrap_or_default();
@@ -680,7 +681,7 @@ impl App {
                 for other in gone {
                     let _ = hub.sfu.leave(other).await;
                 }
-                self.audit_control(ctx, "room.ended", &Control { room, target_user: None }).await
+                Ok(())
             }
             ClientMessage::Hello { .. }
             | ClientMessage::Offer { .. }

@@ -132,7 +132,10 @@ impl App {
             .vault
             .seal(&json, &format!("safety_plan:{client}"))
             .map_err(|e| anyhow::anyhow!("sealing a safety plan: {e}"))?;
-        self.db.upsert_safety_plan(client, &sealed, self.clock.now(), who.user.id).await?;
-        self.audit(ctx, "safety_plan.written", format!("client:{client}"), "").await
+        let record = self.audited(ctx, "safety_plan.written", format!("client:{client}"), "");
+        Ok(self
+            .db
+            .upsert_safety_plan(client, &sealed, self.clock.now(), who.user.id, record)
+            .await?)
     }
 }

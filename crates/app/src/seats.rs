@@ -93,11 +93,13 @@ impl App {
         self.reserve(&who.user, group, None, ctx).await
     }
 
+    /// Asks for a seat for `client`. With `switch` (the membership it replaces and that
+    /// membership's group), the request is a switch, and its row commits with the seat's.
     async fn reserve(
         &self,
         client: &User,
         group: GroupId,
-        replaces: Option<MembershipId>,
+        switch: Option<(MembershipId, GroupId)>,
         ctx: &AuditContext,
     ) -> AppResult<Reservation> {
         if client.role != Role::Client {
@@ -107,21 +109,37 @@ impl App {
         if let Some(refusal) = self.refusal(client, &group).await? {
             return Err(refusal);
         }
+        let subject = format!("group:{}", group.id);
+        let record = self.audited_with(|outcome: &SeatOutcome| {
+            let seat = match outcome {
+                SeatOutcome::Seated { membership } => self.audit_entry(
+                    ctx,
+                    "group.seat.taken",
+                    subject,
+                    format!("membership={membership}"),
+                ),
+                SeatOutcome::Waitlisted { entry, .. } => self.audit_entry(
+                    ctx,
+                    "group.waitlist.joined",
+                    subject,
+                    format!("entry={entry}"),
+                ),
+                _ => return Vec::new(),
+            };
+            let switched = switch.map(|(_, from)| {
+                let detail = format!("to={} client={}", group.id, client.id);
+                self.audit_entry(ctx, "group.switch.requested", format!("group:{from}"), detail)
+            });
+            std::iter::once(seat).chain(switched).collect()
+        });
+        let replaces = switch.map(|(membership, _)| membership);
         let outcome = self
             .db
-            .reserve_seat(group.id, client.id, self.clock.now(), replaces, self.offer_hold)
+            .reserve_seat(group.id, client.id, self.clock.now(), replaces, self.offer_hold, record)
             .await?;
-        let subject = format!("group:{}", group.id);
         match outcome {
-            SeatOutcome::Seated { membership } => {
-                self.audit(ctx, "group.seat.taken", subject, format!("membership={membership}"))
-                    .await?;
-                Ok(Reservation::Seated)
-            }
-            SeatOutcome::Waitlisted { entry, position } => {
-                self.audit(ctx, "group.waitlist.joined", subject, format!("entry={entry}")).await?;
-                Ok(Reservation::Waitlisted { position })
-            }
+            SeatOutcome::Seated { .. } => Ok(Reservation::Seated),
+            SeatOutcome::Waitlisted { position, .. } => Ok(Reservation::Waitlisted { position }),
             SeatOutcome::AlreadySeated => {
                 Err(AppError::refused("already_member", "you are already a member of this group"))
             }
@@ -142,8 +160,11 @@ impl App {
         group: GroupId,
         ctx: &AuditContext,
     ) -> AppResult<()> {
-        self.db.leave_group(group, who.user.id, self.clock.now(), self.offer_hold).await?;
-        self.audit(ctx, "group.seat.left", format!("group:{group}"), "").await
+        let record = self.audited(ctx, "group.seat.left", format!("group:{group}"), "");
+        Ok(self
+            .db
+            .leave_group(group, who.user.id, self.clock.now(), self.offer_hold, record)
+            .await?)
     }
 
     /// Takes the client off a waitlist.
@@ -153,10 +174,11 @@ impl App {
         group: GroupId,
         ctx: &AuditContext,
     ) -> AppResult<()> {
-        self.db
-            .withdraw_from_waitlist(group, who.user.id, self.clock.now(), self.offer_hold)
-            .await?;
-        self.audit(ctx, "group.waitlist.left", format!("group:{group}"), "").await
+        let record = self.audited(ctx, "group.waitlist.left", format!("group:{group}"), "");
+        Ok(self
+            .db
+            .withdraw_from_waitlist(group, who.user.id, self.clock.now(), self.offer_hold, record)
+            .await?)
     }
 
     /// Accepts a seat offered from the waitlist (ending a seat it replaces, for a switch).
@@ -166,15 +188,12 @@ impl App {
         group: GroupId,
         ctx: &AuditContext,
     ) -> AppResult<()> {
-        let membership =
-            self.db.accept_offer(group, who.user.id, self.clock.now(), self.offer_hold).await?;
-        self.audit(
-            ctx,
-            "group.offer.accepted",
-            format!("group:{group}"),
-            format!("membership={membership}"),
-        )
-        .await
+        let record = self.audited_with(|membership: &MembershipId| {
+            let detail = format!("membership={membership}");
+            vec![self.audit_entry(ctx, "group.offer.accepted", format!("group:{group}"), detail)]
+        });
+        self.db.accept_offer(group, who.user.id, self.clock.now(), self.offer_hold, record).await?;
+        Ok(())
     }
 
     /// Declines an offer; the seat moves on to the next person waiting.
@@ -184,8 +203,11 @@ impl App {
         group: GroupId,
         ctx: &AuditContext,
     ) -> AppResult<()> {
-        self.db.decline_offer(group, who.user.id, self.clock.now(), self.offer_hold).await?;
-        self.audit(ctx, "group.offer.declined", format!("group:{group}"), "").await
+        let record = self.audited(ctx, "group.offer.declined", format!("group:{group}"), "");
+        Ok(self
+            .db
+            .decline_offer(group, who.user.id, self.clock.now(), self.offer_hold, record)
+            .await?)
     }
 
     /// Moves a member from one group to another. The old seat is kept until the new one is
@@ -219,28 +241,20 @@ impl App {
             .ok_or_else(|| {
                 AppError::refused("not_member", "not a member of the group being left")
             })?;
-        let outcome = self.reserve(client, to, Some(MembershipId::new(current.id)), ctx).await?;
-        self.audit(
-            ctx,
-            "group.switch.requested",
-            format!("group:{from}"),
-            format!("to={to} client={}", client.id),
-        )
-        .await?;
-        Ok(outcome)
+        self.reserve(client, to, Some((MembershipId::new(current.id), from)), ctx).await
     }
 
-    /// Background job: expires offers not taken in time and offers those seats on.
+    /// Background job: expires offers not taken in time and offers those seats on, each in
+    /// its own transaction with its own audit row.
     pub async fn expire_offers_once(&self, now: DateTime<Utc>) -> AppResult<u64> {
-        let expired = self.db.expire_offers(now, self.offer_hold).await?;
-        if expired > 0 {
-            self.audit(
-                &AuditContext::default(),
-                "group.offers.expired",
-                "groups",
-                format!("count={expired}"),
-            )
-            .await?;
+        let job = AuditContext::default();
+        let mut expired = 0;
+        for (entry, group) in self.db.list_due_offers(now).await? {
+            let (subject, detail) = (format!("group:{group}"), format!("entry={entry}"));
+            let record = self.audited_if(&job, "group.offer.expired", subject, detail);
+            if self.db.expire_offer(entry, group, now, self.offer_hold, record).await? {
+                expired += 1;
+            }
         }
         Ok(expired)
     }

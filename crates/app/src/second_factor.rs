@@ -4,7 +4,7 @@
 //! recorded when it signs in, so the same code (or an older one) never works twice.
 
 use hearth_domain::UserId;
-use hearth_store::SecondFactorRow;
+use hearth_store::{AuditRecord, SecondFactorRow};
 use rand::Rng as _;
 use rand::RngCore as _;
 use serde::{Deserialize, Serialize};
@@ -122,11 +122,12 @@ impl App {
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let secret = Secret::Raw(bytes.to_vec()).to_encoded().to_string();
         let sealed = self.vault.seal(&secret, &context).map_err(vault_error)?;
-        if !self.db.upsert_pending_second_factor(user.id, &sealed, self.clock.now()).await? {
+        let subject = format!("user:{}", user.id);
+        let record = self.audited_if(ctx, "auth.second_factor.enrolment_started", subject, "");
+        if !self.db.upsert_pending_second_factor(user.id, &sealed, self.clock.now(), record).await?
+        {
             return Err(AppError::Conflict("two-factor sign-in is already on".to_owned()));
         }
-        self.audit(ctx, "auth.second_factor.enrolment_started", format!("user:{}", user.id), "")
-            .await?;
         enrolment(&secret, user)
     }
 
@@ -161,7 +162,10 @@ impl App {
             ));
         };
         let (codes, hashes) = new_recovery_codes();
-        if !self.db.confirm_second_factor(user.id, Some(step), self.clock.now(), &hashes).await? {
+        let subject = format!("user:{}", user.id);
+        let record = self.audited_if(ctx, "auth.second_factor.enrolled", subject, "");
+        let now = self.clock.now();
+        if !self.db.confirm_second_factor(user.id, Some(step), now, &hashes, record).await? {
             return Err(AppError::invalid(
                 "code",
                 "that code was used already; wait for the next one",
@@ -171,7 +175,6 @@ impl App {
             self.db.end_enrol_only(who.session.id).await?;
         }
         self.session_cache.forget(who.session.id);
-        self.audit(ctx, "auth.second_factor.enrolled", format!("user:{}", user.id), "").await?;
         Ok(codes)
     }
 
@@ -192,18 +195,19 @@ impl App {
         let sealed = self.vault.seal(&secret, &sealing_context(user)).map_err(vault_error)?;
         let now = self.clock.now();
         let (codes, hashes) = new_recovery_codes();
-        if !self.db.upsert_pending_second_factor(user, &sealed, now).await?
-            || !self.db.confirm_second_factor(user, None, now, &hashes).await?
-        {
-            return Err(AppError::Conflict("two-factor sign-in is already on".to_owned()));
-        }
-        self.audit(
-            &AuditContext::anonymous(None),
+        let operator = AuditContext::anonymous(None);
+        let record = self.audited_if(
+            &operator,
             "auth.second_factor.enrolled",
             format!("user:{user}"),
             "by=operator",
-        )
-        .await?;
+        );
+        // The pending secret is recorded by the confirmation's row that follows at once.
+        if !self.db.upsert_pending_second_factor(user, &sealed, now, AuditRecord::none()).await?
+            || !self.db.confirm_second_factor(user, None, now, &hashes, record).await?
+        {
+            return Err(AppError::Conflict("two-factor sign-in is already on".to_owned()));
+        }
         Ok(codes)
     }
 

@@ -302,29 +302,35 @@ impl App {
             && !has_factor
             && self.second_factor_policy == SecondFactorPolicy::Required;
         let token = new_token();
-        let session_id = self
-            .db
-            .insert_session(&NewSession {
-                user_id: user.id,
-                token_hash: &hash_token(&token),
-                kind,
-                created_at: now,
-                absolute_expires_at: now + self.sessions.absolute,
-                user_agent: &truncate(user_agent, 200),
-                ip,
-                enrol_only,
-            })
-            .await?;
-        self.audit(
-            &AuditContext::by(user.id, Some(ip.to_owned())),
-            "auth.login.succeeded",
-            format!("user:{}", user.id),
-            format!(
+        let ctx = AuditContext::by(user.id, Some(ip.to_owned()));
+        let record = self.audited_with(|session_id: &SessionId| {
+            let detail = format!(
                 "session={session_id} kind={} second_factor={has_factor} enrol_only={enrol_only}",
                 kind.as_str()
-            ),
-        )
-        .await?;
+            );
+            vec![self.audit_entry(
+                &ctx,
+                "auth.login.succeeded",
+                format!("user:{}", user.id),
+                detail,
+            )]
+        });
+        let session_id = self
+            .db
+            .insert_session(
+                &NewSession {
+                    user_id: user.id,
+                    token_hash: &hash_token(&token),
+                    kind,
+                    created_at: now,
+                    absolute_expires_at: now + self.sessions.absolute,
+                    user_agent: &truncate(user_agent, 200),
+                    ip,
+                    enrol_only,
+                },
+                record,
+            )
+            .await?;
         Ok(SignedIn { token, device_token, session_id, user, enrol_only })
     }
 
@@ -405,10 +411,16 @@ impl App {
         session: SessionId,
         ctx: &AuditContext,
     ) -> AppResult<()> {
-        self.db.revoke_session(who.user.id, session, self.clock.now()).await?;
-        self.session_cache.forget(session);
         let action = if session == who.session.id { "auth.logout" } else { "auth.session.revoked" };
-        self.audit(ctx, action, format!("user:{}", who.user.id), format!("session={session}")).await
+        let record = self.audited(
+            ctx,
+            action,
+            format!("user:{}", who.user.id),
+            format!("session={session}"),
+        );
+        self.db.revoke_session(who.user.id, session, self.clock.now(), record).await?;
+        self.session_cache.forget(session);
+        Ok(())
     }
 
     /// The caller's live sessions, newest first.

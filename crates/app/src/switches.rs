@@ -63,16 +63,17 @@ impl App {
             .vault
             .seal(reason, &format!("switch_request:{}", who.user.id))
             .map_err(|e| anyhow::anyhow!("sealing a reason: {e}"))?;
-        let id =
-            self.db.insert_switch_request(who.user.id, from, to, &sealed, self.clock.now()).await?;
-        self.audit(
-            ctx,
-            "switch.requested",
-            format!("client:{}", who.user.id),
-            format!("request={id} from={from} to={to}"),
-        )
-        .await?;
-        Ok(id)
+        let record = self.audited_with(|id: &i64| {
+            let detail = format!("request={id} from={from} to={to}");
+            vec![self.audit_entry(
+                ctx,
+                "switch.requested",
+                format!("client:{}", who.user.id),
+                detail,
+            )]
+        });
+        let now = self.clock.now();
+        Ok(self.db.insert_switch_request(who.user.id, from, to, &sealed, now, record).await?)
     }
 
     /// Pending requests for coordinators; a client's own requests for the client.
@@ -152,15 +153,14 @@ impl App {
         } else {
             None
         };
-        self.db.decide_switch_request(id, approve, who.user.id, self.clock.now()).await?;
         let verdict = if approve { "approved" } else { "declined" };
-        self.audit(
+        let record = self.audited(
             ctx,
             "switch.decided",
             format!("client:{}", client.id),
             format!("request={id} {verdict}"),
-        )
-        .await?;
+        );
+        self.db.decide_switch_request(id, approve, who.user.id, self.clock.now(), record).await?;
         Ok(outcome)
     }
 }

@@ -140,7 +140,10 @@ impl App {
             licenses: licenses.into_iter().flatten().collect(),
             specialties: input.specialties.clone(),
         };
-        let id = self.db.insert_therapist(&therapist).await.map_err(|err| {
+        let record = self.audited_with(|id: &UserId| {
+            vec![self.audit_entry(ctx, "account.created", format!("user:{id}"), "role=therapist")]
+        });
+        let id = self.db.insert_therapist(&therapist, record).await.map_err(|err| {
             if err.is_conflict_on("users_email_normalized_key") {
                 AppError::invalid("email", EMAIL_TAKEN)
             } else if err.is_conflict_on("licenses_therapist_id_region_number_key") {
@@ -149,7 +152,6 @@ impl App {
                 err.into()
             }
         })?;
-        self.audit(ctx, "account.created", format!("user:{id}"), "role=therapist").await?;
         Ok(id)
     }
 
@@ -182,20 +184,20 @@ impl App {
                 return Err(AppError::Invalid(plain));
             }
         };
-        self.db.insert_license(therapist, &license).await.map_err(|err| {
+        let record = self.audited(
+            ctx,
+            "therapist.license.added",
+            format!("user:{therapist}"),
+            format!("region={}", license.region),
+        );
+        self.db.insert_license(therapist, &license, record).await.map_err(|err| {
             if err.is_conflict_on("licenses_therapist_id_region_number_key") {
                 AppError::invalid("number", "this license is already on file")
             } else {
                 err.into()
             }
         })?;
-        self.audit(
-            ctx,
-            "therapist.license.added",
-            format!("user:{therapist}"),
-            format!("region={}", license.region),
-        )
-        .await
+        Ok(())
     }
 
     /// Every therapist with their profile, for the admin's page.

@@ -14,7 +14,10 @@ use hearth_domain::{
     LicenseKind, Outcome, OutcomeReport, PHQ9, Password, PasswordContext, Region, Risk, Role,
     TOPICS, TimeZone, WeeklySlot,
 };
-use hearth_store::{Db, Engine, GroupFilter, NewGroup, NewTherapist, NewUser, SeatOutcome};
+use hearth_store::{
+    AuditKey, AuditRecord, Db, Engine, GroupFilter, NewAuditEntry, NewGroup, NewTherapist, NewUser,
+    SeatOutcome,
+};
 use sqlx::Connection as _;
 use std::collections::HashMap;
 use std::fmt;
@@ -125,8 +128,9 @@ impl fmt::Display for SeatsReport {
     }
 }
 
-/// `hearth bench seats`: seat reservations under contention against raw single-row inserts,
-/// on a fresh database that is removed afterwards.
+/// `hearth bench seats`: seat reservations under contention, each committing its audit row
+/// as the app's do, against raw single-row inserts, on a fresh database that is removed
+/// afterwards.
 ///
 /// `database_url` names a PostgreSQL server (a database `hearth_bench_<random>` is created
 /// on it and dropped at the end); without it the benchmark runs on a temporary SQLite file.
@@ -153,7 +157,8 @@ async fn measure_seats(db: &Db, clients: usize, concurrency: usize) -> anyhow::R
         move |i| {
             let db = db.clone();
             async move {
-                Ok(db.insert_user(&bench_user(&format!("client{i}"), Role::Client, now)?).await?)
+                let client = bench_user(&format!("client{i}"), Role::Client, now)?;
+                Ok(db.insert_user(&client, AuditRecord::none()).await?)
             }
         }
     })
@@ -172,14 +177,19 @@ async fn measure_seats(db: &Db, clients: usize, concurrency: usize) -> anyhow::R
     // The baseline brackets the reservations, half before and half after, so a change in
     // the machine's load during the run weighs on both alike.
     let raw_before = raw_inserts(db, "before", clients / 2, concurrency, now).await?;
+    // Each reservation commits its audit row with it, as the app's do.
+    let key = Arc::new(AuditKey::new("bench", &[7; 32]));
     let (seat_time, outcomes) = fan_out(clients, concurrency, {
         let (db, groups, client_ids) = (db.clone(), Arc::clone(&groups), Arc::clone(&client_ids));
         move |i| {
-            let db = db.clone();
+            let (db, key) = (db.clone(), Arc::clone(&key));
             let (group, client) = (groups[i / CLIENTS_PER_GROUP], client_ids[i]);
             async move {
                 let hold = hearth_app::DEFAULT_OFFER_HOLD;
-                Ok(db.reserve_seat(group, client, now, None, hold).await?)
+                let record = AuditRecord::new(&key, move |outcome: &SeatOutcome| {
+                    seat_row(now, client, group, outcome).into_iter().collect()
+                });
+                Ok(db.reserve_seat(group, client, now, None, hold, record).await?)
             }
         }
     })
@@ -206,23 +216,52 @@ async fn measure_seats(db: &Db, clients: usize, concurrency: usize) -> anyhow::R
     })
 }
 
+/// The audit row the app commits with a seat request's outcome.
+fn seat_row(
+    now: DateTime<Utc>,
+    client: hearth_domain::UserId,
+    group: GroupId,
+    outcome: &SeatOutcome,
+) -> Option<NewAuditEntry> {
+    let (action, detail) = match outcome {
+        SeatOutcome::Seated { membership } => {
+            ("group.seat.taken", format!("membership={membership}"))
+        }
+        SeatOutcome::Waitlisted { entry, .. } => {
+            ("group.waitlist.joined", format!("entry={entry}"))
+        }
+        _ => return None,
+    };
+    Some(NewAuditEntry {
+        at: now,
+        actor: Some(client),
+        action: action.to_owned(),
+        subject: format!("group:{group}"),
+        source_ip: None,
+        detail,
+    })
+}
+
 /// One therapist and `count` open weekly groups of [`SEATS_PER_GROUP`] seats.
 async fn create_groups(db: &Db, count: usize, now: DateTime<Utc>) -> anyhow::Result<Vec<GroupId>> {
     let region = Region::parse("US-IL").context("bench region")?;
     let therapist = db
-        .insert_therapist(&NewTherapist {
-            user: bench_user("therapist", Role::Therapist, now)?,
-            license_kind: LicenseKind::Lcsw,
-            years_of_practice: 10,
-            bio: "Runs the benchmark's groups.".to_owned(),
-            licenses: vec![License {
-                region,
-                kind: LicenseKind::Lcsw,
-                number: "BENCH-1".to_owned(),
-                expires_on: now.date_naive() + chrono::Days::new(365),
-            }],
-            specialties: vec![TOPICS[0].slug.to_owned()],
-        })
+        .insert_therapist(
+            &NewTherapist {
+                user: bench_user("therapist", Role::Therapist, now)?,
+                license_kind: LicenseKind::Lcsw,
+                years_of_practice: 10,
+                bio: "Runs the benchmark's groups.".to_owned(),
+                licenses: vec![License {
+                    region,
+                    kind: LicenseKind::Lcsw,
+                    number: "BENCH-1".to_owned(),
+                    expires_on: now.date_naive() + chrono::Days::new(365),
+                }],
+                specialties: vec![TOPICS[0].slug.to_owned()],
+            },
+            AuditRecord::none(),
+        )
         .await?;
     let zone = TimeZone::parse("America/Chicago").context("bench zone")?;
     let time = NaiveTime::from_hms_opt(18, 0, 0).context("bench time")?;
@@ -239,7 +278,7 @@ async fn create_groups(db: &Db, count: usize, now: DateTime<Utc>) -> anyhow::Res
             ends_on: None,
             created_at: now,
         };
-        groups.push(db.insert_group(&group).await?);
+        groups.push(db.insert_group(&group, AuditRecord::none()).await?);
     }
     Ok(groups)
 }
@@ -766,7 +805,8 @@ pub async fn recommend(groups: usize) -> anyhow::Result<(Duration, Duration)> {
         db.seed_catalog().await?;
         let now = Utc::now();
         create_groups(&db, groups, now).await?;
-        let client = db.insert_user(&bench_user("client", Role::Client, now)?).await?;
+        let client = bench_user("client", Role::Client, now)?;
+        let client = db.insert_user(&client, AuditRecord::none()).await?;
         let mut settings = crate::Settings::default();
         settings.encryption.keys = vec![hearth_app::Vault::generate_key("bench").into()];
         let app = crate::build_app(&settings, db.clone(), crate::system_clock())?;

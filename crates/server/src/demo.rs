@@ -9,7 +9,7 @@ use hearth_domain::{
     PasswordContext, Region, Role, TOPICS, TimeZone, UserId, WeeklySlot, parse_local_time,
     parse_weekday,
 };
-use hearth_store::{NewGroup, NewTherapist, NewUser};
+use hearth_store::{AuditRecord, NewGroup, NewTherapist, NewUser};
 
 /// One password for every demo account, so the printed logins are easy to use.
 pub const DEMO_PASSWORD: &str = "copper kettle meadow";
@@ -116,7 +116,7 @@ async fn seed_practice(app: &App) -> AppResult<()> {
                 .iter()
                 .map(|d| ((*d).to_owned(), "09:00".to_owned(), "17:00".to_owned()))
                 .collect();
-            app.db().replace_availability(id, &windows).await?;
+            app.db().replace_availability(id, &windows, AuditRecord::none()).await?;
         }
     }
     // One hash for every other demo account: hashing hundreds would make start-up slow.
@@ -173,7 +173,7 @@ async fn seed_therapists(
                 ),
                 licenses,
                 specialties,
-            })
+            }, AuditRecord::none())
             .await?;
         made.push((id, states.iter().map(|s| format!("US-{s}")).collect()));
     }
@@ -197,16 +197,19 @@ async fn seed_clients(
         let region = format!("US-{state}");
         let id = app
             .db()
-            .insert_user(&NewUser {
-                email: Email::parse(&client_email(i)).map_err(corrupt)?,
-                password_hash: hash.to_owned(),
-                role: Role::Client,
-                display_name: DisplayName::parse(name).map_err(corrupt)?,
-                timezone: TimeZone::parse(tz).map_err(corrupt)?,
-                region: Some(Region::parse(&region).map_err(corrupt)?),
-                birth_date: Some(birth),
-                created_at: now,
-            })
+            .insert_user(
+                &NewUser {
+                    email: Email::parse(&client_email(i)).map_err(corrupt)?,
+                    password_hash: hash.to_owned(),
+                    role: Role::Client,
+                    display_name: DisplayName::parse(name).map_err(corrupt)?,
+                    timezone: TimeZone::parse(tz).map_err(corrupt)?,
+                    region: Some(Region::parse(&region).map_err(corrupt)?),
+                    birth_date: Some(birth),
+                    created_at: now,
+                },
+                AuditRecord::none(),
+            )
             .await?;
         made.push((id, region, teen));
     }
@@ -246,16 +249,19 @@ async fn seed_groups(
             let capacity = if n.is_multiple_of(4) { 8 } else { 10 };
             let id = app
                 .db()
-                .insert_group(&NewGroup {
-                    topic: topic.slug.to_owned(),
-                    therapist_id: *therapist,
-                    slot,
-                    capacity,
-                    age_band: if teen { AgeBand::Teen } else { AgeBand::Adult },
-                    starts_on,
-                    ends_on: None,
-                    created_at: now,
-                })
+                .insert_group(
+                    &NewGroup {
+                        topic: topic.slug.to_owned(),
+                        therapist_id: *therapist,
+                        slot,
+                        capacity,
+                        age_band: if teen { AgeBand::Teen } else { AgeBand::Adult },
+                        starts_on,
+                        ends_on: None,
+                        created_at: now,
+                    },
+                    AuditRecord::none(),
+                )
                 .await?;
             made.push((id, states.clone(), teen, capacity));
             n += 1;
@@ -290,7 +296,14 @@ async fn seat_clients(
                 continue;
             }
             app.db()
-                .reserve_seat(*group, *client, now, None, hearth_app::DEFAULT_OFFER_HOLD)
+                .reserve_seat(
+                    *group,
+                    *client,
+                    now,
+                    None,
+                    hearth_app::DEFAULT_OFFER_HOLD,
+                    AuditRecord::none(),
+                )
                 .await?;
             joined[c] += 1;
             taken += 1;
@@ -374,6 +387,7 @@ async fn seed_measures(
                             taken_at: at,
                         },
                         None,
+                        AuditRecord::none(),
                     )
                     .await?;
             }
@@ -394,6 +408,7 @@ async fn seed_measures(
                     taken_at: now - Duration::hours(3),
                 },
                 Some("self_harm_thoughts"),
+                AuditRecord::none(),
             )
             .await?;
     }
@@ -434,7 +449,8 @@ pub async fn session_about_to_start(app: &App) -> AppResult<Option<String>> {
     let now = app.now();
     let members = app.db().list_group_members(group.id).await?;
     if !members.iter().any(|m| m.client_id == client.get()) {
-        app.db().reserve_seat(group.id, client, now, None, hearth_app::DEFAULT_OFFER_HOLD).await?;
+        let hold = hearth_app::DEFAULT_OFFER_HOLD;
+        app.db().reserve_seat(group.id, client, now, None, hold, AuditRecord::none()).await?;
     }
     let zone = app.db().find_user(client).await?.ok_or_else(|| corrupt("client"))?.timezone;
     let next = app.next_meetings(zone, &group, 1).await?;
@@ -447,7 +463,7 @@ pub async fn session_about_to_start(app: &App) -> AppResult<Option<String>> {
             original_date: date,
             kind: hearth_store::ExceptionKind::Moved(starts),
         };
-        app.db().upsert_exception(group.id, &moved).await?;
+        app.db().upsert_exception(group.id, &moved, AuditRecord::none()).await?;
     }
     Ok(Some(format!("/groups/{}/meetings/{date}/room", group.id)))
 }

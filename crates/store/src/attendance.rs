@@ -1,8 +1,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use hearth_domain::{GroupId, UserId};
 
+use crate::audit::audited;
 use crate::db::on_pool;
-use crate::{Db, StoreResult};
+use crate::{AuditRecord, Db, StoreResult};
 
 /// One person's attendance at one meeting.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -85,6 +86,7 @@ impl Db {
 
     /// The therapist sets a person's status for a meeting (creating the row for someone who
     /// never connected).
+    #[expect(clippy::too_many_arguments, reason = "the correction's facts and its audit rows")]
     pub async fn correct_attendance(
         &self,
         group: GroupId,
@@ -93,8 +95,9 @@ impl Db {
         status: &str,
         by: UserId,
         at: DateTime<Utc>,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
-        on_pool!(self, |pool| {
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
             sqlx::query(
                 "INSERT INTO attendance (group_id, meeting_date, user_id, status, corrected_by, corrected_at) \
                  VALUES ($1, $2, $3, $4, $5, $6) \
@@ -108,10 +111,9 @@ impl Db {
             .bind(status)
             .bind(by.get())
             .bind(at)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
+            .execute(&mut *tx)
+            .await?;
+        }));
         Ok(())
     }
 
@@ -157,8 +159,9 @@ impl Db {
         date: NaiveDate,
         by: UserId,
         at: DateTime<Utc>,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
-        on_pool!(self, |pool| {
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
             sqlx::query(
                 "INSERT INTO meeting_ends (group_id, meeting_date, ended_at, ended_by) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (group_id, meeting_date) DO NOTHING",
@@ -167,10 +170,9 @@ impl Db {
             .bind(date)
             .bind(at)
             .bind(by.get())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
+            .execute(&mut *tx)
+            .await?;
+        }));
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::fmt;
 
 use crate::db::on_pool;
-use crate::{Db, StoreResult};
+use crate::{Db, StoreError, StoreResult};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -170,14 +170,107 @@ impl AuditEntry {
     }
 }
 
+/// The audit rows a store write commits with the change it makes. The app says what the rows
+/// are; the store method appends them inside its own transaction, after the change and just
+/// before the commit, so the change and its rows stand or fall together. The rows are made
+/// from what the write did (an inserted row's id usually goes into them), and may be none
+/// when it changed nothing worth recording (a refused seat request, say).
+pub struct AuditRecord<'a, T> {
+    rows: Option<(&'a AuditKey, RowsFor<'a, T>)>,
+}
+
+type RowsFor<'a, T> = Box<dyn FnOnce(&T) -> Vec<NewAuditEntry> + Send + 'a>;
+
+impl<'a, T> AuditRecord<'a, T> {
+    /// The rows `rows` makes from the write's result, keyed with `key`.
+    pub fn new(key: &'a AuditKey, rows: impl FnOnce(&T) -> Vec<NewAuditEntry> + Send + 'a) -> Self {
+        Self { rows: Some((key, Box::new(rows))) }
+    }
+
+    /// One row, whatever the write returns.
+    pub fn row(key: &'a AuditKey, entry: NewAuditEntry) -> Self {
+        Self::new(key, move |_| vec![entry])
+    }
+
+    /// No row: for a write that another write of the same step records, and for data seeded
+    /// outside any use case (the demo, benchmarks and tests).
+    pub fn none() -> Self {
+        Self { rows: None }
+    }
+
+    /// The same rows for a write whose result `U` holds this one's: `part` picks it out, or
+    /// answers `None` when there is nothing to record.
+    pub(crate) fn within<U>(
+        self,
+        part: impl FnOnce(&U) -> Option<T> + Send + 'a,
+    ) -> AuditRecord<'a, U>
+    where
+        T: 'a,
+    {
+        match self.rows {
+            Some((key, rows)) => AuditRecord::new(key, move |done: &U| match part(done) {
+                Some(mine) => rows(&mine),
+                None => Vec::new(),
+            }),
+            None => AuditRecord::none(),
+        }
+    }
+
+    /// The rows for `done` and the key that signs them.
+    pub(crate) fn rows_for(self, done: &T) -> (Vec<NewAuditEntry>, Option<&'a AuditKey>) {
+        match self.rows {
+            Some((key, rows)) => (rows(done), Some(key)),
+            None => (Vec::new(), None),
+        }
+    }
+}
+
+impl<T> fmt::Debug for AuditRecord<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let key = self.rows.as_ref().map(|(key, _)| key.id());
+        f.debug_struct("AuditRecord").field("key", &key).finish_non_exhaustive()
+    }
+}
+
 /// A connection that can take an audit row: store methods call this inside their own
 /// transaction, so a change and the row that records it commit together.
 pub(crate) trait AppendAudit {
     /// Appends `entry` chained to the newest row and keyed with `key`. Appenders are
     /// serialised by updating the single `audit_head` row first, which takes the write lock on
-    /// SQLite and a row lock on PostgreSQL.
+    /// SQLite and a row lock on PostgreSQL; the same statement reads the newest row's hash,
+    /// which the head keeps (a trigger copies it from each new row, migration 0018). Without
+    /// that row nothing is appended (an error): an append that took no lock could fork the
+    /// chain.
     async fn append_audit(&mut self, entry: &NewAuditEntry, key: &AuditKey) -> StoreResult<()>;
+
+    /// Appends the rows `record` makes from `done` (none, one or several), in order.
+    async fn append_record<T>(&mut self, record: AuditRecord<'_, T>, done: &T) -> StoreResult<()> {
+        let (rows, key) = record.rows_for(done);
+        if let Some(key) = key {
+            for row in &rows {
+                self.append_audit(row, key).await?;
+            }
+        }
+        Ok(())
+    }
 }
+
+/// Runs `$body` in a transaction on `$pool` (called `$tx` inside it), then appends the audit
+/// rows `$record` makes from the body's value and commits: the change and its rows commit
+/// together or not at all. The rows come last, so `audit_head` is the last lock any
+/// transaction takes (see ARCHITECTURE.md). An early `return Err(…)` or a `?` in the body
+/// rolls everything back.
+macro_rules! audited {
+    ($pool:expr, $record:expr, |$tx:ident| $body:expr) => {{
+        use $crate::audit::AppendAudit as _;
+        let mut $tx = $pool.begin().await?;
+        let done = $body;
+        $tx.append_record($record, &done).await?;
+        $tx.commit().await?;
+        done
+    }};
+}
+pub(crate) use audited;
 
 /// The same body for each engine's connection, as `on_pool!` does for pools.
 macro_rules! impl_append_audit {
@@ -188,13 +281,18 @@ macro_rules! impl_append_audit {
                 entry: &NewAuditEntry,
                 key: &AuditKey,
             ) -> StoreResult<()> {
-                sqlx::query("UPDATE audit_head SET count = count + 1 WHERE id = 1")
-                    .execute(&mut *self)
-                    .await?;
-                let prev: Option<String> =
-                    sqlx::query_scalar("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1")
-                        .fetch_optional(&mut *self)
-                        .await?;
+                // After waiting for the lock, RETURNING gives the row as the last appender
+                // committed it, on PostgreSQL too.
+                let head: Option<Option<String>> = sqlx::query_scalar(
+                    "UPDATE audit_head SET count = count + 1 WHERE id = 1 RETURNING last_hash",
+                )
+                .fetch_optional(&mut *self)
+                .await?;
+                let Some(prev) = head else {
+                    return Err(StoreError::corrupt(
+                        "the audit log's head row is missing, so no row can be appended",
+                    ));
+                };
                 let mut row = AuditEntry {
                     id: 0,
                     at: truncate_to_micros(entry.at),
@@ -234,7 +332,9 @@ const SELECT_ROW: &str = "SELECT id, at, actor_id, action, subject, source_ip, d
                           hash, key_id FROM audit_log";
 
 impl Db {
-    /// Appends a row chained to the last one, keyed with `key`, in a transaction of its own.
+    /// Appends a row chained to the last one, keyed with `key`, in a transaction of its own:
+    /// for what changes nothing here (a read, say). A change hands its rows to the store write
+    /// that makes it instead, as an [`AuditRecord`], to commit with it.
     pub async fn append_audit(&self, entry: &NewAuditEntry, key: &AuditKey) -> StoreResult<()> {
         on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;

@@ -1,8 +1,9 @@
 use chrono::{DateTime, Utc};
 use hearth_domain::UserId;
 
+use crate::audit::audited;
 use crate::db::on_pool;
-use crate::{Db, StoreResult};
+use crate::{AuditRecord, Db, StoreResult};
 
 impl Db {
     /// Replaces the user's calendar feed with a new one (the old secret URL stops working).
@@ -11,9 +12,9 @@ impl Db {
         user: UserId,
         token_hash: &str,
         now: DateTime<Utc>,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
             sqlx::query("UPDATE calendar_feeds SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
                 .bind(now)
                 .bind(user.get())
@@ -27,26 +28,28 @@ impl Db {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            tx.commit().await?;
-        });
+        }));
         Ok(())
     }
 
-    /// Revokes the user's feed; returns whether one was live.
+    /// Revokes the user's feed; returns whether one was live. `record` commits with the
+    /// answer.
     pub async fn revoke_calendar_feed(
         &self,
         user: UserId,
         now: DateTime<Utc>,
+        record: AuditRecord<'_, bool>,
     ) -> StoreResult<bool> {
-        let done = on_pool!(self, |pool| {
+        let revoked = on_pool!(self, |pool| audited!(pool, record, |tx| {
             sqlx::query("UPDATE calendar_feeds SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
                 .bind(now)
                 .bind(user.get())
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
-        Ok(done > 0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                > 0
+        }));
+        Ok(revoked)
     }
 
     /// Whose live feed this token hash opens.

@@ -1,8 +1,9 @@
 use chrono::{DateTime, Utc};
 use hearth_domain::UserId;
 
+use crate::audit::audited;
 use crate::db::on_pool;
-use crate::{Db, StoreResult};
+use crate::{AuditRecord, Db, StoreResult};
 
 /// A care-team note; `body` is sealed by the app's vault.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -39,8 +40,9 @@ impl Db {
         author: UserId,
         sealed: &str,
         at: DateTime<Utc>,
+        record: AuditRecord<'_, i64>,
     ) -> StoreResult<i64> {
-        let id = on_pool!(self, |pool| {
+        let id = on_pool!(self, |pool| audited!(pool, record, |tx| {
             sqlx::query_scalar(
                 "INSERT INTO care_notes (client_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
             )
@@ -48,9 +50,9 @@ impl Db {
             .bind(author.get())
             .bind(sealed)
             .bind(at)
-            .fetch_one(pool)
-            .await
-        })?;
+            .fetch_one(&mut *tx)
+            .await?
+        }));
         Ok(id)
     }
 

@@ -1,7 +1,8 @@
 use hearth_domain::{COMPASSION_FATIGUE_PLAN, PROGRAMS, TOPICS};
 
+use crate::audit::audited;
 use crate::db::on_pool;
-use crate::{Db, StoreError, StoreResult};
+use crate::{AuditRecord, Db, StoreError, StoreResult};
 
 /// A group topic as stored (admins may rename it or change its description).
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -97,19 +98,24 @@ impl Db {
     }
 
     /// Renames a topic or changes its description (admins).
-    pub async fn update_topic(&self, slug: &str, name: &str, description: &str) -> StoreResult<()> {
-        let done = on_pool!(self, |pool| {
-            sqlx::query("UPDATE topics SET name = $1, description = $2 WHERE slug = $3")
+    pub async fn update_topic(
+        &self,
+        slug: &str,
+        name: &str,
+        description: &str,
+        record: AuditRecord<'_, ()>,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
+            let done = sqlx::query("UPDATE topics SET name = $1, description = $2 WHERE slug = $3")
                 .bind(name)
                 .bind(description)
                 .bind(slug)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }));
         Ok(())
     }
 
@@ -119,19 +125,20 @@ impl Db {
         slug: &str,
         name: &str,
         description: &str,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
-        let done = on_pool!(self, |pool| {
-            sqlx::query("UPDATE programs SET name = $1, description = $2 WHERE slug = $3")
-                .bind(name)
-                .bind(description)
-                .bind(slug)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
+            let done =
+                sqlx::query("UPDATE programs SET name = $1, description = $2 WHERE slug = $3")
+                    .bind(name)
+                    .bind(description)
+                    .bind(slug)
+                    .execute(&mut *tx)
+                    .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }));
         Ok(())
     }
 
@@ -147,18 +154,23 @@ impl Db {
     }
 
     /// Sets a program's check-in cadence (admins).
-    pub async fn update_program_cadence(&self, slug: &str, weeks: i32) -> StoreResult<()> {
-        let done = on_pool!(self, |pool| {
-            sqlx::query("UPDATE programs SET check_in_cadence_weeks = $1 WHERE slug = $2")
-                .bind(weeks)
-                .bind(slug)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+    pub async fn update_program_cadence(
+        &self,
+        slug: &str,
+        weeks: i32,
+        record: AuditRecord<'_, ()>,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
+            let done =
+                sqlx::query("UPDATE programs SET check_in_cadence_weeks = $1 WHERE slug = $2")
+                    .bind(weeks)
+                    .bind(slug)
+                    .execute(&mut *tx)
+                    .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }));
         Ok(())
     }
 

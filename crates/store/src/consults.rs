@@ -1,8 +1,9 @@
 use chrono::{DateTime, Utc};
 use hearth_domain::UserId;
 
+use crate::audit::audited;
 use crate::db::on_pool;
-use crate::{Db, StoreError, StoreResult};
+use crate::{AuditRecord, Db, StoreError, StoreResult};
 
 /// A booked (or cancelled) free consult call.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -49,9 +50,9 @@ impl Db {
         &self,
         coordinator: UserId,
         windows: &[(String, String, String)],
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
             sqlx::query("DELETE FROM coordinator_availability WHERE coordinator_id = $1")
                 .bind(coordinator.get())
                 .execute(&mut *tx)
@@ -67,8 +68,7 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             }
-            tx.commit().await?;
-        });
+        }));
         Ok(())
     }
 
@@ -106,14 +106,15 @@ impl Db {
     /// Books a call with the first of `coordinators` still free at `starts_at`, and cancels
     /// the call it replaces, in one transaction that first locks the client's row: two
     /// bookings by one client run one after the other, so the one-call rule cannot be raced.
+    /// `record` commits with the outcome.
     pub async fn book_consult(
         &self,
         booking: &NewConsult<'_>,
         coordinators: &[UserId],
+        record: AuditRecord<'_, BookingOutcome>,
     ) -> StoreResult<BookingOutcome> {
         let NewConsult { client, starts_at, phone, at, replaces } = *booking;
-        let outcome = on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+        let outcome = on_pool!(self, |pool| audited!(pool, record, |tx| {
             sqlx::query("UPDATE users SET role = role WHERE id = $1")
                 .bind(client.get())
                 .execute(&mut *tx)
@@ -125,7 +126,7 @@ impl Db {
             .bind(at)
             .fetch_all(&mut *tx)
             .await?;
-            let outcome = if replaces.is_some_and(|old| !upcoming.contains(&old)) {
+            if replaces.is_some_and(|old| !upcoming.contains(&old)) {
                 BookingOutcome::NotReplaceable
             } else if upcoming.iter().any(|id| Some(*id) != replaces) {
                 BookingOutcome::AlreadyBooked
@@ -164,26 +165,28 @@ impl Db {
                     }
                     None => BookingOutcome::SlotTaken,
                 }
-            };
-            tx.commit().await?;
-            outcome
-        });
+            }
+        }));
         Ok(outcome)
     }
 
     /// Cancels one of the client's booked calls; `NotFound` otherwise.
-    pub async fn cancel_consult(&self, id: i64, client: UserId) -> StoreResult<()> {
-        let done = on_pool!(self, |pool| {
-            sqlx::query("UPDATE consult_calls SET status = 'cancelled' WHERE id = $1 AND client_id = $2 AND status = 'booked'")
+    pub async fn cancel_consult(
+        &self,
+        id: i64,
+        client: UserId,
+        record: AuditRecord<'_, ()>,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
+            let done = sqlx::query("UPDATE consult_calls SET status = 'cancelled' WHERE id = $1 AND client_id = $2 AND status = 'booked'")
                 .bind(id)
                 .bind(client.get())
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected())
-        })?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+                .execute(&mut *tx)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }));
         Ok(())
     }
 }

@@ -3,8 +3,9 @@ use hearth_domain::{
     AgeBand, GroupId, TimeZone, UserId, WeeklySlot, parse_local_time, parse_weekday, weekday_slug,
 };
 
+use crate::audit::audited;
 use crate::db::on_pool;
-use crate::{Db, StoreError, StoreResult};
+use crate::{AuditRecord, Db, StoreError, StoreResult};
 
 /// A weekly group as stored, with how full it is.
 #[derive(Clone, Debug)]
@@ -135,9 +136,14 @@ pub struct GroupFilter {
 }
 
 impl Db {
-    pub async fn insert_group(&self, group: &NewGroup) -> StoreResult<GroupId> {
-        let id: i64 = on_pool!(self, |pool| {
-            sqlx::query_scalar(
+    /// Creates a group, open and empty; `record` commits with it.
+    pub async fn insert_group(
+        &self,
+        group: &NewGroup,
+        record: AuditRecord<'_, GroupId>,
+    ) -> StoreResult<GroupId> {
+        let id = on_pool!(self, |pool| audited!(pool, record, |tx| {
+            let id: i64 = sqlx::query_scalar(
                 "INSERT INTO groups (topic, therapist_id, weekday, local_time, timezone, duration_minutes, \
                  capacity, age_band, starts_on, ends_on, status, seats_taken, created_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', 0, $11) RETURNING id",
@@ -153,10 +159,11 @@ impl Db {
             .bind(group.starts_on)
             .bind(group.ends_on)
             .bind(group.created_at)
-            .fetch_one(pool)
-            .await
-        })?;
-        Ok(GroupId::new(id))
+            .fetch_one(&mut *tx)
+            .await?;
+            GroupId::new(id)
+        }));
+        Ok(id)
     }
 
     pub async fn find_group(&self, id: GroupId) -> StoreResult<Option<Group>> {
@@ -195,9 +202,9 @@ impl Db {
         group: GroupId,
         from: NaiveDate,
         slot: &WeeklySlot,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
             // A change replaces any later one, as the series does.
             sqlx::query(
                 "DELETE FROM group_slot_changes WHERE group_id = $1 AND effective_from >= $2",
@@ -218,8 +225,7 @@ impl Db {
             .bind(minutes_of(slot))
             .execute(&mut *tx)
             .await?;
-            tx.commit().await?;
-        });
+        }));
         Ok(())
     }
 
@@ -245,12 +251,13 @@ impl Db {
         &self,
         group: GroupId,
         exception: &StoredException,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
         let (kind, moved_to) = match exception.kind {
             ExceptionKind::Cancelled => ("cancelled", None),
             ExceptionKind::Moved(to) => ("moved", Some(to)),
         };
-        on_pool!(self, |pool| {
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
             sqlx::query(
                 "INSERT INTO occurrence_exceptions (group_id, original_date, kind, moved_to) \
                  VALUES ($1, $2, $3, $4) ON CONFLICT (group_id, original_date) \
@@ -260,10 +267,9 @@ impl Db {
             .bind(exception.original_date)
             .bind(kind)
             .bind(moved_to)
-            .execute(pool)
-            .await
-            .map(|_| ())
-        })?;
+            .execute(&mut *tx)
+            .await?;
+        }));
         Ok(())
     }
 
@@ -271,17 +277,17 @@ impl Db {
         &self,
         group: GroupId,
         original_date: NaiveDate,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
-        on_pool!(self, |pool| {
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
             sqlx::query(
                 "DELETE FROM occurrence_exceptions WHERE group_id = $1 AND original_date = $2",
             )
             .bind(group.get())
             .bind(original_date)
-            .execute(pool)
-            .await
-            .map(|_| ())
-        })?;
+            .execute(&mut *tx)
+            .await?;
+        }));
         Ok(())
     }
 

@@ -1,8 +1,9 @@
 use chrono::{DateTime, Utc};
 use hearth_domain::UserId;
 
+use crate::audit::audited;
 use crate::db::on_pool;
-use crate::{Db, StoreResult};
+use crate::{AuditRecord, Db, StoreResult};
 
 /// A stored intake. `sealed` holds the free text, sealed by the app's vault; service lines,
 /// topics and availability are plain (matching reads them), comma- and semicolon-separated.
@@ -20,8 +21,12 @@ pub struct IntakeRow {
 
 impl Db {
     /// Creates or replaces a client's intake.
-    pub async fn upsert_intake(&self, intake: &IntakeRow) -> StoreResult<()> {
-        on_pool!(self, |pool| {
+    pub async fn upsert_intake(
+        &self,
+        intake: &IntakeRow,
+        record: AuditRecord<'_, ()>,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
             sqlx::query(
                 "INSERT INTO intakes (client_id, sealed, service_lines, topics, availability, consent_version, \
                  consented_at, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -38,10 +43,9 @@ impl Db {
             .bind(&intake.consent_version)
             .bind(intake.consented_at)
             .bind(intake.submitted_at)
-            .execute(pool)
-            .await
-            .map(|_| ())
-        })?;
+            .execute(&mut *tx)
+            .await?;
+        }));
         Ok(())
     }
 

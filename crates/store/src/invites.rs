@@ -1,9 +1,10 @@
 use chrono::{DateTime, Utc};
 use hearth_domain::{Email, InviteId, Role, UserId};
 
+use crate::audit::audited;
 use crate::db::on_pool;
 use crate::users::NewUser;
-use crate::{Db, StoreError, StoreResult};
+use crate::{AuditRecord, Db, StoreError, StoreResult};
 
 /// An admin's invitation for a staff member, redeemed once through a secret link.
 #[derive(Clone, Debug)]
@@ -61,11 +62,15 @@ impl TryFrom<InviteRow> for Invite {
 }
 
 impl Db {
-    pub async fn insert_invite(&self, invite: &NewInvite<'_>) -> StoreResult<InviteId> {
+    pub async fn insert_invite(
+        &self,
+        invite: &NewInvite<'_>,
+        record: AuditRecord<'_, InviteId>,
+    ) -> StoreResult<InviteId> {
         let sql = "INSERT INTO invites (email, email_normalized, role, token_hash, invited_by, \
                    created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id";
-        let id: i64 = on_pool!(self, |pool| {
-            sqlx::query_scalar(sql)
+        let id = on_pool!(self, |pool| audited!(pool, record, |tx| {
+            let id: i64 = sqlx::query_scalar(sql)
                 .bind(invite.email.as_str())
                 .bind(invite.email.normalized())
                 .bind(invite.role.as_str())
@@ -73,10 +78,11 @@ impl Db {
                 .bind(invite.invited_by.get())
                 .bind(invite.created_at)
                 .bind(invite.expires_at)
-                .fetch_one(pool)
-                .await
-        })?;
-        Ok(InviteId::new(id))
+                .fetch_one(&mut *tx)
+                .await?;
+            InviteId::new(id)
+        }));
+        Ok(id)
     }
 
     pub async fn find_invite_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<Invite>> {
@@ -98,36 +104,44 @@ impl Db {
         rows.into_iter().map(Invite::try_from).collect()
     }
 
-    pub async fn revoke_invite(&self, id: InviteId, now: DateTime<Utc>) -> StoreResult<()> {
-        let done = on_pool!(self, |pool| {
-            sqlx::query(
+    pub async fn revoke_invite(
+        &self,
+        id: InviteId,
+        now: DateTime<Utc>,
+        record: AuditRecord<'_, ()>,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
+            let done = sqlx::query(
                 "UPDATE invites SET revoked_at = $1 \
                  WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL",
             )
             .bind(now)
             .bind(id.get())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }));
         Ok(())
     }
 
     /// Redeems an invitation and creates the account in one transaction: the invitation is
     /// used at most once, and no account exists without it being marked accepted.
     /// `NotFound` when it was already used, revoked or expired.
-    pub async fn accept_invite(&self, id: InviteId, user: &NewUser) -> StoreResult<UserId> {
+    pub async fn accept_invite(
+        &self,
+        id: InviteId,
+        user: &NewUser,
+        record: AuditRecord<'_, UserId>,
+    ) -> StoreResult<UserId> {
         let now = user.created_at;
         let claim = "UPDATE invites SET accepted_at = $1 \
                      WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1";
         let insert = "INSERT INTO users (email, email_normalized, password_hash, role, display_name, \
                       timezone, region, birth_date, created_at) \
                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
-        let id: i64 = on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+        let id = on_pool!(self, |pool| audited!(pool, record, |tx| {
             let claimed = sqlx::query(claim).bind(now).bind(id.get()).execute(&mut *tx).await?;
             if claimed.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
@@ -144,9 +158,8 @@ impl Db {
                 .bind(user.created_at)
                 .fetch_one(&mut *tx)
                 .await?;
-            tx.commit().await?;
-            id
-        });
-        Ok(UserId::new(id))
+            UserId::new(id)
+        }));
+        Ok(id)
     }
 }

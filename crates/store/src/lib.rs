@@ -25,7 +25,9 @@ mod throttle;
 mod users;
 
 pub use attendance::AttendanceRow;
-pub use audit::{AuditEntry, AuditHead, AuditKey, AuditKeyring, AuditVerification, NewAuditEntry};
+pub use audit::{
+    AuditEntry, AuditHead, AuditKey, AuditKeyring, AuditRecord, AuditVerification, NewAuditEntry,
+};
 pub use care::CareNoteRow;
 pub use catalog::{PlanWeekRow, Program, Topic};
 pub use consults::{BookingOutcome, ConsultRow, NewConsult};

@@ -1,8 +1,9 @@
 use chrono::{DateTime, Utc};
 use hearth_domain::UserId;
 
+use crate::audit::audited;
 use crate::db::on_pool;
-use crate::{Db, StoreError, StoreResult};
+use crate::{AuditRecord, Db, StoreError, StoreResult};
 
 /// A scored questionnaire to store.
 #[derive(Clone, Debug)]
@@ -55,14 +56,15 @@ const FLAG_COLUMNS: &str =
 
 impl Db {
     /// Stores a measure and, when it carries risk, raises a flag in the same transaction:
-    /// no risky answer is ever stored without its flag.
+    /// no risky answer is ever stored without its flag. `record` commits with both: it gets
+    /// (measure id, flag id).
     pub async fn insert_measure(
         &self,
         measure: &NewMeasure,
         flag_level: Option<&str>,
+        record: AuditRecord<'_, (i64, Option<i64>)>,
     ) -> StoreResult<(i64, Option<i64>)> {
-        let ids = on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+        let ids = on_pool!(self, |pool| audited!(pool, record, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO measures (client_id, instrument, answers, total, severity, subscales, risk, taken_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
@@ -92,9 +94,8 @@ impl Db {
                 ),
                 None => None,
             };
-            tx.commit().await?;
             (id, flag)
-        });
+        }));
         Ok(ids)
     }
 
@@ -144,9 +145,10 @@ impl Db {
         by: UserId,
         at: DateTime<Utc>,
         sealed_disposition: &str,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
-        let done = on_pool!(self, |pool| {
-            sqlx::query(
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
+            let done = sqlx::query(
                 "UPDATE risk_flags SET acknowledged_by = $1, acknowledged_at = $2, disposition = $3 \
                  WHERE id = $4 AND acknowledged_at IS NULL",
             )
@@ -154,13 +156,12 @@ impl Db {
             .bind(at)
             .bind(sealed_disposition)
             .bind(id)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }));
         Ok(())
     }
 

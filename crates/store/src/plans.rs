@@ -1,8 +1,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use hearth_domain::UserId;
 
+use crate::audit::audited;
 use crate::db::on_pool;
-use crate::{Db, StoreError, StoreResult};
+use crate::{AuditRecord, Db, StoreError, StoreResult};
 
 /// A stored treatment plan; `content` is sealed by the app's vault.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -22,8 +23,12 @@ pub struct PlanRow {
 
 impl Db {
     /// Writes the plan and clears both signatures.
-    pub async fn upsert_plan(&self, plan: &PlanRow) -> StoreResult<()> {
-        on_pool!(self, |pool| {
+    pub async fn upsert_plan(
+        &self,
+        plan: &PlanRow,
+        record: AuditRecord<'_, ()>,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
             sqlx::query(
                 "INSERT INTO treatment_plans (client_id, content, target_instrument, target_below, target_by, \
                  review_on, updated_by, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
@@ -41,10 +46,9 @@ impl Db {
             .bind(plan.review_on)
             .bind(plan.updated_by)
             .bind(plan.updated_at)
-            .execute(pool)
-            .await
-            .map(|_| ())
-        })?;
+            .execute(&mut *tx)
+            .await?;
+        }));
         Ok(())
     }
 
@@ -69,16 +73,16 @@ impl Db {
         therapist: Option<UserId>,
         version: DateTime<Utc>,
         at: DateTime<Utc>,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
-        let done = on_pool!(self, |pool| {
-            match therapist {
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
+            let done = match therapist {
                 None => sqlx::query("UPDATE treatment_plans SET client_signed_at = $1 WHERE client_id = $2 AND updated_at = $3")
                     .bind(at)
                     .bind(client.get())
                     .bind(version)
-                    .execute(pool)
-                    .await
-                    .map(|done| done.rows_affected()),
+                    .execute(&mut *tx)
+                    .await?,
                 Some(t) => sqlx::query(
                     "UPDATE treatment_plans SET therapist_signed_by = $1, therapist_signed_at = $2 \
                      WHERE client_id = $3 AND updated_at = $4",
@@ -87,14 +91,13 @@ impl Db {
                 .bind(at)
                 .bind(client.get())
                 .bind(version)
-                .execute(pool)
-                .await
-                .map(|done| done.rows_affected()),
+                .execute(&mut *tx)
+                .await?,
+            };
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
             }
-        })?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+        }));
         Ok(())
     }
 }

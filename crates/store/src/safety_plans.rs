@@ -1,8 +1,9 @@
 use chrono::{DateTime, Utc};
 use hearth_domain::UserId;
 
+use crate::audit::audited;
 use crate::db::on_pool;
-use crate::{Db, StoreResult};
+use crate::{AuditRecord, Db, StoreResult};
 
 /// A stored safety plan; `content` is sealed by the app's vault.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -33,8 +34,9 @@ impl Db {
         sealed: &str,
         at: DateTime<Utc>,
         by: UserId,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
-        on_pool!(self, |pool| {
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
             sqlx::query(
                 "INSERT INTO safety_plans (client_id, content, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
                  ON CONFLICT (client_id) DO UPDATE SET content = excluded.content, \
@@ -44,10 +46,9 @@ impl Db {
             .bind(sealed)
             .bind(at)
             .bind(by.get())
-            .execute(pool)
-            .await
-            .map(|_| ())
-        })?;
+            .execute(&mut *tx)
+            .await?;
+        }));
         Ok(())
     }
 }

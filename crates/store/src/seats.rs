@@ -5,8 +5,9 @@
 use chrono::{DateTime, Duration, Utc};
 use hearth_domain::{GroupId, MembershipId, UserId, WaitlistEntryId};
 
+use crate::audit::{AppendAudit as _, audited};
 use crate::db::on_pool;
-use crate::{Db, StoreError, StoreResult};
+use crate::{AuditRecord, Db, StoreError, StoreResult};
 
 /// What a request for a seat came to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -150,10 +151,11 @@ fn lock_order(a: i64, b: Option<i64>) -> Vec<i64> {
     ids
 }
 
-/// `hearth_reserve_seat` on PostgreSQL; `None` when the general path must decide (a free
-/// seat is owed to people already waiting).
+/// `hearth_reserve_seat` on PostgreSQL, inside the caller's transaction; `None` when the
+/// general path must decide (a free seat is owed to people already waiting), having written
+/// nothing.
 async fn reserve_in_function(
-    pool: &sqlx::PgPool,
+    conn: &mut sqlx::PgConnection,
     group: GroupId,
     client: UserId,
     now: DateTime<Utc>,
@@ -163,7 +165,7 @@ async fn reserve_in_function(
             .bind(group.get())
             .bind(client.get())
             .bind(now)
-            .fetch_one(pool)
+            .fetch_one(conn)
             .await?;
     let id = || id.ok_or_else(|| StoreError::corrupt("a seat outcome without its id"));
     Ok(Some(match outcome.as_str() {
@@ -183,7 +185,8 @@ async fn reserve_in_function(
 impl Db {
     /// Seats `client` in `group` when a seat is free and nobody waits; otherwise puts them at
     /// the end of the waitlist. `replaces` is a membership in another group that ends when
-    /// this seat is confirmed (a switch), now or when an offer is accepted.
+    /// this seat is confirmed (a switch), now or when an offer is accepted. `record` commits
+    /// with the outcome.
     pub async fn reserve_seat(
         &self,
         group: GroupId,
@@ -191,21 +194,26 @@ impl Db {
         now: DateTime<Utc>,
         replaces: Option<MembershipId>,
         hold: Duration,
+        record: AuditRecord<'_, SeatOutcome>,
     ) -> StoreResult<SeatOutcome> {
-        // On PostgreSQL the common case is one round trip to a function doing the same
-        // decision under the same lock (migration 0011): the lock is held far shorter.
-        if let (Db::Postgres(pool), None) = (self, replaces)
-            && let Some(outcome) = reserve_in_function(pool, group, client, now).await?
-        {
-            return Ok(outcome);
+        // On PostgreSQL the common case is one call to a function doing the same decision
+        // under the same lock (migration 0011): the lock is held far shorter. The audit rows
+        // follow in the same transaction.
+        if let (Db::Postgres(pool), None) = (self, replaces) {
+            let mut tx = pool.begin().await?;
+            if let Some(outcome) = reserve_in_function(&mut tx, group, client, now).await? {
+                tx.append_record(record, &outcome).await?;
+                tx.commit().await?;
+                return Ok(outcome);
+            }
+            tx.rollback().await?;
         }
         let old_group = match replaces {
             Some(m) => Some(self.membership_group(m).await?),
             None => None,
         };
         let (g, c) = (group.get(), client.get());
-        let outcome = on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+        let outcome = on_pool!(self, |pool| audited!(pool, record, |tx| {
             // Lock (and read) the group rows in id order; the target's row comes back with
             // what the decision needs, saving a round trip.
             let mut target: Option<(i32, i32, String)> = None;
@@ -236,7 +244,7 @@ impl Db {
             .bind(c)
             .fetch_one(&mut *tx)
             .await?;
-            let outcome = if seated > 0 {
+            if seated > 0 {
                 SeatOutcome::AlreadySeated
             } else if let Some(entry) = waiting {
                 SeatOutcome::AlreadyWaiting { position: position_of!(tx, g, entry) }
@@ -276,10 +284,8 @@ impl Db {
                         position: waiting_count + 1,
                     }
                 }
-            };
-            tx.commit().await?;
-            outcome
-        });
+            }
+        }));
         Ok(outcome)
     }
 
@@ -301,10 +307,10 @@ impl Db {
         client: UserId,
         now: DateTime<Utc>,
         hold: Duration,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
         let (g, c) = (group.get(), client.get());
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
             lock_group!(tx, g);
             let membership: Option<i64> = sqlx::query_scalar(
                 "SELECT id FROM memberships WHERE group_id = $1 AND client_id = $2 AND status = 'seated'",
@@ -317,8 +323,7 @@ impl Db {
                 return Err(StoreError::NotFound);
             };
             end_membership!(tx, membership, "left", now, hold);
-            tx.commit().await?;
-        });
+        }));
         Ok(())
     }
 
@@ -329,8 +334,9 @@ impl Db {
         client: UserId,
         now: DateTime<Utc>,
         hold: Duration,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
-        self.resolve_place(group, client, now, hold, "withdrawn").await
+        self.resolve_place(group, client, now, hold, "withdrawn", record).await
     }
 
     /// Declines a held offer; the seat goes to the next person waiting.
@@ -340,8 +346,9 @@ impl Db {
         client: UserId,
         now: DateTime<Utc>,
         hold: Duration,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
-        self.resolve_place(group, client, now, hold, "declined").await
+        self.resolve_place(group, client, now, hold, "declined", record).await
     }
 
     async fn resolve_place(
@@ -351,10 +358,10 @@ impl Db {
         now: DateTime<Utc>,
         hold: Duration,
         outcome: &str,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
         let (g, c) = (group.get(), client.get());
-        on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
             lock_group!(tx, g);
             let entry: Option<(i64, String)> = sqlx::query_as(
                 "SELECT id, status FROM waitlist_entries WHERE group_id = $1 AND client_id = $2 \
@@ -383,8 +390,7 @@ impl Db {
                     .await?;
                 offer_free_seats!(tx, g, now, hold);
             }
-            tx.commit().await?;
-        });
+        }));
         Ok(())
     }
 
@@ -396,6 +402,7 @@ impl Db {
         client: UserId,
         now: DateTime<Utc>,
         hold: Duration,
+        record: AuditRecord<'_, MembershipId>,
     ) -> StoreResult<MembershipId> {
         let (g, c) = (group.get(), client.get());
         let replaces: Option<i64> = on_pool!(self, |pool| {
@@ -413,8 +420,7 @@ impl Db {
             Some(m) => Some(self.membership_group(MembershipId::new(m)).await?),
             None => None,
         };
-        let membership = on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+        let membership = on_pool!(self, |pool| audited!(pool, record, |tx| {
             for id in lock_order(g, old_group) {
                 lock_group!(tx, id);
             }
@@ -437,26 +443,25 @@ impl Db {
             .bind(entry)
             .execute(&mut *tx)
             .await?;
-            let membership = seat_member!(tx, g, c, now, replaces, hold);
-            tx.commit().await?;
-            membership
-        });
+            seat_member!(tx, g, c, now, replaces, hold)
+        }));
         Ok(membership)
     }
 
     /// Offers `client` a free seat in `group` directly (a confirmed batch placement): the
     /// seat is held like any waitlist offer. Returns false when no seat is free, someone is
-    /// already waiting, or the client is already a member or waiting there.
+    /// already waiting, or the client is already a member or waiting there. `record`
+    /// commits with the answer.
     pub async fn offer_free_seat(
         &self,
         group: GroupId,
         client: UserId,
         now: DateTime<Utc>,
         hold: Duration,
+        record: AuditRecord<'_, bool>,
     ) -> StoreResult<bool> {
         let (g, c) = (group.get(), client.get());
-        let offered = on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+        let offered = on_pool!(self, |pool| audited!(pool, record, |tx| {
             let target: Option<(i32, i32, String)> = sqlx::query_as(
                 "UPDATE groups SET seats_taken = seats_taken WHERE id = $1 RETURNING capacity, seats_taken, status",
             )
@@ -492,14 +497,16 @@ impl Db {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await?;
             free
-        });
+        }));
         Ok(offered)
     }
 
-    /// Expires offers not taken in time and offers those seats on. Returns how many expired.
-    pub async fn expire_offers(&self, now: DateTime<Utc>, hold: Duration) -> StoreResult<u64> {
+    /// Offers not taken in time, oldest first: (waitlist entry, group).
+    pub async fn list_due_offers(
+        &self,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<(WaitlistEntryId, GroupId)>> {
         let due: Vec<(i64, i64)> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT id, group_id FROM waitlist_entries WHERE status = 'offered' AND offer_expires_at <= $1 \
@@ -509,33 +516,42 @@ impl Db {
             .fetch_all(pool)
             .await
         })?;
-        let mut expired = 0;
-        for (entry, group) in due {
-            let done = on_pool!(self, |pool| {
-                let mut tx = pool.begin().await?;
-                lock_group!(tx, group);
-                // Re-checked under the lock: the client may have accepted meanwhile.
-                let done = sqlx::query(
-                    "UPDATE waitlist_entries SET status = 'expired', resolved_at = $1 \
-                     WHERE id = $2 AND status = 'offered' AND offer_expires_at <= $1",
-                )
-                .bind(now)
-                .bind(entry)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if done == 1 {
-                    sqlx::query("UPDATE groups SET seats_taken = seats_taken - 1 WHERE id = $1")
-                        .bind(group)
-                        .execute(&mut *tx)
-                        .await?;
-                    offer_free_seats!(tx, group, now, hold);
-                }
-                tx.commit().await?;
-                done
-            });
-            expired += done;
-        }
+        Ok(due.into_iter().map(|(e, g)| (WaitlistEntryId::new(e), GroupId::new(g))).collect())
+    }
+
+    /// Expires one offer not taken in time (from [`Db::list_due_offers`]) and offers its seat
+    /// on. `false` when it was no longer due (accepted meanwhile, say); `record` commits with
+    /// the answer.
+    pub async fn expire_offer(
+        &self,
+        entry: WaitlistEntryId,
+        group: GroupId,
+        now: DateTime<Utc>,
+        hold: Duration,
+        record: AuditRecord<'_, bool>,
+    ) -> StoreResult<bool> {
+        let (entry, group) = (entry.get(), group.get());
+        let expired = on_pool!(self, |pool| audited!(pool, record, |tx| {
+            lock_group!(tx, group);
+            // Re-checked under the lock: the client may have accepted meanwhile.
+            let done = sqlx::query(
+                "UPDATE waitlist_entries SET status = 'expired', resolved_at = $1 \
+                 WHERE id = $2 AND status = 'offered' AND offer_expires_at <= $1",
+            )
+            .bind(now)
+            .bind(entry)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 1 {
+                sqlx::query("UPDATE groups SET seats_taken = seats_taken - 1 WHERE id = $1")
+                    .bind(group)
+                    .execute(&mut *tx)
+                    .await?;
+                offer_free_seats!(tx, group, now, hold);
+            }
+            done == 1
+        }));
         Ok(expired)
     }
 

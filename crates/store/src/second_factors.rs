@@ -1,8 +1,9 @@
 use chrono::{DateTime, Utc};
 use hearth_domain::UserId;
 
+use crate::audit::audited;
 use crate::db::on_pool;
-use crate::{Db, StoreResult};
+use crate::{AuditRecord, Db, StoreResult};
 
 /// A person's TOTP factor as stored: the secret stays sealed here; `app` opens it.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -42,14 +43,15 @@ fn split_keys(joined: &str) -> Vec<String> {
 
 impl Db {
     /// Starts (or restarts) enrolment with a new sealed secret. `false` when the person
-    /// already has a confirmed factor, which is left alone.
+    /// already has a confirmed factor, which is left alone. `record` commits with the answer.
     pub async fn upsert_pending_second_factor(
         &self,
         user: UserId,
         secret_sealed: &str,
         now: DateTime<Utc>,
+        record: AuditRecord<'_, bool>,
     ) -> StoreResult<bool> {
-        let done = on_pool!(self, |pool| {
+        let started = on_pool!(self, |pool| audited!(pool, record, |tx| {
             sqlx::query(
                 "INSERT INTO second_factors (user_id, secret_sealed, created_at) \
                  VALUES ($1, $2, $3) \
@@ -59,11 +61,12 @@ impl Db {
             .bind(user.get())
             .bind(secret_sealed)
             .bind(now)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        Ok(done == 1)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1
+        }));
+        Ok(started)
     }
 
     pub async fn find_second_factor(&self, user: UserId) -> StoreResult<Option<SecondFactorRow>> {
@@ -82,15 +85,16 @@ impl Db {
     /// Confirms a pending factor with the step of its first valid code (`None` when an
     /// operator enrolled a known secret) and replaces the person's recovery codes, in one
     /// transaction. `false` when there was no pending factor, or the step was used already.
+    /// `record` commits with the answer.
     pub async fn confirm_second_factor(
         &self,
         user: UserId,
         step: Option<i64>,
         now: DateTime<Utc>,
         recovery_hashes: &[String],
+        record: AuditRecord<'_, bool>,
     ) -> StoreResult<bool> {
-        let confirmed = on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+        let confirmed = on_pool!(self, |pool| audited!(pool, record, |tx| {
             let done = sqlx::query(
                 "UPDATE second_factors SET confirmed_at = $1, last_used_step = $2 \
                  WHERE user_id = $3 AND confirmed_at IS NULL \
@@ -119,9 +123,8 @@ impl Db {
                     .await?;
                 }
             }
-            tx.commit().await?;
             done == 1
-        });
+        }));
         Ok(confirmed)
     }
 

@@ -1,9 +1,10 @@
 use chrono::{DateTime, Utc};
 use hearth_domain::{SessionId, UserId};
 
+use crate::audit::audited;
 use crate::db::on_pool;
 use crate::users::{User, UserRow};
-use crate::{Db, StoreError, StoreResult};
+use crate::{AuditRecord, Db, StoreError, StoreResult};
 
 /// Where a session was started: a browser (cookie) or the API (bearer token).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,12 +119,16 @@ impl TryFrom<SessionRow> for Session {
 }
 
 impl Db {
-    pub async fn insert_session(&self, session: &NewSession<'_>) -> StoreResult<SessionId> {
+    pub async fn insert_session(
+        &self,
+        session: &NewSession<'_>,
+        record: AuditRecord<'_, SessionId>,
+    ) -> StoreResult<SessionId> {
         let sql = "INSERT INTO sessions (user_id, token_hash, kind, created_at, last_seen_at, \
                    absolute_expires_at, user_agent, ip, enrol_only) \
                    VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8) RETURNING id";
-        let id: i64 = on_pool!(self, |pool| {
-            sqlx::query_scalar(sql)
+        let id = on_pool!(self, |pool| audited!(pool, record, |tx| {
+            let id: i64 = sqlx::query_scalar(sql)
                 .bind(session.user_id.get())
                 .bind(session.token_hash)
                 .bind(session.kind.as_str())
@@ -132,10 +137,11 @@ impl Db {
                 .bind(session.user_agent)
                 .bind(session.ip)
                 .bind(session.enrol_only)
-                .fetch_one(pool)
-                .await
-        })?;
-        Ok(SessionId::new(id))
+                .fetch_one(&mut *tx)
+                .await?;
+            SessionId::new(id)
+        }));
+        Ok(id)
     }
 
     /// The session with this token hash and its user, in one round trip (this runs on every
@@ -210,22 +216,22 @@ impl Db {
         user_id: UserId,
         id: SessionId,
         now: DateTime<Utc>,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
-        let done = on_pool!(self, |pool| {
-            sqlx::query(
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
+            let done = sqlx::query(
                 "UPDATE sessions SET revoked_at = $1 \
                  WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
             )
             .bind(now)
             .bind(id.get())
             .bind(user_id.get())
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }));
         Ok(())
     }
 

@@ -1,8 +1,9 @@
 use chrono::{DateTime, Utc};
 use hearth_domain::{GroupId, UserId};
 
+use crate::audit::audited;
 use crate::db::on_pool;
-use crate::{Db, StoreError, StoreResult};
+use crate::{AuditRecord, Db, StoreError, StoreResult};
 
 /// A request to switch groups; `reason` is sealed by the app's vault.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -29,8 +30,9 @@ impl Db {
         to: GroupId,
         sealed_reason: &str,
         at: DateTime<Utc>,
+        record: AuditRecord<'_, i64>,
     ) -> StoreResult<i64> {
-        let id = on_pool!(self, |pool| {
+        let id = on_pool!(self, |pool| audited!(pool, record, |tx| {
             sqlx::query_scalar(
                 "INSERT INTO switch_requests (client_id, from_group, to_group, reason, status, created_at) \
                  VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
@@ -40,9 +42,9 @@ impl Db {
             .bind(to.get())
             .bind(sealed_reason)
             .bind(at)
-            .fetch_one(pool)
-            .await
-        })?;
+            .fetch_one(&mut *tx)
+            .await?
+        }));
         Ok(id)
     }
 
@@ -75,9 +77,10 @@ impl Db {
         approved: bool,
         by: UserId,
         at: DateTime<Utc>,
+        record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
-        let done = on_pool!(self, |pool| {
-            sqlx::query(
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
+            let done = sqlx::query(
                 "UPDATE switch_requests SET status = $1, decided_by = $2, decided_at = $3 \
                  WHERE id = $4 AND status = 'pending'",
             )
@@ -85,13 +88,12 @@ impl Db {
             .bind(by.get())
             .bind(at)
             .bind(id)
-            .execute(pool)
-            .await
-            .map(|done| done.rows_affected())
-        })?;
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }));
         Ok(())
     }
 }

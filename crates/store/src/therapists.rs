@@ -1,9 +1,10 @@
 use chrono::NaiveDate;
 use hearth_domain::{License, LicenseKind, Region, UserId};
 
+use crate::audit::audited;
 use crate::db::on_pool;
 use crate::users::NewUser;
-use crate::{Db, StoreError, StoreResult};
+use crate::{AuditRecord, Db, StoreError, StoreResult};
 
 /// What clients see of a therapist besides their name.
 #[derive(Clone, Debug)]
@@ -50,11 +51,15 @@ impl TryFrom<LicenseRow> for License {
 }
 
 impl Db {
-    /// Creates a therapist's account with profile, licenses and specialties atomically.
-    pub async fn insert_therapist(&self, therapist: &NewTherapist) -> StoreResult<UserId> {
+    /// Creates a therapist's account with profile, licenses and specialties atomically;
+    /// `record` commits with them.
+    pub async fn insert_therapist(
+        &self,
+        therapist: &NewTherapist,
+        record: AuditRecord<'_, UserId>,
+    ) -> StoreResult<UserId> {
         let u = &therapist.user;
-        let id: i64 = on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+        let id = on_pool!(self, |pool| audited!(pool, record, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO users (email, email_normalized, password_hash, role, display_name, \
                  timezone, region, birth_date, created_at) \
@@ -103,15 +108,19 @@ impl Db {
                 .execute(&mut *tx)
                 .await?;
             }
-            tx.commit().await?;
-            id
-        });
-        Ok(UserId::new(id))
+            UserId::new(id)
+        }));
+        Ok(id)
     }
 
     /// Adds a license (a new state, or a renewal with a new number or expiry).
-    pub async fn insert_license(&self, therapist: UserId, license: &License) -> StoreResult<()> {
-        on_pool!(self, |pool| {
+    pub async fn insert_license(
+        &self,
+        therapist: UserId,
+        license: &License,
+        record: AuditRecord<'_, ()>,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
             sqlx::query(
                 "INSERT INTO licenses (therapist_id, region, kind, number, expires_on) \
                  VALUES ($1, $2, $3, $4, $5)",
@@ -121,10 +130,9 @@ impl Db {
             .bind(license.kind.as_str())
             .bind(&license.number)
             .bind(license.expires_on)
-            .execute(pool)
-            .await
-            .map(|_| ())
-        })?;
+            .execute(&mut *tx)
+            .await?;
+        }));
         Ok(())
     }
 

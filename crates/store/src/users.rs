@@ -1,8 +1,9 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use hearth_domain::{BirthDate, DisplayName, Email, Region, Role, TimeZone, UserId};
 
+use crate::audit::audited;
 use crate::db::on_pool;
-use crate::{Db, StoreError, StoreResult};
+use crate::{AuditRecord, Db, StoreError, StoreResult};
 
 /// An account as stored.
 #[derive(Clone, Debug)]
@@ -76,9 +77,15 @@ impl TryFrom<UserRow> for User {
 impl Db {
     /// Inserts an account. A second account with the same email in any letter case is a
     /// `Conflict` on `users_email_normalized_key`, however many arrive at once.
-    /// Inserts `user`; a taken email is `Conflict` on `users_email_normalized_key`.
-    pub async fn insert_user(&self, user: &NewUser) -> StoreResult<UserId> {
-        match self.insert_user_unless_taken(user).await? {
+    /// Inserts `user`; a taken email is `Conflict` on `users_email_normalized_key`. `record`
+    /// commits with the new account.
+    pub async fn insert_user(
+        &self,
+        user: &NewUser,
+        record: AuditRecord<'_, UserId>,
+    ) -> StoreResult<UserId> {
+        let record = record.within(|&(id, created): &(UserId, bool)| created.then_some(id));
+        match self.insert_user_unless_taken(user, record).await? {
             (id, true) => Ok(id),
             (_, false) => {
                 Err(StoreError::Conflict { constraint: "users_email_normalized_key".to_owned() })
@@ -89,7 +96,12 @@ impl Db {
     /// Inserts `user` unless its email is taken. Either way an id is drawn from the same
     /// sequence, so the answer to a sign-up cannot tell a new account from a taken email:
     /// `(id, true)` for the new account, `(unused id, false)` when the email was taken.
-    pub async fn insert_user_unless_taken(&self, user: &NewUser) -> StoreResult<(UserId, bool)> {
+    /// `record` commits with either answer.
+    pub async fn insert_user_unless_taken(
+        &self,
+        user: &NewUser,
+        record: AuditRecord<'_, (UserId, bool)>,
+    ) -> StoreResult<(UserId, bool)> {
         let sql = "INSERT INTO users (email, email_normalized, password_hash, role, display_name, \
                    timezone, region, birth_date, created_at) \
                    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -102,8 +114,7 @@ impl Db {
                 "UPDATE sqlite_sequence SET seq = seq + 1 WHERE name = 'users' RETURNING seq"
             }
         };
-        let outcome: (i64, bool) = on_pool!(self, |pool| {
-            let mut tx = pool.begin().await?;
+        let outcome = on_pool!(self, |pool| audited!(pool, record, |tx| {
             let inserted: Option<i64> = sqlx::query_scalar(sql)
                 .bind(user.email.as_str())
                 .bind(user.email.normalized())
@@ -116,14 +127,12 @@ impl Db {
                 .bind(user.created_at)
                 .fetch_optional(&mut *tx)
                 .await?;
-            let outcome = match inserted {
-                Some(id) => (id, true),
-                None => (sqlx::query_scalar(burn).fetch_one(&mut *tx).await?, false),
-            };
-            tx.commit().await?;
-            outcome
-        });
-        Ok((UserId::new(outcome.0), outcome.1))
+            match inserted {
+                Some(id) => (UserId::new(id), true),
+                None => (UserId::new(sqlx::query_scalar(burn).fetch_one(&mut *tx).await?), false),
+            }
+        }));
+        Ok(outcome)
     }
 
     pub async fn find_user(&self, id: UserId) -> StoreResult<Option<User>> {

@@ -2,10 +2,13 @@
 //! `TEST_DATABASE_URL` names a server.
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
-use hearth_domain::{BirthDate, DisplayName, Email, LoginThrottle, Region, Role, TimeZone, UserId};
+use hearth_domain::{
+    AgeBand, BirthDate, DisplayName, Email, GroupId, LoginThrottle, Region, Role, TimeZone, UserId,
+    WeeklySlot,
+};
 use hearth_store::{
-    AuditKey, AuditKeyring, AuditVerification, Db, NewAuditEntry, NewInvite, NewSession, NewUser,
-    SessionKind, StoreError,
+    AuditKey, AuditKeyring, AuditRecord, AuditVerification, Db, NewAuditEntry, NewGroup, NewInvite,
+    NewSession, NewUser, SeatOutcome, SessionKind, StoreError,
 };
 use hearth_testkit::TestDatabase;
 
@@ -40,9 +43,14 @@ async fn story(db: Db) {
 
 async fn accounts(db: &Db) -> UserId {
     // Accounts: one email in any case is one account.
-    let id = db.insert_user(&new_user("Sam@Example.org", Role::Client)).await.expect("insert");
-    let err =
-        db.insert_user(&new_user("sam@example.ORG", Role::Client)).await.expect_err("duplicate");
+    let id = db
+        .insert_user(&new_user("Sam@Example.org", Role::Client), AuditRecord::none())
+        .await
+        .expect("insert");
+    let err = db
+        .insert_user(&new_user("sam@example.ORG", Role::Client), AuditRecord::none())
+        .await
+        .expect_err("duplicate");
     assert!(err.is_conflict_on("users_email_normalized_key"), "got {err:?}");
     let found = db
         .find_user_by_email(&Email::parse("SAM@example.org").expect("valid"))
@@ -59,16 +67,19 @@ async fn accounts(db: &Db) -> UserId {
 async fn sessions(db: &Db, id: UserId) {
     // Sessions: stored by token hash, touched, revoked once.
     let session = db
-        .insert_session(&NewSession {
-            user_id: id,
-            token_hash: "hash-1",
-            kind: SessionKind::Browser,
-            created_at: t0(),
-            absolute_expires_at: t0() + Duration::hours(12),
-            user_agent: "test",
-            ip: "127.0.0.1",
-            enrol_only: true,
-        })
+        .insert_session(
+            &NewSession {
+                user_id: id,
+                token_hash: "hash-1",
+                kind: SessionKind::Browser,
+                created_at: t0(),
+                absolute_expires_at: t0() + Duration::hours(12),
+                user_agent: "test",
+                ip: "127.0.0.1",
+                enrol_only: true,
+            },
+            AuditRecord::none(),
+        )
         .await
         .expect("session");
     let later = t0() + Duration::minutes(5);
@@ -81,24 +92,28 @@ async fn sessions(db: &Db, id: UserId) {
     let (stored, _) = db.find_session_by_token_hash("hash-1").await.expect("query").expect("found");
     assert!(!stored.enrol_only);
     assert_eq!(db.list_live_sessions(id, later).await.expect("list").len(), 1);
-    db.revoke_session(id, session, later).await.expect("revoke");
-    assert!(matches!(db.revoke_session(id, session, later).await, Err(StoreError::NotFound)));
+    db.revoke_session(id, session, later, AuditRecord::none()).await.expect("revoke");
+    let again = db.revoke_session(id, session, later, AuditRecord::none()).await;
+    assert!(matches!(again, Err(StoreError::NotFound)));
     assert!(db.list_live_sessions(id, later).await.expect("list").is_empty());
 }
 
 async fn second_factors(db: &Db, id: UserId) {
     // A factor is pending until confirmed; a pending one may be replaced, a confirmed one not.
     assert!(db.find_second_factor(id).await.expect("query").is_none());
-    assert!(db.upsert_pending_second_factor(id, "sealed-1", t0()).await.expect("pending"));
-    assert!(db.upsert_pending_second_factor(id, "sealed-2", t0()).await.expect("replaced"));
+    let start = |sealed| db.upsert_pending_second_factor(id, sealed, t0(), AuditRecord::none());
+    assert!(start("sealed-1").await.expect("pending"));
+    assert!(start("sealed-2").await.expect("replaced"));
     let pending = db.find_second_factor(id).await.expect("query").expect("found");
     assert_eq!((pending.secret_sealed.as_str(), pending.confirmed_at), ("sealed-2", None));
     // Steps can only be claimed on a confirmed factor.
     assert!(!db.claim_second_factor_step(id, 10).await.expect("claim"));
     let hashes = vec!["code-a".to_owned(), "code-b".to_owned()];
-    assert!(db.confirm_second_factor(id, Some(10), t0(), &hashes).await.expect("confirm"));
-    assert!(!db.confirm_second_factor(id, Some(11), t0(), &hashes).await.expect("twice"));
-    assert!(!db.upsert_pending_second_factor(id, "sealed-3", t0()).await.expect("kept"));
+    let confirm =
+        |step| db.confirm_second_factor(id, Some(step), t0(), &hashes, AuditRecord::none());
+    assert!(confirm(10).await.expect("confirm"));
+    assert!(!confirm(11).await.expect("twice"));
+    assert!(!start("sealed-3").await.expect("kept"));
     let confirmed = db.find_second_factor(id).await.expect("query").expect("found");
     assert_eq!((confirmed.confirmed_at, confirmed.last_used_step), (Some(t0()), Some(10)));
     // A step is used once, and never an earlier one after a later.
@@ -135,22 +150,16 @@ async fn second_factors(db: &Db, id: UserId) {
 }
 
 async fn sign_ups_draw_ids_whether_or_not_the_email_is_taken(db: &Db) {
-    let (first, created) = db
-        .insert_user_unless_taken(&new_user("drawn@example.org", Role::Client))
-        .await
-        .expect("new");
+    let sign_up = async |email| {
+        db.insert_user_unless_taken(&new_user(email, Role::Client), AuditRecord::none()).await
+    };
+    let (first, created) = sign_up("drawn@example.org").await.expect("new");
     assert!(created);
-    let (taken, created) = db
-        .insert_user_unless_taken(&new_user("DRAWN@example.org", Role::Client))
-        .await
-        .expect("taken");
+    let (taken, created) = sign_up("DRAWN@example.org").await.expect("taken");
     assert!(!created);
     assert!(taken.get() > first.get(), "a fresh id is drawn for a taken email");
     assert!(db.find_user(taken).await.expect("find").is_none(), "and no account is made");
-    let (next, created) = db
-        .insert_user_unless_taken(&new_user("next@example.org", Role::Client))
-        .await
-        .expect("next");
+    let (next, created) = sign_up("next@example.org").await.expect("next");
     assert!(created);
     assert_eq!(next.get(), taken.get() + 1, "ids run on from the drawn one");
 }
@@ -187,23 +196,30 @@ async fn login_strikes(db: &Db) {
 
 async fn invitations(db: &Db) {
     // Invitations are redeemed once, atomically with the account.
-    let admin = db.insert_user(&new_user("admin@example.org", Role::Admin)).await.expect("admin");
+    let admin = db
+        .insert_user(&new_user("admin@example.org", Role::Admin), AuditRecord::none())
+        .await
+        .expect("admin");
     let invited = Email::parse("new.therapist@example.org").expect("valid");
     let invite = db
-        .insert_invite(&NewInvite {
-            email: &invited,
-            role: Role::Therapist,
-            token_hash: "invite-hash",
-            invited_by: admin,
-            created_at: t0(),
-            expires_at: t0() + Duration::days(7),
-        })
+        .insert_invite(
+            &NewInvite {
+                email: &invited,
+                role: Role::Therapist,
+                token_hash: "invite-hash",
+                invited_by: admin,
+                created_at: t0(),
+                expires_at: t0() + Duration::days(7),
+            },
+            AuditRecord::none(),
+        )
         .await
         .expect("invite");
     let mut therapist = new_user("new.therapist@example.org", Role::Therapist);
     therapist.created_at = t0() + Duration::hours(1);
-    db.accept_invite(invite, &therapist).await.expect("accepted");
-    assert!(matches!(db.accept_invite(invite, &therapist).await, Err(StoreError::NotFound)));
+    db.accept_invite(invite, &therapist, AuditRecord::none()).await.expect("accepted");
+    let again = db.accept_invite(invite, &therapist, AuditRecord::none()).await;
+    assert!(matches!(again, Err(StoreError::NotFound)));
     assert_eq!(db.count_users_by_role(Role::Therapist).await.expect("count"), 1);
 }
 
@@ -274,6 +290,163 @@ async fn tamper(db: &Db, row: i64, drop_guard: bool) -> Result<(), sqlx::Error> 
         }
     }
     Ok(())
+}
+
+/// Runs one statement on either engine; `Ok(rows affected)`.
+async fn execute(db: &Db, sql: &str) -> Result<u64, sqlx::Error> {
+    match db {
+        Db::Sqlite(pool) => sqlx::query(sql).execute(pool).await.map(|d| d.rows_affected()),
+        Db::Postgres(pool) => sqlx::query(sql).execute(pool).await.map(|d| d.rows_affected()),
+    }
+}
+
+/// An open adult group of `capacity` seats led by `therapist`.
+async fn group(db: &Db, therapist: UserId, capacity: i32) -> GroupId {
+    let time = chrono::NaiveTime::from_hms_opt(18, 0, 0).expect("time");
+    let zone = TimeZone::parse("America/Chicago").expect("zone");
+    let group = NewGroup {
+        topic: hearth_domain::TOPICS[0].slug.to_owned(),
+        therapist_id: therapist,
+        slot: WeeklySlot::new(chrono::Weekday::Tue, time, zone, 60).expect("slot"),
+        capacity,
+        age_band: AgeBand::Adult,
+        starts_on: t0().date_naive(),
+        ends_on: None,
+        created_at: t0(),
+    };
+    db.insert_group(&group, AuditRecord::none()).await.expect("group")
+}
+
+/// The audit rows, oldest first, as (action, detail).
+async fn audit_rows(db: &Db) -> Vec<(String, String)> {
+    let mut rows = db.list_audit(None, 100).await.expect("list");
+    rows.reverse();
+    rows.into_iter().map(|r| (r.action, r.detail)).collect()
+}
+
+/// A store write commits the audit rows the app gave it in its own transaction: with the
+/// change, made from what the write did, or not at all.
+async fn writes_commit_with_their_audit_rows(db: Db) {
+    db.migrate().await.expect("migrations apply");
+    db.seed_catalog().await.expect("catalog");
+    let keys = audit_keys(&["k1"], "k1");
+    let key = keys.current();
+    let row =
+        |action: &str, detail: String| NewAuditEntry { detail, ..audit_entry(None, action, 0) };
+    let seat_row = |outcome: &SeatOutcome| match outcome {
+        SeatOutcome::Seated { membership } => vec![row("seat.taken", format!("m={membership}"))],
+        SeatOutcome::Waitlisted { entry, .. } => vec![row("waitlist.joined", format!("e={entry}"))],
+        _ => Vec::new(),
+    };
+
+    // The rows are made from the write's result and commit with it.
+    let sign_up = async |email: &str| {
+        let record =
+            AuditRecord::new(key, |id: &UserId| vec![row("account.created", format!("id={id}"))]);
+        db.insert_user(&new_user(email, Role::Client), record).await
+    };
+    let sam = sign_up("sam@example.org").await.expect("sam");
+    let ana = sign_up("ana@example.org").await.expect("ana");
+    // A write that fails or changes nothing appends nothing.
+    let taken = sign_up("SAM@example.org").await.expect_err("taken");
+    assert!(taken.is_conflict_on("users_email_normalized_key"));
+    let therapist = db
+        .insert_user(&new_user("t@example.org", Role::Therapist), AuditRecord::none())
+        .await
+        .expect("therapist");
+    let g = group(&db, therapist, 2).await;
+    let hold = Duration::hours(48);
+    let seated = db
+        .reserve_seat(g, sam, t0(), None, hold, AuditRecord::new(key, seat_row))
+        .await
+        .expect("seat");
+    let SeatOutcome::Seated { membership } = seated else { panic!("seated: {seated:?}") };
+    let again = db.reserve_seat(g, sam, t0(), None, hold, AuditRecord::new(key, seat_row));
+    assert_eq!(again.await.expect("again"), SeatOutcome::AlreadySeated);
+    let left =
+        db.leave_group(g, ana, t0(), hold, AuditRecord::row(key, row("seat.left", String::new())));
+    assert!(matches!(left.await, Err(StoreError::NotFound)), "ana holds no seat");
+    assert_eq!(
+        audit_rows(&db).await,
+        [
+            ("account.created".to_owned(), format!("id={sam}")),
+            ("account.created".to_owned(), format!("id={ana}")),
+            ("seat.taken".to_owned(), format!("m={membership}")),
+        ]
+    );
+
+    // Without the audit log's head row no row can be appended, and the change goes with it.
+    assert_eq!(execute(&db, "DELETE FROM audit_head").await.expect("delete the head"), 1);
+    let refused = db.reserve_seat(g, ana, t0(), None, hold, AuditRecord::new(key, seat_row));
+    refused.await.expect_err("the audit row cannot be appended");
+    assert!(db.list_client_memberships(ana).await.expect("list").is_empty(), "ana has no seat");
+    let found = db.find_group(g).await.expect("find").expect("group");
+    assert_eq!(found.seats_taken, 1, "the seat is still free");
+    sign_up("lee@example.org").await.expect_err("the audit row cannot be appended");
+    let lee = Email::parse("lee@example.org").expect("valid");
+    assert!(db.find_user_by_email(&lee).await.expect("find").is_none(), "no account for lee");
+    // A write that records nothing takes no audit lock.
+    let quiet = new_user("quiet@example.org", Role::Client);
+    db.insert_user(&quiet, AuditRecord::none()).await.expect("no row, no head needed");
+
+    // With the head back, the same requests go through and the chain holds.
+    let restore = "INSERT INTO audit_head (id, count, last_hash) \
+                   SELECT 1, COUNT(*), (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) \
+                   FROM audit_log";
+    execute(&db, restore).await.expect("restore");
+    let seated = db.reserve_seat(g, ana, t0(), None, hold, AuditRecord::new(key, seat_row));
+    let SeatOutcome::Seated { membership } = seated.await.expect("seated") else {
+        panic!("ana takes the free seat")
+    };
+    let lee = sign_up("lee@example.org").await.expect("lee");
+    let rows = audit_rows(&db).await;
+    assert_eq!(
+        rows[3..],
+        [
+            ("seat.taken".to_owned(), format!("m={membership}")),
+            ("account.created".to_owned(), format!("id={lee}")),
+        ]
+    );
+
+    // Appenders racing each other still make one chain: each reads the hash it chains from in
+    // the statement that waits for the head.
+    let mut racing = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let (db, keys) = (db.clone(), keys.clone());
+        racing.spawn(async move {
+            db.append_audit(&audit_entry(None, "race", i), keys.current()).await
+        });
+    }
+    while let Some(done) = racing.join_next().await {
+        done.expect("joined").expect("appended");
+    }
+    let head = db.audit_head().await.expect("head").expect("head");
+    assert_eq!(head.rows, 45);
+    assert_eq!(
+        db.verify_audit_chain(&keys, Some(&head)).await.expect("verify"),
+        AuditVerification::Intact { rows: 45 }
+    );
+}
+
+#[tokio::test]
+async fn writes_commit_with_their_audit_rows_on_sqlite() {
+    let database = TestDatabase::sqlite().expect("temp database");
+    writes_commit_with_their_audit_rows(Db::connect(&database.url).await.expect("connect")).await;
+}
+
+#[tokio::test]
+async fn writes_commit_with_their_audit_rows_on_postgres() {
+    let Some(url) = TestDatabase::postgres_url() else {
+        hearth_testkit::skip(
+            "writes_commit_with_their_audit_rows_on_postgres",
+            "TEST_DATABASE_URL is not set",
+        );
+        return;
+    };
+    let database = TestDatabase::postgres(&url).await.expect("fresh database");
+    let db = Db::connect(&database.url).await.expect("connect");
+    writes_commit_with_their_audit_rows(db.clone()).await;
+    db.close().await;
 }
 
 #[tokio::test]

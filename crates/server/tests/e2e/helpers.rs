@@ -372,3 +372,39 @@ impl TestApp {
         assert_eq!(saved.status(), StatusCode::NO_CONTENT, "intake");
     }
 }
+
+impl TestApp {
+    /// Takes away the audit log's head row. Every append locks that row first, so from now
+    /// on no audit row can be written, until [`TestApp::restore_audit_head`].
+    pub async fn remove_audit_head(&self) {
+        assert_eq!(self.execute("DELETE FROM audit_head").await, 1, "the head row is removed");
+    }
+
+    /// Puts the head row back as it was: the rows there are, and the newest one's hash.
+    pub async fn restore_audit_head(&self) {
+        let sql = "INSERT INTO audit_head (id, count, last_hash) \
+                   SELECT 1, COUNT(*), (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) \
+                   FROM audit_log";
+        assert_eq!(self.execute(sql).await, 1, "the head row is back");
+    }
+
+    /// Runs one statement on the app's database; returns the rows it touched.
+    async fn execute(&self, sql: &str) -> u64 {
+        let done = match self.app.db() {
+            hearth_app::Db::Sqlite(pool) => {
+                sqlx::query(sql).execute(pool).await.map(|d| d.rows_affected())
+            }
+            hearth_app::Db::Postgres(pool) => {
+                sqlx::query(sql).execute(pool).await.map(|d| d.rows_affected())
+            }
+        };
+        done.expect("the statement runs")
+    }
+
+    /// Posts `fields` to `action` with a CSRF token fetched earlier for this session.
+    pub async fn post_form(&self, action: &str, csrf: &str, fields: &[(&str, &str)]) -> Response {
+        let mut all: Vec<(&str, &str)> = vec![("csrf", csrf)];
+        all.extend_from_slice(fields);
+        self.client.post(self.url(action)).form(&all).send().await.expect("request")
+    }
+}

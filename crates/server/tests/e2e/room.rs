@@ -365,6 +365,35 @@ async fn room_a_member_the_therapist_muted_unmutes_only_when_the_therapist_allow
 }
 
 #[tokio::test]
+async fn room_an_end_whose_audit_row_cannot_be_written_leaves_the_session_open() {
+    let app = spawn_app().await;
+    let setup = set_up(&app).await;
+    let mut host = Socket::open(&app, &setup.path, "rivera@example.org").await;
+    host.send(json!({"type": "hello"})).await;
+    host.expect("admitted").await;
+    let (mut ana, _) = admitted(&app, &setup, &mut host, "ana@example.org").await;
+    let group = hearth_domain::GroupId::new(setup.group);
+
+    // The end and its row are one write: without the row there is no end.
+    app.remove_audit_head().await;
+    host.send(json!({"type": "end"})).await;
+    let error = host.expect("error").await;
+    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{error}");
+    let ended = app.app.db().meeting_ended_at(group, setup.date).await.expect("query");
+    assert_eq!(ended, None, "the session is not ended");
+    app.restore_audit_head().await;
+
+    host.send(json!({"type": "end"})).await;
+    ana.expect("ended").await;
+    host.expect("ended").await;
+    let ended = app.app.db().meeting_ended_at(group, setup.date).await.expect("query");
+    assert!(ended.is_some(), "the session is ended");
+    let ends: Vec<_> =
+        app.audit_log().await.into_iter().filter(|(action, _)| action == "room.ended").collect();
+    assert_eq!(ends.len(), 1, "one end, one row");
+}
+
+#[tokio::test]
 async fn room_care_staff_come_in_only_with_a_reason_which_the_audit_log_keeps() {
     let app = spawn_app().await;
     let setup = set_up(&app).await;
