@@ -99,7 +99,7 @@ impl App {
             display_name,
             timezone,
             region: Some(region),
-            birth_date: Some(birth_date),
+            birth_date: Some(self.seal_birth_date(birth_date)),
             created_at: self.clock.now(),
         };
         let (id, created) = self.db.insert_user_unless_taken(&user).await?;

@@ -171,7 +171,9 @@ impl App {
         candidates.sort_by_key(|c| (load.get(&c.get()).copied().unwrap_or(0), c.get()));
         // The one-call rule and `replaces` are checked inside the booking's transaction, so
         // neither a made-up call id nor two bookings at once can get around them.
-        let booking = NewConsult { client: who.user.id, starts_at, phone, at: now, replaces };
+        let phone = self.seal_phone(who.user.id, phone)?;
+        let booking =
+            NewConsult { client: who.user.id, starts_at, phone: &phone, at: now, replaces };
         let (id, coordinator) = match self.db.book_consult(&booking, &candidates).await? {
             BookingOutcome::Booked { id, coordinator } => (id, coordinator),
             BookingOutcome::AlreadyBooked => {
@@ -255,7 +257,7 @@ impl App {
                 starts_at: row.starts_at,
                 coordinator: name(row.coordinator_id).await?,
                 client: name(row.client_id).await?,
-                phone: row.phone,
+                phone: self.open_phone(row.client_id, &row.phone)?,
             });
         }
         calls.sort_by_key(|c| c.starts_at);

@@ -153,7 +153,7 @@ async fn measure_seats(db: &Db, clients: usize, concurrency: usize) -> anyhow::R
         move |i| {
             let db = db.clone();
             async move {
-                Ok(db.insert_user(&bench_user(&format!("client{i}"), Role::Client, now)?).await?)
+                Ok(db.insert_user(&bench_user(&format!("client{i}"), Role::Client, now, None)?).await?)
             }
         }
     })
@@ -211,7 +211,7 @@ async fn create_groups(db: &Db, count: usize, now: DateTime<Utc>) -> anyhow::Res
     let region = Region::parse("US-IL").context("bench region")?;
     let therapist = db
         .insert_therapist(&NewTherapist {
-            user: bench_user("therapist", Role::Therapist, now)?,
+            user: bench_user("therapist", Role::Therapist, now, None)?,
             license_kind: LicenseKind::Lcsw,
             years_of_practice: 10,
             bio: "Runs the benchmark's groups.".to_owned(),
@@ -244,9 +244,16 @@ async fn create_groups(db: &Db, count: usize, now: DateTime<Utc>) -> anyhow::Res
     Ok(groups)
 }
 
-/// An adult account in Illinois with a stand-in password hash.
-fn bench_user(local_part: &str, role: Role, now: DateTime<Utc>) -> anyhow::Result<NewUser> {
+/// An account in Illinois with a stand-in password hash; an adult when `app` is given to
+/// seal its birth date.
+fn bench_user(
+    local_part: &str,
+    role: Role,
+    now: DateTime<Utc>,
+    app: Option<&App>,
+) -> anyhow::Result<NewUser> {
     let birth = NaiveDate::from_ymd_opt(1990, 5, 1).context("bench birth date")?;
+    let birth = BirthDate::new(birth, now.date_naive()).context("bench birth date")?;
     Ok(NewUser {
         email: Email::parse(&format!("{local_part}@bench.hearth.example"))
             .context("bench email")?,
@@ -255,7 +262,7 @@ fn bench_user(local_part: &str, role: Role, now: DateTime<Utc>) -> anyhow::Resul
         display_name: DisplayName::parse(&format!("Bench {local_part}")).context("bench name")?,
         timezone: TimeZone::parse("America/Chicago").context("bench zone")?,
         region: Some(Region::parse("US-IL").context("bench region")?),
-        birth_date: Some(BirthDate::new(birth, now.date_naive()).context("bench birth date")?),
+        birth_date: app.map(|app| app.seal_birth_date(birth)),
         created_at: now,
     })
 }
@@ -372,8 +379,9 @@ const SEED_BATCH_ROWS: usize = 1000;
 const REPORT_RUNS: usize = 3;
 /// The first clients' first session; later clients start up to 27 days after it.
 const REPORT_START: &str = "2025-01-06T15:00:00Z";
-/// The baseline: every PHQ-9 and GAD-7 row the report has to read, in the report's order.
-const RAW_READ_SQL: &str = "SELECT client_id, instrument, total, taken_at FROM measures \
+/// The baseline: every PHQ-9 and GAD-7 row the report has to read, in the report's order
+/// (the totals are inside the sealed values).
+const RAW_READ_SQL: &str = "SELECT client_id, instrument, sealed, taken_at FROM measures \
                             WHERE instrument IN ('phq9','gad7') ORDER BY client_id, taken_at, id";
 
 /// What `hearth bench report` measured.
@@ -482,6 +490,15 @@ async fn measure_report(db: &Db, clients: usize, weeks: u32) -> anyhow::Result<R
     let mut settings = crate::Settings::default();
     settings.encryption.keys = vec![hearth_app::Vault::generate_key("bench").into()];
     let app = crate::build_app(&settings, db.clone(), crate::system_clock())?;
+    // The rows went in plain, as an earlier version wrote them: start-up seals them.
+    let started = Instant::now();
+    let sealed = app.seal_plain_fields().await.map_err(|e| anyhow::anyhow!("sealing: {e}"))?;
+    println!(
+        "sealed {} measures and {} birth dates stored plain in {:.1} s (once, at start-up)",
+        sealed.measures,
+        sealed.birth_dates,
+        started.elapsed().as_secs_f64()
+    );
     let (who, ctx) = bench_admin(&app).await?;
 
     // Interleaved, so a change in the machine's load weighs on both alike.
@@ -550,7 +567,7 @@ async fn bench_admin(app: &App) -> anyhow::Result<(Authenticated, AuditContext)>
 /// The baseline: fetches every PHQ-9 and GAD-7 row, decoded to the types the store uses;
 /// returns how many there were.
 async fn raw_read(db: &Db) -> anyhow::Result<usize> {
-    type Row = (i64, String, Option<i32>, DateTime<Utc>);
+    type Row = (i64, String, Option<String>, DateTime<Utc>);
     let rows: Vec<Row> = match db {
         Db::Sqlite(pool) => sqlx::query_as(RAW_READ_SQL).fetch_all(pool).await?,
         Db::Postgres(pool) => sqlx::query_as(RAW_READ_SQL).fetch_all(pool).await?,
@@ -628,7 +645,8 @@ fn answer_table(
 }
 
 /// Seeds `clients` clients, each seated in one of [`REPORT_GROUPS`] groups from their start
-/// date with a PHQ-9 and a GAD-7 every week from then on, straight into the tables.
+/// date with a PHQ-9 and a GAD-7 every week from then on, straight into the tables, plain as
+/// versions before migration 0017 stored them (the start-up step seals them).
 async fn seed_outcomes(db: &Db, clients: usize, weeks: u32) -> anyhow::Result<()> {
     let start: DateTime<Utc> = REPORT_START.parse().context("the bench start")?;
     let stamp = |days: u64| -> anyhow::Result<String> {
@@ -766,10 +784,10 @@ pub async fn recommend(groups: usize) -> anyhow::Result<(Duration, Duration)> {
         db.seed_catalog().await?;
         let now = Utc::now();
         create_groups(&db, groups, now).await?;
-        let client = db.insert_user(&bench_user("client", Role::Client, now)?).await?;
         let mut settings = crate::Settings::default();
         settings.encryption.keys = vec![hearth_app::Vault::generate_key("bench").into()];
         let app = crate::build_app(&settings, db.clone(), crate::system_clock())?;
+        let client = db.insert_user(&bench_user("client", Role::Client, now, Some(&app))?).await?;
         let (who, ctx) = bench_admin(&app).await?;
         let (mut ours, mut raw) = (Vec::new(), Vec::new());
         for _ in 0..21 {

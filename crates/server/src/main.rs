@@ -231,6 +231,7 @@ async fn run_demo(
     let db = hearth::open_database(&settings).await?;
     hearth::ensure_key_file(&settings)?;
     let app = hearth::build_app(&settings, db, system_clock())?;
+    hearth::seal_plain_fields(&app).await?;
     let logins = demo::seed(&app).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
     let room = demo::session_about_to_start(&app)
         .await
@@ -272,6 +273,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = hearth::open_database(&settings).await?;
             hearth::ensure_key_file(&settings)?;
             let app = hearth::build_app(&settings, db, system_clock())?;
+            hearth::seal_plain_fields(&app).await?;
             let server = Server::bind(&settings, app).await?;
             let shutdown = shutdown_signal();
             println!("listening on http://{}", server.addr);

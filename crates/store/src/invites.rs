@@ -124,8 +124,8 @@ impl Db {
         let claim = "UPDATE invites SET accepted_at = $1 \
                      WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1";
         let insert = "INSERT INTO users (email, email_normalized, password_hash, role, display_name, \
-                      timezone, region, birth_date, created_at) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+                      timezone, region, created_at) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
         let id: i64 = on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             let claimed = sqlx::query(claim).bind(now).bind(id.get()).execute(&mut *tx).await?;
@@ -140,10 +140,16 @@ impl Db {
                 .bind(user.display_name.as_str())
                 .bind(user.timezone.name())
                 .bind(user.region.as_ref().map(hearth_domain::Region::as_str))
-                .bind(user.birth_date.map(hearth_domain::BirthDate::date))
                 .bind(user.created_at)
                 .fetch_one(&mut *tx)
                 .await?;
+            if let Some(seal) = &user.birth_date {
+                sqlx::query(crate::users::SET_BIRTH_DATE)
+                    .bind(seal.seal(id)?)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             tx.commit().await?;
             id
         });

@@ -1,8 +1,8 @@
-use chrono::{DateTime, NaiveDate, Utc};
-use hearth_domain::{BirthDate, DisplayName, Email, Region, Role, TimeZone, UserId};
+use chrono::{DateTime, Utc};
+use hearth_domain::{DisplayName, Email, Region, Role, TimeZone, UserId};
 
 use crate::db::on_pool;
-use crate::{Db, StoreError, StoreResult};
+use crate::{Db, SealForRow, StoreError, StoreResult};
 
 /// An account as stored.
 #[derive(Clone, Debug)]
@@ -14,7 +14,8 @@ pub struct User {
     pub display_name: DisplayName,
     pub timezone: TimeZone,
     pub region: Option<Region>,
-    pub birth_date: Option<NaiveDate>,
+    /// The birth date, sealed by the app's vault for this account's id.
+    pub birth_date_sealed: Option<String>,
     pub created_at: DateTime<Utc>,
     pub disabled_at: Option<DateTime<Utc>>,
 }
@@ -28,7 +29,8 @@ pub struct NewUser {
     pub display_name: DisplayName,
     pub timezone: TimeZone,
     pub region: Option<Region>,
-    pub birth_date: Option<BirthDate>,
+    /// Seals the birth date for the new account's id, inside the inserting transaction.
+    pub birth_date: Option<SealForRow>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -41,13 +43,16 @@ pub(crate) struct UserRow {
     pub(crate) display_name: String,
     pub(crate) timezone: String,
     pub(crate) region: Option<String>,
-    pub(crate) birth_date: Option<NaiveDate>,
+    pub(crate) birth_date_sealed: Option<String>,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) disabled_at: Option<DateTime<Utc>>,
 }
 
 const USER_COLUMNS: &str = "id, email, password_hash, role, display_name, timezone, region, \
-                            birth_date, created_at, disabled_at";
+                            birth_date_sealed, created_at, disabled_at";
+
+/// Stores a new account's sealed birth date (see [`NewUser::birth_date`]).
+pub(crate) const SET_BIRTH_DATE: &str = "UPDATE users SET birth_date_sealed = $1 WHERE id = $2";
 
 impl TryFrom<UserRow> for User {
     type Error = StoreError;
@@ -66,7 +71,7 @@ impl TryFrom<UserRow> for User {
                 .map(Region::parse)
                 .transpose()
                 .map_err(StoreError::corrupt)?,
-            birth_date: row.birth_date,
+            birth_date_sealed: row.birth_date_sealed,
             created_at: row.created_at,
             disabled_at: row.disabled_at,
         })
@@ -91,8 +96,8 @@ impl Db {
     /// `(id, true)` for the new account, `(unused id, false)` when the email was taken.
     pub async fn insert_user_unless_taken(&self, user: &NewUser) -> StoreResult<(UserId, bool)> {
         let sql = "INSERT INTO users (email, email_normalized, password_hash, role, display_name, \
-                   timezone, region, birth_date, created_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                   timezone, region, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                    ON CONFLICT (email_normalized) DO NOTHING RETURNING id";
         // PostgreSQL drew the id before it found the conflict; SQLite draws none on a conflict,
         // so one is drawn by hand.
@@ -112,12 +117,20 @@ impl Db {
                 .bind(user.display_name.as_str())
                 .bind(user.timezone.name())
                 .bind(user.region.as_ref().map(Region::as_str))
-                .bind(user.birth_date.map(BirthDate::date))
                 .bind(user.created_at)
                 .fetch_optional(&mut *tx)
                 .await?;
             let outcome = match inserted {
-                Some(id) => (id, true),
+                Some(id) => {
+                    if let Some(seal) = &user.birth_date {
+                        sqlx::query(SET_BIRTH_DATE)
+                            .bind(seal.seal(id)?)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    (id, true)
+                }
                 None => (sqlx::query_scalar(burn).fetch_one(&mut *tx).await?, false),
             };
             tx.commit().await?;
