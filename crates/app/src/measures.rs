@@ -93,8 +93,7 @@ impl App {
         let instrument = Instrument::by_slug(slug).ok_or(AppError::NotFound)?;
         let parsed = Answers::parse_numbers(instrument, answers)
             .map_err(|e| AppError::invalid("answers", e))?;
-        let (score, id, flag) =
-            self.record_measure(who.user.id, &parsed, self.clock.now()).await?;
+        let (score, id, flag) = self.record_measure(who.user.id, &parsed, self.clock.now()).await?;
         let level = flag_level(score.risk);
         let subject = format!("client:{}", who.user.id);
         self.audit(
@@ -211,7 +210,10 @@ impl App {
         // acute ones before the rest, each in the store's order (oldest open first, then
         // the most recently acknowledged). The sort is stable.
         views.sort_by_key(|v| {
-            (v.flag.acknowledged_at.is_some(), v.flag.acknowledged_at.is_none() && v.flag.level != "acute")
+            (
+                v.flag.acknowledged_at.is_some(),
+                v.flag.acknowledged_at.is_none() && v.flag.level != "acute",
+            )
         });
         self.audit(ctx, "risk.queue.read", "risk_flags", format!("count={}", views.len())).await?;
         Ok(views)

@@ -250,9 +250,9 @@ impl App {
             .vault
             .open(sealed, &birth_date_context(user.id.get()))
             .map_err(|e| vault_error("opening a birth date", &e))?;
-        let date = text
-            .parse()
-            .map_err(|e| anyhow::anyhow!("account {} holds a malformed birth date: {e}", user.id))?;
+        let date = text.parse().map_err(|e| {
+            anyhow::anyhow!("account {} holds a malformed birth date: {e}", user.id)
+        })?;
         Ok(Some(date))
     }
 
@@ -273,8 +273,9 @@ impl App {
     }
 
     /// Seals every field an earlier version stored plain (answers and scores, risk levels,
-    /// birth dates, phone numbers) and empties the plain columns. Runs at start-up, before
-    /// anything is served; a practice that was never plain pays one empty query per kind.
+    /// birth dates, phone numbers), empties the plain columns, then has the database drop
+    /// the old copies it keeps (see [`hearth_store::Db::scrub_after_sealing`]). Runs at
+    /// start-up, before anything is served; once done, it costs one indexed look-up per kind.
     /// Each batch commits on its own and skips rows sealed meanwhile, so it can be
     /// interrupted and run again, and two nodes starting at once do not clash.
     pub async fn seal_plain_fields(&self) -> AppResult<SealedCounts> {
@@ -353,6 +354,17 @@ impl App {
             }
         }
         if counts.total() > 0 {
+            let tables: Vec<&str> = [
+                ("measures", counts.measures),
+                ("risk_flags", counts.risk_levels),
+                ("users", counts.birth_dates),
+                ("consult_calls", counts.phones),
+            ]
+            .into_iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(table, _)| table)
+            .collect();
+            self.db.scrub_after_sealing(&tables).await?;
             tracing::info!(
                 measures = counts.measures,
                 risk_levels = counts.risk_levels,

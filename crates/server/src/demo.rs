@@ -367,8 +367,9 @@ async fn seed_measures(
     }
     // One recent check-in with item 9 answered, waiting in the risk queue.
     if let Some((client, _, _)) = clients.iter().find(|(c, _, teen)| !teen && seated.contains(c)) {
-        let answers = hearth_domain::Answers::parse(&hearth_domain::PHQ9, &[2, 2, 1, 1, 1, 1, 1, 0, 1])
-            .map_err(corrupt)?;
+        let answers =
+            hearth_domain::Answers::parse(&hearth_domain::PHQ9, &[2, 2, 1, 1, 1, 1, 1, 0, 1])
+                .map_err(corrupt)?;
         app.record_measure(*client, &answers, now - Duration::hours(3)).await?;
     }
     Ok(())

@@ -110,6 +110,8 @@ enum BenchCommand {
         #[arg(long, default_value_t = 12)]
         weeks: u32,
     },
+    /// What sealing and opening one clinical value costs, against reading one row.
+    Seal,
     /// One client's recommendations against many groups, against a raw read of the groups.
     Recommend {
         #[arg(long, default_value_t = 5000)]
@@ -318,6 +320,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("error: seat reservations broke capacity or lost clients");
                 return Ok(ExitCode::from(4));
             }
+        }
+        Command::Bench { command: BenchCommand::Seal } => {
+            print!("{}", hearth::bench::seal().await?);
         }
         Command::Bench { command: BenchCommand::Recommend { groups } } => {
             let (ours, raw) = hearth::bench::recommend(*groups).await?;

@@ -199,9 +199,8 @@ impl Db {
         &self,
         clients: Option<&[i64]>,
     ) -> StoreResult<Vec<StoredMeasure>> {
-        let mut sql = format!(
-            "SELECT {MEASURE_COLUMNS} FROM measures WHERE instrument IN ('phq9', 'gad7')"
-        );
+        let mut sql =
+            format!("SELECT {MEASURE_COLUMNS} FROM measures WHERE instrument IN ('phq9', 'gad7')");
         if let Some(ids) = clients {
             if ids.is_empty() {
                 return Ok(Vec::new());

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use std::fmt;
 
 use crate::db::on_pool;
-use crate::{Db, StoreResult};
+use crate::{Db, StoreError, StoreResult};
 
 /// Seals one value for the row whose id it is given.
 pub struct SealForRow(Box<dyn Fn(i64) -> anyhow::Result<String> + Send + Sync>);
@@ -193,17 +193,41 @@ impl Db {
             let mut tx = pool.begin().await?;
             let mut done = 0;
             for (id, plain, value) in sealed {
-                done += sqlx::query("UPDATE consult_calls SET phone = $1 WHERE id = $2 AND phone = $3")
-                    .bind(value)
-                    .bind(id)
-                    .bind(plain)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
+                done +=
+                    sqlx::query("UPDATE consult_calls SET phone = $1 WHERE id = $2 AND phone = $3")
+                        .bind(value)
+                        .bind(id)
+                        .bind(plain)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected();
             }
             tx.commit().await?;
             done
         });
         Ok(done)
+    }
+
+    /// After rows were sealed: removes the copies of their plain values the engine still
+    /// keeps. SQLite zeroes freed space itself (`secure_delete`), so its WAL is checkpointed
+    /// and truncated; PostgreSQL keeps old row versions until a vacuum, so each of `tables`
+    /// is rewritten with `VACUUM FULL` (an exclusive lock on it while that runs, once).
+    pub async fn scrub_after_sealing(&self, tables: &[&str]) -> StoreResult<()> {
+        const SEALED_TABLES: [&str; 4] = ["measures", "risk_flags", "users", "consult_calls"];
+        if let Some(other) = tables.iter().find(|t| !SEALED_TABLES.contains(t)) {
+            return Err(StoreError::Other(anyhow::anyhow!("{other} holds no sealed fields")));
+        }
+        match self {
+            Db::Sqlite(pool) => {
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await?;
+            }
+            Db::Postgres(pool) => {
+                for table in tables {
+                    // A name from the list above, never input.
+                    sqlx::raw_sql(&format!("VACUUM FULL {table}")).execute(pool).await?;
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -473,7 +473,9 @@ fn new_measure(client: UserId, minutes: i64, raises_flag: bool) -> NewMeasure {
     }
 }
 
-/// What the stand-in sealer makes of a measure's ids.
+/// What the stand-in sealer makes of a measure's ids (it cannot fail; the store's callback
+/// can).
+#[allow(clippy::unnecessary_wraps, reason = "the shape of the store's sealing callback")]
 fn stand_in_seal(id: i64, flag: Option<i64>) -> Result<SealedMeasure, StoreError> {
     Ok(SealedMeasure {
         record: format!("sealed record of measure {id}"),
@@ -488,7 +490,10 @@ async fn measures(db: &Db, client: UserId) {
     let flag = flag.expect("a flag is raised");
     let stored = db.list_measures(client, None).await.expect("list");
     assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].sealed.as_deref(), Some(format!("sealed record of measure {first}").as_str()));
+    assert_eq!(
+        stored[0].sealed.as_deref(),
+        Some(format!("sealed record of measure {first}").as_str())
+    );
     let found = db.find_risk_flag(flag).await.expect("find").expect("flag");
     assert_eq!((found.measure_id, found.client_id), (first, client.get()));
     assert_eq!(found.level_sealed, Some(format!("sealed level of flag {flag}")));
@@ -523,7 +528,8 @@ async fn measures(db: &Db, client: UserId) {
     db.acknowledge_risk_flag(third, client, t0() + Duration::hours(2), "sealed disposition")
         .await
         .expect("acknowledge");
-    let ids = |rows: Vec<hearth_store::StoredRiskFlag>| rows.iter().map(|f| f.id).collect::<Vec<_>>();
+    let ids =
+        |rows: Vec<hearth_store::StoredRiskFlag>| rows.iter().map(|f| f.id).collect::<Vec<_>>();
     assert_eq!(ids(db.list_risk_flags(false).await.expect("open")), [second]);
     assert_eq!(ids(db.list_risk_flags(true).await.expect("all")), [second, third, flag]);
 
@@ -603,16 +609,21 @@ async fn rows_written_plain_before_0017_survive_it_and_are_sealed_once(db: Db) {
         [(1, Some("self_harm_thoughts")), (2, Some("acute"))]
     );
     let births = db.list_plain_birth_dates(0).await.expect("plain birth dates");
-    assert_eq!(births.iter().map(|(id, d)| (*id, d.to_string())).collect::<Vec<_>>(), [(1, "1990-05-01".to_owned())]);
+    assert_eq!(
+        births.iter().map(|(id, d)| (*id, d.to_string())).collect::<Vec<_>>(),
+        [(1, "1990-05-01".to_owned())]
+    );
     let phones = db.list_plain_phones(0).await.expect("plain phones");
     assert_eq!(phones, [(1, 1, "+1 312 555 0100".to_owned())]);
     assert_eq!(db.list_plain_measures(1).await.expect("after 1").len(), 1, "keyset pages");
 
     // Sealing stores the sealed value and empties the plain columns; again, it does nothing.
-    let sealed: Vec<(i64, String)> = measures.iter().map(|m| (m.id, format!("v1.m{}", m.id))).collect();
+    let sealed: Vec<(i64, String)> =
+        measures.iter().map(|m| (m.id, format!("v1.m{}", m.id))).collect();
     assert_eq!(db.seal_plain_measures(&sealed).await.expect("seal"), 2);
     assert_eq!(db.seal_plain_measures(&sealed).await.expect("again"), 0);
-    let levels: Vec<(i64, String)> = levels.iter().map(|l| (l.id, format!("v1.l{}", l.id))).collect();
+    let levels: Vec<(i64, String)> =
+        levels.iter().map(|l| (l.id, format!("v1.l{}", l.id))).collect();
     assert_eq!(db.seal_plain_risk_levels(&levels).await.expect("seal"), 2);
     assert_eq!(db.seal_plain_risk_levels(&levels).await.expect("again"), 0);
     assert_eq!(db.seal_plain_birth_dates(&[(1, "v1.b1".to_owned())]).await.expect("seal"), 1);

@@ -41,8 +41,9 @@ CREATE TABLE risk_flags (
     disposition     TEXT,
     -- The level, sealed. NULL only on a flag raised before 0017 and not sealed yet.
     level_sealed    TEXT,
-    -- Written plain before 0017; emptied when the row is sealed, never read.
-    level           TEXT CHECK (level IN ('self_harm_thoughts', 'positive_screen', 'acute'))
+    -- Written plain before 0017; emptied when the row is sealed, never read. No CHECK: its
+    -- list of levels would be the only place the file still spelled them out.
+    level           TEXT
 );
 INSERT INTO risk_flags (id, client_id, measure_id, raised_at, acknowledged_by, acknowledged_at, disposition, level)
     SELECT id, client_id, measure_id, raised_at, acknowledged_by, acknowledged_at, disposition, level
