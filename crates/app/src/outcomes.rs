@@ -103,17 +103,11 @@ impl App {
             }
         };
         let clients: Vec<i64> = firsts.keys().copied().collect();
-        let rows = self.db.list_report_scores(Some(&clients)).await?;
+        // The totals are sealed: each is opened here, off the async workers.
+        let rows = self.open_totals(self.db.list_report_scores(Some(&clients)).await?).await?;
         let mut by_client: HashMap<i64, Vec<(String, i32, DateTime<Utc>)>> = HashMap::new();
-        for row in rows {
-            // Totals are sealed: each is opened here (BENCHMARKS.md, "Sealed clinical fields").
-            if let Some(total) = self.open_measure_total(&row)? {
-                by_client.entry(row.client_id).or_default().push((
-                    row.instrument,
-                    total,
-                    row.taken_at,
-                ));
-            }
+        for (client, instrument, total, at) in rows {
+            by_client.entry(client).or_default().push((instrument, total, at));
         }
         let mut trajectories = Vec::with_capacity(firsts.len());
         for (client, joined) in &firsts {

@@ -10,7 +10,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hearth_domain::{Answers, BirthDate, Risk, Score, UserId};
 use hearth_store::{
     NewMeasure, PlainMeasureRow, SEAL_BATCH, SealForRow, SealedMeasure, StoredMeasure,
-    StoredRiskFlag, User,
+    StoredRiskFlag, StoredTotal, User,
 };
 use serde::{Deserialize, Serialize};
 
@@ -59,11 +59,11 @@ struct MeasureRecord {
     risk: String,
 }
 
-/// The part of a measure's record the outcome report reads (serde skips the rest unparsed).
-#[derive(Deserialize)]
-struct RecordTotal {
-    total: Option<i32>,
-}
+/// An opened total: (client, instrument, total, taken at).
+pub(crate) type OpenedTotal = (i64, String, i32, DateTime<Utc>);
+
+/// Reports open totals on blocking threads, one chunk per core, once there are this many.
+const PARALLEL_OPEN_MIN: usize = 4096;
 
 /// How many rows [`App::seal_plain_fields`] sealed, by kind.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -82,6 +82,10 @@ impl SealedCounts {
 
 fn measure_context(id: i64) -> String {
     format!("measure:{id}")
+}
+
+fn measure_total_context(id: i64) -> String {
+    format!("measure_total:{id}")
 }
 
 fn risk_level_context(flag: i64) -> String {
@@ -110,9 +114,39 @@ fn vault_error(what: &str, err: &crate::VaultError) -> anyhow::Error {
     anyhow::anyhow!("{what}: {err}")
 }
 
-fn seal_record(vault: &Vault, id: i64, record: &MeasureRecord) -> anyhow::Result<String> {
+/// A measure's sealed record and, when it has one, its total sealed on its own.
+fn seal_record(
+    vault: &Vault,
+    id: i64,
+    record: &MeasureRecord,
+) -> anyhow::Result<(String, Option<String>)> {
     let json = serde_json::to_string(record)?;
-    vault.seal(&json, &measure_context(id)).map_err(|e| vault_error("sealing a measure", &e))
+    let sealed = vault
+        .seal(&json, &measure_context(id))
+        .map_err(|e| vault_error("sealing a measure", &e))?;
+    let total = record
+        .total
+        .map(|total| vault.seal(&total.to_string(), &measure_total_context(id)))
+        .transpose()
+        .map_err(|e| vault_error("sealing a total", &e))?;
+    Ok((sealed, total))
+}
+
+/// Opens the totals of `rows`.
+fn open_total_chunk(vault: &Vault, rows: Vec<StoredTotal>) -> anyhow::Result<Vec<OpenedTotal>> {
+    rows.into_iter()
+        .map(|row| {
+            let sealed = row.total_sealed.as_deref().ok_or_else(|| {
+                anyhow::anyhow!("measure {} has no sealed total (start-up seals it)", row.id)
+            })?;
+            let total = vault
+                .open(sealed, &measure_total_context(row.id))
+                .map_err(|e| vault_error("opening a total", &e))?
+                .parse()
+                .map_err(|e| anyhow::anyhow!("measure {} holds a malformed total: {e}", row.id))?;
+            Ok((row.client_id, row.instrument, total, row.taken_at))
+        })
+        .collect()
 }
 
 impl App {
@@ -157,7 +191,8 @@ impl App {
                     ),
                     _ => None,
                 };
-                Ok(SealedMeasure { record: seal_record(vault, id, &record)?, flag_level })
+                let (record, total) = seal_record(vault, id, &record)?;
+                Ok(SealedMeasure { record, total, flag_level })
             })
             .await?;
         Ok((score, id, flag))
@@ -180,11 +215,31 @@ impl App {
         })
     }
 
-    /// Opens only a stored measure's total (the outcome report reads thousands).
-    pub(crate) fn open_measure_total(&self, row: &StoredMeasure) -> AppResult<Option<i32>> {
-        let record: RecordTotal = serde_json::from_str(&self.open_measure_json(row)?)
-            .map_err(|e| anyhow::anyhow!("measure {} holds a malformed record: {e}", row.id))?;
-        Ok(record.total)
+    /// Opens the totals of many rows (the outcome report reads every PHQ-9 and GAD-7 in
+    /// scope): (client, instrument, total, taken at), in the rows' order. A large batch is
+    /// opened on blocking threads, one chunk per core, so it neither holds up the async
+    /// workers nor runs on one core (BENCHMARKS.md, "Sealed clinical fields").
+    pub(crate) async fn open_totals(
+        &self,
+        mut rows: Vec<StoredTotal>,
+    ) -> AppResult<Vec<OpenedTotal>> {
+        if rows.len() < PARALLEL_OPEN_MIN {
+            return Ok(open_total_chunk(&self.vault, rows)?);
+        }
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let chunk = rows.len().div_ceil(cores).max(PARALLEL_OPEN_MIN);
+        let mut tasks = Vec::with_capacity(cores);
+        while !rows.is_empty() {
+            let rest = rows.split_off(chunk.min(rows.len()));
+            let part = std::mem::replace(&mut rows, rest);
+            let vault = self.vault.clone();
+            tasks.push(tokio::task::spawn_blocking(move || open_total_chunk(&vault, part)));
+        }
+        let mut opened = Vec::new();
+        for task in tasks {
+            opened.extend(task.await.map_err(anyhow::Error::from)??);
+        }
+        Ok(opened)
     }
 
     fn open_measure_json(&self, row: &StoredMeasure) -> AppResult<String> {
@@ -287,7 +342,10 @@ impl App {
             after = last.id;
             let sealed = rows
                 .iter()
-                .map(|row| Ok((row.id, seal_record(&self.vault, row.id, &plain_record(row)?)?)))
+                .map(|row| {
+                    let (record, total) = seal_record(&self.vault, row.id, &plain_record(row)?)?;
+                    Ok((row.id, record, total))
+                })
                 .collect::<anyhow::Result<Vec<_>>>()?;
             counts.measures += self.db.seal_plain_measures(&sealed).await?;
             if i64::try_from(rows.len()).unwrap_or(i64::MAX) < SEAL_BATCH {

@@ -382,8 +382,8 @@ const REPORT_RUNS: usize = 3;
 /// The first clients' first session; later clients start up to 27 days after it.
 const REPORT_START: &str = "2025-01-06T15:00:00Z";
 /// The baseline: every PHQ-9 and GAD-7 row the report has to read, in the report's order
-/// (the totals are inside the sealed values).
-const RAW_READ_SQL: &str = "SELECT client_id, instrument, sealed, taken_at FROM measures \
+/// (the totals sealed).
+const RAW_READ_SQL: &str = "SELECT client_id, instrument, total_sealed, taken_at FROM measures \
                             WHERE instrument IN ('phq9','gad7') ORDER BY client_id, taken_at, id";
 
 /// What `hearth bench report` measured.

@@ -35,7 +35,7 @@ pub use error::{StoreError, StoreResult};
 pub use groups::{ExceptionKind, Group, GroupFilter, NewGroup, SlotChange, StoredException};
 pub use intakes::IntakeRow;
 pub use invites::{Invite, NewInvite};
-pub use measures::{NewMeasure, SealedMeasure, StoredMeasure, StoredRiskFlag};
+pub use measures::{NewMeasure, SealedMeasure, StoredMeasure, StoredRiskFlag, StoredTotal};
 pub use plans::PlanRow;
 pub use safety_plans::SafetyPlanRow;
 pub use sealed::{PlainMeasureRow, PlainRiskLevelRow, SEAL_BATCH, SealForRow};

@@ -20,6 +20,8 @@ pub struct NewMeasure {
 pub struct SealedMeasure {
     /// Answers, total, severity, subscales and risk, sealed for the measure's id.
     pub record: String,
+    /// The total alone, sealed for the measure's id, for instruments that have one.
+    pub total: Option<String>,
     /// The flag's level, sealed for the flag's id; present exactly when a flag is raised.
     pub flag_level: Option<String>,
 }
@@ -33,6 +35,17 @@ pub struct StoredMeasure {
     pub taken_at: DateTime<Utc>,
     /// `None` only on a row written before migration 0017 and not sealed yet.
     pub sealed: Option<String>,
+}
+
+/// A stored PHQ-9 or GAD-7 total, for outcome reports: only the total is read, sealed.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredTotal {
+    pub id: i64,
+    pub client_id: i64,
+    pub instrument: String,
+    pub taken_at: DateTime<Utc>,
+    /// `None` only on a row written before migration 0017 and not sealed yet.
+    pub total_sealed: Option<String>,
 }
 
 /// A stored risk flag, its level and disposition sealed by the app's vault.
@@ -90,8 +103,9 @@ impl Db {
                 None
             };
             let sealed = seal(id, flag)?;
-            sqlx::query("UPDATE measures SET sealed = $1 WHERE id = $2")
+            sqlx::query("UPDATE measures SET sealed = $1, total_sealed = $2 WHERE id = $3")
                 .bind(&sealed.record)
+                .bind(&sealed.total)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -193,14 +207,15 @@ impl Db {
         Ok(())
     }
 
-    /// PHQ-9 and GAD-7 rows for outcome reports, by client then time; `clients` narrows it.
+    /// PHQ-9 and GAD-7 totals for outcome reports, by client then time; `clients` narrows it.
     /// The totals are sealed: the app opens them.
     pub async fn list_report_scores(
         &self,
         clients: Option<&[i64]>,
-    ) -> StoreResult<Vec<StoredMeasure>> {
-        let mut sql =
-            format!("SELECT {MEASURE_COLUMNS} FROM measures WHERE instrument IN ('phq9', 'gad7')");
+    ) -> StoreResult<Vec<StoredTotal>> {
+        let mut sql = "SELECT id, client_id, instrument, taken_at, total_sealed FROM measures \
+                       WHERE instrument IN ('phq9', 'gad7')"
+            .to_owned();
         if let Some(ids) = clients {
             if ids.is_empty() {
                 return Ok(Vec::new());

@@ -71,19 +71,23 @@ impl Db {
         Ok(rows)
     }
 
-    /// Stores each measure's sealed value and empties its plain columns, in one transaction;
-    /// a row sealed meanwhile (by another node starting) is left as it is. Returns how many
-    /// rows this call sealed.
-    pub async fn seal_plain_measures(&self, sealed: &[(i64, String)]) -> StoreResult<u64> {
+    /// Stores each measure's sealed record and total (id, record, total) and empties its
+    /// plain columns, in one transaction; a row sealed meanwhile (by another node starting)
+    /// is left as it is. Returns how many rows this call sealed.
+    pub async fn seal_plain_measures(
+        &self,
+        sealed: &[(i64, String, Option<String>)],
+    ) -> StoreResult<u64> {
         let done = on_pool!(self, |pool| {
             let mut tx = pool.begin().await?;
             let mut done = 0;
-            for (id, value) in sealed {
+            for (id, record, total) in sealed {
                 done += sqlx::query(
-                    "UPDATE measures SET sealed = $1, answers = NULL, total = NULL, severity = NULL, \
-                     subscales = NULL, risk = NULL WHERE id = $2 AND sealed IS NULL",
+                    "UPDATE measures SET sealed = $1, total_sealed = $2, answers = NULL, total = NULL, \
+                     severity = NULL, subscales = NULL, risk = NULL WHERE id = $3 AND sealed IS NULL",
                 )
-                .bind(value)
+                .bind(record)
+                .bind(total)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?

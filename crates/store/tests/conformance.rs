@@ -479,6 +479,7 @@ fn new_measure(client: UserId, minutes: i64, raises_flag: bool) -> NewMeasure {
 fn stand_in_seal(id: i64, flag: Option<i64>) -> Result<SealedMeasure, StoreError> {
     Ok(SealedMeasure {
         record: format!("sealed record of measure {id}"),
+        total: Some(format!("sealed total of measure {id}")),
         flag_level: flag.map(|flag| format!("sealed level of flag {flag}")),
     })
 }
@@ -510,7 +511,11 @@ async fn measures(db: &Db, client: UserId) {
     // A flag comes with its sealed level, and only then.
     let mismatched = db
         .insert_measure(&new_measure(client, 1, false), |id, _| {
-            Ok(SealedMeasure { record: format!("{id}"), flag_level: Some("level".to_owned()) })
+            Ok(SealedMeasure {
+                record: format!("{id}"),
+                total: None,
+                flag_level: Some("level".to_owned()),
+            })
         })
         .await;
     assert!(mismatched.is_err());
@@ -537,7 +542,10 @@ async fn measures(db: &Db, client: UserId) {
     let report = db.list_report_scores(Some(&[client.get()])).await.expect("report");
     assert_eq!(report.len(), 4);
     assert!(report.windows(2).all(|w| w[0].taken_at <= w[1].taken_at));
-    assert!(report.iter().all(|m| m.sealed.is_some()));
+    assert_eq!(
+        report[0].total_sealed.as_deref(),
+        Some(format!("sealed total of measure {first}").as_str())
+    );
 
     // Nothing written from now on is plain.
     assert!(db.list_plain_measures(0).await.expect("plain").is_empty());
@@ -618,8 +626,10 @@ async fn rows_written_plain_before_0017_survive_it_and_are_sealed_once(db: Db) {
     assert_eq!(db.list_plain_measures(1).await.expect("after 1").len(), 1, "keyset pages");
 
     // Sealing stores the sealed value and empties the plain columns; again, it does nothing.
-    let sealed: Vec<(i64, String)> =
-        measures.iter().map(|m| (m.id, format!("v1.m{}", m.id))).collect();
+    let sealed: Vec<(i64, String, Option<String>)> = measures
+        .iter()
+        .map(|m| (m.id, format!("v1.m{}", m.id), m.total.map(|t| format!("v1.t{t}"))))
+        .collect();
     assert_eq!(db.seal_plain_measures(&sealed).await.expect("seal"), 2);
     assert_eq!(db.seal_plain_measures(&sealed).await.expect("again"), 0);
     let levels: Vec<(i64, String)> =
@@ -643,13 +653,18 @@ async fn rows_written_plain_before_0017_survive_it_and_are_sealed_once(db: Db) {
          + (SELECT COUNT(*) FROM risk_flags WHERE level IS NOT NULL) \
          + (SELECT COUNT(*) FROM users WHERE birth_date IS NOT NULL), \
          (SELECT COUNT(*) FROM measures WHERE sealed LIKE 'v1.%') \
+         + (SELECT COUNT(*) FROM measures WHERE total_sealed LIKE 'v1.%') \
          + (SELECT COUNT(*) FROM risk_flags WHERE level_sealed LIKE 'v1.%') \
          + (SELECT COUNT(*) FROM users WHERE birth_date_sealed LIKE 'v1.%')"
     )
     .fetch_one(pool)
     .await)
     .expect("count");
-    assert_eq!((plain, sealed), (0, 5));
+    assert_eq!(
+        (plain, sealed),
+        (0, 6),
+        "two records, one total (the ASQ has none), two levels, a birth date"
+    );
     assert_eq!(db.list_risk_flags(true).await.expect("flags").len(), 2, "the flags survive");
 
     // Ids are never reused: the deleted measure 3 keeps its number on both engines.

@@ -6,6 +6,9 @@
 -- Answers, total, severity, subscales and risk, as one sealed JSON value. NULL only on a row
 -- written before 0017 that start-up has not sealed yet.
 ALTER TABLE measures ADD COLUMN sealed TEXT;
+-- The total again, sealed on its own: the outcome report reads thousands and opens only this.
+-- NULL for instruments without a total.
+ALTER TABLE measures ADD COLUMN total_sealed TEXT;
 -- Written plain before 0017; emptied when the row is sealed, never read.
 ALTER TABLE measures
     ALTER COLUMN answers DROP NOT NULL,

@@ -18,6 +18,9 @@ CREATE TABLE measures_0017 (
     -- Answers, total, severity, subscales and risk, as one sealed JSON value. NULL only on a
     -- row written before 0017 that start-up has not sealed yet.
     sealed     TEXT,
+    -- The total again, sealed on its own: the outcome report reads thousands and opens
+    -- only this. NULL for instruments without a total.
+    total_sealed TEXT,
     -- Written plain before 0017; emptied when the row is sealed, never read.
     answers    TEXT,
     total      INTEGER,
