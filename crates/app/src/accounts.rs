@@ -99,7 +99,7 @@ impl App {
             display_name,
             timezone,
             region: Some(region),
-            birth_date: Some(birth_date),
+            birth_date: Some(self.seal_birth_date(birth_date)),
             created_at: self.clock.now(),
         };
         let record = self.audited_with(|&(id, created): &(UserId, bool)| {

@@ -170,7 +170,9 @@ impl App {
         candidates.sort_by_key(|c| (load.get(&c.get()).copied().unwrap_or(0), c.get()));
         // The one-call rule and `replaces` are checked inside the booking's transaction, so
         // neither a made-up call id nor two bookings at once can get around them.
-        let booking = NewConsult { client: who.user.id, starts_at, phone, at: now, replaces };
+        let phone = self.seal_phone(who.user.id, phone)?;
+        let booking =
+            NewConsult { client: who.user.id, starts_at, phone: &phone, at: now, replaces };
         let record = self.audited_with(|outcome: &BookingOutcome| {
             let BookingOutcome::Booked { id, coordinator } = outcome else { return Vec::new() };
             let moved = replaces.map(|old| format!(" replaces={old}")).unwrap_or_default();
@@ -251,7 +253,7 @@ impl App {
                 starts_at: row.starts_at,
                 coordinator: name(row.coordinator_id).await?,
                 client: name(row.client_id).await?,
-                phone: row.phone,
+                phone: self.open_phone(row.client_id, &row.phone)?,
             });
         }
         calls.sort_by_key(|c| c.starts_at);

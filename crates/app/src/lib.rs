@@ -24,6 +24,7 @@ mod plans;
 mod recommendations;
 mod rooms;
 mod safety_plans;
+mod sealed_fields;
 mod seats;
 mod second_factor;
 mod sessions;
@@ -51,7 +52,6 @@ pub use hearth_store::{
 pub use hearth_store::{
     Group, GroupFilter, MembershipRow, PlanWeekRow, Program, TherapistProfile, Topic, WaitlistPlace,
 };
-pub use hearth_store::{MeasureRow, RiskFlagRow};
 pub use intake::{Intake, IntakeInput, IntakePrivate};
 pub use invites::{InviteAcceptance, IssuedInvite};
 pub use measures::{CRISIS_LINES, CrisisLine, MeasureResult, RiskFlagView, ScoreTrend};
@@ -63,6 +63,7 @@ pub use plans::{PlanContent, PlanInput, TreatmentPlan};
 pub use recommendations::{CLIENT_SEES, Recommendation, TherapistRecommendation};
 pub use rooms::{LOCATION_MAX_CHARS, Meeting, RoomConnection, RoomHub};
 pub use safety_plans::{SAFETY_PLAN_SECTIONS, SafetyPlan, StoredSafetyPlan};
+pub use sealed_fields::{MeasureRow, RiskFlagRow, SealedCounts};
 pub use seats::{DEFAULT_OFFER_HOLD, MyGroups, Reservation, RosterEntry};
 pub use second_factor::{Enrolment, SecondFactorPolicy};
 pub use sessions::{Authenticated, LoginAttempt, LoginStep, SessionPolicy, SignedIn};

@@ -4,10 +4,11 @@
 //! clinician acknowledges it with a disposition. Every step is audit-logged.
 
 use hearth_domain::{Answers, Instrument, InstrumentId, Risk, Role, Score, UserId};
-use hearth_store::{MeasureRow, NewMeasure, RiskFlagRow, User};
+use hearth_store::User;
 use serde::Serialize;
 
-use crate::{App, AppError, AppResult, AuditContext, Authenticated};
+use crate::sealed_fields::flag_level;
+use crate::{App, AppError, AppResult, AuditContext, Authenticated, MeasureRow, RiskFlagRow};
 
 /// A place to get help now.
 #[derive(Clone, Copy, Debug, Serialize)]
@@ -75,15 +76,6 @@ pub struct RiskFlagView {
     pub disposition: Option<String>,
 }
 
-fn flag_level(risk: Risk) -> Option<&'static str> {
-    match risk {
-        Risk::None => None,
-        Risk::SelfHarmThoughts { .. } => Some("self_harm_thoughts"),
-        Risk::PositiveScreen => Some("positive_screen"),
-        Risk::AcutePositiveScreen => Some("acute"),
-    }
-}
-
 const DISPOSITION_MAX: usize = 4000;
 
 impl App {
@@ -101,13 +93,6 @@ impl App {
         let instrument = Instrument::by_slug(slug).ok_or(AppError::NotFound)?;
         let parsed = Answers::parse_numbers(instrument, answers)
             .map_err(|e| AppError::invalid("answers", e))?;
-        let score = parsed.score();
-        let level = flag_level(score.risk);
-        let subscales: Vec<serde_json::Value> = score
-            .subscales
-            .iter()
-            .map(|s| serde_json::json!({"slug": s.slug, "score": s.score, "band": s.band.slug}))
-            .collect();
         let subject = format!("client:{}", who.user.id);
         let record = self.audited_with(|&(id, flag): &(i64, Option<i64>)| {
             let detail = format!("measure={id} instrument={}", instrument.slug());
@@ -118,24 +103,9 @@ impl App {
             });
             std::iter::once(submitted).chain(raised).collect()
         });
-        let (id, _) = self
-            .db
-            .insert_measure(
-                &NewMeasure {
-                    client_id: who.user.id,
-                    instrument: instrument.slug(),
-                    answers_json: serde_json::to_string(parsed.values())
-                        .map_err(anyhow::Error::from)?,
-                    total: score.total,
-                    severity: score.band.map(|b| b.slug),
-                    subscales_json: serde_json::Value::from(subscales).to_string(),
-                    risk: score.risk.slug(),
-                    taken_at: self.clock.now(),
-                },
-                level,
-                record,
-            )
-            .await?;
+        let (score, id, _) =
+            self.record_measure(who.user.id, &parsed, self.clock.now(), record).await?;
+        let level = flag_level(score.risk);
         let follow_up =
             matches!(score.risk, Risk::SelfHarmThoughts { .. }).then_some(InstrumentId::Asq);
         Ok(MeasureResult { id, crisis: level.map(|_| &CRISIS_LINES[..]), follow_up, score })
@@ -166,7 +136,7 @@ impl App {
         if !self.may_read_clinical(who, client).await? {
             return Err(AppError::Forbidden);
         }
-        let rows = self.db.list_measures(client, instrument).await?;
+        let rows = self.opened_measures(client, instrument).await?;
         self.audit(
             ctx,
             "measure.read",
@@ -218,11 +188,12 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let mut views = Vec::new();
-        for flag in self.db.list_risk_flags(true).await? {
-            let client_id = UserId::new(flag.client_id);
+        for stored in self.db.list_risk_flags(true).await? {
+            let client_id = UserId::new(stored.client_id);
             if !self.handles_flags_of(who, client_id).await? {
                 continue;
             }
+            let flag = self.open_risk_flag(stored)?;
             let client = self.db.find_user(client_id).await?.ok_or(AppError::NotFound)?;
             let disposition = match &flag.disposition {
                 Some(sealed) => Some(
@@ -234,6 +205,15 @@ impl App {
             };
             views.push(RiskFlagView { flag, client, disposition });
         }
+        // The level is sealed, so the database cannot order by it: open flags stay first,
+        // acute ones before the rest, each in the store's order (oldest open first, then
+        // the most recently acknowledged). The sort is stable.
+        views.sort_by_key(|v| {
+            (
+                v.flag.acknowledged_at.is_some(),
+                v.flag.acknowledged_at.is_none() && v.flag.level != "acute",
+            )
+        });
         self.audit(ctx, "risk.queue.read", "risk_flags", format!("count={}", views.len())).await?;
         Ok(views)
     }

@@ -5,6 +5,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use hearth_domain::{OutcomeReport, PairedScores, Role, Trajectory, outcome_report};
 use std::collections::{BTreeMap, HashMap};
 
+use hearth_store::StoredTotal;
+
 use crate::{App, AppError, AppResult, AuditContext, Authenticated};
 
 /// Which clients a report covers.
@@ -17,23 +19,50 @@ pub struct ReportScope {
     pub program: Option<String>,
 }
 
-/// Pairs each day's PHQ-9 and GAD-7 (the last of each that day) into paired scores.
-fn pair_by_day(scores: &[(String, i32, DateTime<Utc>)]) -> Vec<PairedScores> {
-    let mut days: BTreeMap<NaiveDate, (Option<i32>, Option<i32>)> = BTreeMap::new();
-    for (instrument, total, at) in scores {
-        let day = days.entry(at.date_naive()).or_default();
-        match instrument.as_str() {
-            "phq9" => day.0 = Some(*total),
-            "gad7" => day.1 = Some(*total),
-            _ => {}
-        }
+/// Each day's PHQ-9 and GAD-7 of one client (the last of each that day), still sealed.
+type Days = BTreeMap<NaiveDate, (Option<StoredTotal>, Option<StoredTotal>)>;
+
+/// What a report judges one client on: the first session, and the first and last paired
+/// days in the window with where their four totals sit among the totals to open.
+struct Judged {
+    first_session: NaiveDate,
+    days: Option<(NaiveDate, NaiveDate, usize)>,
+}
+
+/// Picks, from plain dates alone, the paired days a report over `weeks` weeks judges each
+/// client on (`Trajectory::judged_days`), and queues only those days' totals for opening:
+/// at most four per client, however long their history.
+fn judge(
+    firsts: &HashMap<i64, DateTime<Utc>>,
+    mut days: HashMap<i64, Days>,
+    weeks: u32,
+) -> (Vec<Judged>, Vec<StoredTotal>) {
+    let mut judged = Vec::with_capacity(firsts.len());
+    let mut to_open = Vec::new();
+    for (client, joined) in firsts {
+        let paired: Vec<(NaiveDate, StoredTotal, StoredTotal)> = days
+            .remove(client)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|(day, (phq9, gad7))| Some((day, phq9?, gad7?)))
+            .collect();
+        // The baseline is usually taken at intake, before the first session: count the
+        // series from whichever comes first.
+        let joined = joined.date_naive();
+        let first_session = paired.first().map_or(joined, |(day, ..)| (*day).min(joined));
+        let dates: Vec<NaiveDate> = paired.iter().map(|(day, ..)| *day).collect();
+        let days = Trajectory::judged_days(first_session, &dates, weeks).map(|(a, b)| {
+            let at = to_open.len();
+            for (day, phq9, gad7) in paired {
+                if day == a || day == b {
+                    to_open.extend([phq9, gad7]);
+                }
+            }
+            (a, b, at)
+        });
+        judged.push(Judged { first_session, days });
     }
-    days.into_iter()
-        .filter_map(|(date, pair)| match pair {
-            (Some(phq9), Some(gad7)) => PairedScores::new(date, phq9, gad7).ok(),
-            _ => None,
-        })
-        .collect()
+    (judged, to_open)
 }
 
 /// The practice-wide 8-week report, kept for a few minutes: the admin dashboard shows it on
@@ -103,22 +132,35 @@ impl App {
             }
         };
         let clients: Vec<i64> = firsts.keys().copied().collect();
-        let rows = self.db.list_report_scores(Some(&clients)).await?;
-        let mut by_client: HashMap<i64, Vec<(String, i32, DateTime<Utc>)>> = HashMap::new();
-        for (client, instrument, total, at) in rows {
-            by_client.entry(client).or_default().push((instrument, total, at));
-        }
-        let mut trajectories = Vec::with_capacity(firsts.len());
-        for (client, joined) in &firsts {
-            let pairs = by_client.get(client).map(|s| pair_by_day(s)).unwrap_or_default();
-            // The baseline is usually taken at intake, before the first session: count the
-            // series from whichever comes first.
-            let first = pairs
-                .first()
-                .map_or(joined.date_naive(), |p| p.taken_on().min(joined.date_naive()));
-            if let Ok(trajectory) = Trajectory::new(first, pairs) {
-                trajectories.push(trajectory);
+        let mut days: HashMap<i64, Days> = HashMap::new();
+        for row in self.db.list_report_scores(Some(&clients)).await? {
+            let day = days.entry(row.client_id).or_default().entry(row.taken_at.date_naive());
+            let (phq9, gad7) = day.or_default();
+            match row.instrument.as_str() {
+                "phq9" => *phq9 = Some(row),
+                "gad7" => *gad7 = Some(row),
+                _ => {}
             }
+        }
+        // The totals are sealed: only the judged days' are opened, off the async workers.
+        let (judged, to_open) = judge(&firsts, days, weeks);
+        let totals: Vec<i32> =
+            self.open_totals(to_open).await?.into_iter().map(|(_, _, total, _)| total).collect();
+        let mut trajectories = Vec::with_capacity(judged.len());
+        for Judged { first_session, days } in judged {
+            let pairs = match days {
+                None => Vec::new(),
+                Some((a, b, at)) => {
+                    let total = |k: usize| totals.get(at + k).copied().unwrap_or(-1);
+                    let pair = |day, k| {
+                        PairedScores::new(day, total(k), total(k + 1))
+                            .map_err(|e| anyhow::anyhow!("a stored total: {e}"))
+                    };
+                    vec![pair(a, 0)?, pair(b, 2)?]
+                }
+            };
+            trajectories
+                .push(Trajectory::new(first_session, pairs).map_err(|e| anyhow::anyhow!("{e}"))?);
         }
         let report = outcome_report(&trajectories, weeks);
         let scope_text = match (&scope.group, &scope.program, therapist) {

@@ -170,8 +170,7 @@ impl App {
             .open(&row.content, &format!("treatment_plan:{client}"))
             .map_err(|e| anyhow::anyhow!("opening a plan: {e}"))?;
         let latest = self
-            .db
-            .list_measures(client, Some(&row.target_instrument))
+            .opened_measures(client, Some(&row.target_instrument))
             .await?
             .into_iter()
             .filter(|m| m.taken_at.date_naive() <= row.target_by)

@@ -89,6 +89,7 @@ impl App {
         let zone = user.timezone.tz();
         let today = now.with_timezone(&zone).date_naive();
         let empty = Vec::new();
+        let birth = self.birth_date(&user)?;
         let mut ranked = Vec::new();
         for group in groups.iter().cloned() {
             if seated.contains(&group.id.get())
@@ -99,7 +100,7 @@ impl App {
             }
             // Hard rules first: never offer a group the client may not join.
             let first_day = group.starts_on.max(today);
-            let (Some(region), Some(birth)) = (&user.region, user.birth_date) else { continue };
+            let (Some(region), Some(birth)) = (&user.region, birth) else { continue };
             let held = licenses.get(&group.therapist_id).map_or(&[][..], Vec::as_slice);
             if !may_treat(held, region, first_day)
                 || !group.age_band.admits(age_on(birth, first_day))
@@ -244,10 +245,18 @@ impl App {
                 .filter_map(|w| AvailabilityWindow::parse(w).ok())
                 .collect();
         }
-        let measures = self.db.list_measures(client, None).await?;
-        let latest = |slug: &str| measures.iter().rev().find(|m| m.instrument == slug);
-        let phq = latest("phq9").and_then(|m| m.total).unwrap_or(0);
-        let gad = latest("gad7").and_then(|m| m.total).unwrap_or(0);
+        // Only the latest of each instrument is opened.
+        let stored = self.db.list_measures(client, None).await?;
+        let latest = |slug: &str| -> AppResult<Option<crate::MeasureRow>> {
+            stored
+                .iter()
+                .rev()
+                .find(|m| m.instrument == slug)
+                .map(|m| self.open_measure(m.clone()))
+                .transpose()
+        };
+        let phq = latest("phq9")?.and_then(|m| m.total).unwrap_or(0);
+        let gad = latest("gad7")?.and_then(|m| m.total).unwrap_or(0);
         if phq >= i32::from(hearth_domain::CASENESS_PHQ9)
             || gad >= i32::from(hearth_domain::CASENESS_GAD7)
         {
@@ -258,7 +267,7 @@ impl App {
         }
         // High burnout or secondary traumatic stress on the ProQOL-5 points to the
         // compassion-fatigue group.
-        let strained = latest("proqol5")
+        let strained = latest("proqol5")?
             .and_then(|m| serde_json::from_str::<serde_json::Value>(&m.subscales).ok())
             .and_then(|v| v.as_array().cloned())
             .is_some_and(|subscales| {

@@ -545,7 +545,8 @@ impl App {
             .into_iter()
             .filter(|f| f.client_id == client.get())
             .max_by_key(|f| f.raised_at)
-            .map(|f| f.level);
+            .map(|f| self.open_risk_flag(f).map(|f| f.level))
+            .transpose()?;
         Ok(SafetyEntry {
             id: String::new(),
             name: member.user.display_name.to_string(),

@@ -64,7 +64,7 @@ impl App {
                 ),
             )));
         }
-        let Some(birth) = client.birth_date else {
+        let Some(birth) = self.birth_date(client)? else {
             return Ok(Some(AppError::refused("age_unknown", "add your birth date first")));
         };
         let age = age_on(birth, first_day);

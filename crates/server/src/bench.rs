@@ -157,7 +157,7 @@ async fn measure_seats(db: &Db, clients: usize, concurrency: usize) -> anyhow::R
         move |i| {
             let db = db.clone();
             async move {
-                let client = bench_user(&format!("client{i}"), Role::Client, now)?;
+                let client = bench_user(&format!("client{i}"), Role::Client, now, None)?;
                 Ok(db.insert_user(&client, AuditRecord::none()).await?)
             }
         }
@@ -248,7 +248,7 @@ async fn create_groups(db: &Db, count: usize, now: DateTime<Utc>) -> anyhow::Res
     let therapist = db
         .insert_therapist(
             &NewTherapist {
-                user: bench_user("therapist", Role::Therapist, now)?,
+                user: bench_user("therapist", Role::Therapist, now, None)?,
                 license_kind: LicenseKind::Lcsw,
                 years_of_practice: 10,
                 bio: "Runs the benchmark's groups.".to_owned(),
@@ -283,9 +283,16 @@ async fn create_groups(db: &Db, count: usize, now: DateTime<Utc>) -> anyhow::Res
     Ok(groups)
 }
 
-/// An adult account in Illinois with a stand-in password hash.
-fn bench_user(local_part: &str, role: Role, now: DateTime<Utc>) -> anyhow::Result<NewUser> {
+/// An account in Illinois with a stand-in password hash; an adult when `app` is given to
+/// seal its birth date.
+fn bench_user(
+    local_part: &str,
+    role: Role,
+    now: DateTime<Utc>,
+    app: Option<&App>,
+) -> anyhow::Result<NewUser> {
     let birth = NaiveDate::from_ymd_opt(1990, 5, 1).context("bench birth date")?;
+    let birth = BirthDate::new(birth, now.date_naive()).context("bench birth date")?;
     Ok(NewUser {
         email: Email::parse(&format!("{local_part}@bench.hearth.example"))
             .context("bench email")?,
@@ -294,7 +301,7 @@ fn bench_user(local_part: &str, role: Role, now: DateTime<Utc>) -> anyhow::Resul
         display_name: DisplayName::parse(&format!("Bench {local_part}")).context("bench name")?,
         timezone: TimeZone::parse("America/Chicago").context("bench zone")?,
         region: Some(Region::parse("US-IL").context("bench region")?),
-        birth_date: Some(BirthDate::new(birth, now.date_naive()).context("bench birth date")?),
+        birth_date: app.map(|app| app.seal_birth_date(birth)),
         created_at: now,
     })
 }
@@ -411,8 +418,9 @@ const SEED_BATCH_ROWS: usize = 1000;
 const REPORT_RUNS: usize = 3;
 /// The first clients' first session; later clients start up to 27 days after it.
 const REPORT_START: &str = "2025-01-06T15:00:00Z";
-/// The baseline: every PHQ-9 and GAD-7 row the report has to read, in the report's order.
-const RAW_READ_SQL: &str = "SELECT client_id, instrument, total, taken_at FROM measures \
+/// The baseline: every PHQ-9 and GAD-7 row the report has to read, in the report's order
+/// (the totals sealed).
+const RAW_READ_SQL: &str = "SELECT client_id, instrument, total_sealed, taken_at FROM measures \
                             WHERE instrument IN ('phq9','gad7') ORDER BY client_id, taken_at, id";
 
 /// What `hearth bench report` measured.
@@ -521,6 +529,15 @@ async fn measure_report(db: &Db, clients: usize, weeks: u32) -> anyhow::Result<R
     let mut settings = crate::Settings::default();
     settings.encryption.keys = vec![hearth_app::Vault::generate_key("bench").into()];
     let app = crate::build_app(&settings, db.clone(), crate::system_clock())?;
+    // The rows went in plain, as an earlier version wrote them: start-up seals them.
+    let started = Instant::now();
+    let sealed = app.seal_plain_fields().await.map_err(|e| anyhow::anyhow!("sealing: {e}"))?;
+    println!(
+        "sealed {} measures and {} birth dates stored plain in {:.1} s (once, at start-up)",
+        sealed.measures,
+        sealed.birth_dates,
+        started.elapsed().as_secs_f64()
+    );
     let (who, ctx) = bench_admin(&app).await?;
 
     // Interleaved, so a change in the machine's load weighs on both alike.
@@ -589,7 +606,7 @@ async fn bench_admin(app: &App) -> anyhow::Result<(Authenticated, AuditContext)>
 /// The baseline: fetches every PHQ-9 and GAD-7 row, decoded to the types the store uses;
 /// returns how many there were.
 async fn raw_read(db: &Db) -> anyhow::Result<usize> {
-    type Row = (i64, String, Option<i32>, DateTime<Utc>);
+    type Row = (i64, String, Option<String>, DateTime<Utc>);
     let rows: Vec<Row> = match db {
         Db::Sqlite(pool) => sqlx::query_as(RAW_READ_SQL).fetch_all(pool).await?,
         Db::Postgres(pool) => sqlx::query_as(RAW_READ_SQL).fetch_all(pool).await?,
@@ -667,7 +684,8 @@ fn answer_table(
 }
 
 /// Seeds `clients` clients, each seated in one of [`REPORT_GROUPS`] groups from their start
-/// date with a PHQ-9 and a GAD-7 every week from then on, straight into the tables.
+/// date with a PHQ-9 and a GAD-7 every week from then on, straight into the tables, plain as
+/// versions before migration 0017 stored them (the start-up step seals them).
 async fn seed_outcomes(db: &Db, clients: usize, weeks: u32) -> anyhow::Result<()> {
     let start: DateTime<Utc> = REPORT_START.parse().context("the bench start")?;
     let stamp = |days: u64| -> anyhow::Result<String> {
@@ -796,6 +814,183 @@ async fn execute_batches(
     Ok(())
 }
 
+/// A measure's sealed record as the app writes it (`app/sealed_fields.rs`): a PHQ-9 of 20
+/// with item 9 answered.
+const SEAL_BENCH_RECORD: &str = r#"{"answers":[3,2,3,1,2,3,1,2,3],"total":20,"severity":"severe","subscales":[],"risk":"self-harm-thoughts"}"#;
+/// Operations per timed batch of `hearth bench seal`, and batches (the median is printed).
+const SEAL_BENCH_OPS: u32 = 20_000;
+const SEAL_BENCH_BATCHES: usize = 11;
+
+/// What `hearth bench seal` measured: nanoseconds per operation, medians over batches.
+#[derive(Clone, Debug)]
+pub struct SealBench {
+    /// The baseline: reading one measure row by id through the pool (SQLite, warm cache).
+    pub row_read_ns: f64,
+    /// Parsing the plain record, what a read costs with nothing sealed.
+    pub parse_ns: f64,
+    /// (what, ns per operation).
+    pub costs: Vec<(&'static str, f64)>,
+}
+
+impl fmt::Display for SealBench {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "seal: baseline: read one measure row by id {:.2} µs; parse the plain record {:.2} µs",
+            self.row_read_ns / 1000.0,
+            self.parse_ns / 1000.0
+        )?;
+        for (what, ns) in &self.costs {
+            writeln!(
+                f,
+                "seal: {what}: {:.2} µs, ratio to the row read {:.2}",
+                ns / 1000.0,
+                ns / self.row_read_ns
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Times one `op` over [`SEAL_BENCH_OPS`] calls in [`SEAL_BENCH_BATCHES`] batches; ns per call.
+fn time_per_op(mut op: impl FnMut() -> anyhow::Result<()>) -> anyhow::Result<f64> {
+    let mut batches = Vec::with_capacity(SEAL_BENCH_BATCHES);
+    for _ in 0..SEAL_BENCH_BATCHES {
+        let started = Instant::now();
+        for _ in 0..SEAL_BENCH_OPS {
+            op()?;
+        }
+        batches.push(started.elapsed());
+    }
+    Ok(median(batches).as_secs_f64() * 1e9 / f64::from(SEAL_BENCH_OPS))
+}
+
+/// `hearth bench seal`: what sealing and opening one value costs (a measure's record, its
+/// total alone, a risk level, a birth date), against reading one row by id from SQLite in
+/// the same run.
+pub async fn seal() -> anyhow::Result<SealBench> {
+    #[derive(serde::Deserialize)]
+    struct Total {
+        total: Option<i32>,
+    }
+    let vault =
+        hearth_app::Vault::from_config(&[hearth_app::Vault::generate_key("bench")], "bench")
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let sealed_record =
+        vault.seal(SEAL_BENCH_RECORD, "measure:1").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let sealed_level = vault
+        .seal("self_harm_thoughts", "risk_flag_level:1")
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let sealed_birth =
+        vault.seal("1987-11-23", "birth_date:user:1").map_err(|e| anyhow::anyhow!("{e}"))?;
+    let open = |sealed: &str, context: &str| {
+        vault.open(sealed, context).map_err(|e| anyhow::anyhow!("{e}"))
+    };
+    let parse_ns = time_per_op(|| {
+        let v: serde_json::Value = serde_json::from_str(SEAL_BENCH_RECORD)?;
+        std::hint::black_box(v);
+        Ok(())
+    })?;
+    let costs = vec![
+        (
+            "seal a measure record (JSON, 105 bytes)",
+            time_per_op(|| {
+                std::hint::black_box(
+                    vault
+                        .seal(SEAL_BENCH_RECORD, "measure:1")
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
+                );
+                Ok(())
+            })?,
+        ),
+        (
+            "open a measure record and parse it whole",
+            time_per_op(|| {
+                let v: serde_json::Value =
+                    serde_json::from_str(&open(&sealed_record, "measure:1")?)?;
+                std::hint::black_box(v);
+                Ok(())
+            })?,
+        ),
+        (
+            "open a measure record for its total (the outcome report)",
+            time_per_op(|| {
+                let t: Total = serde_json::from_str(&open(&sealed_record, "measure:1")?)?;
+                std::hint::black_box(t.total);
+                Ok(())
+            })?,
+        ),
+        (
+            "seal a risk level",
+            time_per_op(|| {
+                std::hint::black_box(
+                    vault
+                        .seal("self_harm_thoughts", "risk_flag_level:1")
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
+                );
+                Ok(())
+            })?,
+        ),
+        (
+            "open a risk level",
+            time_per_op(|| {
+                std::hint::black_box(open(&sealed_level, "risk_flag_level:1")?);
+                Ok(())
+            })?,
+        ),
+        (
+            "open a birth date and parse it",
+            time_per_op(|| {
+                let day: NaiveDate = open(&sealed_birth, "birth_date:user:1")?.parse()?;
+                std::hint::black_box(day);
+                Ok(())
+            })?,
+        ),
+    ];
+    let row_read_ns = row_read_ns(&sealed_record).await?;
+    Ok(SealBench { row_read_ns, parse_ns, costs })
+}
+
+/// The baseline of `hearth bench seal`: reading one measure row by id through the pool, on a
+/// scratch SQLite file with the page cached; ns per read.
+async fn row_read_ns(sealed_record: &str) -> anyhow::Result<f64> {
+    let sealed_record = sealed_record.to_owned();
+    on_scratch(None, |db| async move {
+        db.migrate().await?;
+        let Db::Sqlite(pool) = &db else { anyhow::bail!("the scratch database is SQLite") };
+        sqlx::query(
+            "INSERT INTO users (email, email_normalized, password_hash, role, display_name, timezone, created_at) \
+             VALUES ('a@b.example', 'a@b.example', 'x', 'client', 'A', 'UTC', '2027-01-01T00:00:00Z')",
+        )
+        .execute(pool)
+        .await?;
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO measures (client_id, instrument, taken_at, sealed) \
+             VALUES (1, 'phq9', '2027-01-01T00:00:00Z', $1) RETURNING id",
+        )
+        .bind(&sealed_record)
+        .fetch_one(pool)
+        .await?;
+        let ops = SEAL_BENCH_OPS / 10;
+        let mut batches = Vec::with_capacity(SEAL_BENCH_BATCHES);
+        for _ in 0..SEAL_BENCH_BATCHES {
+            let started = Instant::now();
+            for _ in 0..ops {
+                let row: (i64, String, Option<String>, DateTime<Utc>) = sqlx::query_as(
+                    "SELECT client_id, instrument, sealed, taken_at FROM measures WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_one(pool)
+                .await?;
+                std::hint::black_box(row);
+            }
+            batches.push(started.elapsed());
+        }
+        Ok(median(batches).as_secs_f64() * 1e9 / f64::from(ops))
+    })
+    .await
+}
+
 /// `hearth bench recommend`: one client's recommendations against `groups` groups, against
 /// a raw read of the same groups. Returns (median recommendation, median raw read).
 pub async fn recommend(groups: usize) -> anyhow::Result<(Duration, Duration)> {
@@ -805,11 +1000,11 @@ pub async fn recommend(groups: usize) -> anyhow::Result<(Duration, Duration)> {
         db.seed_catalog().await?;
         let now = Utc::now();
         create_groups(&db, groups, now).await?;
-        let client = bench_user("client", Role::Client, now)?;
-        let client = db.insert_user(&client, AuditRecord::none()).await?;
         let mut settings = crate::Settings::default();
         settings.encryption.keys = vec![hearth_app::Vault::generate_key("bench").into()];
         let app = crate::build_app(&settings, db.clone(), crate::system_clock())?;
+        let client = bench_user("client", Role::Client, now, Some(&app))?;
+        let client = db.insert_user(&client, AuditRecord::none()).await?;
         let (who, ctx) = bench_admin(&app).await?;
         let (mut ours, mut raw) = (Vec::new(), Vec::new());
         for _ in 0..21 {

@@ -205,7 +205,7 @@ async fn seed_clients(
                     display_name: DisplayName::parse(name).map_err(corrupt)?,
                     timezone: TimeZone::parse(tz).map_err(corrupt)?,
                     region: Some(Region::parse(&region).map_err(corrupt)?),
-                    birth_date: Some(birth),
+                    birth_date: Some(app.seal_birth_date(birth)),
                     created_at: now,
                 },
                 AuditRecord::none(),
@@ -372,44 +372,18 @@ async fn seed_measures(
                     .into_iter()
                     .map(i64::from)
                     .collect();
-                let score =
-                    hearth_domain::Answers::parse(instrument, &answers).map_err(corrupt)?.score();
-                app.db()
-                    .insert_measure(
-                        &hearth_store::NewMeasure {
-                            client_id: *client,
-                            instrument: instrument.slug(),
-                            answers_json: format!("{answers:?}"),
-                            total: score.total,
-                            severity: score.band.map(|b| b.slug),
-                            subscales_json: "[]".to_owned(),
-                            risk: score.risk.slug(),
-                            taken_at: at,
-                        },
-                        None,
-                        AuditRecord::none(),
-                    )
-                    .await?;
+                let answers =
+                    hearth_domain::Answers::parse(instrument, &answers).map_err(corrupt)?;
+                app.record_measure(*client, &answers, at, AuditRecord::none()).await?;
             }
         }
     }
     // One recent check-in with item 9 answered, waiting in the risk queue.
     if let Some((client, _, _)) = clients.iter().find(|(c, _, teen)| !teen && seated.contains(c)) {
-        app.db()
-            .insert_measure(
-                &hearth_store::NewMeasure {
-                    client_id: *client,
-                    instrument: "phq9",
-                    answers_json: "[2, 2, 1, 1, 1, 1, 1, 0, 1]".to_owned(),
-                    total: Some(10),
-                    severity: Some("moderate"),
-                    subscales_json: "[]".to_owned(),
-                    risk: "self-harm-thoughts",
-                    taken_at: now - Duration::hours(3),
-                },
-                Some("self_harm_thoughts"),
-                AuditRecord::none(),
-            )
+        let answers =
+            hearth_domain::Answers::parse(&hearth_domain::PHQ9, &[2, 2, 1, 1, 1, 1, 1, 0, 1])
+                .map_err(corrupt)?;
+        app.record_measure(*client, &answers, now - Duration::hours(3), AuditRecord::none())
             .await?;
     }
     Ok(())

@@ -56,6 +56,16 @@ pub fn build_app(settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> anyhow::
     }))
 }
 
+/// Seals what an earlier version stored plain (answers and scores, risk levels, birth dates,
+/// phone numbers), before anything is served: `serve` and `demo` run it at every start. It
+/// costs one indexed look-up per kind once done, and is safe to interrupt and run again.
+pub async fn seal_plain_fields(app: &App) -> anyhow::Result<()> {
+    app.seal_plain_fields()
+        .await
+        .map_err(|e| anyhow::anyhow!("sealing fields stored plain by an earlier version: {e}"))?;
+    Ok(())
+}
+
 /// Where the encryption keys live when the settings name none.
 fn key_file(settings: &Settings) -> std::path::PathBuf {
     settings.data_dir.join("encryption.keys")

@@ -110,6 +110,8 @@ enum BenchCommand {
         #[arg(long, default_value_t = 12)]
         weeks: u32,
     },
+    /// What sealing and opening one clinical value costs, against reading one row.
+    Seal,
     /// One client's recommendations against many groups, against a raw read of the groups.
     Recommend {
         #[arg(long, default_value_t = 5000)]
@@ -231,6 +233,7 @@ async fn run_demo(
     let db = hearth::open_database(&settings).await?;
     hearth::ensure_key_file(&settings)?;
     let app = hearth::build_app(&settings, db, system_clock())?;
+    hearth::seal_plain_fields(&app).await?;
     let logins = demo::seed(&app).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
     let room = demo::session_about_to_start(&app)
         .await
@@ -272,6 +275,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let db = hearth::open_database(&settings).await?;
             hearth::ensure_key_file(&settings)?;
             let app = hearth::build_app(&settings, db, system_clock())?;
+            hearth::seal_plain_fields(&app).await?;
             let server = Server::bind(&settings, app).await?;
             let shutdown = shutdown_signal();
             println!("listening on http://{}", server.addr);
@@ -316,6 +320,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("error: seat reservations broke capacity or lost clients");
                 return Ok(ExitCode::from(4));
             }
+        }
+        Command::Bench { command: BenchCommand::Seal } => {
+            print!("{}", hearth::bench::seal().await?);
         }
         Command::Bench { command: BenchCommand::Recommend { groups } } => {
             let (ours, raw) = hearth::bench::recommend(*groups).await?;

@@ -12,6 +12,8 @@ pub struct ConsultRow {
     pub client_id: i64,
     pub coordinator_id: i64,
     pub starts_at: DateTime<Utc>,
+    /// Sealed by the app's vault (plain only in rows from before migration 0017 that
+    /// start-up has not sealed yet).
     pub phone: String,
     pub status: String,
 }
@@ -21,6 +23,7 @@ pub struct ConsultRow {
 pub struct NewConsult<'a> {
     pub client: UserId,
     pub starts_at: DateTime<Utc>,
+    /// Sealed by the app's vault.
     pub phone: &'a str,
     /// Now: calls before this are past and do not count.
     pub at: DateTime<Utc>,

@@ -39,7 +39,7 @@ impl Db {
     /// Connects to `url` (`sqlite://PATH` or `postgres://…`). A SQLite file is created if
     /// missing, private to this user (it holds health data), and opened in WAL mode with
     /// `synchronous=FULL` (a commit survives an OS crash or power loss, not only a crash of
-    /// Hearth), foreign keys on and a busy timeout.
+    /// Hearth), foreign keys on, `secure_delete` (freed space is zeroed) and a busy timeout.
     pub async fn connect(url: &str) -> anyhow::Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url).context("parsing the PostgreSQL URL")?;
@@ -57,6 +57,9 @@ impl Db {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
+                // Deleted and overwritten content is zeroed, not left in free space where a
+                // copy of the file would still show it (plain values from before 0017).
+                .pragma("secure_delete", "ON")
                 .busy_timeout(Duration::from_secs(10));
             let in_memory = url.contains(":memory:") || url.contains("mode=memory");
             if !in_memory {

@@ -139,8 +139,8 @@ impl Db {
         let claim = "UPDATE invites SET accepted_at = $1 \
                      WHERE id = $2 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $1";
         let insert = "INSERT INTO users (email, email_normalized, password_hash, role, display_name, \
-                      timezone, region, birth_date, created_at) \
-                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+                      timezone, region, created_at) \
+                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id";
         let id = on_pool!(self, |pool| audited!(pool, record, |tx| {
             let claimed = sqlx::query(claim).bind(now).bind(id.get()).execute(&mut *tx).await?;
             if claimed.rows_affected() == 0 {
@@ -154,10 +154,16 @@ impl Db {
                 .bind(user.display_name.as_str())
                 .bind(user.timezone.name())
                 .bind(user.region.as_ref().map(hearth_domain::Region::as_str))
-                .bind(user.birth_date.map(hearth_domain::BirthDate::date))
                 .bind(user.created_at)
                 .fetch_one(&mut *tx)
                 .await?;
+            if let Some(seal) = &user.birth_date {
+                sqlx::query(crate::users::SET_BIRTH_DATE)
+                    .bind(seal.seal(id)?)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             UserId::new(id)
         }));
         Ok(id)

@@ -5,95 +5,127 @@ use crate::audit::audited;
 use crate::db::on_pool;
 use crate::{AuditRecord, Db, StoreError, StoreResult};
 
-/// A scored questionnaire to store.
+/// A scored questionnaire to store. What was answered and what it scored are sealed by the
+/// app (see [`Db::insert_measure`]); who, which instrument and when stay plain.
 #[derive(Clone, Debug)]
 pub struct NewMeasure {
     pub client_id: UserId,
     pub instrument: &'static str,
-    /// The answers as given, in item order (JSON array).
-    pub answers_json: String,
-    pub total: Option<i32>,
-    pub severity: Option<&'static str>,
-    /// Subscale scores (JSON array of {slug, score, band}).
-    pub subscales_json: String,
-    /// `none`, or the risk's slug.
-    pub risk: &'static str,
     pub taken_at: DateTime<Utc>,
+    /// Whether the answers raise a risk flag (raised in the same transaction).
+    pub raises_flag: bool,
 }
 
-/// A stored questionnaire.
+/// A new measure's sealed values, made once the rows' ids are known.
+#[derive(Clone, Debug)]
+pub struct SealedMeasure {
+    /// Answers, total, severity, subscales and risk, sealed for the measure's id.
+    pub record: String,
+    /// The total alone, sealed for the measure's id, for instruments that have one.
+    pub total: Option<String>,
+    /// The flag's level, sealed for the flag's id; present exactly when a flag is raised.
+    pub flag_level: Option<String>,
+}
+
+/// A stored questionnaire, its answers and scores still sealed.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct MeasureRow {
+pub struct StoredMeasure {
     pub id: i64,
     pub client_id: i64,
     pub instrument: String,
-    pub answers: String,
-    pub total: Option<i32>,
-    pub severity: Option<String>,
-    pub subscales: String,
-    pub risk: String,
     pub taken_at: DateTime<Utc>,
+    /// `None` only on a row written before migration 0017 and not sealed yet.
+    pub sealed: Option<String>,
 }
 
-/// A risk flag as the care team's queue shows it.
+/// A stored PHQ-9 or GAD-7 total, for outcome reports: only the total is read, sealed.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct RiskFlagRow {
+pub struct StoredTotal {
+    pub id: i64,
+    pub client_id: i64,
+    pub instrument: String,
+    pub taken_at: DateTime<Utc>,
+    /// `None` only on a row written before migration 0017 and not sealed yet.
+    pub total_sealed: Option<String>,
+}
+
+/// A stored risk flag, its level and disposition sealed by the app's vault.
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredRiskFlag {
     pub id: i64,
     pub client_id: i64,
     pub measure_id: i64,
-    pub level: String,
+    /// `None` only on a flag raised before migration 0017 and not sealed yet.
+    pub level_sealed: Option<String>,
     pub raised_at: DateTime<Utc>,
     pub acknowledged_by: Option<i64>,
     pub acknowledged_at: Option<DateTime<Utc>>,
-    /// Sealed by the app's vault.
     pub disposition: Option<String>,
 }
 
-const MEASURE_COLUMNS: &str =
-    "id, client_id, instrument, answers, total, severity, subscales, risk, taken_at";
-const FLAG_COLUMNS: &str =
-    "id, client_id, measure_id, level, raised_at, acknowledged_by, acknowledged_at, disposition";
+const MEASURE_COLUMNS: &str = "id, client_id, instrument, taken_at, sealed";
+const FLAG_COLUMNS: &str = "id, client_id, measure_id, level_sealed, raised_at, acknowledged_by, \
+                            acknowledged_at, disposition";
+/// Acknowledged flags listed after the open ones, most recent first.
+const ACKNOWLEDGED_SHOWN: i64 = 500;
 
 impl Db {
     /// Stores a measure and, when it carries risk, raises a flag in the same transaction:
-    /// no risky answer is ever stored without its flag. `record` commits with both: it gets
-    /// (measure id, flag id).
+    /// no risky answer is ever stored without its flag. `seal` is given the measure's id and
+    /// the flag's, and returns their sealed values, which are written before the commit.
+    /// `record` commits with all of it: it gets (measure id, flag id).
     pub async fn insert_measure(
         &self,
         measure: &NewMeasure,
-        flag_level: Option<&str>,
+        seal: impl FnOnce(i64, Option<i64>) -> StoreResult<SealedMeasure>,
         record: AuditRecord<'_, (i64, Option<i64>)>,
     ) -> StoreResult<(i64, Option<i64>)> {
         let ids = on_pool!(self, |pool| audited!(pool, record, |tx| {
             let id: i64 = sqlx::query_scalar(
-                "INSERT INTO measures (client_id, instrument, answers, total, severity, subscales, risk, taken_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                "INSERT INTO measures (client_id, instrument, taken_at) VALUES ($1, $2, $3) RETURNING id",
             )
             .bind(measure.client_id.get())
             .bind(measure.instrument)
-            .bind(&measure.answers_json)
-            .bind(measure.total)
-            .bind(measure.severity)
-            .bind(&measure.subscales_json)
-            .bind(measure.risk)
             .bind(measure.taken_at)
             .fetch_one(&mut *tx)
             .await?;
-            let flag = match flag_level {
-                Some(level) => Some(
+            let flag: Option<i64> = if measure.raises_flag {
+                Some(
                     sqlx::query_scalar(
-                        "INSERT INTO risk_flags (client_id, measure_id, level, raised_at) \
-                         VALUES ($1, $2, $3, $4) RETURNING id",
+                        "INSERT INTO risk_flags (client_id, measure_id, raised_at) \
+                         VALUES ($1, $2, $3) RETURNING id",
                     )
                     .bind(measure.client_id.get())
                     .bind(id)
-                    .bind(level)
                     .bind(measure.taken_at)
                     .fetch_one(&mut *tx)
                     .await?,
-                ),
-                None => None,
+                )
+            } else {
+                None
             };
+            let sealed = seal(id, flag)?;
+            sqlx::query("UPDATE measures SET sealed = $1, total_sealed = $2 WHERE id = $3")
+                .bind(&sealed.record)
+                .bind(&sealed.total)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            match (flag, &sealed.flag_level) {
+                (Some(flag), Some(level)) => {
+                    sqlx::query("UPDATE risk_flags SET level_sealed = $1 WHERE id = $2")
+                        .bind(level)
+                        .bind(flag)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                (None, None) => {}
+                _ => {
+                    return Err(StoreError::Other(anyhow::anyhow!(
+                        "a risk flag and its sealed level go together"
+                    )));
+                }
+            }
             (id, flag)
         }));
         Ok(ids)
@@ -104,7 +136,7 @@ impl Db {
         &self,
         client: UserId,
         instrument: Option<&str>,
-    ) -> StoreResult<Vec<MeasureRow>> {
+    ) -> StoreResult<Vec<StoredMeasure>> {
         let sql = format!(
             "SELECT {MEASURE_COLUMNS} FROM measures WHERE client_id = $1 AND ($2 IS NULL OR instrument = $2) \
              ORDER BY taken_at, id"
@@ -115,24 +147,35 @@ impl Db {
         Ok(rows)
     }
 
-    /// Open flags first (oldest first), then the most recently acknowledged.
+    /// Every open flag (oldest first), then, when asked, the most recently acknowledged
+    /// ones. The level is sealed, so the app puts acute flags first.
     pub async fn list_risk_flags(
         &self,
         include_acknowledged: bool,
-    ) -> StoreResult<Vec<RiskFlagRow>> {
-        let sql = format!(
-            "SELECT {FLAG_COLUMNS} FROM risk_flags WHERE ($1 OR acknowledged_at IS NULL) \
-             ORDER BY CASE WHEN acknowledged_at IS NULL THEN 0 ELSE 1 END, \
-             CASE WHEN level = 'acute' THEN 0 ELSE 1 END, raised_at, id LIMIT 500"
+    ) -> StoreResult<Vec<StoredRiskFlag>> {
+        let open = format!(
+            "SELECT {FLAG_COLUMNS} FROM risk_flags WHERE acknowledged_at IS NULL ORDER BY raised_at, id"
         );
-        let rows = on_pool!(self, |pool| sqlx::query_as(&sql)
-            .bind(include_acknowledged)
-            .fetch_all(pool)
-            .await)?;
+        let acknowledged = format!(
+            "SELECT {FLAG_COLUMNS} FROM risk_flags WHERE acknowledged_at IS NOT NULL \
+             ORDER BY acknowledged_at DESC, id DESC LIMIT $1"
+        );
+        let rows = on_pool!(self, |pool| {
+            let mut rows: Vec<StoredRiskFlag> = sqlx::query_as(&open).fetch_all(pool).await?;
+            if include_acknowledged {
+                rows.extend(
+                    sqlx::query_as::<_, StoredRiskFlag>(&acknowledged)
+                        .bind(ACKNOWLEDGED_SHOWN)
+                        .fetch_all(pool)
+                        .await?,
+                );
+            }
+            rows
+        });
         Ok(rows)
     }
 
-    pub async fn find_risk_flag(&self, id: i64) -> StoreResult<Option<RiskFlagRow>> {
+    pub async fn find_risk_flag(&self, id: i64) -> StoreResult<Option<StoredRiskFlag>> {
         let sql = format!("SELECT {FLAG_COLUMNS} FROM risk_flags WHERE id = $1");
         let row = on_pool!(self, |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)?;
         Ok(row)
@@ -166,12 +209,13 @@ impl Db {
     }
 
     /// PHQ-9 and GAD-7 totals for outcome reports, by client then time; `clients` narrows it.
+    /// The totals are sealed: the app opens them.
     pub async fn list_report_scores(
         &self,
         clients: Option<&[i64]>,
-    ) -> StoreResult<Vec<(i64, String, i32, DateTime<Utc>)>> {
-        let mut sql = "SELECT client_id, instrument, total, taken_at FROM measures \
-                       WHERE instrument IN ('phq9', 'gad7') AND total IS NOT NULL"
+    ) -> StoreResult<Vec<StoredTotal>> {
+        let mut sql = "SELECT id, client_id, instrument, taken_at, total_sealed FROM measures \
+                       WHERE instrument IN ('phq9', 'gad7')"
             .to_owned();
         if let Some(ids) = clients {
             if ids.is_empty() {

@@ -91,7 +91,7 @@ struct SessionUserRow {
     display_name: String,
     timezone: String,
     region: Option<String>,
-    birth_date: Option<chrono::NaiveDate>,
+    birth_date_sealed: Option<String>,
     user_created_at: DateTime<Utc>,
     disabled_at: Option<DateTime<Utc>>,
 }
@@ -153,7 +153,7 @@ impl Db {
         let sql = "SELECT s.id, s.user_id, s.kind, s.created_at, s.last_seen_at, \
                    s.absolute_expires_at, s.revoked_at, s.user_agent, s.ip, s.enrol_only, \
                    u.email, u.password_hash, u.role, u.display_name, u.timezone, u.region, \
-                   u.birth_date, u.created_at AS user_created_at, u.disabled_at \
+                   u.birth_date_sealed, u.created_at AS user_created_at, u.disabled_at \
                    FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1";
         let row: Option<SessionUserRow> =
             on_pool!(self, |pool| sqlx::query_as(sql).bind(token_hash).fetch_optional(pool).await)?;
@@ -166,7 +166,7 @@ impl Db {
             display_name: row.display_name,
             timezone: row.timezone,
             region: row.region,
-            birth_date: row.birth_date,
+            birth_date_sealed: row.birth_date_sealed,
             created_at: row.user_created_at,
             disabled_at: row.disabled_at,
         })?;

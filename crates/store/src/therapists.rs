@@ -62,8 +62,8 @@ impl Db {
         let id = on_pool!(self, |pool| audited!(pool, record, |tx| {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO users (email, email_normalized, password_hash, role, display_name, \
-                 timezone, region, birth_date, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                 timezone, region, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
             )
             .bind(u.email.as_str())
             .bind(u.email.normalized())
@@ -72,10 +72,16 @@ impl Db {
             .bind(u.display_name.as_str())
             .bind(u.timezone.name())
             .bind(u.region.as_ref().map(Region::as_str))
-            .bind(u.birth_date.map(hearth_domain::BirthDate::date))
             .bind(u.created_at)
             .fetch_one(&mut *tx)
             .await?;
+            if let Some(seal) = &u.birth_date {
+                sqlx::query(crate::users::SET_BIRTH_DATE)
+                    .bind(seal.seal(id)?)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             sqlx::query(
                 "INSERT INTO therapist_profiles (user_id, license_kind, years_of_practice, bio) \
                  VALUES ($1, $2, $3, $4)",

@@ -1,9 +1,9 @@
-use chrono::{DateTime, NaiveDate, Utc};
-use hearth_domain::{BirthDate, DisplayName, Email, Region, Role, TimeZone, UserId};
+use chrono::{DateTime, Utc};
+use hearth_domain::{DisplayName, Email, Region, Role, TimeZone, UserId};
 
 use crate::audit::audited;
 use crate::db::on_pool;
-use crate::{AuditRecord, Db, StoreError, StoreResult};
+use crate::{AuditRecord, Db, SealForRow, StoreError, StoreResult};
 
 /// An account as stored.
 #[derive(Clone, Debug)]
@@ -15,7 +15,8 @@ pub struct User {
     pub display_name: DisplayName,
     pub timezone: TimeZone,
     pub region: Option<Region>,
-    pub birth_date: Option<NaiveDate>,
+    /// The birth date, sealed by the app's vault for this account's id.
+    pub birth_date_sealed: Option<String>,
     pub created_at: DateTime<Utc>,
     pub disabled_at: Option<DateTime<Utc>>,
 }
@@ -29,7 +30,8 @@ pub struct NewUser {
     pub display_name: DisplayName,
     pub timezone: TimeZone,
     pub region: Option<Region>,
-    pub birth_date: Option<BirthDate>,
+    /// Seals the birth date for the new account's id, inside the inserting transaction.
+    pub birth_date: Option<SealForRow>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -42,13 +44,16 @@ pub(crate) struct UserRow {
     pub(crate) display_name: String,
     pub(crate) timezone: String,
     pub(crate) region: Option<String>,
-    pub(crate) birth_date: Option<NaiveDate>,
+    pub(crate) birth_date_sealed: Option<String>,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) disabled_at: Option<DateTime<Utc>>,
 }
 
 const USER_COLUMNS: &str = "id, email, password_hash, role, display_name, timezone, region, \
-                            birth_date, created_at, disabled_at";
+                            birth_date_sealed, created_at, disabled_at";
+
+/// Stores a new account's sealed birth date (see [`NewUser::birth_date`]).
+pub(crate) const SET_BIRTH_DATE: &str = "UPDATE users SET birth_date_sealed = $1 WHERE id = $2";
 
 impl TryFrom<UserRow> for User {
     type Error = StoreError;
@@ -67,7 +72,7 @@ impl TryFrom<UserRow> for User {
                 .map(Region::parse)
                 .transpose()
                 .map_err(StoreError::corrupt)?,
-            birth_date: row.birth_date,
+            birth_date_sealed: row.birth_date_sealed,
             created_at: row.created_at,
             disabled_at: row.disabled_at,
         })
@@ -103,8 +108,8 @@ impl Db {
         record: AuditRecord<'_, (UserId, bool)>,
     ) -> StoreResult<(UserId, bool)> {
         let sql = "INSERT INTO users (email, email_normalized, password_hash, role, display_name, \
-                   timezone, region, birth_date, created_at) \
-                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                   timezone, region, created_at) \
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
                    ON CONFLICT (email_normalized) DO NOTHING RETURNING id";
         // PostgreSQL drew the id before it found the conflict; SQLite draws none on a conflict,
         // so one is drawn by hand.
@@ -123,12 +128,20 @@ impl Db {
                 .bind(user.display_name.as_str())
                 .bind(user.timezone.name())
                 .bind(user.region.as_ref().map(Region::as_str))
-                .bind(user.birth_date.map(BirthDate::date))
                 .bind(user.created_at)
                 .fetch_optional(&mut *tx)
                 .await?;
             match inserted {
-                Some(id) => (UserId::new(id), true),
+                Some(id) => {
+                    if let Some(seal) = &user.birth_date {
+                        sqlx::query(SET_BIRTH_DATE)
+                            .bind(seal.seal(id)?)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    (UserId::new(id), true)
+                }
                 None => (UserId::new(sqlx::query_scalar(burn).fetch_one(&mut *tx).await?), false),
             }
         }));

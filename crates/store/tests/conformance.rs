@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use hearth_domain::{
-    AgeBand, BirthDate, DisplayName, Email, GroupId, LoginThrottle, Region, Role, TimeZone, UserId,
-    WeeklySlot,
+    AgeBand, DisplayName, Email, GroupId, LoginThrottle, Region, Role, TimeZone, UserId, WeeklySlot,
 };
 use hearth_store::{
     AuditKey, AuditKeyring, AuditRecord, AuditVerification, Db, NewAuditEntry, NewGroup, NewInvite,
-    NewSession, NewUser, SeatOutcome, SessionKind, StoreError,
+    NewMeasure, NewSession, NewUser, SealForRow, SealedMeasure, SeatOutcome, SessionKind,
+    StoreError,
 };
 use hearth_testkit::TestDatabase;
 
@@ -24,7 +24,8 @@ fn new_user(email: &str, role: Role) -> NewUser {
         display_name: DisplayName::parse("Sam").expect("valid name"),
         timezone: TimeZone::parse("America/Chicago").expect("valid zone"),
         region: Some(Region::parse("US-IL").expect("valid region")),
-        birth_date: Some(BirthDate::parse("1990-05-01", t0().date_naive()).expect("valid date")),
+        // The app's vault stands behind this; the store must hand it the new account's id.
+        birth_date: Some(SealForRow::new(|id| Ok(format!("sealed 1990-05-01 for {id}")))),
         created_at: t0(),
     }
 }
@@ -39,6 +40,7 @@ async fn story(db: Db) {
     sign_ups_draw_ids_whether_or_not_the_email_is_taken(&db).await;
     invitations(&db).await;
     audit_log(&db, id).await;
+    measures(&db, id).await;
 }
 
 async fn accounts(db: &Db) -> UserId {
@@ -59,7 +61,11 @@ async fn accounts(db: &Db) -> UserId {
         .expect("found");
     assert_eq!(found.id, id);
     assert_eq!(found.email.as_str(), "Sam@Example.org");
-    assert_eq!(found.birth_date.map(|d| d.to_string()).as_deref(), Some("1990-05-01"));
+    assert_eq!(
+        found.birth_date_sealed,
+        Some(format!("sealed 1990-05-01 for {id}")),
+        "sealed for the account's own id, in the inserting transaction"
+    );
     assert_eq!(found.created_at, t0());
     id
 }
@@ -627,5 +633,267 @@ async fn rows_made_before_the_keyed_chain_still_verify_on_postgres() {
     let database = TestDatabase::postgres(&url).await.expect("fresh database");
     let db = Db::connect(&database.url).await.expect("connect");
     rows_made_before_the_keyed_chain_still_verify(db.clone()).await;
+    db.close().await;
+}
+
+/// A measure to store for `client` at `minutes` after t0.
+fn new_measure(client: UserId, minutes: i64, raises_flag: bool) -> NewMeasure {
+    NewMeasure {
+        client_id: client,
+        instrument: "phq9",
+        taken_at: t0() + Duration::minutes(minutes),
+        raises_flag,
+    }
+}
+
+/// What the stand-in sealer makes of a measure's ids (it cannot fail; the store's callback
+/// can).
+#[allow(clippy::unnecessary_wraps, reason = "the shape of the store's sealing callback")]
+fn stand_in_seal(id: i64, flag: Option<i64>) -> Result<SealedMeasure, StoreError> {
+    Ok(SealedMeasure {
+        record: format!("sealed record of measure {id}"),
+        total: Some(format!("sealed total of measure {id}")),
+        flag_level: flag.map(|flag| format!("sealed level of flag {flag}")),
+    })
+}
+
+async fn measures(db: &Db, client: UserId) {
+    // A measure's values are sealed for its own id and its flag's, before the commit.
+    let (first, flag) = db
+        .insert_measure(&new_measure(client, 0, true), stand_in_seal, AuditRecord::none())
+        .await
+        .expect("insert");
+    let flag = flag.expect("a flag is raised");
+    let stored = db.list_measures(client, None).await.expect("list");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0].sealed.as_deref(),
+        Some(format!("sealed record of measure {first}").as_str())
+    );
+    let found = db.find_risk_flag(flag).await.expect("find").expect("flag");
+    assert_eq!((found.measure_id, found.client_id), (first, client.get()));
+    assert_eq!(found.level_sealed, Some(format!("sealed level of flag {flag}")));
+
+    // When sealing fails, nothing is stored: neither the measure nor its flag.
+    let failed = db
+        .insert_measure(
+            &new_measure(client, 1, true),
+            |_, _| Err(StoreError::Other(anyhow::anyhow!("no key"))),
+            AuditRecord::none(),
+        )
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(db.list_measures(client, None).await.expect("list").len(), 1);
+    assert_eq!(db.list_risk_flags(true).await.expect("list").len(), 1);
+    // A flag comes with its sealed level, and only then.
+    let mismatched = db
+        .insert_measure(
+            &new_measure(client, 1, false),
+            |id, _| {
+                Ok(SealedMeasure {
+                    record: format!("{id}"),
+                    total: None,
+                    flag_level: Some("level".to_owned()),
+                })
+            },
+            AuditRecord::none(),
+        )
+        .await;
+    assert!(mismatched.is_err());
+
+    // The queue: every open flag, oldest first, then the most recently acknowledged.
+    let (_, second) = db
+        .insert_measure(&new_measure(client, 10, true), stand_in_seal, AuditRecord::none())
+        .await
+        .expect("insert");
+    let (_, third) = db
+        .insert_measure(&new_measure(client, 20, true), stand_in_seal, AuditRecord::none())
+        .await
+        .expect("insert");
+    let (second, third) = (second.expect("flag"), third.expect("flag"));
+    db.insert_measure(&new_measure(client, 30, false), stand_in_seal, AuditRecord::none())
+        .await
+        .expect("no flag");
+    db.acknowledge_risk_flag(
+        flag,
+        client,
+        t0() + Duration::hours(1),
+        "sealed disposition",
+        AuditRecord::none(),
+    )
+    .await
+    .expect("acknowledge");
+    db.acknowledge_risk_flag(
+        third,
+        client,
+        t0() + Duration::hours(2),
+        "sealed disposition",
+        AuditRecord::none(),
+    )
+    .await
+    .expect("acknowledge");
+    let ids =
+        |rows: Vec<hearth_store::StoredRiskFlag>| rows.iter().map(|f| f.id).collect::<Vec<_>>();
+    assert_eq!(ids(db.list_risk_flags(false).await.expect("open")), [second]);
+    assert_eq!(ids(db.list_risk_flags(true).await.expect("all")), [second, third, flag]);
+
+    // The report reads PHQ-9 and GAD-7 rows, sealed, by client then time.
+    let report = db.list_report_scores(Some(&[client.get()])).await.expect("report");
+    assert_eq!(report.len(), 4);
+    assert!(report.windows(2).all(|w| w[0].taken_at <= w[1].taken_at));
+    assert_eq!(
+        report[0].total_sealed.as_deref(),
+        Some(format!("sealed total of measure {first}").as_str())
+    );
+
+    // Nothing written from now on is plain.
+    assert!(db.list_plain_measures(0).await.expect("plain").is_empty());
+    assert!(db.list_plain_risk_levels(0).await.expect("plain").is_empty());
+    assert!(db.list_plain_birth_dates(0).await.expect("plain").is_empty());
+}
+
+/// Runs the migrations before `before` (a file-name prefix such as "0017") on `db`.
+async fn migrate_before(db: &Db, before: &str) {
+    let engine = match db {
+        Db::Sqlite(_) => "sqlite",
+        Db::Postgres(_) => "postgres",
+    };
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(engine);
+    let old = tempfile::tempdir().expect("dir");
+    for file in std::fs::read_dir(&source).expect("migrations") {
+        let path = file.expect("entry").path();
+        let name = path.file_name().expect("name").to_string_lossy().to_string();
+        if name.as_str() < before {
+            std::fs::copy(&path, old.path().join(&name)).expect("copy");
+        }
+    }
+    let migrator = sqlx::migrate::Migrator::new(old.path()).await.expect("old migrations");
+    on_pool!(db, |pool| migrator.run(pool).await).expect("the older schema");
+}
+
+/// Rows as the code before migration 0017 wrote them: answers, scores, risk levels, birth
+/// dates and phone numbers in plain text.
+async fn rows_written_plain_before_0017_survive_it_and_are_sealed_once(db: Db) {
+    migrate_before(&db, "0017").await;
+    on_pool!(&db, |pool| {
+        for sql in [
+            "INSERT INTO users (email, email_normalized, password_hash, role, display_name, timezone, \
+             region, birth_date, created_at) VALUES ('sam@example.org', 'sam@example.org', 'x', \
+             'client', 'Sam', 'America/Chicago', 'US-IL', '1990-05-01', '2026-03-01T12:00:00Z')",
+            "INSERT INTO users (email, email_normalized, password_hash, role, display_name, timezone, \
+             created_at) VALUES ('coord@example.org', 'coord@example.org', 'x', 'coordinator', \
+             'Kim', 'America/Chicago', '2026-03-01T12:00:00Z')",
+            "INSERT INTO measures (client_id, instrument, answers, total, severity, subscales, risk, taken_at) \
+             VALUES (1, 'phq9', '[0,1,0,0,0,0,0,0,2]', 3, 'minimal', '[]', 'self-harm-thoughts', '2026-03-01T12:00:00Z')",
+            "INSERT INTO measures (client_id, instrument, answers, total, severity, subscales, risk, taken_at) \
+             VALUES (1, 'asq', '[1,0,1,0,1]', NULL, 'acute-positive', '[]', 'acute-positive-screen', '2026-03-01T12:01:00Z')",
+            "INSERT INTO measures (client_id, instrument, answers, total, severity, subscales, risk, taken_at) \
+             VALUES (1, 'gad7', '[0,0,0,0,0,0,0]', 0, 'minimal', '[]', 'none', '2026-03-01T12:02:00Z')",
+            "DELETE FROM measures WHERE id = 3",
+            "INSERT INTO risk_flags (client_id, measure_id, level, raised_at) \
+             VALUES (1, 1, 'self_harm_thoughts', '2026-03-01T12:00:00Z')",
+            "INSERT INTO risk_flags (client_id, measure_id, level, raised_at) \
+             VALUES (1, 2, 'acute', '2026-03-01T12:01:00Z')",
+            "INSERT INTO consult_calls (client_id, coordinator_id, starts_at, phone, status, created_at) \
+             VALUES (1, 2, '2026-03-02T15:00:00Z', '+1 312 555 0100', 'booked', '2026-03-01T12:00:00Z')",
+        ] {
+            sqlx::query(sql).execute(pool).await.expect(sql);
+        }
+    });
+    db.migrate().await.expect("migration 0017 applies over plain rows");
+
+    // Every plain value is still there for the app to seal, and nothing else.
+    let measures = db.list_plain_measures(0).await.expect("plain measures");
+    assert_eq!(measures.iter().map(|m| m.id).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(measures[0].answers.as_deref(), Some("[0,1,0,0,0,0,0,0,2]"));
+    assert_eq!(
+        (measures[0].total, measures[0].severity.as_deref(), measures[0].risk.as_deref()),
+        (Some(3), Some("minimal"), Some("self-harm-thoughts"))
+    );
+    let levels = db.list_plain_risk_levels(0).await.expect("plain levels");
+    assert_eq!(
+        levels.iter().map(|l| (l.id, l.level.as_deref())).collect::<Vec<_>>(),
+        [(1, Some("self_harm_thoughts")), (2, Some("acute"))]
+    );
+    let births = db.list_plain_birth_dates(0).await.expect("plain birth dates");
+    assert_eq!(
+        births.iter().map(|(id, d)| (*id, d.to_string())).collect::<Vec<_>>(),
+        [(1, "1990-05-01".to_owned())]
+    );
+    let phones = db.list_plain_phones(0).await.expect("plain phones");
+    assert_eq!(phones, [(1, 1, "+1 312 555 0100".to_owned())]);
+    assert_eq!(db.list_plain_measures(1).await.expect("after 1").len(), 1, "keyset pages");
+
+    // Sealing stores the sealed value and empties the plain columns; again, it does nothing.
+    let sealed: Vec<(i64, String, Option<String>)> = measures
+        .iter()
+        .map(|m| (m.id, format!("v1.m{}", m.id), m.total.map(|t| format!("v1.t{t}"))))
+        .collect();
+    assert_eq!(db.seal_plain_measures(&sealed).await.expect("seal"), 2);
+    assert_eq!(db.seal_plain_measures(&sealed).await.expect("again"), 0);
+    let levels: Vec<(i64, String)> =
+        levels.iter().map(|l| (l.id, format!("v1.l{}", l.id))).collect();
+    assert_eq!(db.seal_plain_risk_levels(&levels).await.expect("seal"), 2);
+    assert_eq!(db.seal_plain_risk_levels(&levels).await.expect("again"), 0);
+    assert_eq!(db.seal_plain_birth_dates(&[(1, "v1.b1".to_owned())]).await.expect("seal"), 1);
+    assert_eq!(db.seal_plain_birth_dates(&[(1, "v1.b1".to_owned())]).await.expect("again"), 0);
+    let phone = [(1, "+1 312 555 0100".to_owned(), "v1.p1".to_owned())];
+    assert_eq!(db.seal_plain_phones(&phone).await.expect("seal"), 1);
+    assert_eq!(db.seal_plain_phones(&phone).await.expect("again"), 0);
+    assert!(db.list_plain_measures(0).await.expect("plain").is_empty());
+    assert!(db.list_plain_risk_levels(0).await.expect("plain").is_empty());
+    assert!(db.list_plain_birth_dates(0).await.expect("plain").is_empty());
+    assert!(db.list_plain_phones(0).await.expect("plain").is_empty());
+
+    // The plain columns are empty; the sealed ones hold the values.
+    let (plain, sealed): (i64, i64) = on_pool!(&db, |pool| sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM measures WHERE answers IS NOT NULL OR total IS NOT NULL \
+         OR severity IS NOT NULL OR subscales IS NOT NULL OR risk IS NOT NULL) \
+         + (SELECT COUNT(*) FROM risk_flags WHERE level IS NOT NULL) \
+         + (SELECT COUNT(*) FROM users WHERE birth_date IS NOT NULL), \
+         (SELECT COUNT(*) FROM measures WHERE sealed LIKE 'v1.%') \
+         + (SELECT COUNT(*) FROM measures WHERE total_sealed LIKE 'v1.%') \
+         + (SELECT COUNT(*) FROM risk_flags WHERE level_sealed LIKE 'v1.%') \
+         + (SELECT COUNT(*) FROM users WHERE birth_date_sealed LIKE 'v1.%')"
+    )
+    .fetch_one(pool)
+    .await)
+    .expect("count");
+    assert_eq!(
+        (plain, sealed),
+        (0, 6),
+        "two records, one total (the ASQ has none), two levels, a birth date"
+    );
+    assert_eq!(db.list_risk_flags(true).await.expect("flags").len(), 2, "the flags survive");
+
+    // Ids are never reused: the deleted measure 3 keeps its number on both engines.
+    let (next, _) = db
+        .insert_measure(&new_measure(UserId::new(1), 60, false), stand_in_seal, AuditRecord::none())
+        .await
+        .expect("insert");
+    assert_eq!(next, 4);
+}
+
+#[tokio::test]
+async fn rows_written_plain_before_0017_survive_it_and_are_sealed_once_on_sqlite() {
+    let database = TestDatabase::sqlite().expect("temp database");
+    rows_written_plain_before_0017_survive_it_and_are_sealed_once(
+        Db::connect(&database.url).await.expect("connect"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn rows_written_plain_before_0017_survive_it_and_are_sealed_once_on_postgres() {
+    let Some(url) = TestDatabase::postgres_url() else {
+        hearth_testkit::skip(
+            "rows_written_plain_before_0017_survive_it_and_are_sealed_once_on_postgres",
+            "TEST_DATABASE_URL is not set",
+        );
+        return;
+    };
+    let database = TestDatabase::postgres(&url).await.expect("fresh database");
+    let db = Db::connect(&database.url).await.expect("connect");
+    rows_written_plain_before_0017_survive_it_and_are_sealed_once(db.clone()).await;
     db.close().await;
 }

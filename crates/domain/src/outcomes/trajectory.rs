@@ -74,6 +74,12 @@ impl PairedScores {
     }
 }
 
+/// The last day of a window of `weeks` weeks from `first_session`; `None` past the
+/// calendar's end, where the window holds everything.
+fn window_end(first_session: NaiveDate, weeks: u32) -> Option<NaiveDate> {
+    first_session.checked_add_days(Days::new(u64::from(weeks) * 7))
+}
+
 /// Why a trajectory is refused.
 #[derive(Debug, thiserror::Error, Clone, Copy, PartialEq, Eq)]
 pub enum TrajectoryError {
@@ -141,10 +147,27 @@ impl Trajectory {
     /// The scores dated within `weeks` weeks of the first session (its day included, and
     /// the day exactly `weeks` weeks later).
     pub fn within_weeks(&self, weeks: u32) -> &[PairedScores] {
-        let end = self.first_session.checked_add_days(Days::new(u64::from(weeks) * 7));
-        // A window past the calendar's end holds everything.
+        let end = window_end(self.first_session, weeks);
         let inside = self.scores.partition_point(|s| end.is_none_or(|end| s.taken_on <= end));
         &self.scores[..inside]
+    }
+
+    /// The two days a report over `weeks` weeks judges a trajectory on, from its paired days
+    /// alone (`days`, in order, none before `first_session`): the first and the last within
+    /// the window, or `None` when fewer than two fall in it. [`Trajectory::eligibility`]
+    /// reads only those two days' scores, so a caller whose totals are sealed at rest opens
+    /// just those (a property test below holds the two together).
+    pub fn judged_days(
+        first_session: NaiveDate,
+        days: &[NaiveDate],
+        weeks: u32,
+    ) -> Option<(NaiveDate, NaiveDate)> {
+        let end = window_end(first_session, weeks);
+        let inside = days.partition_point(|d| end.is_none_or(|end| *d <= end));
+        match &days[..inside] {
+            [first, .., last] => Some((*first, *last)),
+            _ => None,
+        }
     }
 
     /// Whether the trajectory counts in a report over `weeks` weeks.
@@ -246,5 +269,31 @@ mod tests {
         let t = Trajectory::new(day(0, 0), [at(0, 20, 15), at(20, 5, 4)]).expect("valid");
         assert_eq!(t.eligibility(12), Eligibility::FewerThanTwoScores { count: 1 });
         assert!(matches!(t.eligibility(20), Eligibility::Eligible { .. }));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_trajectory_is_judged_on_its_judged_days_alone(
+            scores in proptest::collection::btree_map(0u64..200, (0i32..=27, 0i32..=21), 0..12),
+            weeks in 1u32..=30,
+        ) {
+            let pairs: Vec<PairedScores> = scores
+                .iter()
+                .map(|(d, (p, g))| PairedScores::new(day(0, *d), *p, *g).expect("in range"))
+                .collect();
+            let full = Trajectory::new(day(0, 0), pairs.clone()).expect("valid");
+            let days: Vec<NaiveDate> = pairs.iter().map(PairedScores::taken_on).collect();
+            let judged = Trajectory::judged_days(day(0, 0), &days, weeks);
+            let kept = pairs
+                .iter()
+                .filter(|p| judged.is_some_and(|(a, b)| p.taken_on() == a || p.taken_on() == b));
+            let summary = Trajectory::new(day(0, 0), kept.copied()).expect("valid");
+            match (full.eligibility(weeks), summary.eligibility(weeks)) {
+                (Eligibility::FewerThanTwoScores { .. }, Eligibility::FewerThanTwoScores { count: 0 }) => {
+                    proptest::prop_assert!(judged.is_none());
+                }
+                (whole, from_two) => proptest::prop_assert_eq!(whole, from_two),
+            }
+        }
     }
 }

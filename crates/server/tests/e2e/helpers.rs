@@ -58,6 +58,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     hearth::ensure_key_file(&settings).expect("the key file, as `serve` makes it");
     let db = open_database(&settings).await.expect("database opens and migrates");
     let app = build_app(&settings, db, Arc::new(clock.clone())).expect("app builds");
+    hearth::seal_plain_fields(&app).await.expect("start-up sealing, as `serve` runs it");
     let server = hearth::Server::bind(&settings, app.clone()).await.expect("binds");
     let base = format!("http://{}", server.addr);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

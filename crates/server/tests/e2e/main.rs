@@ -2,6 +2,7 @@
 //! or PostgreSQL when `TEST_DATABASE_URL` is set).
 
 mod accounts;
+mod at_rest;
 mod audit_atomic;
 mod audit_tamper;
 mod browser;
