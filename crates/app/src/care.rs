@@ -3,6 +3,7 @@
 //! a group; and care-team notes (sealed, audited).
 
 use chrono::{DateTime, Utc};
+use hearth_domain::access::{Action, Record};
 use hearth_domain::{GroupId, Role, UserId};
 use hearth_store::{SeatOutcome, User};
 
@@ -64,7 +65,7 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<Reservation> {
         care_staff(who)?;
-        let user = self.client_profile(client).await?;
+        let user = self.client_profile(who, client).await?;
         let found = self.find_group(group).await?;
         if !self.may_join(&user, &found).await? {
             return Err(AppError::refused(
@@ -83,6 +84,10 @@ impl App {
             _ => Vec::new(),
         });
         let now = self.clock.now();
+        // A coordinator who places a client without a coordinator takes them on.
+        if who.user.role == Role::Coordinator {
+            self.coordinate_if_unassigned(who, client, ctx).await?;
+        }
         let reservation = if self
             .db
             .offer_free_seat(group, client, now, self.offer_hold, offered)
@@ -115,8 +120,14 @@ impl App {
         Ok(reservation)
     }
 
-    /// A client's account, for the care team's pages.
-    pub async fn client_profile(&self, client: UserId) -> AppResult<User> {
+    /// A client's account, for the pages about them: name, time zone and region.
+    pub async fn client_profile(&self, who: &Authenticated, client: UserId) -> AppResult<User> {
+        self.authorize(who, client, Record::Identity, Action::Read).await?;
+        self.find_client(client).await
+    }
+
+    /// A client's account, for use cases that have already authorised the caller.
+    pub(crate) async fn find_client(&self, client: UserId) -> AppResult<User> {
         self.db
             .find_user(client)
             .await?
@@ -132,11 +143,8 @@ impl App {
         body: &str,
         ctx: &AuditContext,
     ) -> AppResult<()> {
-        if who.user.role == Role::Client || !self.may_read_clinical(who, client).await? {
-            return Err(AppError::Forbidden);
-        }
         // Notes are about clients: an unknown id or a staff account is not found.
-        self.client_profile(client).await?;
+        self.authorize(who, client, Record::CareNotes, Action::Write).await?;
         let body = body.trim();
         if body.is_empty() || body.chars().count() > NOTE_MAX {
             return Err(AppError::invalid(
@@ -163,10 +171,7 @@ impl App {
         client: UserId,
         ctx: &AuditContext,
     ) -> AppResult<Vec<CareNote>> {
-        if who.user.role == Role::Client || !self.may_read_clinical(who, client).await? {
-            return Err(AppError::Forbidden);
-        }
-        self.client_profile(client).await?;
+        self.authorize(who, client, Record::CareNotes, Action::Read).await?;
         let rows = self.db.list_care_notes(client).await?;
         self.audit(
             ctx,

@@ -10,6 +10,10 @@ pub enum AppError {
     Unauthenticated,
     #[error("you may not do this")]
     Forbidden,
+    /// The access policy refused; `reason` says why in words a person can act on (e.g. that
+    /// breaking the glass would open the record).
+    #[error("{reason}")]
+    Denied { reason: &'static str },
     #[error("{0}")]
     Conflict(String),
     /// A request that is well-formed but not allowed by a rule of the practice (licensure,

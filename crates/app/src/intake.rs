@@ -3,6 +3,7 @@
 //! confidentiality agreement (versioned, with the time of signature).
 
 use chrono::{DateTime, Utc};
+use hearth_domain::access::{Action, Record};
 use hearth_domain::{AvailabilityWindow, CONSENT_VERSION, FieldErrors, Role, UserId};
 use hearth_store::IntakeRow;
 use serde::{Deserialize, Serialize};
@@ -182,9 +183,7 @@ impl App {
         client: UserId,
         ctx: &AuditContext,
     ) -> AppResult<Option<Intake>> {
-        if !self.may_read_clinical(who, client).await? {
-            return Err(AppError::Forbidden);
-        }
+        self.authorize(who, client, Record::Intake, Action::Read).await?;
         let row = self.db.find_intake(client).await?;
         self.audit(ctx, "intake.read", format!("client:{client}"), "").await?;
         let Some(row) = row else { return Ok(None) };

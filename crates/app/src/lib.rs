@@ -1,6 +1,7 @@
 //! Hearth's use cases. Each public function is one thing a person or a job does, in the
 //! words of the domain; the web layer calls exactly one of them per request.
 
+mod access;
 mod accounts;
 mod attendance;
 mod audit;
@@ -10,6 +11,7 @@ mod calendars;
 mod care;
 mod catalog;
 mod checkins;
+mod client_summary;
 mod clock;
 mod consults;
 mod error;
@@ -35,12 +37,14 @@ mod vault;
 
 use std::sync::Arc;
 
+pub use access::{ClientPermissions, GLASS_HOURS, GlassAccess};
 pub use accounts::{ClientSignUp, NewStaff, SignUp};
 pub use attendance::AttendanceLine;
 pub use audit::{AuditCheckpoint, AuditContext, CheckpointError};
 pub use browse::{BrowseFilter, GroupCard, TimeOfDay, weekday_name};
 pub use care::{CareNote, CareQueue};
 pub use checkins::CheckInStatus;
+pub use client_summary::{ClientSummary, ClinicalSummary};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use consults::{CALL_MINUTES, ConsultCall};
 pub use error::{AppError, AppResult};

@@ -3,6 +3,9 @@
 //! response and raises a flag that stays at the top of the care team's queue until a
 //! clinician acknowledges it with a disposition. Every step is audit-logged.
 
+use std::collections::HashMap;
+
+use hearth_domain::access::{Action, Record, decide};
 use hearth_domain::{Answers, Instrument, InstrumentId, Risk, Role, Score, UserId};
 use hearth_store::User;
 use serde::Serialize;
@@ -72,8 +75,11 @@ impl ScoreTrend {
 pub struct RiskFlagView {
     pub flag: RiskFlagRow,
     pub client: User,
-    /// The opened disposition, once acknowledged.
+    /// The opened disposition, once acknowledged, for those who may read it.
     pub disposition: Option<String>,
+    /// The signed-in clinician may acknowledge it (an open flag of a client they treat, or
+    /// of a client without a therapist).
+    pub can_acknowledge: bool,
 }
 
 const DISPOSITION_MAX: usize = 4000;
@@ -113,18 +119,6 @@ impl App {
 
     /// Whether `who` may read `client`'s clinical data: the client, their therapists,
     /// coordinators and admins.
-    pub(crate) async fn may_read_clinical(
-        &self,
-        who: &Authenticated,
-        client: UserId,
-    ) -> AppResult<bool> {
-        Ok(match who.user.role {
-            Role::Client => who.user.id == client,
-            Role::Coordinator | Role::Admin => true,
-            Role::Therapist => self.db.therapist_has_client(who.user.id, client).await?,
-        })
-    }
-
     /// A client's measures, oldest first (audited).
     pub async fn list_measures(
         &self,
@@ -133,9 +127,7 @@ impl App {
         instrument: Option<&str>,
         ctx: &AuditContext,
     ) -> AppResult<Vec<MeasureRow>> {
-        if !self.may_read_clinical(who, client).await? {
-            return Err(AppError::Forbidden);
-        }
+        self.authorize(who, client, Record::Measures, Action::Read).await?;
         let rows = self.opened_measures(client, instrument).await?;
         self.audit(
             ctx,
@@ -145,20 +137,6 @@ impl App {
         )
         .await?;
         Ok(rows)
-    }
-
-    /// Whether `who` handles risk flags about `client`: coordinators and admins always; a
-    /// therapist for their own clients, and (as the clinician on call) for clients who have
-    /// no therapist yet.
-    async fn handles_flags_of(&self, who: &Authenticated, client: UserId) -> AppResult<bool> {
-        Ok(match who.user.role {
-            Role::Client => false,
-            Role::Coordinator | Role::Admin => true,
-            Role::Therapist => {
-                self.db.therapist_has_client(who.user.id, client).await?
-                    || !self.db.client_has_therapist(client).await?
-            }
-        })
     }
 
     /// First and latest PHQ-9 and GAD-7 totals of a client, for rosters (audited as a read).
@@ -184,26 +162,40 @@ impl App {
         who: &Authenticated,
         ctx: &AuditContext,
     ) -> AppResult<Vec<RiskFlagView>> {
-        if who.user.role == Role::Client {
+        if !who.user.role.is_staff() {
             return Err(AppError::Forbidden);
         }
+        let stored = self.db.list_risk_flags(true).await?;
+        let mut clients: Vec<UserId> = stored.iter().map(|f| UserId::new(f.client_id)).collect();
+        clients.sort_unstable();
+        clients.dedup();
+        let facts = self.access_facts(who, &clients).await?;
+        let people: HashMap<UserId, User> =
+            self.db.find_users(&clients).await?.into_iter().map(|u| (u.id, u)).collect();
         let mut views = Vec::new();
-        for stored in self.db.list_risk_flags(true).await? {
+        for stored in stored {
             let client_id = UserId::new(stored.client_id);
-            if !self.handles_flags_of(who, client_id).await? {
+            let (Some(found), Some(client)) = (facts.get(&client_id), people.get(&client_id))
+            else {
+                continue;
+            };
+            let actor = crate::access::actor_for(who, client_id, found);
+            if !decide(&actor, Record::RiskSignal, Action::Read).allowed() {
                 continue;
             }
+            let may_respond = decide(&actor, Record::RiskResponse, Action::Read).allowed();
             let flag = self.open_risk_flag(stored)?;
-            let client = self.db.find_user(client_id).await?.ok_or(AppError::NotFound)?;
             let disposition = match &flag.disposition {
-                Some(sealed) => Some(
+                Some(sealed) if may_respond => Some(
                     self.vault
                         .open(sealed, &format!("risk_flag:{}", flag.id))
                         .map_err(|e| anyhow::anyhow!("opening a disposition: {e}"))?,
                 ),
-                None => None,
+                _ => None,
             };
-            views.push(RiskFlagView { flag, client, disposition });
+            let can_acknowledge = flag.acknowledged_at.is_none()
+                && decide(&actor, Record::RiskResponse, Action::Sign).allowed();
+            views.push(RiskFlagView { flag, client: client.clone(), disposition, can_acknowledge });
         }
         // The level is sealed, so the database cannot order by it: open flags stay first,
         // acute ones before the rest, each in the store's order (oldest open first, then
@@ -220,13 +212,13 @@ impl App {
 
     /// Open risk flags the caller can see (for dashboards and the queue's badge).
     pub async fn open_risk_flag_count(&self, who: &Authenticated) -> AppResult<usize> {
-        let mut count = 0;
-        for flag in self.db.list_risk_flags(false).await? {
-            if self.handles_flags_of(who, UserId::new(flag.client_id)).await? {
-                count += 1;
-            }
+        if !who.user.role.is_staff() {
+            return Ok(0);
         }
-        Ok(count)
+        let open = self.db.list_risk_flags(false).await?;
+        let clients: Vec<UserId> = open.iter().map(|f| UserId::new(f.client_id)).collect();
+        let allowed = self.authorize_many(who, &clients, Record::RiskSignal, Action::Read).await?;
+        Ok(clients.iter().filter(|c| allowed.get(c).is_some_and(|d| d.allowed())).count())
     }
 
     /// A clinician (a therapist) acknowledges a flag with a disposition: what was done.
@@ -244,9 +236,8 @@ impl App {
             ));
         }
         let found = self.db.find_risk_flag(flag).await?.ok_or(AppError::NotFound)?;
-        if !self.handles_flags_of(who, UserId::new(found.client_id)).await? {
-            return Err(AppError::Forbidden);
-        }
+        self.authorize(who, UserId::new(found.client_id), Record::RiskResponse, Action::Sign)
+            .await?;
         let disposition = disposition.trim();
         if disposition.is_empty() {
             return Err(AppError::invalid(

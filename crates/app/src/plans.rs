@@ -3,6 +3,7 @@
 //! clears both signatures. Started from a template for the client's topic.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use hearth_domain::access::{Action, Record};
 use hearth_domain::{FieldErrors, PlanTemplate, Role, UserId, plan_template};
 use hearth_store::PlanRow;
 use serde::{Deserialize, Serialize};
@@ -83,10 +84,7 @@ impl App {
         input: &PlanInput,
         ctx: &AuditContext,
     ) -> AppResult<()> {
-        if who.user.role == Role::Client || !self.may_read_clinical(who, client).await? {
-            return Err(AppError::Forbidden);
-        }
-        self.client_profile(client).await?;
+        self.authorize(who, client, Record::TreatmentPlan, Action::Write).await?;
         let mut errors = FieldErrors::new();
         for (field, text) in [
             ("goals", &input.goals),
@@ -159,9 +157,7 @@ impl App {
         client: UserId,
         ctx: &AuditContext,
     ) -> AppResult<Option<TreatmentPlan>> {
-        if !self.may_read_clinical(who, client).await? {
-            return Err(AppError::Forbidden);
-        }
+        self.authorize(who, client, Record::TreatmentPlan, Action::Read).await?;
         let row = self.db.find_plan(client).await?;
         self.audit(ctx, "plan.read", format!("client:{client}"), "").await?;
         let Some(row) = row else { return Ok(None) };
@@ -199,11 +195,8 @@ impl App {
         version: DateTime<Utc>,
         ctx: &AuditContext,
     ) -> AppResult<()> {
-        let therapist = match who.user.role {
-            Role::Client if who.user.id == client => None,
-            Role::Therapist if self.may_read_clinical(who, client).await? => Some(who.user.id),
-            _ => return Err(AppError::Forbidden),
-        };
+        self.authorize(who, client, Record::TreatmentPlan, Action::Sign).await?;
+        let therapist = (who.user.role == Role::Therapist).then_some(who.user.id);
         let by = if therapist.is_some() { "therapist" } else { "client" };
         let record =
             self.audited(ctx, "plan.signed", format!("client:{client}"), format!("by={by}"));

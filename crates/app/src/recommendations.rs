@@ -3,13 +3,14 @@
 //! thousands of groups stays fast.
 
 use chrono::{Datelike as _, Duration};
+use hearth_domain::access::{Action, Record};
 use hearth_domain::{
     AvailabilityWindow, ClientNeeds, GroupOffer, Role, UserId, age_on, fit, may_treat,
 };
 use hearth_store::Group;
 use std::collections::HashMap;
 
-use crate::{App, AppError, AppResult, AuditContext, Authenticated};
+use crate::{App, AppResult, AuditContext, Authenticated};
 
 /// One ranked group.
 #[derive(Clone, Debug)]
@@ -55,10 +56,8 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<Vec<Recommendation>> {
         // The reasons echo intake answers: the client and their care team only.
-        if !self.may_read_clinical(who, client).await? {
-            return Err(AppError::Forbidden);
-        }
-        let user = self.client_profile(client).await?;
+        self.authorize(who, client, Record::Intake, Action::Read).await?;
+        let user = self.find_client(client).await?;
         let needs = self.client_needs(client).await?;
         let groups = self.group_snapshot().await?;
         let therapists: Vec<UserId> = {
@@ -159,10 +158,8 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<Vec<TherapistRecommendation>> {
         // The reasons echo intake answers: the client and their care team only.
-        if !self.may_read_clinical(who, client).await? {
-            return Err(AppError::Forbidden);
-        }
-        let user = self.client_profile(client).await?;
+        self.authorize(who, client, Record::Intake, Action::Read).await?;
+        let user = self.find_client(client).await?;
         let Some(region) = user.region.clone() else { return Ok(Vec::new()) };
         let needs = self.client_needs(client).await?;
         let wanted: Vec<&str> = needs

@@ -3,10 +3,11 @@
 //! making the environment safe. Sealed at rest; every read and write is audited.
 
 use chrono::{DateTime, Utc};
+use hearth_domain::access::{Action, Record};
 use hearth_domain::{FieldErrors, UserId};
 use serde::{Deserialize, Serialize};
 
-use crate::{App, AppError, AppResult, AuditContext, Authenticated};
+use crate::{App, AppResult, AuditContext, Authenticated};
 
 /// The plan's sections, in the order the plan is read in a crisis.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -64,19 +65,9 @@ impl SafetyPlan {
 }
 
 impl App {
-    /// The client and their care team may read and write the plan.
-    async fn may_touch_plan(&self, who: &Authenticated, client: UserId) -> AppResult<()> {
-        let target = self.client_profile(client).await?;
-        if self.may_read_clinical(who, target.id).await? {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden)
-        }
-    }
-
     /// A client's display name, for the care team's pages about them.
-    pub async fn client_name(&self, client: UserId) -> AppResult<String> {
-        let user = self.client_profile(client).await?;
+    pub async fn client_name(&self, who: &Authenticated, client: UserId) -> AppResult<String> {
+        let user = self.client_profile(who, client).await?;
         Ok(user.display_name.to_string())
     }
 
@@ -87,7 +78,7 @@ impl App {
         client: UserId,
         ctx: &AuditContext,
     ) -> AppResult<Option<StoredSafetyPlan>> {
-        self.may_touch_plan(who, client).await?;
+        self.authorize(who, client, Record::SafetyPlan, Action::Read).await?;
         let row = self.db.find_safety_plan(client).await?;
         self.audit(ctx, "safety_plan.read", format!("client:{client}"), "").await?;
         let Some(row) = row else { return Ok(None) };
@@ -112,7 +103,7 @@ impl App {
         plan: &SafetyPlan,
         ctx: &AuditContext,
     ) -> AppResult<()> {
-        self.may_touch_plan(who, client).await?;
+        self.authorize(who, client, Record::SafetyPlan, Action::Write).await?;
         let mut errors = FieldErrors::new();
         for (name, text) in plan.sections() {
             if text.chars().count() > SECTION_MAX {

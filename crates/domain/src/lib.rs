@@ -3,7 +3,7 @@
 //! Nothing here does I/O. Every value that crosses a boundary is parsed once into a type
 //! that can only hold a valid value ("parse, don't validate").
 
-mod access;
+pub mod access;
 mod accounts;
 mod catalog;
 mod fields;

@@ -2,6 +2,7 @@
 //! (the scale-out engine); every method works on both, with the same SQL text wherever the
 //! dialects agree.
 
+mod access;
 mod attendance;
 mod audit;
 mod calendars;
@@ -25,6 +26,7 @@ mod therapists;
 mod throttle;
 mod users;
 
+pub use access::{AccessFacts, BreakGlassRow};
 pub use attendance::AttendanceRow;
 pub use audit::{
     AuditEntry, AuditHead, AuditKey, AuditKeyring, AuditRecord, AuditVerification, NewAuditEntry,

@@ -156,6 +156,27 @@ impl Db {
         row.map(User::try_from).transpose()
     }
 
+    /// The accounts with these ids (in no particular order), one statement per 500 ids.
+    pub async fn find_users(&self, ids: &[UserId]) -> StoreResult<Vec<User>> {
+        let mut users = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let placeholders =
+                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+            let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id IN ({placeholders})");
+            let rows: Vec<UserRow> = on_pool!(self, |pool| {
+                let mut query = sqlx::query_as(&sql);
+                for id in chunk {
+                    query = query.bind(id.get());
+                }
+                query.fetch_all(pool).await
+            })?;
+            for row in rows {
+                users.push(User::try_from(row)?);
+            }
+        }
+        Ok(users)
+    }
+
     pub async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email_normalized = $1");
         let row: Option<UserRow> = on_pool!(self, |pool| {

@@ -99,6 +99,7 @@ impl From<AppError> for Error {
             AppError::Forbidden => {
                 Error::new(StatusCode::FORBIDDEN, "forbidden", "you may not do this")
             }
+            AppError::Denied { reason } => Error::new(StatusCode::FORBIDDEN, "forbidden", reason),
             AppError::Conflict(reason) => Error::new(StatusCode::CONFLICT, "conflict", reason),
             AppError::Refused { code, reason } => Error::new(StatusCode::CONFLICT, code, reason),
             AppError::Invalid(fields) => Error::invalid(fields),

@@ -155,3 +155,13 @@ fn the_table_has_a_line_per_rule_and_names_every_relation() {
         assert!(table.contains(relation.label()));
     }
 }
+
+#[test]
+fn architecture_md_prints_the_policy_as_it_is() {
+    let doc = include_str!("../../../../ARCHITECTURE.md");
+    let table = policy_table();
+    assert!(
+        doc.contains(&table),
+        "ARCHITECTURE.md must hold the policy table exactly as policy_table() prints it:\n{table}"
+    );
+}

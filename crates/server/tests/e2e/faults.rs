@@ -317,7 +317,8 @@ async fn care_notes_are_written_only_about_clients_that_exist() {
     let admin = app.create_staff("admin@example.org", "admin").await;
     let coordinator = app.create_staff("coord@example.org", "coordinator").await;
     let sam = app.sign_up("sam@example.org").await;
-    app.log_in_with_form("admin@example.org", PASSWORD).await;
+    // A coordinator: administrators write no clinical notes.
+    app.log_in_with_form("coord@example.org", PASSWORD).await;
     let app = &app;
     let write = |subject: i64| async move {
         app.submit_form("/dashboard", &format!("/clients/{subject}/notes"), &[("body", "A note.")])

@@ -628,8 +628,20 @@ async fn recommendations_rank_groups_the_client_may_join_with_reasons_and_never_
         .await
         .expect("request");
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // A coordinator (Sam has none assigned yet, so every coordinator looks after them) sees
+    // them; an administrator does not (the reasons echo the intake).
+    app.create_staff("coord@example.org", "coordinator").await;
+    let coordinator = app.token("coord@example.org", crate::helpers::PASSWORD).await;
+    let admin_sees = app
+        .client
+        .get(app.url(&format!("/api/v1/clients/{sam_id}/recommendations")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(admin_sees.status(), StatusCode::FORBIDDEN);
     assert_eq!(
-        app.get_json(&admin, &format!("/clients/{sam_id}/recommendations"))
+        app.get_json(&coordinator, &format!("/clients/{sam_id}/recommendations"))
             .await
             .as_array()
             .expect("list")

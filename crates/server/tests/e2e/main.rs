@@ -6,6 +6,7 @@ mod at_rest;
 mod audit_atomic;
 mod audit_tamper;
 mod browser;
+mod care_team;
 mod cli;
 mod faults;
 mod groups;

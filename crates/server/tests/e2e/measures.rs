@@ -185,7 +185,7 @@ async fn the_risk_path_shows_crisis_lines_at_once_queues_a_flag_and_needs_a_clin
 }
 
 #[tokio::test]
-async fn measures_are_readable_by_the_client_their_therapist_and_coordinators_only() {
+async fn measures_are_readable_by_the_client_and_their_care_team_only() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     let own = app
@@ -207,7 +207,8 @@ async fn measures_are_readable_by_the_client_their_therapist_and_coordinators_on
     assert_eq!(status(kim).await, StatusCode::FORBIDDEN);
     assert_eq!(status(app.token("own@example.org", PASSWORD).await).await, StatusCode::OK);
     assert_eq!(status(app.token("other@example.org", PASSWORD).await).await, StatusCode::FORBIDDEN);
-    assert_eq!(status(admin).await, StatusCode::OK);
+    // Administrators run the practice and see no clinical records (least privilege).
+    assert_eq!(status(admin).await, StatusCode::FORBIDDEN);
     let list = app.get_json(&sam, &format!("/clients/{sam_id}/measures")).await;
     assert_eq!(list[0]["total"], 7);
 }

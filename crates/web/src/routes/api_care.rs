@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
-use axum::routing::{get, put};
+use axum::routing::{get, post, put};
 use axum::{Json as JsonBody, Router};
 use chrono::{DateTime, Utc};
 use hearth_domain::UserId;
@@ -22,6 +22,48 @@ pub fn router() -> Router<AppState> {
         .route("/me/check-in", get(my_check_in))
         .route("/check-ins/overdue", get(overdue_check_ins))
         .route("/clients/{id}/intake", get(get_intake))
+        .route("/clients/{id}/break-glass", post(post_break_glass))
+}
+
+/// Why a staff member outside the care team needs a client's clinical record.
+#[derive(Debug, Deserialize, ToSchema)]
+pub(super) struct BreakGlassBody {
+    #[serde(default)]
+    #[schema(min_length = 10, max_length = 500)]
+    reason: String,
+}
+
+/// Until when the record is open to the caller.
+#[derive(Debug, Serialize, ToSchema)]
+pub(super) struct BreakGlassJson {
+    expires_at: DateTime<Utc>,
+}
+
+/// Break the glass: a staff member outside the client's care team states a reason and may
+/// read the client's clinical record for an hour (audited with the reason; admins review
+/// every access). It never grants a change.
+#[utoipa::path(
+    post,
+    path = "/clients/{id}/break-glass",
+    request_body = BreakGlassBody,
+    responses(
+        (status = 201, description = "The record is open to the caller until expires_at", body = BreakGlassJson),
+        (status = 403, description = "Not staff", body = ErrorBody),
+        (status = 404, description = "No such client", body = ErrorBody),
+        (status = 409, description = "The caller can already read this record", body = ErrorBody),
+        (status = 422, description = "No reason, or one too short or too long", body = ErrorBody),
+    )
+)]
+pub(super) async fn post_break_glass(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    ApiUser(who): ApiUser,
+    Path(id): Path<i64>,
+    Json(body): Json<BreakGlassBody>,
+) -> Result<impl IntoResponse> {
+    let expires_at =
+        state.app.break_glass(&who, UserId::new(id), &body.reason, &meta.audit(Some(&who))).await?;
+    Ok((StatusCode::CREATED, JsonBody(BreakGlassJson { expires_at })))
 }
 
 /// A safety plan's sections, in the order the plan is read in a crisis; at most 4,000

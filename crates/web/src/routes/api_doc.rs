@@ -92,6 +92,7 @@ use crate::error::ErrorBody;
         api_care::my_check_in,
         api_care::overdue_check_ins,
         api_care::get_intake,
+        api_care::post_break_glass,
         api_consults::set_availability,
         api_consults::slots,
         api_consults::upcoming,

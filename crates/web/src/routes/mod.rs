@@ -9,6 +9,7 @@ pub mod api_measures;
 pub mod api_seats;
 pub mod ops;
 pub mod pages;
+pub mod pages_access;
 mod pages_auth;
 pub mod pages_care;
 pub mod pages_catalog;

@@ -37,6 +37,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(super::pages_progress::router())
         .merge(super::pages_intake::router())
         .merge(super::pages_care::router())
+        .merge(super::pages_access::router())
         .merge(super::pages_plans::router())
         .merge(super::pages_consults::router())
         .merge(super::pages_placement::router())

@@ -4,16 +4,17 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Extension, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use hearth_app::{AppError, Reservation};
+use hearth_app::{AppError, Authenticated, Reservation};
 use hearth_domain::{GroupId, Role, UserId};
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path, require_role};
 use crate::json::{Form, Query};
-use crate::templates::{Layout, page};
+use crate::templates::{Layout, page, render};
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -22,6 +23,9 @@ pub fn router() -> Router<AppState> {
         .route("/clients/{id}", get(summary))
         .route("/clients/{id}/place", post(place))
         .route("/clients/{id}/notes", post(add_note))
+        .route("/clients/{id}/break-glass", post(break_glass))
+        .route("/clients/{id}/take-on", post(take_on))
+        .route("/clients/{id}/coordinator", post(assign_coordinator))
         .route("/care/switches/{id}/approve", post(approve_switch))
         .route("/care/switches/{id}/decline", post(decline_switch))
 }
@@ -117,21 +121,31 @@ struct IntakeView {
     contact: String,
 }
 
-#[derive(Template)]
-#[template(path = "client_summary.html")]
-struct SummaryPage {
-    layout: Layout,
-    id: i64,
-    name: String,
-    region: String,
-    zone: String,
-    note_draft: &'static str,
-    notice: Option<String>,
+struct ClinicalView {
     intake: Option<IntakeView>,
     phq9: String,
     gad7: String,
     recommendations: Vec<(i64, String, i32, Vec<String>)>,
     notes: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "client_summary.html")]
+struct SummaryPage {
+    layout: Layout,
+    id: i64,
+    /// The client's name, or "Client 12" for a viewer who may not see it.
+    name: String,
+    known: bool,
+    region: String,
+    zone: String,
+    coordinator: Option<String>,
+    coordinators: Vec<(i64, String)>,
+    may: hearth_app::ClientPermissions,
+    note_draft: &'static str,
+    notice: Option<String>,
+    reason: String,
+    clinical: Option<ClinicalView>,
 }
 
 #[derive(Deserialize)]
@@ -152,29 +166,34 @@ async fn summary(
     Path(id): Path<i64>,
     Query(query): Query<SummaryQuery>,
 ) -> Result<Response> {
-    require_role(&who, &[Role::Coordinator, Role::Admin, Role::Therapist])?;
-    let client = UserId::new(id);
-    let ctx = meta.audit(Some(&who));
-    let app = &state.app;
-    let intake = app.intake(&who, client, &ctx).await?;
-    let trend = app.score_trend(&who, client, &ctx).await?;
-    let ranked = app.recommendations(&who, client, &ctx).await?;
-    let notes = app.care_notes(&who, client, &ctx).await?;
-    let user = app.client_profile(client).await?;
-    let topics = app.list_topics().await?;
+    let summary = state.app.client_summary(&who, UserId::new(id), &meta.audit(Some(&who))).await?;
+    Ok(page(
+        &summary_page(&state, &who, &csrf, summary, query.notice, query.note, String::new())
+            .await?,
+    ))
+}
+
+async fn summary_page(
+    state: &AppState,
+    who: &Authenticated,
+    csrf: &CsrfToken,
+    summary: hearth_app::ClientSummary,
+    notice: Option<String>,
+    note: Option<String>,
+    reason: String,
+) -> Result<SummaryPage> {
+    let id = summary.id.get();
+    let topics = state.app.list_topics().await?;
     let topic_name = |slug: &str| {
         topics.iter().find(|t| t.slug == slug).map_or(slug.to_owned(), |t| t.name.clone())
     };
     let zone = who.user.timezone.tz();
-    Ok(page(&SummaryPage {
-        layout: Layout::new(user.display_name.as_str(), Some(&who), &csrf),
-        id,
-        name: user.display_name.to_string(),
-        region: user.region.as_ref().map(ToString::to_string).unwrap_or_default(),
-        zone: user.timezone.name().to_owned(),
-        notice: query.notice,
-        note_draft: if query.note.as_deref() == Some("crisis") { CRISIS_NOTE } else { "" },
-        intake: intake.map(|i| IntakeView {
+    let name = summary
+        .client
+        .as_ref()
+        .map_or_else(|| format!("Client {id}"), |u| u.display_name.to_string());
+    let clinical = summary.clinical.map(|c| ClinicalView {
+        intake: c.intake.map(|i| IntakeView {
             reasons: i.private.reasons,
             goals: i.private.goals,
             preferences: i.private.preferences,
@@ -190,14 +209,16 @@ async fn summary(
                 i.private.emergency_contact_name, i.private.emergency_contact_phone
             ),
         }),
-        phq9: hearth_app::ScoreTrend::describe(trend.phq9),
-        gad7: hearth_app::ScoreTrend::describe(trend.gad7),
-        recommendations: ranked
+        phq9: hearth_app::ScoreTrend::describe(c.trend.phq9),
+        gad7: hearth_app::ScoreTrend::describe(c.trend.gad7),
+        recommendations: c
+            .recommendations
             .into_iter()
             .take(10)
             .map(|r| (r.group.id.get(), topic_name(&r.group.topic), r.score, r.reasons))
             .collect(),
-        notes: notes
+        notes: c
+            .notes
             .into_iter()
             .map(|n| {
                 (
@@ -207,7 +228,103 @@ async fn summary(
                 )
             })
             .collect(),
-    }))
+    });
+    Ok(SummaryPage {
+        layout: Layout::new(&name, Some(who), csrf),
+        id,
+        known: summary.client.is_some(),
+        region: summary
+            .client
+            .as_ref()
+            .and_then(|u| u.region.as_ref().map(ToString::to_string))
+            .unwrap_or_default(),
+        zone: summary.client.as_ref().map(|u| u.timezone.name().to_owned()).unwrap_or_default(),
+        name,
+        coordinator: summary.coordinator,
+        coordinators: summary.coordinators.into_iter().map(|(id, n)| (id.get(), n)).collect(),
+        may: summary.permissions,
+        notice,
+        note_draft: if note.as_deref() == Some("crisis") { CRISIS_NOTE } else { "" },
+        reason,
+        clinical,
+    })
+}
+
+#[derive(Deserialize)]
+struct GlassForm {
+    #[serde(default)]
+    reason: String,
+}
+
+/// Breaking the glass from the summary page: on success the page reloads with the record
+/// open; a reason too short keeps what was typed and says what is missing.
+async fn break_glass(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<GlassForm>,
+) -> Result<Response> {
+    let ctx = meta.audit(Some(&who));
+    match state.app.break_glass(&who, UserId::new(id), &form.reason, &ctx).await {
+        Ok(until) => {
+            let until = until.with_timezone(&who.user.timezone.tz()).format("%H:%M");
+            Ok(back(
+                id,
+                &format!(
+                    "You broke the glass: you can read this record until {until}. Administrators review every access."
+                ),
+            ))
+        }
+        Err(AppError::Invalid(fields)) => {
+            let summary = state.app.client_summary(&who, UserId::new(id), &ctx).await?;
+            let message = fields.get("reason").unwrap_or_default().to_owned();
+            let notice = Some(format!("Not opened: {message}."));
+            let page_data =
+                summary_page(&state, &who, &csrf, summary, notice, None, form.reason).await?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page_data))
+        }
+        Err(AppError::Refused { reason, .. }) => Ok(back(id, &format!("Not opened: {reason}."))),
+        Err(other) => Err(other.into()),
+    }
+}
+
+async fn take_on(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response> {
+    match state.app.take_on_client(&who, UserId::new(id), &meta.audit(Some(&who))).await {
+        Ok(()) => Ok(back(id, "You are now this client's coordinator.")),
+        Err(AppError::Refused { reason, .. }) => Ok(back(id, &format!("Not changed: {reason}."))),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+struct CoordinatorForm {
+    coordinator_id: i64,
+}
+
+async fn assign_coordinator(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Path(id): Path<i64>,
+    Form(form): Form<CoordinatorForm>,
+) -> Result<Response> {
+    let ctx = meta.audit(Some(&who));
+    match state
+        .app
+        .assign_coordinator(&who, UserId::new(id), UserId::new(form.coordinator_id), &ctx)
+        .await
+    {
+        Ok(()) => Ok(back(id, "The coordinator is changed.")),
+        Err(AppError::Invalid(_)) => Ok(back(id, "Not changed: choose one of the coordinators.")),
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use hearth_app::{AppError, Authenticated};
-use hearth_domain::{Asked, Instrument, InstrumentId, Role};
+use hearth_domain::{Asked, Instrument, InstrumentId};
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
@@ -180,6 +180,8 @@ struct FlagView {
     open: bool,
     acknowledged: String,
     disposition: String,
+    can_acknowledge: bool,
+    client_id: i64,
 }
 
 #[derive(Template)]
@@ -188,7 +190,6 @@ struct RiskQueuePage {
     layout: Layout,
     notice: Option<String>,
     flags: Vec<FlagView>,
-    can_acknowledge: bool,
 }
 
 #[derive(Deserialize)]
@@ -225,13 +226,14 @@ async fn risk_queue(
             open: v.flag.acknowledged_at.is_none(),
             acknowledged: v.flag.acknowledged_at.map(format).unwrap_or_default(),
             disposition: v.disposition.unwrap_or_default(),
+            can_acknowledge: v.can_acknowledge,
+            client_id: v.client.id.get(),
         })
         .collect();
     Ok(page(&RiskQueuePage {
         layout: Layout::new("Risk queue", Some(&who), &csrf),
         notice: query.notice,
         flags,
-        can_acknowledge: who.user.role == Role::Therapist,
     }))
 }
 

@@ -69,8 +69,11 @@ async fn build(
 ) -> Result<PlanPage> {
     let plan = state.app.treatment_plan(who, client, &meta.audit(Some(who))).await?;
     let own = who.user.id == client;
-    let name =
-        if own { who.user.display_name.to_string() } else { state.app.client_name(client).await? };
+    let name = if own {
+        who.user.display_name.to_string()
+    } else {
+        state.app.client_name(who, client).await?
+    };
     let zone = who.user.timezone.tz();
     let signed = |at: Option<chrono::DateTime<chrono::Utc>>| {
         at.map_or_else(

@@ -63,8 +63,11 @@ async fn progress(
     let client = UserId::new(id);
     let measures = state.app.list_measures(&who, client, None, &meta.audit(Some(&who))).await?;
     let own = who.user.id == client;
-    let client_name =
-        if own { who.user.display_name.to_string() } else { state.app.client_name(client).await? };
+    let client_name = if own {
+        who.user.display_name.to_string()
+    } else {
+        state.app.client_name(&who, client).await?
+    };
     let zone = who.user.timezone.tz();
     let charts = CHARTS
         .iter()

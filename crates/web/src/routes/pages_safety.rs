@@ -56,7 +56,7 @@ async fn plan_page(
     let name = if who.user.id == client {
         who.user.display_name.to_string()
     } else {
-        state.app.client_name(client).await?
+        state.app.client_name(&who, client).await?
     };
     let zone = who.user.timezone.tz();
     let plan = stored.as_ref().map(|s| s.plan.clone()).unwrap_or_default();

@@ -1,0 +1,95 @@
+//! The staff's page about one client, built in one call: who they are, who coordinates them,
+//! what the viewer may do, and the clinical record only when the access policy allows it.
+
+use hearth_domain::Role;
+use hearth_domain::UserId;
+use hearth_domain::access::{Action, Record};
+use hearth_store::User;
+
+use crate::{
+    App, AppError, AppResult, AuditContext, Authenticated, CareNote, ClientPermissions, Intake,
+    Recommendation, ScoreTrend,
+};
+
+/// The clinical part of the summary: shown to the client's care team, or after breaking the
+/// glass.
+#[derive(Clone, Debug)]
+pub struct ClinicalSummary {
+    pub intake: Option<Intake>,
+    pub trend: ScoreTrend,
+    pub recommendations: Vec<Recommendation>,
+    pub notes: Vec<CareNote>,
+}
+
+/// The staff's summary of one client.
+#[derive(Clone, Debug)]
+pub struct ClientSummary {
+    pub id: UserId,
+    /// The client's account, when the viewer may see who they are (a therapist outside the
+    /// care team sees only the number, until they break the glass).
+    pub client: Option<User>,
+    pub permissions: ClientPermissions,
+    /// The client's coordinator's name, if they have one.
+    pub coordinator: Option<String>,
+    /// The coordinators an admin may choose from (empty for anyone else).
+    pub coordinators: Vec<(UserId, String)>,
+    pub clinical: Option<ClinicalSummary>,
+}
+
+impl App {
+    /// The summary page's data. `Denied` when the viewer may neither see the client nor break
+    /// the glass; `NotFound` for an id that is not a client.
+    pub async fn client_summary(
+        &self,
+        who: &Authenticated,
+        client: UserId,
+        ctx: &AuditContext,
+    ) -> AppResult<ClientSummary> {
+        if !who.user.role.is_staff() {
+            return Err(AppError::Forbidden);
+        }
+        let permissions = self.client_permissions(who, client).await?;
+        let identity = self.authorize(who, client, Record::Identity, Action::Read).await;
+        let client_user = match identity {
+            Ok(_) => Some(self.find_client(client).await?),
+            Err(AppError::Denied { .. }) if permissions.may_break_glass => None,
+            Err(e) => return Err(e),
+        };
+        let facts = self.access_facts(who, &[client]).await?;
+        let coordinator = match facts.get(&client).and_then(|f| f.coordinator) {
+            Some(id) if client_user.is_some() => {
+                self.db.find_user(id).await?.map(|u| u.display_name.to_string())
+            }
+            _ => None,
+        };
+        let coordinators = if permissions.may_assign_coordinator {
+            self.db
+                .list_staff()
+                .await?
+                .into_iter()
+                .filter(|u| u.role == Role::Coordinator && u.disabled_at.is_none())
+                .map(|u| (u.id, u.display_name.to_string()))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let clinical = if permissions.read_clinical {
+            Some(ClinicalSummary {
+                intake: self.intake(who, client, ctx).await?,
+                trend: self.score_trend(who, client, ctx).await?,
+                recommendations: self.recommendations(who, client, ctx).await?,
+                notes: self.care_notes(who, client, ctx).await?,
+            })
+        } else {
+            None
+        };
+        Ok(ClientSummary {
+            id: client,
+            client: client_user,
+            permissions,
+            coordinator,
+            coordinators,
+            clinical,
+        })
+    }
+}
