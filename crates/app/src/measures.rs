@@ -229,6 +229,9 @@ impl App {
         disposition: &str,
         ctx: &AuditContext,
     ) -> AppResult<()> {
+        if !who.user.role.is_staff() {
+            return Err(AppError::Forbidden);
+        }
         if who.user.role != Role::Therapist {
             return Err(AppError::refused(
                 "clinician_required",

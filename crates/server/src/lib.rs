@@ -229,6 +229,11 @@ impl Server {
         })
     }
 
+    /// Every `(METHOD, /path)` this server routes (for the authorization matrix test).
+    pub fn routes(&self) -> std::collections::BTreeSet<(String, String)> {
+        hearth_web::served_routes(&format!("{:?}", self.router))
+    }
+
     /// Serves until `shutdown` completes, then finishes in-flight requests and writes a last
     /// audit checkpoint.
     pub async fn run(

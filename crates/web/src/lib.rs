@@ -58,6 +58,36 @@ impl std::ops::Deref for AppState {
     }
 }
 
+/// `(METHOD, /path)` of every route a router serves, read from the router's own `Debug`
+/// (axum has no other way to list routes): each route's id with the `Allow` header axum keeps
+/// for it, and each id's path. HEAD, which comes with every GET, is left out. Panics, rather
+/// than answer an empty list, if axum ever changes that format. The authorization matrix test
+/// and the OpenAPI test use it, so neither can miss a route.
+pub fn served_routes(router_debug: &str) -> std::collections::BTreeSet<(String, String)> {
+    let ours = router_debug.split("fallback_router").next().expect("the router's own routes");
+    let (routes, paths) = ours.split_once("node: Node").expect("routes, then their paths");
+    let mut path_of = std::collections::BTreeMap::new();
+    for entry in paths.split("RouteId(").skip(1) {
+        let (id, rest) = entry.split_once("): \"").expect("RouteId(n): \"/path\"");
+        let path = rest.split('"').next().expect("a quoted path");
+        path_of.insert(id.to_owned(), path.to_owned());
+    }
+    let mut found = std::collections::BTreeSet::new();
+    for entry in routes.split("RouteId(").skip(1) {
+        let (id, rest) = entry.split_once(')').expect("RouteId(n)");
+        let path = path_of.get(id).expect("every route has a path");
+        let Some((allow, _)) =
+            rest.split_once("allow_header: Bytes(b\"").and_then(|(_, after)| after.split_once('"'))
+        else {
+            panic!("an Allow header for {path} in {rest}");
+        };
+        for method in allow.split(',').filter(|m| *m != "HEAD") {
+            found.insert((method.to_owned(), path.clone()));
+        }
+    }
+    found
+}
+
 /// Largest request body accepted anywhere (forms and JSON are small).
 const BODY_LIMIT: usize = 64 * 1024;
 

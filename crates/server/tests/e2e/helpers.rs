@@ -21,6 +21,8 @@ pub struct TestApp {
     /// The data directory (the audit checkpoint file lives there), removed with the app.
     #[allow(dead_code, reason = "kept alive: dropping it removes the directory")]
     pub data_dir: tempfile::TempDir,
+    /// Every `(METHOD, /path)` the server routes, read from its router.
+    pub routes: std::collections::BTreeSet<(String, String)>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -61,6 +63,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     hearth::seal_plain_fields(&app).await.expect("start-up sealing, as `serve` runs it");
     let server = hearth::Server::bind(&settings, app.clone()).await.expect("binds");
     let base = format!("http://{}", server.addr);
+    let routes = server.routes();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server.run(async move {
         let _ = stopped.await;
@@ -70,7 +73,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         .cookie_store(true)
         .build()
         .expect("client");
-    TestApp { base, app, clock, client, database, data_dir, shutdown: Some(stop) }
+    TestApp { base, app, clock, client, database, data_dir, routes, shutdown: Some(stop) }
 }
 
 /// A valid sign-up body; tests change one field at a time.

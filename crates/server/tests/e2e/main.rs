@@ -1,6 +1,7 @@
 //! End-to-end tests: the real application on a random port with a fresh database (SQLite,
 //! or PostgreSQL when `TEST_DATABASE_URL` is set).
 
+mod access_matrix;
 mod accounts;
 mod at_rest;
 mod audit_atomic;

@@ -250,35 +250,8 @@ mod tests {
     use serde_json::Value;
     use std::collections::BTreeSet;
 
-    /// `(METHOD, /path)` of every operation the router serves under `/api/v1`, read from the
-    /// router's own `Debug` (axum has no other way to list routes): each route's id with the
-    /// `Allow` header axum keeps for it, and each id's path. Fails loudly, rather than passing
-    /// on an empty list, if axum ever changes that format.
     fn routed() -> BTreeSet<(String, String)> {
-        let text = format!("{:?}", api::router());
-        let ours = text.split("fallback_router").next().expect("the router's own routes");
-        let (routes, paths) = ours.split_once("node: Node").expect("routes, then their paths");
-        let mut path_of = std::collections::BTreeMap::new();
-        for entry in paths.split("RouteId(").skip(1) {
-            let (id, rest) = entry.split_once("): \"").expect("RouteId(n): \"/path\"");
-            let path = rest.split('"').next().expect("a quoted path");
-            path_of.insert(id.to_owned(), path.to_owned());
-        }
-        let mut found = BTreeSet::new();
-        for entry in routes.split("RouteId(").skip(1) {
-            let (id, rest) = entry.split_once(')').expect("RouteId(n)");
-            let path = path_of.get(id).expect("every route has a path");
-            let Some((allow, _)) = rest
-                .split_once("allow_header: Bytes(b\"")
-                .and_then(|(_, after)| after.split_once('"'))
-            else {
-                panic!("an Allow header for {path} in {rest}");
-            };
-            // HEAD comes with every GET.
-            for method in allow.split(',').filter(|m| *m != "HEAD") {
-                found.insert((method.to_owned(), path.clone()));
-            }
-        }
+        let found = crate::served_routes(&format!("{:?}", api::router()));
         assert!(found.len() > 50, "read the routes from axum's Debug: {found:?}");
         found
     }
