@@ -14,7 +14,7 @@ use chrono::{Datelike, Duration, Weekday};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, csrf_from, spawn_app};
+use crate::helpers::{Browser, PASSWORD, TestApp, signed_in, spawn_app};
 
 /// Who asks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -450,38 +450,6 @@ async fn fixture() -> Fixture {
         day += Duration::days(1);
     }
     Fixture { app, sam: sam_id, group, therapist, flag, coord2, date: day.to_string() }
-}
-
-/// A cookie-keeping browser, signed in as `email` (or not at all), with its CSRF token.
-struct Browser {
-    client: reqwest::Client,
-    csrf: String,
-}
-
-async fn signed_in(app: &TestApp, email: Option<&str>) -> Browser {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let login = client.get(app.url("/login")).send().await.expect("login page");
-    let csrf = csrf_from(&login.text().await.expect("html"));
-    if let Some(email) = email {
-        let done = client
-            .post(app.url("/login"))
-            .form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD)])
-            .send()
-            .await
-            .expect("login");
-        assert!(done.status().is_redirection(), "{email} logs in: {}", done.status());
-    }
-    let page = client.get(app.url("/account")).send().await.expect("account");
-    let csrf = if page.status() == StatusCode::OK {
-        csrf_from(&page.text().await.expect("html"))
-    } else {
-        csrf
-    };
-    Browser { client, csrf }
 }
 
 async fn post_form(app: &TestApp, browser: &Browser, path: &str) -> reqwest::Response {

@@ -6,25 +6,11 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, TestApp, csrf_from, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, csrf_from, signed_in, spawn_app};
 
 /// A cookie-keeping browser signed in through the login form as `email`.
 async fn browser(app: &TestApp, email: &str) -> reqwest::Client {
-    let client = reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    let login = client.get(app.url("/login")).send().await.expect("login page");
-    let csrf = csrf_from(&login.text().await.expect("html"));
-    let done = client
-        .post(app.url("/login"))
-        .form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD)])
-        .send()
-        .await
-        .expect("login");
-    assert!(done.status().is_redirection(), "{email} logs in: {}", done.status());
-    client
+    signed_in(app, Some(email)).await.client
 }
 
 /// Posts a page's form with the CSRF token of `form_page`.

@@ -412,3 +412,35 @@ impl TestApp {
         self.client.post(self.url(action)).form(&all).send().await.expect("request")
     }
 }
+
+/// A cookie-keeping browser, signed in as `email` (or not at all), with its CSRF token.
+pub struct Browser {
+    pub client: reqwest::Client,
+    pub csrf: String,
+}
+
+pub async fn signed_in(app: &TestApp, email: Option<&str>) -> Browser {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let login = client.get(app.url("/login")).send().await.expect("login page");
+    let csrf = csrf_from(&login.text().await.expect("html"));
+    if let Some(email) = email {
+        let done = client
+            .post(app.url("/login"))
+            .form(&[("csrf", csrf.as_str()), ("email", email), ("password", PASSWORD)])
+            .send()
+            .await
+            .expect("login");
+        assert!(done.status().is_redirection(), "{email} logs in: {}", done.status());
+    }
+    let page = client.get(app.url("/account")).send().await.expect("account");
+    let csrf = if page.status() == StatusCode::OK {
+        csrf_from(&page.text().await.expect("html"))
+    } else {
+        csrf
+    };
+    Browser { client, csrf }
+}
