@@ -2,9 +2,9 @@
 //! program). The client sees when theirs is due; the care team sees who missed one.
 
 use chrono::{DateTime, Duration, Utc};
-use hearth_domain::{GroupId, OccurrenceStatus, Role, UserId};
-use hearth_store::User;
-use std::collections::BTreeSet;
+use hearth_domain::{GroupId, OccurrenceStatus, Role, Series, UserId};
+use hearth_store::{MembershipRow, User};
+use std::collections::{BTreeSet, HashMap};
 
 use crate::{App, AppError, AppResult, Authenticated};
 
@@ -21,51 +21,93 @@ pub struct CheckInStatus {
     pub overdue: bool,
 }
 
+/// A client's check-in status from their seats, their groups' series and when they answered
+/// PHQ-9s and GAD-7s (`(instrument, taken at)`). Pure: the use cases gather the facts, for
+/// one client or for a whole page at once.
+fn status_from(
+    now: DateTime<Utc>,
+    cadence: Duration,
+    seats: &[&MembershipRow],
+    series: &HashMap<i64, Series>,
+    answered: &[(&str, DateTime<Utc>)],
+) -> CheckInStatus {
+    let mut previous = None;
+    let mut next = None;
+    for membership in seats {
+        let Some(series) = series.get(&membership.group_id) else { continue };
+        for o in series.occurrences(now - Duration::weeks(9), now + Duration::weeks(2)) {
+            if o.status == OccurrenceStatus::Cancelled {
+                continue;
+            }
+            let at = o.occurrence.starts_at;
+            if at < now && at >= membership.joined_at {
+                previous = previous.max(Some(at));
+            } else if at >= now {
+                next = Some(next.map_or(at, |n: DateTime<Utc>| n.min(at)));
+            }
+        }
+    }
+    let days = |slug: &str| -> BTreeSet<chrono::NaiveDate> {
+        answered.iter().filter(|(i, _)| *i == slug).map(|(_, at)| at.date_naive()).collect()
+    };
+    let (phq, gad) = (days("phq9"), days("gad7"));
+    let last_day = phq.intersection(&gad).max().copied();
+    let last = last_day.and_then(|day| {
+        answered.iter().filter(|(_, at)| at.date_naive() == day).map(|(_, at)| *at).max()
+    });
+    let due = next.is_some_and(|n| last.is_none_or(|l| l < n - cadence));
+    let overdue = previous.is_some_and(|p| last.is_none_or(|l| l < p - cadence));
+    CheckInStatus { last, previous_meeting: previous, next_meeting: next, due, overdue }
+}
+
 impl App {
+    /// The series of each group, by id (two statements per group: slot changes, exceptions).
+    async fn series_by_group(&self, seats: &[MembershipRow]) -> AppResult<HashMap<i64, Series>> {
+        let mut series = HashMap::new();
+        for seat in seats {
+            if series.contains_key(&seat.group_id) {
+                continue;
+            }
+            let group = self.find_group(GroupId::new(seat.group_id)).await?;
+            series.insert(seat.group_id, self.series_of(&group).await?);
+        }
+        Ok(series)
+    }
+
     /// The client's check-in status from their groups' meetings and their measures.
     pub async fn check_in_status(&self, client: &User) -> AppResult<CheckInStatus> {
+        let statuses = self.check_in_statuses(std::slice::from_ref(&client.id)).await?;
+        Ok(statuses.get(&client.id).copied().unwrap_or_default())
+    }
+
+    /// The check-in status of each of `clients`, in a number of statements that grows with
+    /// the groups they sit in, not with the clients.
+    async fn check_in_statuses(
+        &self,
+        clients: &[UserId],
+    ) -> AppResult<HashMap<UserId, CheckInStatus>> {
         let now = self.clock.now();
         let cadence =
             Duration::weeks(i64::from(self.db.program_check_in_cadence("group").await?.max(1)));
-        let mut previous = None;
-        let mut next = None;
-        for membership in self
-            .db
-            .list_client_memberships(client.id)
-            .await?
-            .iter()
-            .filter(|m| m.status == "seated")
-        {
-            let group = self.find_group(GroupId::new(membership.group_id)).await?;
-            let series = self.series_of(&group).await?;
-            for o in series.occurrences(now - Duration::weeks(9), now + Duration::weeks(2)) {
-                if o.status == OccurrenceStatus::Cancelled {
-                    continue;
-                }
-                let at = o.occurrence.starts_at;
-                if at < now && at >= membership.joined_at {
-                    previous = previous.max(Some(at));
-                } else if at >= now {
-                    next = Some(next.map_or(at, |n: DateTime<Utc>| n.min(at)));
-                }
-            }
+        let seats = self.db.list_seated_memberships(clients).await?;
+        let series = self.series_by_group(&seats).await?;
+        let times = self.db.list_check_in_times(clients).await?;
+        let mut seats_of: HashMap<i64, Vec<&MembershipRow>> = HashMap::new();
+        for seat in &seats {
+            seats_of.entry(seat.client_id).or_default().push(seat);
         }
-        let measures = self.db.list_measures(client.id, None).await?;
-        let days = |slug: &str| -> BTreeSet<chrono::NaiveDate> {
-            measures
-                .iter()
-                .filter(|m| m.instrument == slug)
-                .map(|m| m.taken_at.date_naive())
-                .collect()
-        };
-        let (phq, gad) = (days("phq9"), days("gad7"));
-        let last_day = phq.intersection(&gad).max().copied();
-        let last = last_day.and_then(|day| {
-            measures.iter().filter(|m| m.taken_at.date_naive() == day).map(|m| m.taken_at).max()
-        });
-        let due = next.is_some_and(|n| last.is_none_or(|l| l < n - cadence));
-        let overdue = previous.is_some_and(|p| last.is_none_or(|l| l < p - cadence));
-        Ok(CheckInStatus { last, previous_meeting: previous, next_meeting: next, due, overdue })
+        let mut answered: HashMap<i64, Vec<(&str, DateTime<Utc>)>> = HashMap::new();
+        for (client, instrument, at) in &times {
+            answered.entry(*client).or_default().push((instrument.as_str(), *at));
+        }
+        Ok(clients
+            .iter()
+            .map(|client| {
+                let seats = seats_of.get(&client.get()).map_or(&[][..], Vec::as_slice);
+                let answered = answered.get(&client.get()).map_or(&[][..], Vec::as_slice);
+                (*client, status_from(now, cadence, seats, &series, answered))
+            })
+            .collect())
     }
 
     /// Clients whose previous session went by without a check-in (staff; a therapist sees
@@ -78,14 +120,22 @@ impl App {
             return Err(AppError::Forbidden);
         }
         let therapist = (who.user.role == Role::Therapist).then_some(who.user.id);
-        let mut overdue = Vec::new();
-        for (client, _) in self.db.list_first_memberships(None, therapist).await? {
-            let Some(user) = self.db.find_user(UserId::new(client)).await? else { continue };
-            let status = self.check_in_status(&user).await?;
-            if status.overdue {
-                overdue.push((user, status));
-            }
-        }
-        Ok(overdue)
+        let clients: Vec<UserId> = self
+            .db
+            .list_first_memberships(None, therapist)
+            .await?
+            .into_iter()
+            .map(|(client, _)| UserId::new(client))
+            .collect();
+        let statuses = self.check_in_statuses(&clients).await?;
+        let mut people: HashMap<UserId, User> =
+            self.db.find_users(&clients).await?.into_iter().map(|u| (u.id, u)).collect();
+        Ok(clients
+            .iter()
+            .filter_map(|c| {
+                let status = statuses.get(c).copied()?;
+                status.overdue.then(|| people.remove(c).map(|u| (u, status))).flatten()
+            })
+            .collect())
     }
 }

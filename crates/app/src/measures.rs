@@ -155,6 +155,44 @@ impl App {
         Ok(ScoreTrend { phq9: trend("phq9"), gad7: trend("gad7") })
     }
 
+    /// First and latest PHQ-9 and GAD-7 totals of each of `clients` the caller may read, for
+    /// a roster of many: one batch of facts, one read of the totals, one audit row naming
+    /// every client read. Clients the caller may not read are left out.
+    pub async fn score_trends(
+        &self,
+        who: &Authenticated,
+        clients: &[UserId],
+        ctx: &AuditContext,
+    ) -> AppResult<HashMap<UserId, ScoreTrend>> {
+        let decisions = self.authorize_many(who, clients, Record::Measures, Action::Read).await?;
+        let mut readable: Vec<i64> = clients
+            .iter()
+            .filter(|c| decisions.get(c).is_some_and(|d| d.allowed()))
+            .map(|c| c.get())
+            .collect();
+        readable.sort_unstable();
+        readable.dedup();
+        if readable.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let totals = self.open_totals(self.db.list_report_scores(Some(&readable)).await?).await?;
+        let mut trends: HashMap<UserId, ScoreTrend> =
+            readable.iter().map(|&c| (UserId::new(c), ScoreTrend::default())).collect();
+        // The rows come by client, then time: the first seen is the first, the last the latest.
+        for (client, instrument, total, _) in totals {
+            let Some(trend) = trends.get_mut(&UserId::new(client)) else { continue };
+            let slot = match instrument.as_str() {
+                "phq9" => &mut trend.phq9,
+                "gad7" => &mut trend.gad7,
+                _ => continue,
+            };
+            *slot = Some(slot.map_or((total, total), |(first, _)| (first, total)));
+        }
+        let ids = readable.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+        self.audit(ctx, "measure.read", "clients", format!("scores of clients={ids}")).await?;
+        Ok(trends)
+    }
+
     /// The care team's risk queue: open flags first (acute first, then oldest), then the
     /// most recent acknowledged ones. Therapists see their own clients' and unassigned ones.
     pub async fn risk_queue(

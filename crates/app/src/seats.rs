@@ -309,10 +309,12 @@ impl App {
         if !care_team && !members.iter().any(|m| m.client_id == who.user.id.get()) {
             return Err(AppError::Forbidden);
         }
+        let ids: Vec<UserId> = members.iter().map(|m| UserId::new(m.client_id)).collect();
+        let mut people: std::collections::HashMap<UserId, User> =
+            self.db.find_users(&ids).await?.into_iter().map(|u| (u.id, u)).collect();
         let mut roster = Vec::with_capacity(members.len());
         for m in &members {
-            let client =
-                self.db.find_user(UserId::new(m.client_id)).await?.ok_or(AppError::NotFound)?;
+            let client = people.remove(&UserId::new(m.client_id)).ok_or(AppError::NotFound)?;
             roster.push(RosterEntry {
                 display_name: client.display_name.to_string(),
                 client: care_team.then_some(client),

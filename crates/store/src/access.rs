@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use hearth_domain::UserId;
 
 use crate::audit::audited;
-use crate::db::on_pool;
+use crate::db::{IN_CHUNK, in_list, on_pool};
 use crate::{AuditRecord, Db, StoreResult};
 
 /// How one actor stands to one client, as stored.
@@ -34,9 +34,6 @@ pub struct BreakGlassRow {
     pub expires_at: DateTime<Utc>,
 }
 
-/// How many ids one statement binds: well under SQLite's limit on parameters.
-const CHUNK: usize = 500;
-
 impl Db {
     /// The facts about `actor` and each of `clients` that exists as a client account, in a
     /// number of statements that depends only on how many clients are asked about (one per
@@ -48,9 +45,8 @@ impl Db {
         now: DateTime<Utc>,
     ) -> StoreResult<HashMap<UserId, AccessFacts>> {
         let mut facts = HashMap::with_capacity(clients.len());
-        for chunk in clients.chunks(CHUNK) {
-            let placeholders =
-                (0..chunk.len()).map(|i| format!("${}", i + 3)).collect::<Vec<_>>().join(", ");
+        for chunk in clients.chunks(IN_CHUNK) {
+            let placeholders = in_list(3, chunk.len());
             let sql = format!(
                 "SELECT u.id, \
                    EXISTS (SELECT 1 FROM memberships m JOIN groups g ON g.id = m.group_id \

@@ -35,6 +35,15 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+/// How many ids one statement binds in an `IN (…)` list: well under SQLite's limit on
+/// parameters, so a page about many clients costs one statement per this many.
+pub(crate) const IN_CHUNK: usize = 500;
+
+/// `$first, $first+1, …` for `count` parameters of an `IN (…)` list.
+pub(crate) fn in_list(first: usize, count: usize) -> String {
+    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 impl Db {
     /// Connects to `url` (`sqlite://PATH` or `postgres://…`). A SQLite file is created if
     /// missing, private to this user (it holds health data), and opened in WAL mode with

@@ -147,6 +147,31 @@ impl Db {
         Ok(rows)
     }
 
+    /// When each of these clients answered a PHQ-9 or a GAD-7: (client, instrument, taken
+    /// at), from plain columns, one statement per 500 clients.
+    pub async fn list_check_in_times(
+        &self,
+        clients: &[UserId],
+    ) -> StoreResult<Vec<(i64, String, DateTime<Utc>)>> {
+        let mut out = Vec::new();
+        for chunk in clients.chunks(crate::db::IN_CHUNK) {
+            let sql = format!(
+                "SELECT client_id, instrument, taken_at FROM measures \
+                 WHERE instrument IN ('phq9', 'gad7') AND client_id IN ({}) ORDER BY taken_at, id",
+                crate::db::in_list(1, chunk.len())
+            );
+            let rows: Vec<(i64, String, DateTime<Utc>)> = on_pool!(self, |pool| {
+                let mut query = sqlx::query_as(&sql);
+                for id in chunk {
+                    query = query.bind(id.get());
+                }
+                query.fetch_all(pool).await
+            })?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     /// Every open flag (oldest first), then, when asked, the most recently acknowledged
     /// ones. The level is sealed, so the app puts acute flags first.
     pub async fn list_risk_flags(

@@ -601,6 +601,30 @@ impl Db {
         Ok(rows)
     }
 
+    /// The seats these clients hold now, one statement per 500 clients.
+    pub async fn list_seated_memberships(
+        &self,
+        clients: &[UserId],
+    ) -> StoreResult<Vec<MembershipRow>> {
+        let mut out = Vec::new();
+        for chunk in clients.chunks(crate::db::IN_CHUNK) {
+            let sql = format!(
+                "SELECT id, group_id, client_id, status, joined_at, ended_at FROM memberships \
+                 WHERE status = 'seated' AND client_id IN ({})",
+                crate::db::in_list(1, chunk.len())
+            );
+            let rows: Vec<MembershipRow> = on_pool!(self, |pool| {
+                let mut query = sqlx::query_as(&sql);
+                for id in chunk {
+                    query = query.bind(id.get());
+                }
+                query.fetch_all(pool).await
+            })?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     /// The current members of a group, in joining order.
     pub async fn list_group_members(&self, group: GroupId) -> StoreResult<Vec<MembershipRow>> {
         let rows = on_pool!(self, |pool| {

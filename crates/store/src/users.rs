@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use hearth_domain::{DisplayName, Email, Region, Role, TimeZone, UserId};
 
 use crate::audit::audited;
-use crate::db::on_pool;
+use crate::db::{IN_CHUNK, in_list, on_pool};
 use crate::{AuditRecord, Db, SealForRow, StoreError, StoreResult};
 
 /// An account as stored.
@@ -159,9 +159,8 @@ impl Db {
     /// The accounts with these ids (in no particular order), one statement per 500 ids.
     pub async fn find_users(&self, ids: &[UserId]) -> StoreResult<Vec<User>> {
         let mut users = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let placeholders =
-                (1..=chunk.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ");
+        for chunk in ids.chunks(IN_CHUNK) {
+            let placeholders = in_list(1, chunk.len());
             let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id IN ({placeholders})");
             let rows: Vec<UserRow> = on_pool!(self, |pool| {
                 let mut query = sqlx::query_as(&sql);

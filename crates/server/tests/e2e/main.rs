@@ -21,3 +21,4 @@ mod robustness;
 mod room;
 mod second_factor;
 mod security;
+mod statements;

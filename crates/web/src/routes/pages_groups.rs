@@ -632,13 +632,20 @@ async fn therapist_groups(
 ) -> Result<Response> {
     require_role(&who, &[Role::Therapist])?;
     let cards = state.app.therapist_groups(&who).await?;
-    let mut groups = Vec::with_capacity(cards.len());
+    let ctx = meta.audit(Some(&who));
+    let mut rosters = Vec::with_capacity(cards.len());
     for card in &cards {
-        let roster = state.app.roster(&who, card.group.id, &meta.audit(Some(&who))).await?;
+        rosters.push(state.app.roster(&who, card.group.id, &ctx).await?);
+    }
+    let members: Vec<hearth_domain::UserId> =
+        rosters.iter().flatten().filter_map(|r| r.client.as_ref().map(|c| c.id)).collect();
+    let trends = state.app.score_trends(&who, &members, &ctx).await?;
+    let mut groups = Vec::with_capacity(cards.len());
+    for (card, roster) in cards.iter().zip(&rosters) {
         let mut rows = Vec::with_capacity(roster.len());
-        for r in &roster {
+        for r in roster {
             let Some(client) = r.client.as_ref() else { continue };
-            let trend = state.app.score_trend(&who, client.id, &meta.audit(Some(&who))).await?;
+            let trend = trends.get(&client.id).copied().unwrap_or_default();
             rows.push(RosterRow {
                 client_id: client.id.get(),
                 name: r.display_name.clone(),
