@@ -1,24 +1,20 @@
-//! Group pages: browse, a group's page with its actions, my groups, a therapist's groups,
-//! and admin group management.
+//! Group pages: browse the catalogue, and a group's page with its actions. A client's own
+//! groups, a therapist's groups and the admin's group management are in their own modules.
 
 use askama::Template;
 use axum::Router;
 use axum::extract::{Extension, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Weekday;
-use hearth_app::{
-    AppError, BrowseFilter, GroupCard, GroupFilter, GroupInput, Reservation, TimeOfDay,
-    weekday_name,
-};
-use hearth_domain::{FieldErrors, GroupId, Role, parse_weekday, weekday_slug};
+use hearth_app::{BrowseFilter, GroupCard, Reservation, TimeOfDay, weekday_name};
+use hearth_domain::{GroupId, Role, parse_weekday, weekday_slug};
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
-use crate::extract::{ClientMeta, PageUser, Path, require_role};
+use crate::extract::{ClientMeta, PageUser, Path};
 use crate::json::{Form, Query};
-use crate::templates::{FieldView, Layout, page, render};
+use crate::templates::{Layout, page};
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -32,18 +28,14 @@ pub fn router() -> Router<AppState> {
         .route("/groups/{id}/waitlist/leave", post(leave_waitlist))
         .route("/groups/{id}/switch", post(switch_here))
         .route("/groups/{id}/switch-request", post(request_switch_here))
-        .route("/groups/{id}/meetings/{date}/cancel", post(cancel_meeting))
-        .route("/groups/{id}/meetings/{date}/restore", post(restore_meeting))
-        .route("/groups/{id}/meetings/{date}/move", post(move_meeting))
         .route("/groups/{id}/calendar.ics", get(group_calendar))
-        .route("/my/groups", get(my_groups))
-        .route("/my/calendar", post(rotate_calendar))
-        .route("/my/calendar/revoke", post(revoke_calendar))
-        .route("/therapist/groups", get(therapist_groups))
-        .route("/admin/groups", get(admin_groups).post(create_group))
+        .merge(super::pages_meetings::router())
+        .merge(super::pages_my_groups::router())
+        .merge(super::pages_therapist::router())
+        .merge(super::pages_admin_groups::router())
 }
 
-const WEEKDAYS: [Weekday; 7] = [
+pub(super) const WEEKDAYS: [Weekday; 7] = [
     Weekday::Mon,
     Weekday::Tue,
     Weekday::Wed,
@@ -52,19 +44,19 @@ const WEEKDAYS: [Weekday; 7] = [
     Weekday::Sat,
     Weekday::Sun,
 ];
-const TIME_FORMAT: &str = "%a %-d %b, %H:%M";
+pub(super) const TIME_FORMAT: &str = "%a %-d %b, %H:%M";
 
 /// A group card as the templates show it.
-struct CardView {
-    id: i64,
-    topic: String,
-    therapist: String,
-    when: String,
-    age_band: &'static str,
-    seats_left: i32,
-    capacity: i32,
-    waitlist: i64,
-    status: String,
+pub(super) struct CardView {
+    pub(super) id: i64,
+    pub(super) topic: String,
+    pub(super) therapist: String,
+    pub(super) when: String,
+    pub(super) age_band: &'static str,
+    pub(super) seats_left: i32,
+    pub(super) capacity: i32,
+    pub(super) waitlist: i64,
+    pub(super) status: String,
 }
 
 impl From<&GroupCard> for CardView {
@@ -348,7 +340,7 @@ async fn member_status(
     })
 }
 
-fn back_to(id: i64, msg: &str) -> Response {
+pub(super) fn back_to(id: i64, msg: &str) -> Response {
     Redirect::to(&format!("/groups/{id}?msg={msg}")).into_response()
 }
 
@@ -367,55 +359,6 @@ async fn reserve(
 pub(crate) fn meeting_date(raw: &str) -> Result<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .map_err(|_| crate::Error::bad_request(Some("date"), "the date must be YYYY-MM-DD"))
-}
-
-async fn cancel_meeting(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-    Path((id, date)): Path<(i64, String)>,
-) -> Result<Response> {
-    let date = meeting_date(&date)?;
-    state.app.cancel_occurrence(&who, GroupId::new(id), date, &meta.audit(Some(&who))).await?;
-    Ok(back_to(id, "rescheduled"))
-}
-
-async fn restore_meeting(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-    Path((id, date)): Path<(i64, String)>,
-) -> Result<Response> {
-    let date = meeting_date(&date)?;
-    state.app.restore_occurrence(&who, GroupId::new(id), date, &meta.audit(Some(&who))).await?;
-    Ok(back_to(id, "rescheduled"))
-}
-
-#[derive(Deserialize)]
-struct MoveForm {
-    #[serde(default)]
-    starts_at: String,
-}
-
-async fn move_meeting(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-    Path((id, date)): Path<(i64, String)>,
-    Form(form): Form<MoveForm>,
-) -> Result<Response> {
-    let date = meeting_date(&date)?;
-    state
-        .app
-        .move_occurrence_local(
-            &who,
-            GroupId::new(id),
-            date,
-            &form.starts_at,
-            &meta.audit(Some(&who)),
-        )
-        .await?;
-    Ok(back_to(id, "rescheduled"))
 }
 
 #[derive(Deserialize)]
@@ -519,361 +462,4 @@ async fn group_calendar(
         body,
     )
         .into_response())
-}
-
-#[derive(Template)]
-#[template(path = "my_groups.html")]
-struct MyGroupsPage {
-    layout: Layout,
-    seated: Vec<CardView>,
-    waiting: Vec<CardView>,
-    feed_url: Option<String>,
-}
-
-async fn my_groups_page(
-    state: &AppState,
-    who: &hearth_app::Authenticated,
-    csrf: &CsrfToken,
-    feed_url: Option<String>,
-) -> Result<Response> {
-    let mine = state.app.my_groups(who).await?;
-    let seated = state.app.cards(who, mine.seated.into_iter().map(|(g, _)| g).collect()).await?;
-    let places: Vec<_> = mine.waiting.iter().map(|(_, p)| p.clone()).collect();
-    let waiting = state.app.cards(who, mine.waiting.into_iter().map(|(g, _)| g).collect()).await?;
-    let zone = who.user.timezone.tz();
-    let waiting = waiting
-        .iter()
-        .zip(places)
-        .map(|(card, place)| {
-            let mut view = CardView::from(card);
-            view.status = match place.offer_expires_at {
-                Some(until) if place.position == 0 => {
-                    format!(
-                        "A seat is held for you until {}",
-                        until.with_timezone(&zone).format(TIME_FORMAT)
-                    )
-                }
-                _ => format!("Number {} on the waitlist", place.position),
-            };
-            view
-        })
-        .collect();
-    Ok(page(&MyGroupsPage {
-        layout: Layout::new("My groups", Some(who), csrf),
-        seated: seated.iter().map(CardView::from).collect(),
-        waiting,
-        feed_url,
-    }))
-}
-
-async fn my_groups(
-    State(state): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    PageUser(who): PageUser,
-) -> Result<Response> {
-    my_groups_page(&state, &who, &csrf, None).await
-}
-
-async fn rotate_calendar(
-    State(state): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-) -> Result<Response> {
-    let token = state.app.rotate_calendar_feed(&who, &meta.audit(Some(&who))).await?;
-    let url = format!("{}/calendar/{token}.ics", state.config.public_url.trim_end_matches('/'));
-    my_groups_page(&state, &who, &csrf, Some(url)).await
-}
-
-async fn revoke_calendar(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-) -> Result<Response> {
-    match state.app.revoke_calendar_feed(&who, &meta.audit(Some(&who))).await {
-        Ok(()) | Err(AppError::NotFound) => Ok(Redirect::to("/my/groups").into_response()),
-        Err(other) => Err(other.into()),
-    }
-}
-
-struct RosterRow {
-    client_id: i64,
-    name: String,
-    email: String,
-    region: String,
-    phq9: String,
-    gad7: String,
-}
-
-struct TherapistGroupView {
-    id: i64,
-    topic: String,
-    when: String,
-    seats: String,
-    roster: Vec<RosterRow>,
-    /// The next meeting's series date and time, for its room.
-    next: Option<(String, String)>,
-    /// The last meeting's series date and time, for its attendance sheet.
-    last: Option<(String, String)>,
-}
-
-#[derive(Template)]
-#[template(path = "therapist_groups.html")]
-struct TherapistGroupsPage {
-    layout: Layout,
-    groups: Vec<TherapistGroupView>,
-}
-
-async fn therapist_groups(
-    State(state): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-) -> Result<Response> {
-    require_role(&who, &[Role::Therapist])?;
-    let cards = state.app.therapist_groups(&who).await?;
-    let ctx = meta.audit(Some(&who));
-    let mut rosters = Vec::with_capacity(cards.len());
-    for card in &cards {
-        rosters.push(state.app.roster(&who, card.group.id, &ctx).await?);
-    }
-    let members: Vec<hearth_domain::UserId> =
-        rosters.iter().flatten().filter_map(|r| r.client.as_ref().map(|c| c.id)).collect();
-    let trends = state.app.score_trends(&who, &members, &ctx).await?;
-    let mut groups = Vec::with_capacity(cards.len());
-    for (card, roster) in cards.iter().zip(&rosters) {
-        let mut rows = Vec::with_capacity(roster.len());
-        for r in roster {
-            let Some(client) = r.client.as_ref() else { continue };
-            let trend = trends.get(&client.id).copied().unwrap_or_default();
-            rows.push(RosterRow {
-                client_id: client.id.get(),
-                name: r.display_name.clone(),
-                email: client.email.to_string(),
-                region: client.region.as_ref().map(ToString::to_string).unwrap_or_default(),
-                phq9: hearth_app::ScoreTrend::describe(trend.phq9),
-                gad7: hearth_app::ScoreTrend::describe(trend.gad7),
-            });
-        }
-        let zone = who.user.timezone;
-        let dated = |m: &hearth_app::OccurrenceView| {
-            (m.original_date.to_string(), m.local_start.format(TIME_FORMAT).to_string())
-        };
-        let next = state.app.next_meetings(zone, &card.group, 1).await?.first().map(dated);
-        let last = state.app.last_meeting(zone, &card.group).await?.as_ref().map(dated);
-        groups.push(TherapistGroupView {
-            next,
-            last,
-            id: card.group.id.get(),
-            topic: card.topic_name.clone(),
-            when: card.when(),
-            seats: format!(
-                "{} of {} seats taken, {} waiting",
-                card.group.seats_taken, card.group.capacity, card.group.waitlist
-            ),
-            roster: rows,
-        });
-    }
-    Ok(page(&TherapistGroupsPage { layout: Layout::new("My groups", Some(&who), &csrf), groups }))
-}
-
-struct SelectView {
-    name: &'static str,
-    label: &'static str,
-    value: String,
-    options: Vec<(String, String)>,
-    error: Option<String>,
-}
-
-#[derive(Template)]
-#[template(path = "admin_groups.html")]
-struct AdminGroupsPage {
-    layout: Layout,
-    created: Option<i64>,
-    selects: Vec<SelectView>,
-    fields: Vec<FieldView>,
-    groups: Vec<(i64, String, String, String, String)>,
-}
-
-#[derive(Default, Deserialize)]
-struct GroupForm {
-    topic: Option<String>,
-    therapist_id: Option<String>,
-    weekday: Option<String>,
-    local_time: Option<String>,
-    timezone: Option<String>,
-    capacity: Option<String>,
-    age_band: Option<String>,
-    starts_on: Option<String>,
-}
-
-async fn admin_page(
-    state: &AppState,
-    who: &hearth_app::Authenticated,
-    csrf: &CsrfToken,
-    form: &GroupForm,
-    errors: &FieldErrors,
-    created: Option<i64>,
-) -> Result<AdminGroupsPage> {
-    let topics = state.app.list_topics().await?;
-    let therapists: Vec<_> = state
-        .app
-        .list_staff(&who.user)
-        .await?
-        .into_iter()
-        .filter(|u| u.role == Role::Therapist)
-        .collect();
-    let select = |name, label, value: &Option<String>, options: Vec<(String, String)>| SelectView {
-        name,
-        label,
-        value: value.clone().unwrap_or_default(),
-        options,
-        error: errors.get(name).map(str::to_owned),
-    };
-    let selects = vec![
-        select(
-            "topic",
-            "Topic",
-            &form.topic,
-            topics.iter().map(|t| (t.slug.clone(), t.name.clone())).collect(),
-        ),
-        select(
-            "therapist_id",
-            "Therapist",
-            &form.therapist_id,
-            therapists
-                .iter()
-                .map(|t| (t.id.to_string(), format!("{} ({})", t.display_name, t.timezone)))
-                .collect(),
-        ),
-        select(
-            "weekday",
-            "Day",
-            &form.weekday,
-            WEEKDAYS
-                .iter()
-                .map(|d| (weekday_slug(*d).to_owned(), weekday_name(*d).to_owned()))
-                .collect(),
-        ),
-        select(
-            "age_band",
-            "Age band",
-            &form.age_band,
-            vec![
-                ("adult".to_owned(), "Adults".to_owned()),
-                ("teen".to_owned(), "Teens 13–17".to_owned()),
-            ],
-        ),
-    ];
-    let fields = vec![
-        FieldView::new(
-            "local_time",
-            "Time (HH:MM, the therapist's time unless a zone is given)",
-            "text",
-        )
-        .value(form.local_time.as_deref())
-        .errors(errors),
-        FieldView::new("timezone", "Time zone (blank: the therapist's)", "text")
-            .value(form.timezone.as_deref())
-            .errors(errors),
-        FieldView::new("capacity", "Seats", "number")
-            .value(Some(form.capacity.as_deref().unwrap_or("10")))
-            .errors(errors),
-        FieldView::new("starts_on", "First meeting date", "date")
-            .value(form.starts_on.as_deref())
-            .errors(errors),
-    ];
-    let cards = state.app.cards(who, state.app.list_groups(&GroupFilter::default()).await?).await?;
-    let groups = cards
-        .iter()
-        .map(|c| {
-            (
-                c.group.id.get(),
-                c.topic_name.clone(),
-                c.therapist_name.clone(),
-                format!(
-                    "{}s {} ({})",
-                    weekday_name(c.group.slot.weekday()),
-                    c.group.slot.local_time().format("%H:%M"),
-                    c.group.slot.zone().name()
-                ),
-                format!(
-                    "{}/{} · {} waiting",
-                    c.group.seats_taken, c.group.capacity, c.group.waitlist
-                ),
-            )
-        })
-        .collect();
-    Ok(AdminGroupsPage {
-        layout: Layout::new("Groups", Some(who), csrf),
-        created,
-        selects,
-        fields,
-        groups,
-    })
-}
-
-async fn admin_groups(
-    State(state): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    PageUser(who): PageUser,
-) -> Result<Response> {
-    require_role(&who, &[Role::Admin])?;
-    Ok(page(
-        &admin_page(&state, &who, &csrf, &GroupForm::default(), &FieldErrors::new(), None).await?,
-    ))
-}
-
-async fn create_group(
-    State(state): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-    Form(form): Form<GroupForm>,
-) -> Result<Response> {
-    require_role(&who, &[Role::Admin])?;
-    let mut errors = FieldErrors::new();
-    let number = |errors: &mut FieldErrors, name: &str, raw: &Option<String>| -> Option<i64> {
-        let raw = raw.as_deref().map(str::trim).filter(|s| !s.is_empty())?;
-        let parsed = raw.parse::<i64>().ok();
-        if parsed.is_none() {
-            errors.add(name, "enter a whole number");
-        }
-        parsed
-    };
-    let input = GroupInput {
-        topic: form.topic.clone(),
-        therapist_id: number(&mut errors, "therapist_id", &form.therapist_id),
-        weekday: form.weekday.clone(),
-        local_time: form.local_time.clone(),
-        timezone: form.timezone.clone(),
-        duration_minutes: None,
-        capacity: number(&mut errors, "capacity", &form.capacity),
-        age_band: form.age_band.clone(),
-        starts_on: form.starts_on.clone(),
-        ends_on: None,
-    };
-    let outcome = if errors.is_empty() {
-        state.app.create_group(&who, &input, &meta.audit(Some(&who))).await
-    } else {
-        Err(AppError::Invalid(errors))
-    };
-    match outcome {
-        Ok(id) => Ok(page(
-            &admin_page(
-                &state,
-                &who,
-                &csrf,
-                &GroupForm::default(),
-                &FieldErrors::new(),
-                Some(id.get()),
-            )
-            .await?,
-        )),
-        Err(AppError::Invalid(errors)) => Ok(render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &admin_page(&state, &who, &csrf, &form, &errors, None).await?,
-        )),
-        Err(other) => Err(other.into()),
-    }
 }

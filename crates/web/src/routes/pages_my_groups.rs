@@ -1,0 +1,96 @@
+//! A client's own groups and their calendar feed.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Extension, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use hearth_app::AppError;
+
+use super::pages_groups::{CardView, TIME_FORMAT};
+use crate::csrf::CsrfToken;
+use crate::extract::{ClientMeta, PageUser};
+use crate::templates::{Layout, page};
+use crate::{AppState, Result};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/my/groups", get(my_groups))
+        .route("/my/calendar", post(rotate_calendar))
+        .route("/my/calendar/revoke", post(revoke_calendar))
+}
+
+#[derive(Template)]
+#[template(path = "my_groups.html")]
+struct MyGroupsPage {
+    layout: Layout,
+    seated: Vec<CardView>,
+    waiting: Vec<CardView>,
+    feed_url: Option<String>,
+}
+
+async fn my_groups_page(
+    state: &AppState,
+    who: &hearth_app::Authenticated,
+    csrf: &CsrfToken,
+    feed_url: Option<String>,
+) -> Result<Response> {
+    let mine = state.app.my_groups(who).await?;
+    let seated = state.app.cards(who, mine.seated.into_iter().map(|(g, _)| g).collect()).await?;
+    let places: Vec<_> = mine.waiting.iter().map(|(_, p)| p.clone()).collect();
+    let waiting = state.app.cards(who, mine.waiting.into_iter().map(|(g, _)| g).collect()).await?;
+    let zone = who.user.timezone.tz();
+    let waiting = waiting
+        .iter()
+        .zip(places)
+        .map(|(card, place)| {
+            let mut view = CardView::from(card);
+            view.status = match place.offer_expires_at {
+                Some(until) if place.position == 0 => {
+                    format!(
+                        "A seat is held for you until {}",
+                        until.with_timezone(&zone).format(TIME_FORMAT)
+                    )
+                }
+                _ => format!("Number {} on the waitlist", place.position),
+            };
+            view
+        })
+        .collect();
+    Ok(page(&MyGroupsPage {
+        layout: Layout::new("My groups", Some(who), csrf),
+        seated: seated.iter().map(CardView::from).collect(),
+        waiting,
+        feed_url,
+    }))
+}
+
+async fn my_groups(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    PageUser(who): PageUser,
+) -> Result<Response> {
+    my_groups_page(&state, &who, &csrf, None).await
+}
+
+async fn rotate_calendar(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+) -> Result<Response> {
+    let token = state.app.rotate_calendar_feed(&who, &meta.audit(Some(&who))).await?;
+    let url = format!("{}/calendar/{token}.ics", state.config.public_url.trim_end_matches('/'));
+    my_groups_page(&state, &who, &csrf, Some(url)).await
+}
+
+async fn revoke_calendar(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+) -> Result<Response> {
+    match state.app.revoke_calendar_feed(&who, &meta.audit(Some(&who))).await {
+        Ok(()) | Err(AppError::NotFound) => Ok(Redirect::to("/my/groups").into_response()),
+        Err(other) => Err(other.into()),
+    }
+}
