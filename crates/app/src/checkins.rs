@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use hearth_domain::{GroupId, OccurrenceStatus, Role, Series, UserId};
 use hearth_store::{MembershipRow, User};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
 
 use crate::{App, AppError, AppResult, Authenticated};
 
@@ -58,6 +59,32 @@ fn status_from(
     let due = next.is_some_and(|n| last.is_none_or(|l| l < n - cadence));
     let overdue = previous.is_some_and(|p| last.is_none_or(|l| l < p - cadence));
     CheckInStatus { last, previous_meeting: previous, next_meeting: next, due, overdue }
+}
+
+/// How old the staff's list of missed check-ins may be: it reads every PHQ-9 and GAD-7 of
+/// every client it covers, so a dashboard shows a list at most this old (and says when it was
+/// made); a client's own check-in clears them from it at once.
+pub const OVERDUE_TTL: Duration = Duration::seconds(60);
+
+/// Clients who missed a check-in, with their status.
+type OverdueList = Vec<(User, CheckInStatus)>;
+
+/// A list with the time it was made.
+type Stamped = (DateTime<Utc>, OverdueList);
+
+/// The last list of missed check-ins for each scope (a therapist's clients, or everyone).
+#[derive(Debug, Default)]
+pub(crate) struct OverdueCache {
+    latest: Mutex<HashMap<Option<UserId>, Stamped>>,
+}
+
+impl OverdueCache {
+    /// Forgets every list (a client checked in).
+    pub(crate) fn clear(&self) {
+        if let Ok(mut latest) = self.latest.lock() {
+            latest.clear();
+        }
+    }
 }
 
 impl App {
@@ -116,10 +143,26 @@ impl App {
         &self,
         who: &Authenticated,
     ) -> AppResult<Vec<(User, CheckInStatus)>> {
+        Ok(self.overdue_check_ins_as_of(who).await?.0)
+    }
+
+    /// The list of missed check-ins and when it was made: at most [`OVERDUE_TTL`] ago.
+    pub async fn overdue_check_ins_as_of(
+        &self,
+        who: &Authenticated,
+    ) -> AppResult<(OverdueList, DateTime<Utc>)> {
         if who.user.role == Role::Client {
             return Err(AppError::Forbidden);
         }
         let therapist = (who.user.role == Role::Therapist).then_some(who.user.id);
+        let now = self.clock.now();
+        if let Ok(latest) = self.overdue_cache.latest.lock()
+            && let Some((at, list)) = latest.get(&therapist)
+            && now >= *at
+            && now - *at < OVERDUE_TTL
+        {
+            return Ok((list.clone(), *at));
+        }
         let clients: Vec<UserId> = self
             .db
             .list_first_memberships(None, therapist)
@@ -130,12 +173,16 @@ impl App {
         let statuses = self.check_in_statuses(&clients).await?;
         let mut people: HashMap<UserId, User> =
             self.db.find_users(&clients).await?.into_iter().map(|u| (u.id, u)).collect();
-        Ok(clients
+        let list: OverdueList = clients
             .iter()
             .filter_map(|c| {
                 let status = statuses.get(c).copied()?;
                 status.overdue.then(|| people.remove(c).map(|u| (u, status))).flatten()
             })
-            .collect())
+            .collect();
+        if let Ok(mut latest) = self.overdue_cache.latest.lock() {
+            latest.insert(therapist, (now, list.clone()));
+        }
+        Ok((list, now))
     }
 }

@@ -43,7 +43,7 @@ pub use attendance::AttendanceLine;
 pub use audit::{AuditCheckpoint, AuditContext, CheckpointError};
 pub use browse::{BrowseFilter, GroupCard, TimeOfDay, weekday_name};
 pub use care::{CareNote, CareQueue};
-pub use checkins::CheckInStatus;
+pub use checkins::{CheckInStatus, OVERDUE_TTL};
 pub use client_summary::{ClientSummary, ClinicalSummary};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use consults::{CALL_MINUTES, ConsultCall};
@@ -88,6 +88,7 @@ pub struct App {
     session_cache: Arc<sessions::SessionCache>,
     group_snapshot: Arc<recommendations::GroupSnapshot>,
     headline_cache: Arc<outcomes::HeadlineCache>,
+    overdue_cache: Arc<checkins::OverdueCache>,
     /// Shared: the keyrings are maps, and an `App` is cloned for every request.
     vault: Arc<Vault>,
     /// Commits stand-alone audit rows in batches.
@@ -127,6 +128,7 @@ impl App {
             session_cache: Arc::default(),
             group_snapshot: Arc::default(),
             headline_cache: Arc::default(),
+            overdue_cache: Arc::default(),
             vault: Arc::new(parts.vault),
             audit_writer: Arc::default(),
             dummy_hash: Arc::default(),

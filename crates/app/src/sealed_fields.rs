@@ -201,6 +201,8 @@ impl App {
                 record,
             )
             .await?;
+        // The staff's lists of missed check-ins may name this client: make them anew.
+        self.overdue_cache.clear();
         Ok((score, id, flag))
     }
 

@@ -81,6 +81,7 @@ async fn dashboard(
     } else {
         (0, 0)
     };
+    let (overdue, overdue_as_of) = overdue_names(&state, &who).await?;
     Ok(page(&DashboardPage {
         layout: Layout::new("Dashboard", Some(&who), &csrf),
         name: who.user.display_name.to_string(),
@@ -92,7 +93,8 @@ async fn dashboard(
         headline,
         check_in: check_in_line(&state, &who).await?,
         suggestions: suggestions(&state, &who).await?,
-        overdue: overdue_names(&state, &who).await?,
+        overdue,
+        overdue_as_of,
         needs_intake: who.user.role == Role::Client && !state.app.has_intake(who.user.id).await?,
         open_flags: if who.user.role == Role::Client {
             0
@@ -175,17 +177,17 @@ async fn suggestions(
 }
 
 /// Names of clients who missed a check-in, for the care team's dashboard.
-async fn overdue_names(state: &AppState, who: &hearth_app::Authenticated) -> Result<Vec<String>> {
+/// The names on the staff's list of missed check-ins, and when the list was made ("14:05").
+async fn overdue_names(
+    state: &AppState,
+    who: &hearth_app::Authenticated,
+) -> Result<(Vec<String>, String)> {
     if who.user.role == Role::Client {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), String::new()));
     }
-    Ok(state
-        .app
-        .overdue_check_ins(who)
-        .await?
-        .into_iter()
-        .map(|(u, _)| u.display_name.to_string())
-        .collect())
+    let (list, at) = state.app.overdue_check_ins_as_of(who).await?;
+    let at = at.with_timezone(&who.user.timezone.tz()).format("%H:%M").to_string();
+    Ok((list.into_iter().map(|(u, _)| u.display_name.to_string()).collect(), at))
 }
 
 /// The practice's headline in one sentence, with its denominator and interval.
