@@ -131,6 +131,16 @@ impl App {
         who: &Authenticated,
         client: UserId,
     ) -> AppResult<ClientPermissions> {
+        Ok(self.permissions_and_facts(who, client).await?.0)
+    }
+
+    /// [`App::client_permissions`] with the facts it was decided from (`None`: no such
+    /// client), for a page that needs both from one read.
+    pub(crate) async fn permissions_and_facts(
+        &self,
+        who: &Authenticated,
+        client: UserId,
+    ) -> AppResult<(ClientPermissions, Option<AccessFacts>)> {
         let facts = self.access_facts(who, &[client]).await?;
         let found = facts.get(&client);
         let actor = Actor { role: who.user.role, ties: ties(who, client, found) };
@@ -138,7 +148,7 @@ impl App {
         let read = may(Record::Measures, Action::Read);
         let without_glass = Actor { ties: Ties { glass_broken: false, ..actor.ties }, ..actor };
         let read_without_glass = decide(&without_glass, Record::Measures, Action::Read).allowed();
-        Ok(ClientPermissions {
+        let permissions = ClientPermissions {
             read_clinical: read.allowed(),
             write_treatment_plan: may(Record::TreatmentPlan, Action::Write).allowed(),
             sign_treatment_plan: may(Record::TreatmentPlan, Action::Sign).allowed(),
@@ -153,7 +163,8 @@ impl App {
                 && who.user.role == Role::Coordinator
                 && found.is_some_and(|f| f.coordinator.is_none()),
             may_assign_coordinator: found.is_some() && who.user.role == Role::Admin,
-        })
+        };
+        Ok((permissions, found.copied()))
     }
 
     /// A staff member outside the client's care team states why they need the clinical record
@@ -318,19 +329,5 @@ impl App {
             .assign_coordinator(client, coordinator, who.user.id, self.clock.now(), true, record)
             .await?;
         Ok(())
-    }
-
-    /// The client's coordinator, if they have one.
-    pub async fn coordinator_of(
-        &self,
-        who: &Authenticated,
-        client: UserId,
-    ) -> AppResult<Option<hearth_store::User>> {
-        self.authorize(who, client, Record::Identity, Action::Read).await?;
-        let facts = self.access_facts(who, &[client]).await?;
-        let Some(coordinator) = facts.get(&client).and_then(|f| f.coordinator) else {
-            return Ok(None);
-        };
-        Ok(self.db.find_user(coordinator).await?)
     }
 }

@@ -3,7 +3,9 @@
 
 use hearth_domain::Role;
 use hearth_domain::UserId;
-use hearth_domain::access::{Action, Record};
+use hearth_domain::access::{Action, Record, decide};
+
+use crate::access::actor_for;
 use hearth_store::User;
 
 use crate::{
@@ -48,15 +50,20 @@ impl App {
         if !who.user.role.is_staff() {
             return Err(AppError::Forbidden);
         }
-        let permissions = self.client_permissions(who, client).await?;
-        let identity = self.authorize(who, client, Record::Identity, Action::Read).await;
-        let client_user = match identity {
-            Ok(_) => Some(self.find_client(client).await?),
-            Err(AppError::Denied { .. }) if permissions.may_break_glass => None,
-            Err(e) => return Err(e),
+        // One read of the facts decides the permissions and who the client is shown as.
+        let (permissions, facts) = self.permissions_and_facts(who, client).await?;
+        let identity = decide(
+            &actor_for(who, client, &facts.unwrap_or_default()),
+            Record::Identity,
+            Action::Read,
+        );
+        let client_user = match (identity.allowed(), facts) {
+            (true, Some(_)) => Some(self.find_client(client).await?),
+            (true, None) => return Err(AppError::NotFound),
+            (false, _) if permissions.may_break_glass => None,
+            (false, _) => return Err(AppError::Denied { reason: identity.reason }),
         };
-        let facts = self.access_facts(who, &[client]).await?;
-        let coordinator = match facts.get(&client).and_then(|f| f.coordinator) {
+        let coordinator = match facts.and_then(|f| f.coordinator) {
             Some(id) if client_user.is_some() => {
                 self.db.find_user(id).await?.map(|u| u.display_name.to_string())
             }
