@@ -40,6 +40,7 @@ pub struct ClientPermissions {
 /// A break-the-glass access, for the admins' review.
 #[derive(Clone, Debug)]
 pub struct GlassAccess {
+    /// The staff member's name and email (two staff may share a name).
     pub actor: String,
     pub actor_role: Role,
     pub client_id: UserId,
@@ -245,7 +246,10 @@ impl App {
                 )
                 .map_err(|e| anyhow::anyhow!("opening a reason: {e}"))?;
             out.push(GlassAccess {
-                actor: name(row.actor_id),
+                actor: people
+                    .get(&UserId::new(row.actor_id))
+                    .map(|u| format!("{} ({})", u.display_name, u.email))
+                    .unwrap_or_default(),
                 actor_role: people.get(&UserId::new(row.actor_id)).map_or(Role::Client, |u| u.role),
                 client_id: UserId::new(row.client_id),
                 client: name(row.client_id),

@@ -3,7 +3,7 @@
 
 use chrono::{Datelike as _, Timelike as _, Weekday};
 use hearth_domain::{GroupId, Role, UserId};
-use hearth_store::{Group, GroupFilter};
+use hearth_store::{Group, GroupFilter, Topic};
 use std::collections::HashMap;
 
 use crate::{App, AppResult, Authenticated};
@@ -79,68 +79,127 @@ pub fn weekday_name(day: Weekday) -> &'static str {
     }
 }
 
+/// Cards on one page of the catalog.
+pub const CATALOG_PAGE_SIZE: usize = 24;
+
+/// One page of the catalog, with where it sits among the rest.
+#[derive(Clone, Debug)]
+pub struct CatalogPage {
+    pub cards: Vec<GroupCard>,
+    /// From 1.
+    pub page: usize,
+    /// At least 1, even when nothing matched.
+    pub pages: usize,
+    /// Groups matching the filter, on every page.
+    pub matching: usize,
+    /// Every topic, by slug, for the filter.
+    pub topics: Vec<Topic>,
+}
+
 impl App {
-    /// The catalog for a viewer, filtered in their own zone.
+    /// One page (from 1; out of range is clamped) of the catalog for a viewer, filtered in
+    /// their own zone. The number of statements does not grow with the groups: the groups in
+    /// one, every group's series changes in two (kept a minute), and for the page's cards the
+    /// therapists, topics and licences in one each.
     pub async fn browse_groups(
         &self,
         viewer: &Authenticated,
         filter: &BrowseFilter,
-    ) -> AppResult<Vec<GroupCard>> {
-        let groups = self
+        page: usize,
+    ) -> AppResult<CatalogPage> {
+        let mut groups = self
             .db
             .list_groups(&GroupFilter { topic: filter.topic.clone(), ..GroupFilter::default() })
             .await?;
-        let cards = self.cards(viewer, groups).await?;
-        Ok(cards
-            .into_iter()
-            .filter(|c| filter.weekday.is_none_or(|w| c.weekday_local == Some(w)))
-            .filter(|c| {
-                filter.time_of_day.is_none_or(|t| {
-                    c.next_local.is_some_and(|at| TimeOfDay::of_hour(at.hour()) == t)
+        if filter.with_seats {
+            groups.retain(|g| g.seats_left() > 0);
+        }
+        // The weekday and time of day are the next meeting's, in the viewer's zone: only then
+        // does every group's next meeting need working out.
+        if filter.weekday.is_some() || filter.time_of_day.is_some() {
+            let next = self.next_meeting_of_each(viewer.user.timezone, &groups).await?;
+            groups.retain(|g| {
+                next.get(&g.id).is_some_and(|o| {
+                    filter.weekday.is_none_or(|w| o.local_start.weekday() == w)
+                        && filter
+                            .time_of_day
+                            .is_none_or(|t| TimeOfDay::of_hour(o.local_start.hour()) == t)
                 })
-            })
-            .filter(|c| !filter.with_seats || c.group.seats_left() > 0)
-            .collect())
+            });
+        }
+        let matching = groups.len();
+        let pages = matching.div_ceil(CATALOG_PAGE_SIZE).max(1);
+        let page = page.clamp(1, pages);
+        let shown: Vec<Group> = groups
+            .into_iter()
+            .skip((page - 1) * CATALOG_PAGE_SIZE)
+            .take(CATALOG_PAGE_SIZE)
+            .collect();
+        let topics = self.db.list_topics().await?;
+        let cards = self.cards_with_topics(viewer, shown, &topics).await?;
+        Ok(CatalogPage { cards, page, pages, matching, topics })
     }
 
-    /// Cards for the given groups, in the viewer's zone.
+    /// Cards for the given groups, in the viewer's zone, in a number of statements that does
+    /// not grow with the groups.
     pub async fn cards(
         &self,
         viewer: &Authenticated,
         groups: Vec<Group>,
     ) -> AppResult<Vec<GroupCard>> {
-        let topics: HashMap<String, String> =
-            self.db.list_topics().await?.into_iter().map(|t| (t.slug, t.name)).collect();
-        let mut therapists: HashMap<UserId, String> = HashMap::new();
-        let mut cards = Vec::with_capacity(groups.len());
-        for group in groups {
-            if let std::collections::hash_map::Entry::Vacant(slot) =
-                therapists.entry(group.therapist_id)
-            {
-                let name = self
-                    .db
-                    .find_user(group.therapist_id)
-                    .await?
-                    .map_or_else(|| "a therapist".to_owned(), |u| u.display_name.to_string());
-                slot.insert(name);
-            }
-            let next = self.next_meetings(viewer.user.timezone, &group, 1).await?;
-            let next_local = next.first().map(|o| o.local_start);
-            let may_join =
-                viewer.user.role == Role::Client && self.may_join(&viewer.user, &group).await?;
-            cards.push(GroupCard {
-                topic_name: topics
-                    .get(&group.topic)
-                    .cloned()
-                    .unwrap_or_else(|| group.topic.clone()),
-                therapist_name: therapists.get(&group.therapist_id).cloned().unwrap_or_default(),
-                weekday_local: next_local.map(|at| at.weekday()),
-                next_local,
-                may_join,
-                group,
-            });
+        if groups.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(cards)
+        let topics = self.db.list_topics().await?;
+        self.cards_with_topics(viewer, groups, &topics).await
+    }
+
+    async fn cards_with_topics(
+        &self,
+        viewer: &Authenticated,
+        groups: Vec<Group>,
+        topics: &[Topic],
+    ) -> AppResult<Vec<GroupCard>> {
+        let topics: HashMap<&str, &str> =
+            topics.iter().map(|t| (t.slug.as_str(), t.name.as_str())).collect();
+        let mut therapist_ids: Vec<UserId> = groups.iter().map(|g| g.therapist_id).collect();
+        therapist_ids.sort_unstable();
+        therapist_ids.dedup();
+        let therapists: HashMap<UserId, String> = self
+            .db
+            .find_users(&therapist_ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name.to_string()))
+            .collect();
+        let facts = if viewer.user.role == Role::Client {
+            Some(self.join_facts(&viewer.user, &therapist_ids).await?)
+        } else {
+            None
+        };
+        let mut next = self.next_meeting_of_each(viewer.user.timezone, &groups).await?;
+        Ok(groups
+            .into_iter()
+            .map(|group| {
+                let next_local = next.remove(&group.id).map(|o| o.local_start);
+                let may_join = facts
+                    .as_ref()
+                    .is_some_and(|f| self.refusal_given(&viewer.user, &group, f).is_none());
+                GroupCard {
+                    topic_name: topics
+                        .get(group.topic.as_str())
+                        .map_or_else(|| group.topic.clone(), |name| (*name).to_owned()),
+                    therapist_name: therapists
+                        .get(&group.therapist_id)
+                        .cloned()
+                        .unwrap_or_else(|| "a therapist".to_owned()),
+                    weekday_local: next_local.map(|at| at.weekday()),
+                    next_local,
+                    may_join,
+                    group,
+                }
+            })
+            .collect())
     }
 
     /// The groups a therapist leads.

@@ -75,7 +75,7 @@ impl App {
                 .await?
                 .into_iter()
                 .filter(|u| u.role == Role::Coordinator && u.disabled_at.is_none())
-                .map(|u| (u.id, u.display_name.to_string()))
+                .map(|u| (u.id, format!("{} ({})", u.display_name, u.email)))
                 .collect()
         } else {
             Vec::new()

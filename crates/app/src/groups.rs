@@ -162,21 +162,9 @@ impl App {
 
     /// The group's meetings as a series: its slot, later slot changes and per-date exceptions.
     pub async fn series_of(&self, group: &Group) -> AppResult<Series> {
-        let mut series = Series::new(group.slot, group.starts_on, group.ends_on)
-            .map_err(|e| anyhow::anyhow!("stored group {} has an invalid series: {e}", group.id))?;
-        for change in self.db.list_slot_changes(group.id).await? {
-            series
-                .change_from(change.effective_from, change.slot)
-                .map_err(|e| anyhow::anyhow!("stored slot change of group {}: {e}", group.id))?;
-        }
-        for exception in self.db.list_exceptions(group.id).await? {
-            // An exception on a date the series no longer meets (after a slot change) lapses.
-            let _ = match exception.kind {
-                ExceptionKind::Cancelled => series.cancel(exception.original_date),
-                ExceptionKind::Moved(to) => series.move_occurrence(exception.original_date, to),
-            };
-        }
-        Ok(series)
+        let changes = self.db.list_slot_changes(group.id).await?;
+        let exceptions = self.db.list_exceptions(group.id).await?;
+        crate::schedules::build_series(group, &changes, &exceptions)
     }
 
     /// Meetings from `from` to `to` (inclusive days in the viewer's zone), in the viewer's zone.
@@ -209,18 +197,7 @@ impl App {
         count: usize,
     ) -> AppResult<Vec<OccurrenceView>> {
         let series = self.series_of(group).await?;
-        let now = self.clock.now();
-        let mut found: Vec<OccurrenceView> = series
-            .occurrences(
-                now - Duration::hours(2),
-                now + Duration::weeks(i64::try_from(count).unwrap_or(4) + 6),
-            )
-            .iter()
-            .filter(|o| o.occurrence.ends_at > now)
-            .map(|o| view(o, viewer_zone.tz()))
-            .collect();
-        found.truncate(count);
-        Ok(found)
+        Ok(crate::schedules::upcoming(&series, self.clock.now(), viewer_zone.tz(), count))
     }
 
     /// The latest meeting that has started (not cancelled), in the viewer's zone: the one
@@ -291,7 +268,9 @@ impl App {
         let record =
             self.audited(ctx, action, format!("group:{}", group.id), format!("date={date}"));
         let exception = StoredException { original_date: date, kind };
-        Ok(self.db.upsert_exception(group.id, &exception, record).await?)
+        self.db.upsert_exception(group.id, &exception, record).await?;
+        self.schedule_cache.clear();
+        Ok(())
     }
 
     /// Undoes a cancellation or a move: the meeting is back at its usual time.
@@ -312,7 +291,9 @@ impl App {
             format!("group:{}", group.id),
             format!("date={date}"),
         );
-        Ok(self.db.delete_exception(group.id, date, record).await?)
+        self.db.delete_exception(group.id, date, record).await?;
+        self.schedule_cache.clear();
+        Ok(())
     }
 
     /// Moves one meeting to a wall-clock time in the group's own zone (as a page form sends it).
@@ -368,11 +349,13 @@ impl App {
             format!("group:{}", group.id),
             format!("from={from}"),
         );
-        Ok(self.db.insert_slot_change(group.id, from, &slot, record).await?)
+        self.db.insert_slot_change(group.id, from, &slot, record).await?;
+        self.schedule_cache.clear();
+        Ok(())
     }
 }
 
-fn view(o: &SeriesOccurrence, zone: chrono_tz::Tz) -> OccurrenceView {
+pub(crate) fn view(o: &SeriesOccurrence, zone: chrono_tz::Tz) -> OccurrenceView {
     OccurrenceView {
         starts_at: o.occurrence.starts_at,
         ends_at: o.occurrence.ends_at,

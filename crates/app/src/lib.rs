@@ -14,7 +14,9 @@ mod checkins;
 mod client_summary;
 mod clock;
 mod consults;
+mod dashboard;
 mod error;
+mod group_page;
 mod groups;
 mod intake;
 mod invites;
@@ -26,11 +28,13 @@ mod plans;
 mod recommendations;
 mod rooms;
 mod safety_plans;
+mod schedules;
 mod sealed_fields;
 mod seats;
 mod second_factor;
 mod sessions;
 mod switches;
+mod therapist_page;
 mod therapists;
 mod tokens;
 mod vault;
@@ -41,13 +45,17 @@ pub use access::{ClientPermissions, GLASS_HOURS, GlassAccess};
 pub use accounts::{ClientSignUp, NewStaff, SignUp};
 pub use attendance::AttendanceLine;
 pub use audit::{AuditCheckpoint, AuditContext, CheckpointError};
-pub use browse::{BrowseFilter, GroupCard, TimeOfDay, weekday_name};
+pub use browse::{
+    BrowseFilter, CATALOG_PAGE_SIZE, CatalogPage, GroupCard, TimeOfDay, weekday_name,
+};
 pub use care::{CareNote, CareQueue};
 pub use checkins::{CheckInStatus, OVERDUE_TTL};
 pub use client_summary::{ClientSummary, ClinicalSummary};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use consults::{CALL_MINUTES, ConsultCall};
+pub use dashboard::Dashboard;
 pub use error::{AppError, AppResult};
+pub use group_page::{GroupPage, Standing};
 pub use groups::{GroupInput, OccurrenceView, SHIFT_NOTICE_HORIZON, is_care_team, may_reschedule};
 pub use hearth_domain::LoginThrottle as ThrottlePolicy;
 pub use hearth_store::{
@@ -67,11 +75,13 @@ pub use plans::{PlanContent, PlanInput, TreatmentPlan};
 pub use recommendations::{CLIENT_SEES, Recommendation, TherapistRecommendation};
 pub use rooms::{LOCATION_MAX_CHARS, Meeting, RoomConnection, RoomHub};
 pub use safety_plans::{SAFETY_PLAN_SECTIONS, SafetyPlan, StoredSafetyPlan};
+pub use schedules::SCHEDULE_TTL;
 pub use sealed_fields::{MeasureRow, RiskFlagRow, SealedCounts};
 pub use seats::{DEFAULT_OFFER_HOLD, MyGroups, Reservation, RosterEntry};
 pub use second_factor::{Enrolment, SecondFactorPolicy};
 pub use sessions::{Authenticated, LoginAttempt, LoginStep, SessionPolicy, SignedIn};
 pub use switches::SwitchRequest;
+pub use therapist_page::LedGroup;
 pub use therapists::{LicenseInput, TherapistInput};
 pub use vault::{Vault, VaultError};
 
@@ -89,6 +99,7 @@ pub struct App {
     group_snapshot: Arc<recommendations::GroupSnapshot>,
     headline_cache: Arc<outcomes::HeadlineCache>,
     overdue_cache: Arc<checkins::OverdueCache>,
+    schedule_cache: Arc<schedules::ScheduleCache>,
     /// Shared: the keyrings are maps, and an `App` is cloned for every request.
     vault: Arc<Vault>,
     /// Commits stand-alone audit rows in batches.
@@ -129,6 +140,7 @@ impl App {
             group_snapshot: Arc::default(),
             headline_cache: Arc::default(),
             overdue_cache: Arc::default(),
+            schedule_cache: Arc::default(),
             vault: Arc::new(parts.vault),
             audit_writer: Arc::default(),
             dummy_hash: Arc::default(),

@@ -1,6 +1,7 @@
 use chrono::{DateTime, Duration, Utc};
-use hearth_domain::{GroupId, MembershipId, Role, UserId, age_on, may_treat};
+use hearth_domain::{GroupId, License, MembershipId, Role, UserId, age_on, may_treat};
 use hearth_store::{Group, MembershipRow, SeatOutcome, User, WaitlistPlace};
+use std::collections::HashMap;
 
 use crate::groups::is_care_team;
 use crate::{App, AppError, AppResult, AuditContext, Authenticated};
@@ -35,37 +36,63 @@ pub struct MyGroups {
     pub waiting: Vec<(Group, WaitlistPlace)>,
 }
 
+/// A client's birth date and the licenses of the therapists whose groups they look at.
+#[derive(Debug, Default)]
+pub(crate) struct JoinFacts {
+    birth: Option<chrono::NaiveDate>,
+    licenses: HashMap<UserId, Vec<License>>,
+}
+
 impl App {
     /// Why `client` may not join `group` on its first date for them, if anything stops it.
     async fn refusal(&self, client: &User, group: &Group) -> AppResult<Option<AppError>> {
+        let facts = self.join_facts(client, &[group.therapist_id]).await?;
+        Ok(self.refusal_given(client, group, &facts))
+    }
+
+    /// What deciding whether `client` may join groups led by `therapists` needs: their birth
+    /// date and those therapists' licenses, in one statement.
+    pub(crate) async fn join_facts(
+        &self,
+        client: &User,
+        therapists: &[UserId],
+    ) -> AppResult<JoinFacts> {
+        let mut licenses: HashMap<UserId, Vec<License>> = HashMap::new();
+        for (holder, license) in self.db.list_licenses(therapists).await? {
+            licenses.entry(holder).or_default().push(license);
+        }
+        Ok(JoinFacts { birth: self.birth_date(client)?, licenses })
+    }
+
+    /// [`App::refusal`] from facts already gathered.
+    pub(crate) fn refusal_given(
+        &self,
+        client: &User,
+        group: &Group,
+        facts: &JoinFacts,
+    ) -> Option<AppError> {
         let today = self.clock.now().with_timezone(&client.timezone.tz()).date_naive();
         let first_day = group.starts_on.max(today);
         if group.ends_on.is_some_and(|end| end < today) || !group.open {
-            return Ok(Some(AppError::refused("closed", "this group is no longer taking members")));
+            return Some(AppError::refused("closed", "this group is no longer taking members"));
         }
         let Some(region) = &client.region else {
-            return Ok(Some(AppError::refused(
+            return Some(AppError::refused(
                 "region_unknown",
                 "add the state or region where you live first",
-            )));
+            ));
         };
-        let licenses: Vec<_> = self
-            .db
-            .list_licenses(&[group.therapist_id])
-            .await?
-            .into_iter()
-            .map(|(_, l)| l)
-            .collect();
-        if !may_treat(&licenses, region, first_day) {
-            return Ok(Some(AppError::refused(
+        let licenses = facts.licenses.get(&group.therapist_id).map_or(&[][..], Vec::as_slice);
+        if !may_treat(licenses, region, first_day) {
+            return Some(AppError::refused(
                 "not_licensed",
                 format!(
                     "this group's therapist is not licensed in {region}, where you live, on {first_day}"
                 ),
-            )));
+            ));
         }
-        let Some(birth) = self.birth_date(client)? else {
-            return Ok(Some(AppError::refused("age_unknown", "add your birth date first")));
+        let Some(birth) = facts.birth else {
+            return Some(AppError::refused("age_unknown", "add your birth date first"));
         };
         let age = age_on(birth, first_day);
         if !group.age_band.admits(age) {
@@ -73,12 +100,11 @@ impl App {
                 hearth_domain::AgeBand::Teen => "this group is for teens aged 13 to 17",
                 hearth_domain::AgeBand::Adult => "this group is for adults aged 18 and over",
             };
-            return Ok(Some(AppError::refused("age_band", reason)));
+            return Some(AppError::refused("age_band", reason));
         }
-        Ok(None)
+        None
     }
 
-    /// Whether `client` could join `group` (for listings and recommendations).
     pub async fn may_join(&self, client: &User, group: &Group) -> AppResult<bool> {
         Ok(self.refusal(client, group).await?.is_none())
     }

@@ -2,6 +2,7 @@
 //! fill forms, click and read what a person would see.
 
 use anyhow::{Context as _, bail};
+use base64::Engine as _;
 use futures::{SinkExt as _, StreamExt as _};
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -298,6 +299,37 @@ impl Page {
         )
         .await?;
         Ok(())
+    }
+
+    /// Sets the viewport to `width` CSS pixels: 390 is a phone (touch, mobile layout), 1280 a
+    /// laptop.
+    pub async fn emulate_width(&self, width: u32) -> anyhow::Result<()> {
+        let mobile = width < 600;
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": if mobile { 844 } else { 800 },
+                   "deviceScaleFactor": if mobile { 2 } else { 1 }, "mobile": mobile}),
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Saves a PNG of the whole page as `name.png` in the folder named by
+    /// `HEARTH_SCREENSHOTS`, when that is set (a person looks at them; tests do not), and
+    /// returns where it went.
+    pub async fn screenshot(&self, name: &str) -> anyhow::Result<Option<PathBuf>> {
+        let Some(dir) = std::env::var_os("HEARTH_SCREENSHOTS") else {
+            return Ok(None);
+        };
+        let shot = self
+            .call("Page.captureScreenshot", json!({"format": "png", "captureBeyondViewport": true}))
+            .await?;
+        let data = shot["data"].as_str().context("a screenshot without data")?;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(data)?;
+        let path = PathBuf::from(dir).join(format!("{name}.png"));
+        std::fs::create_dir_all(path.parent().unwrap_or(&path))?;
+        std::fs::write(&path, bytes)?;
+        Ok(Some(path))
     }
 
     /// Whether the page is wider than the viewport (it would scroll sideways).

@@ -144,7 +144,7 @@ pub struct DashboardPage {
     pub check_in: Option<String>,
     /// (group id, topic, reasons) for a client's top three.
     pub suggestions: Vec<(i64, String, Vec<String>)>,
-    pub overdue: Vec<String>,
+    pub overdue: Option<Vec<String>>,
     /// When the list of missed check-ins was made ("14:05"), in the viewer's zone.
     pub overdue_as_of: String,
 }

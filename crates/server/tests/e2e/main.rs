@@ -7,6 +7,7 @@ mod at_rest;
 mod audit_atomic;
 mod audit_tamper;
 mod browser;
+mod browser_care;
 mod care_team;
 mod cli;
 mod faults;

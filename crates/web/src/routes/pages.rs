@@ -67,40 +67,39 @@ async fn dashboard(
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
 ) -> Result<Response> {
-    let headline = if who.user.role == Role::Admin {
-        let ctx = hearth_app::AuditContext::by(who.user.id, None);
-        let report = state.app.practice_headline(&who, &ctx).await?;
-        Some(headline_sentence(&report))
-    } else {
-        None
+    let ctx = hearth_app::AuditContext::by(who.user.id, None);
+    let home = state.app.dashboard(&who, &ctx).await?;
+    let zone = who.user.timezone.tz();
+    let check_in = home.check_in.and_then(|status| match (status.due, status.next_meeting) {
+        (true, Some(next)) => Some(format!(
+            "Your check-in is due before your next session, {}.",
+            next.with_timezone(&zone).format("%A %-d %B at %H:%M")
+        )),
+        _ => None,
+    });
+    let (overdue, overdue_as_of) = match home.overdue {
+        Some((names, at)) => (Some(names), at.with_timezone(&zone).format("%H:%M").to_string()),
+        None => (None, String::new()),
     };
-    let (client_count, staff_count) = if who.user.role == Role::Admin {
-        let clients = state.app.count_users(Role::Client).await?;
-        let staff = state.app.list_staff(&who.user).await?.len();
-        (clients, i64::try_from(staff).unwrap_or(i64::MAX))
-    } else {
-        (0, 0)
-    };
-    let (overdue, overdue_as_of) = overdue_names(&state, &who).await?;
     Ok(page(&DashboardPage {
         layout: Layout::new("Dashboard", Some(&who), &csrf),
         name: who.user.display_name.to_string(),
         role: who.user.role,
         role_label: who.user.role.label(),
         timezone: who.user.timezone.name().to_owned(),
-        client_count,
-        staff_count,
-        headline,
-        check_in: check_in_line(&state, &who).await?,
-        suggestions: suggestions(&state, &who).await?,
+        client_count: home.client_count,
+        staff_count: i64::try_from(home.staff_count).unwrap_or(i64::MAX),
+        headline: home.headline.as_ref().map(headline_sentence),
+        check_in,
+        suggestions: home
+            .suggestions
+            .into_iter()
+            .map(|(group, topic, reasons)| (group.get(), topic, reasons))
+            .collect(),
         overdue,
         overdue_as_of,
-        needs_intake: who.user.role == Role::Client && !state.app.has_intake(who.user.id).await?,
-        open_flags: if who.user.role == Role::Client {
-            0
-        } else {
-            state.app.open_risk_flag_count(&who).await?
-        },
+        needs_intake: home.needs_intake,
+        open_flags: home.open_flags,
     }))
 }
 
@@ -132,62 +131,6 @@ async fn account(
         timezone: who.user.timezone.name().to_owned(),
         sessions,
     }))
-}
-
-/// "Your check-in is due before your session on …" for a client, when one is due.
-async fn check_in_line(
-    state: &AppState,
-    who: &hearth_app::Authenticated,
-) -> Result<Option<String>> {
-    if who.user.role != Role::Client {
-        return Ok(None);
-    }
-    let status = state.app.check_in_status(&who.user).await?;
-    let zone = who.user.timezone.tz();
-    Ok(match (status.due, status.next_meeting) {
-        (true, Some(next)) => Some(format!(
-            "Your check-in is due before your next session, {}.",
-            next.with_timezone(&zone).format("%A %-d %B at %H:%M")
-        )),
-        _ => None,
-    })
-}
-
-/// A client's top three groups with their reasons.
-async fn suggestions(
-    state: &AppState,
-    who: &hearth_app::Authenticated,
-) -> Result<Vec<(i64, String, Vec<String>)>> {
-    if who.user.role != Role::Client {
-        return Ok(Vec::new());
-    }
-    let ctx = hearth_app::AuditContext::by(who.user.id, None);
-    let ranked = state.app.recommendations(who, who.user.id, &ctx).await?;
-    let topics = state.app.list_topics().await?;
-    Ok(ranked
-        .into_iter()
-        .map(|r| {
-            let name = topics
-                .iter()
-                .find(|t| t.slug == r.group.topic)
-                .map_or(r.group.topic.clone(), |t| t.name.clone());
-            (r.group.id.get(), name, r.reasons)
-        })
-        .collect())
-}
-
-/// Names of clients who missed a check-in, for the care team's dashboard.
-/// The names on the staff's list of missed check-ins, and when the list was made ("14:05").
-async fn overdue_names(
-    state: &AppState,
-    who: &hearth_app::Authenticated,
-) -> Result<(Vec<String>, String)> {
-    if who.user.role == Role::Client {
-        return Ok((Vec::new(), String::new()));
-    }
-    let (list, at) = state.app.overdue_check_ins_as_of(who).await?;
-    let at = at.with_timezone(&who.user.timezone.tz()).format("%H:%M").to_string();
-    Ok((list.into_iter().map(|(u, _)| u.display_name.to_string()).collect(), at))
 }
 
 /// The practice's headline in one sentence, with its denominator and interval.

@@ -6,14 +6,14 @@ use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
-use hearth_app::{AppError, GroupFilter, GroupInput, weekday_name};
+use hearth_app::{AppError, GroupInput, weekday_name};
 use hearth_domain::{FieldErrors, Role, weekday_slug};
 use serde::Deserialize;
 
 use super::pages_groups::WEEKDAYS;
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, require_role};
-use crate::json::Form;
+use crate::json::{Form, Query};
 use crate::templates::{FieldView, Layout, page, render};
 use crate::{AppState, Result};
 
@@ -37,6 +37,15 @@ struct AdminGroupsPage {
     selects: Vec<SelectView>,
     fields: Vec<FieldView>,
     groups: Vec<(i64, String, String, String, String)>,
+    matching: usize,
+    page: usize,
+    pages: usize,
+}
+
+/// `?page=N` of the list of groups.
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -58,6 +67,7 @@ async fn admin_page(
     form: &GroupForm,
     errors: &FieldErrors,
     created: Option<i64>,
+    page_number: usize,
 ) -> Result<AdminGroupsPage> {
     let topics = state.app.list_topics().await?;
     let therapists: Vec<_> = state
@@ -127,8 +137,24 @@ async fn admin_page(
             .value(form.starts_on.as_deref())
             .errors(errors),
     ];
-    let cards = state.app.cards(who, state.app.list_groups(&GroupFilter::default()).await?).await?;
-    let groups = cards
+    let catalog =
+        state.app.browse_groups(who, &hearth_app::BrowseFilter::default(), page_number).await?;
+    let groups = group_rows(&catalog.cards);
+    Ok(AdminGroupsPage {
+        layout: Layout::new("Groups", Some(who), csrf),
+        created,
+        selects,
+        fields,
+        groups,
+        matching: catalog.matching,
+        page: catalog.page,
+        pages: catalog.pages,
+    })
+}
+
+/// (id, topic, therapist, when, seats) for the table of groups.
+fn group_rows(cards: &[hearth_app::GroupCard]) -> Vec<(i64, String, String, String, String)> {
+    cards
         .iter()
         .map(|c| {
             (
@@ -147,25 +173,19 @@ async fn admin_page(
                 ),
             )
         })
-        .collect();
-    Ok(AdminGroupsPage {
-        layout: Layout::new("Groups", Some(who), csrf),
-        created,
-        selects,
-        fields,
-        groups,
-    })
+        .collect()
 }
 
 async fn admin_groups(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
+    Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     require_role(&who, &[Role::Admin])?;
-    Ok(page(
-        &admin_page(&state, &who, &csrf, &GroupForm::default(), &FieldErrors::new(), None).await?,
-    ))
+    let number = query.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1);
+    let form = GroupForm::default();
+    Ok(page(&admin_page(&state, &who, &csrf, &form, &FieldErrors::new(), None, number).await?))
 }
 
 async fn create_group(
@@ -211,12 +231,13 @@ async fn create_group(
                 &GroupForm::default(),
                 &FieldErrors::new(),
                 Some(id.get()),
+                1,
             )
             .await?,
         )),
         Err(AppError::Invalid(errors)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &admin_page(&state, &who, &csrf, &form, &errors, None).await?,
+            &admin_page(&state, &who, &csrf, &form, &errors, None, 1).await?,
         )),
         Err(other) => Err(other.into()),
     }

@@ -7,8 +7,8 @@ use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Weekday;
-use hearth_app::{BrowseFilter, GroupCard, Reservation, TimeOfDay, weekday_name};
-use hearth_domain::{GroupId, Role, parse_weekday, weekday_slug};
+use hearth_app::{BrowseFilter, GroupCard, Reservation, Standing, TimeOfDay, weekday_name};
+use hearth_domain::{GroupId, parse_weekday, weekday_slug};
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
@@ -91,6 +91,12 @@ struct BrowsePage {
     selected_time: String,
     with_seats: bool,
     cards: Vec<CardView>,
+    matching: usize,
+    page: usize,
+    pages: usize,
+    /// Links to the pages before and after this one, with the same filter.
+    previous: Option<String>,
+    next: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -99,6 +105,26 @@ struct BrowseQuery {
     weekday: Option<String>,
     time: Option<String>,
     seats: Option<String>,
+    page: Option<String>,
+}
+
+impl BrowseQuery {
+    /// This query's address with another page number.
+    fn with_page(&self, page: usize) -> String {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (name, value) in [
+            ("topic", &self.topic),
+            ("weekday", &self.weekday),
+            ("time", &self.time),
+            ("seats", &self.seats),
+        ] {
+            if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
+                query.append_pair(name, value);
+            }
+        }
+        query.append_pair("page", &page.to_string());
+        format!("/groups?{}#results", query.finish())
+    }
 }
 
 async fn browse(
@@ -114,12 +140,13 @@ async fn browse(
         time_of_day: non_empty(&query.time).and_then(|t| TimeOfDay::parse(&t)),
         with_seats: query.seats.as_deref() == Some("1"),
     };
-    let cards = state.app.browse_groups(&who, &filter).await?;
-    let topics = state.app.list_topics().await?.into_iter().map(|t| (t.slug, t.name)).collect();
+    let page_number = query.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1);
+    let catalog = state.app.browse_groups(&who, &filter, page_number).await?;
+    let (page_number, pages) = (catalog.page, catalog.pages);
     Ok(page(&BrowsePage {
         layout: Layout::new("Find a group", Some(&who), &csrf),
         zone: who.user.timezone.name().to_owned(),
-        topics,
+        topics: catalog.topics.into_iter().map(|t| (t.slug, t.name)).collect(),
         weekdays: WEEKDAYS.iter().map(|d| (weekday_slug(*d), weekday_name(*d))).collect(),
         times: vec![
             ("morning", "Morning (before 12:00)"),
@@ -130,7 +157,12 @@ async fn browse(
         selected_weekday: filter.weekday.map(weekday_slug).unwrap_or_default().to_owned(),
         selected_time: non_empty(&query.time).unwrap_or_default(),
         with_seats: filter.with_seats,
-        cards: cards.iter().map(CardView::from).collect(),
+        matching: catalog.matching,
+        page: page_number,
+        pages,
+        previous: (page_number > 1).then(|| query.with_page(page_number - 1)),
+        next: (page_number < pages).then(|| query.with_page(page_number + 1)),
+        cards: catalog.cards.iter().map(CardView::from).collect(),
     }))
 }
 
@@ -199,16 +231,13 @@ async fn group_page(
     Path(id): Path<i64>,
     Query(query): Query<GroupQuery>,
 ) -> Result<Response> {
-    let app = &state.app;
-    let card = app.group_card(&who, GroupId::new(id)).await?;
+    let view = state.app.group_page(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
+    let (card, topic, profile, care_team) = (&view.card, view.topic, view.profile, view.care_team);
     let group = &card.group;
     let zone = who.user.timezone;
-    let (_, profile) = app.therapist_profile(group.therapist_id).await?;
-    let (topic, plan) = app.topic_with_plan(&group.topic).await?;
     let group_zone = group.slot.zone().tz();
-    let meetings = app
-        .next_meetings(zone, group, 4)
-        .await?
+    let meetings = view
+        .meetings
         .iter()
         .map(|m| MeetingView {
             when: m.local_start.format(TIME_FORMAT).to_string(),
@@ -221,9 +250,8 @@ async fn group_page(
                 .to_string(),
         })
         .collect();
-    let notices = app
-        .shift_notices(zone, group)
-        .await?
+    let notices = view
+        .shift_notices
         .iter()
         .map(|n| {
             format!(
@@ -234,26 +262,18 @@ async fn group_page(
             )
         })
         .collect();
-    let status = member_status(&state, &who, &card).await?;
-    let care_team = hearth_app::is_care_team(&who, group);
-    let roster = if care_team {
-        state
-            .app
-            .roster(&who, group.id, &meta.audit(Some(&who)))
-            .await?
-            .into_iter()
-            .filter_map(|r| {
-                let client = r.client?;
-                Some((
-                    r.display_name,
-                    client.email.to_string(),
-                    client.region.map(|g| g.to_string()).unwrap_or_default(),
-                ))
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let status = member_status(view.standing, zone.tz());
+    let roster = view
+        .roster
+        .into_iter()
+        .map(|client| {
+            (
+                client.display_name.to_string(),
+                client.email.to_string(),
+                client.region.map(|g| g.to_string()).unwrap_or_default(),
+            )
+        })
+        .collect();
     let message = match query.msg.as_deref() {
         Some("seated") => Some("You have a seat in this group. Welcome!".to_owned()),
         Some("waitlisted") => Some("The group is full, so you are on the waitlist.".to_owned()),
@@ -283,7 +303,7 @@ async fn group_page(
             group.slot.zone().name()
         ),
         meetings,
-        may_reschedule: hearth_app::may_reschedule(&who, group),
+        may_reschedule: view.may_reschedule,
         seats_left: group.seats_left(),
         capacity: group.capacity,
         waitlist: group.waitlist,
@@ -295,49 +315,27 @@ async fn group_page(
         license_kind: profile.license_kind.as_str(),
         years: profile.years_of_practice,
         bio: profile.bio,
-        plan: plan.into_iter().map(|w| (w.week, format!("{}: {}", w.title, w.focus))).collect(),
+        plan: view.plan.iter().map(|w| (w.week, format!("{}: {}", w.title, w.focus))).collect(),
     }))
 }
 
 /// Where a viewer stands with a group: member, offered, waiting, able to join, or not.
-async fn member_status(
-    state: &AppState,
-    who: &hearth_app::Authenticated,
-    card: &GroupCard,
-) -> Result<MemberStatus> {
-    let zone = who.user.timezone;
-    let group = &card.group;
-    Ok(if who.user.role == Role::Client {
-        let mine = state.app.my_groups(who).await?;
-        if mine.seated.iter().any(|(g, _)| g.id == group.id) {
-            MemberStatus::Seated
-        } else if let Some((_, place)) = mine.waiting.iter().find(|(g, _)| g.id == group.id) {
-            match place.offer_expires_at {
-                Some(until) if place.position == 0 => MemberStatus::Offered(
-                    until.with_timezone(&zone.tz()).format(TIME_FORMAT).to_string(),
-                ),
-                _ => MemberStatus::Waiting(place.position),
-            }
-        } else if card.may_join {
-            let topics = state.app.list_topics().await?;
-            let name = |slug: &str| {
-                topics
-                    .iter()
-                    .find(|t| t.slug == slug)
-                    .map_or_else(|| slug.to_owned(), |t| t.name.clone())
-            };
-            MemberStatus::CanJoin(
-                mine.seated.iter().map(|(g, _)| (g.id.get(), name(&g.topic))).collect(),
-            )
-        } else {
-            MemberStatus::Ineligible(
-                "You cannot join this group: its therapist is not licensed where you live, or it is for a different age group."
-                    .to_owned(),
-            )
+/// Where the viewer stands, in the page's words.
+fn member_status(standing: Standing, zone: chrono_tz::Tz) -> MemberStatus {
+    match standing {
+        Standing::Seated => MemberStatus::Seated,
+        Standing::Offered(until) => {
+            MemberStatus::Offered(until.with_timezone(&zone).format(TIME_FORMAT).to_string())
         }
-    } else {
-        MemberStatus::Staff
-    })
+        Standing::Waiting(position) => MemberStatus::Waiting(position),
+        Standing::CanJoin(current) => {
+            MemberStatus::CanJoin(current.into_iter().map(|(g, name)| (g.get(), name)).collect())
+        }
+        Standing::Ineligible(reason) => {
+            MemberStatus::Ineligible(format!("You cannot join this group: {reason}."))
+        }
+        Standing::Staff => MemberStatus::Staff,
+    }
 }
 
 pub(super) fn back_to(id: i64, msg: &str) -> Response {

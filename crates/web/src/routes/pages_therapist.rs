@@ -5,11 +5,10 @@ use axum::Router;
 use axum::extract::{Extension, State};
 use axum::response::Response;
 use axum::routing::get;
-use hearth_domain::Role;
 
 use super::pages_groups::TIME_FORMAT;
 use crate::csrf::CsrfToken;
-use crate::extract::{ClientMeta, PageUser, require_role};
+use crate::extract::{ClientMeta, PageUser};
 use crate::templates::{Layout, page};
 use crate::{AppState, Result};
 
@@ -51,49 +50,35 @@ async fn therapist_groups(
     meta: ClientMeta,
     PageUser(who): PageUser,
 ) -> Result<Response> {
-    require_role(&who, &[Role::Therapist])?;
-    let cards = state.app.therapist_groups(&who).await?;
-    let ctx = meta.audit(Some(&who));
-    let mut rosters = Vec::with_capacity(cards.len());
-    for card in &cards {
-        rosters.push(state.app.roster(&who, card.group.id, &ctx).await?);
-    }
-    let members: Vec<hearth_domain::UserId> =
-        rosters.iter().flatten().filter_map(|r| r.client.as_ref().map(|c| c.id)).collect();
-    let trends = state.app.score_trends(&who, &members, &ctx).await?;
-    let mut groups = Vec::with_capacity(cards.len());
-    for (card, roster) in cards.iter().zip(&rosters) {
-        let mut rows = Vec::with_capacity(roster.len());
-        for r in roster {
-            let Some(client) = r.client.as_ref() else { continue };
-            let trend = trends.get(&client.id).copied().unwrap_or_default();
-            rows.push(RosterRow {
-                client_id: client.id.get(),
-                name: r.display_name.clone(),
-                email: client.email.to_string(),
-                region: client.region.as_ref().map(ToString::to_string).unwrap_or_default(),
-                phq9: hearth_app::ScoreTrend::describe(trend.phq9),
-                gad7: hearth_app::ScoreTrend::describe(trend.gad7),
-            });
-        }
-        let zone = who.user.timezone;
-        let dated = |m: &hearth_app::OccurrenceView| {
-            (m.original_date.to_string(), m.local_start.format(TIME_FORMAT).to_string())
-        };
-        let next = state.app.next_meetings(zone, &card.group, 1).await?.first().map(dated);
-        let last = state.app.last_meeting(zone, &card.group).await?.as_ref().map(dated);
-        groups.push(TherapistGroupView {
-            next,
-            last,
-            id: card.group.id.get(),
-            topic: card.topic_name.clone(),
-            when: card.when(),
+    let led = state.app.therapist_groups_page(&who, &meta.audit(Some(&who))).await?;
+    let dated = |m: &hearth_app::OccurrenceView| {
+        (m.original_date.to_string(), m.local_start.format(TIME_FORMAT).to_string())
+    };
+    let groups = led
+        .into_iter()
+        .map(|g| TherapistGroupView {
+            next: g.next.as_ref().map(dated),
+            last: g.last.as_ref().map(dated),
+            id: g.card.group.id.get(),
+            topic: g.card.topic_name.clone(),
+            when: g.card.when(),
             seats: format!(
                 "{} of {} seats taken, {} waiting",
-                card.group.seats_taken, card.group.capacity, card.group.waitlist
+                g.card.group.seats_taken, g.card.group.capacity, g.card.group.waitlist
             ),
-            roster: rows,
-        });
-    }
+            roster: g
+                .roster
+                .iter()
+                .map(|(client, trend)| RosterRow {
+                    client_id: client.id.get(),
+                    name: client.display_name.to_string(),
+                    email: client.email.to_string(),
+                    region: client.region.as_ref().map(ToString::to_string).unwrap_or_default(),
+                    phq9: hearth_app::ScoreTrend::describe(trend.phq9),
+                    gad7: hearth_app::ScoreTrend::describe(trend.gad7),
+                })
+                .collect(),
+        })
+        .collect();
     Ok(page(&TherapistGroupsPage { layout: Layout::new("My groups", Some(&who), &csrf), groups }))
 }

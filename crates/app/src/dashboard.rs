@@ -1,0 +1,63 @@
+//! Each person's home page as one read: what the page shows depends on the role, and the
+//! branching on role lives here, not in the page handler.
+
+use chrono::{DateTime, Utc};
+use hearth_domain::{GroupId, OutcomeReport, Role};
+
+use crate::{App, AppResult, AuditContext, Authenticated, CheckInStatus};
+
+/// Everything a dashboard shows; the parts for other roles are empty.
+#[derive(Clone, Debug, Default)]
+pub struct Dashboard {
+    /// Admins: the practice's outcome headline.
+    pub headline: Option<OutcomeReport>,
+    /// Admins: how many clients and staff the practice has.
+    pub client_count: i64,
+    pub staff_count: usize,
+    /// Clients: whether a check-in is due, and before which meeting.
+    pub check_in: Option<CheckInStatus>,
+    /// Clients: their best-fitting groups, as (group, topic name, reasons).
+    pub suggestions: Vec<(GroupId, String, Vec<String>)>,
+    /// Clients: no intake yet.
+    pub needs_intake: bool,
+    /// Staff: the names of members who missed a check-in, and when the list was made.
+    pub overdue: Option<(Vec<String>, DateTime<Utc>)>,
+    /// Staff: risk flags not yet acknowledged that they may see.
+    pub open_flags: usize,
+}
+
+impl App {
+    /// `who`'s home page.
+    pub async fn dashboard(&self, who: &Authenticated, ctx: &AuditContext) -> AppResult<Dashboard> {
+        let mut page = Dashboard::default();
+        if who.user.role == Role::Client {
+            page.needs_intake = !self.has_intake(who.user.id).await?;
+            page.check_in = Some(self.check_in_status(&who.user).await?);
+            let ranked = self.recommendations(who, who.user.id, ctx).await?;
+            if !ranked.is_empty() {
+                let topics = self.db.list_topics().await?;
+                page.suggestions = ranked
+                    .into_iter()
+                    .map(|r| {
+                        let name = topics
+                            .iter()
+                            .find(|t| t.slug == r.group.topic)
+                            .map_or_else(|| r.group.topic.clone(), |t| t.name.clone());
+                        (r.group.id, name, r.reasons)
+                    })
+                    .collect();
+            }
+            return Ok(page);
+        }
+        if who.user.role == Role::Admin {
+            page.headline = Some(self.practice_headline(who, ctx).await?);
+            page.client_count = self.count_users(Role::Client).await?;
+            page.staff_count = self.list_staff(&who.user).await?.len();
+        }
+        let (list, at) = self.overdue_check_ins_as_of(who).await?;
+        page.overdue =
+            Some((list.into_iter().map(|(u, _)| u.display_name.to_string()).collect(), at));
+        page.open_flags = self.open_risk_flag_count(who).await?;
+        Ok(page)
+    }
+}

@@ -1,0 +1,126 @@
+//! Every group's meeting series for pages that show many groups (the catalog, a therapist's
+//! groups, a client's groups): the slot changes and exceptions of all groups are read in two
+//! statements and kept for at most [`SCHEDULE_TTL`]. A change made through this node clears
+//! them at once; one made through another node shows within the minute. Decisions (the room
+//! door, cancelling, moving) never read this copy: they read the group's own series fresh
+//! ([`App::series_of`]).
+
+use chrono::{DateTime, Duration, Utc};
+use hearth_domain::GroupId;
+use hearth_domain::Series;
+use hearth_store::{ExceptionKind, Group, SeriesChanges, SlotChange, StoredException};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::groups::{OccurrenceView, view};
+use crate::{App, AppResult};
+
+/// How long the series of every group are kept before they are read again.
+pub const SCHEDULE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The last read of every group's series changes.
+#[derive(Debug, Default)]
+pub(crate) struct ScheduleCache {
+    latest: Mutex<Option<(Instant, Arc<SeriesChanges>)>>,
+}
+
+impl ScheduleCache {
+    /// Forgets the copy (a group's series changed through this node).
+    pub(crate) fn clear(&self) {
+        if let Ok(mut latest) = self.latest.lock() {
+            *latest = None;
+        }
+    }
+
+    fn fresh(&self) -> Option<Arc<SeriesChanges>> {
+        let latest = self.latest.lock().ok()?;
+        latest.as_ref().filter(|(at, _)| at.elapsed() < SCHEDULE_TTL).map(|(_, c)| Arc::clone(c))
+    }
+
+    fn keep(&self, changes: &Arc<SeriesChanges>) {
+        if let Ok(mut latest) = self.latest.lock() {
+            *latest = Some((Instant::now(), Arc::clone(changes)));
+        }
+    }
+}
+
+/// A group's series from its stored row, slot changes and exceptions.
+pub(crate) fn build_series(
+    group: &Group,
+    slot_changes: &[SlotChange],
+    exceptions: &[StoredException],
+) -> AppResult<Series> {
+    let mut series = Series::new(group.slot, group.starts_on, group.ends_on)
+        .map_err(|e| anyhow::anyhow!("stored group {} has an invalid series: {e}", group.id))?;
+    for change in slot_changes {
+        series
+            .change_from(change.effective_from, change.slot)
+            .map_err(|e| anyhow::anyhow!("stored slot change of group {}: {e}", group.id))?;
+    }
+    for exception in exceptions {
+        // An exception on a date the series no longer meets (after a slot change) lapses.
+        let _ = match exception.kind {
+            ExceptionKind::Cancelled => series.cancel(exception.original_date),
+            ExceptionKind::Moved(to) => series.move_occurrence(exception.original_date, to),
+        };
+    }
+    Ok(series)
+}
+
+/// The next `count` meetings of `series` that have not ended by `now`, in `zone`.
+pub(crate) fn upcoming(
+    series: &Series,
+    now: DateTime<Utc>,
+    zone: chrono_tz::Tz,
+    count: usize,
+) -> Vec<OccurrenceView> {
+    let weeks = i64::try_from(count).unwrap_or(4) + 6;
+    let mut found: Vec<OccurrenceView> = series
+        .occurrences(now - Duration::hours(2), now + Duration::weeks(weeks))
+        .iter()
+        .filter(|o| o.occurrence.ends_at > now)
+        .map(|o| view(o, zone))
+        .collect();
+    found.truncate(count);
+    found
+}
+
+impl App {
+    /// Every group's slot changes and exceptions, at most [`SCHEDULE_TTL`] old.
+    pub(crate) async fn series_changes(&self) -> AppResult<Arc<SeriesChanges>> {
+        if let Some(changes) = self.schedule_cache.fresh() {
+            return Ok(changes);
+        }
+        let changes = Arc::new(self.db.list_all_series_changes().await?);
+        self.schedule_cache.keep(&changes);
+        Ok(changes)
+    }
+
+    /// `group`'s series from the kept copy of every group's changes.
+    pub(crate) fn series_from(group: &Group, changes: &SeriesChanges) -> AppResult<Series> {
+        build_series(
+            group,
+            changes.slot_changes.get(&group.id).map_or(&[], Vec::as_slice),
+            changes.exceptions.get(&group.id).map_or(&[], Vec::as_slice),
+        )
+    }
+
+    /// The next meeting of each group, for display: one read of every group's series (kept a
+    /// minute), however many groups.
+    pub async fn next_meeting_of_each(
+        &self,
+        zone: hearth_domain::TimeZone,
+        groups: &[Group],
+    ) -> AppResult<std::collections::HashMap<GroupId, OccurrenceView>> {
+        let changes = self.series_changes().await?;
+        let now = self.clock.now();
+        let mut next = std::collections::HashMap::with_capacity(groups.len());
+        for group in groups {
+            let series = Self::series_from(group, &changes)?;
+            if let Some(first) = upcoming(&series, now, zone.tz(), 1).pop() {
+                next.insert(group.id, first);
+            }
+        }
+        Ok(next)
+    }
+}

@@ -1,0 +1,71 @@
+//! A therapist's "My groups" page as one read: every group they lead with its roster, the
+//! members' score trends, and the next and last meetings, in a number of statements that does
+//! not grow with the groups or the members, and one audit row naming every roster read.
+
+use hearth_domain::{GroupId, Role, UserId};
+use hearth_store::{GroupFilter, User};
+use std::collections::HashMap;
+
+use crate::groups::OccurrenceView;
+use crate::measures::ScoreTrend;
+use crate::schedules::upcoming;
+use crate::{App, AppError, AppResult, AuditContext, Authenticated, GroupCard};
+
+/// One of the therapist's groups.
+#[derive(Clone, Debug)]
+pub struct LedGroup {
+    pub card: GroupCard,
+    /// Members in joining order, with their score trends.
+    pub roster: Vec<(User, ScoreTrend)>,
+    /// The next meeting not yet ended, for its room.
+    pub next: Option<OccurrenceView>,
+    /// The latest meeting that has started, for its attendance sheet.
+    pub last: Option<OccurrenceView>,
+}
+
+impl App {
+    /// Every group `who` leads, for their "My groups" page. Therapists only.
+    pub async fn therapist_groups_page(
+        &self,
+        who: &Authenticated,
+        ctx: &AuditContext,
+    ) -> AppResult<Vec<LedGroup>> {
+        if who.user.role != Role::Therapist {
+            return Err(AppError::Forbidden);
+        }
+        let groups = self
+            .db
+            .list_groups(&GroupFilter { therapist: Some(who.user.id), ..GroupFilter::default() })
+            .await?;
+        let ids: Vec<GroupId> = groups.iter().map(|g| g.id).collect();
+        let members = self.db.list_members_of_groups(&ids).await?;
+        let client_ids: Vec<UserId> = members.iter().map(|m| UserId::new(m.client_id)).collect();
+        let mut people: HashMap<UserId, User> =
+            self.db.find_users(&client_ids).await?.into_iter().map(|u| (u.id, u)).collect();
+        let trends = self.score_trends(who, &client_ids, ctx).await?;
+        if !ids.is_empty() {
+            let subject = ids.iter().map(|g| format!("group:{g}")).collect::<Vec<_>>().join(",");
+            self.audit(ctx, "group.roster.read", subject, "").await?;
+        }
+        let mut rosters: HashMap<GroupId, Vec<(User, ScoreTrend)>> = HashMap::new();
+        for m in &members {
+            let id = UserId::new(m.client_id);
+            let Some(user) = people.remove(&id) else { continue };
+            let trend = trends.get(&id).copied().unwrap_or_default();
+            rosters.entry(GroupId::new(m.group_id)).or_default().push((user, trend));
+        }
+        let changes = self.series_changes().await?;
+        let (now, zone) = (self.clock.now(), who.user.timezone.tz());
+        let mut led = Vec::with_capacity(groups.len());
+        for card in self.cards(who, groups).await? {
+            let series = Self::series_from(&card.group, &changes)?;
+            led.push(LedGroup {
+                roster: rosters.remove(&card.group.id).unwrap_or_default(),
+                next: upcoming(&series, now, zone, 1).pop(),
+                last: series.last_meeting_before(now).map(|o| crate::groups::view(&o, zone)),
+                card,
+            });
+        }
+        Ok(led)
+    }
+}
