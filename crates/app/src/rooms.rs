@@ -16,14 +16,16 @@ use hearth_domain::{
     UserId, knock,
 };
 use hearth_store::Group;
-use hearth_video::signal::{
-    ClientMessage, Device, Part, Presence, RosterEntry, SafetyEntry, ServerMessage,
-};
+use hearth_video::signal::{ClientMessage, Device, Part, Presence, RosterEntry, ServerMessage};
 use hearth_video::{MediaKind, ParticipantId, RoomKey, SdpAnswer, SdpOffer, SfuEvent, SfuPool};
 use tokio::sync::mpsc;
 
 use crate::groups::start_of_day;
+
+mod safety;
+
 use crate::{App, AppError, AppResult, AuditContext, Authenticated};
+pub use safety::{RoomMessage, SafetyEntry, SafetyPanel};
 
 /// Longest location a participant may give.
 pub const LOCATION_MAX_CHARS: usize = 200;
@@ -51,7 +53,7 @@ impl Meeting {
 #[derive(Debug)]
 pub struct RoomConnection {
     pub id: ParticipantId,
-    pub outbox: mpsc::UnboundedReceiver<ServerMessage>,
+    pub outbox: mpsc::UnboundedReceiver<RoomMessage>,
 }
 
 /// The live rooms of this node and the SFU that carries their media.
@@ -106,7 +108,7 @@ struct Peer {
     part: Part,
     presence: Presence,
     media: Media,
-    outbox: mpsc::UnboundedSender<ServerMessage>,
+    outbox: mpsc::UnboundedSender<RoomMessage>,
     safety: Option<SafetyEntry>,
 }
 
@@ -163,7 +165,7 @@ impl RoomHub {
         match &mut p.media {
             Media::Joining { held } => held.push(sdp),
             Media::Joined => {
-                let _ = p.outbox.send(ServerMessage::Offer { sdp });
+                let _ = p.outbox.send(ServerMessage::Offer { sdp }.into());
             }
             Media::None => {}
         }
@@ -196,7 +198,7 @@ impl RoomHub {
         let mut state = self.lock();
         if let Some(p) = state.peers.get_mut(id) {
             p.media = Media::None;
-            let _ = p.outbox.send(ServerMessage::MediaLost);
+            let _ = p.outbox.send(ServerMessage::MediaLost.into());
         }
     }
 }
@@ -241,13 +243,16 @@ impl HubState {
                 }
                 list
             };
-            let _ = p.outbox.send(ServerMessage::Roster {
-                participants,
-                locked: room.locked,
-                may_unmute: room.may_unmute,
-            });
+            let _ = p.outbox.send(
+                ServerMessage::Roster {
+                    participants,
+                    locked: room.locked,
+                    may_unmute: room.may_unmute,
+                }
+                .into(),
+            );
             if p.part == Part::Host {
-                let _ = p.outbox.send(ServerMessage::Safety { participants: safety.clone() });
+                let _ = p.outbox.send(SafetyPanel { participants: safety.clone() }.into());
             }
         }
     }
@@ -478,11 +483,14 @@ impl App {
             let attendee =
                 Attendee { group: meeting.group.id, date: meeting.date(), user: who.user.id };
             state.attendees.insert(id.clone(), attendee);
-            let _ = outbox.send(ServerMessage::Welcome { you: id.to_string(), part });
-            let _ = outbox.send(match presence {
-                Presence::InRoom => ServerMessage::Admitted,
-                Presence::Waiting => ServerMessage::Waiting,
-            });
+            let _ = outbox.send(ServerMessage::Welcome { you: id.to_string(), part }.into());
+            let _ = outbox.send(
+                match presence {
+                    Presence::InRoom => ServerMessage::Admitted,
+                    Presence::Waiting => ServerMessage::Waiting,
+                }
+                .into(),
+            );
             state.peers.insert(
                 id.clone(),
                 Peer {
@@ -603,7 +611,7 @@ impl App {
                     let user = p.user;
                     if p.presence == Presence::Waiting {
                         p.presence = Presence::InRoom;
-                        let _ = p.outbox.send(ServerMessage::Admitted);
+                        let _ = p.outbox.send(ServerMessage::Admitted.into());
                     }
                     if let Some(r) = state.rooms.get_mut(&room) {
                         r.admitted.insert(user);
@@ -634,7 +642,7 @@ impl App {
                         ));
                     }
                     let p = state.remove_peer(&target).ok_or(AppError::NotFound)?;
-                    let _ = p.outbox.send(ServerMessage::Removed);
+                    let _ = p.outbox.send(ServerMessage::Removed.into());
                     if let Some(r) = state.rooms.get_mut(&room) {
                         r.removed.insert(p.user);
                         r.admitted.remove(&p.user);
@@ -674,7 +682,7 @@ impl App {
                     let ids = state.rooms.get(&room).map(|r| r.order.clone()).unwrap_or_default();
                     for other in &ids {
                         if let Some(p) = state.remove_peer(other) {
-                            let _ = p.outbox.send(ServerMessage::Ended);
+                            let _ = p.outbox.send(ServerMessage::Ended.into());
                         }
                     }
                     ids
@@ -729,7 +737,7 @@ impl App {
             let target = state.target(&room, participant)?;
             let p = state.peers.get(&target).ok_or(AppError::NotFound)?;
             let user = p.user;
-            let _ = p.outbox.send(ServerMessage::Muted { device });
+            let _ = p.outbox.send(ServerMessage::Muted { device }.into());
             if let Some(r) = state.rooms.get_mut(&room) {
                 r.held(device).insert(user);
             }
@@ -780,11 +788,12 @@ impl App {
             // Gone while the SFU answered (removed, or the session ended): undo the join below.
             state.peers.get_mut(id).map(|p| match answered {
                 Ok(answer) => {
-                    let _ = p.outbox.send(ServerMessage::Answer { sdp: answer.to_sdp_string() });
+                    let _ =
+                        p.outbox.send(ServerMessage::Answer { sdp: answer.to_sdp_string() }.into());
                     if let Media::Joining { held } = std::mem::replace(&mut p.media, Media::Joined)
                     {
                         for sdp in held {
-                            let _ = p.outbox.send(ServerMessage::Offer { sdp });
+                            let _ = p.outbox.send(ServerMessage::Offer { sdp }.into());
                         }
                     }
                     Ok(())
@@ -862,7 +871,7 @@ async fn unmute(hub: &RoomHub, id: &ParticipantId, device: Device) -> AppResult<
     }
     hub.sync_forwarding(id).await;
     if let Some(p) = hub.lock().peers.get(id) {
-        let _ = p.outbox.send(ServerMessage::Unmuted { device });
+        let _ = p.outbox.send(ServerMessage::Unmuted { device }.into());
     }
     Ok(())
 }
