@@ -73,7 +73,9 @@ pub use passwords::PasswordHasher;
 pub use placement::ProposedPlacement;
 pub use plans::{PlanContent, PlanInput, TreatmentPlan};
 pub use recommendations::{CLIENT_SEES, Recommendation, TherapistRecommendation};
-pub use rooms::{LOCATION_MAX_CHARS, Meeting, RoomConnection, RoomHub};
+pub use rooms::{
+    LOCATION_MAX_CHARS, Meeting, RoomConnection, RoomHub, RoomMessage, SafetyEntry, SafetyPanel,
+};
 pub use safety_plans::{SAFETY_PLAN_SECTIONS, SafetyPlan, StoredSafetyPlan};
 pub use schedules::SCHEDULE_TTL;
 pub use sealed_fields::{MeasureRow, RiskFlagRow, SealedCounts};

@@ -45,7 +45,10 @@
 //!
 //! # Signalling
 //!
-//! [`signal`] holds the messages of the app's room WebSocket. [`SfuEvent::Offer`] travels on
+//! [`signal`] holds the signalling messages of the app's room WebSocket: media negotiation,
+//! the roster (display names only) and the host's controls. The crate holds no app data: what
+//! the app adds to that socket (the host's safety panel) is the app's own type, in
+//! `hearth_app`. [`SfuEvent::Offer`] travels on
 //! the driver's event channel, apart from the answer [`SfuHandle::join`] returns: the
 //! signalling layer (`hearth_app::RoomHub`) sends a participant its join answer before any
 //! offer for it.

@@ -6,6 +6,10 @@
 //! Once admitted the browser sends its [`ClientMessage::Offer`]; the server's
 //! [`ServerMessage::Answer`] to it always comes before any [`ServerMessage::Offer`] the SFU makes
 //! to that browser (the others' tracks), and each of those gets a [`ClientMessage::Answer`].
+//!
+//! These are the messages the video layer needs, and they carry no clinical data: the app sends
+//! the host's safety panel (emergency contacts, risk flags) on the same socket as a message of
+//! its own (`hearth_app::RoomMessage`), tagged by `type` like these.
 
 use serde::{Deserialize, Serialize};
 
@@ -103,20 +107,6 @@ pub struct RosterEntry {
     pub host_camera_off: bool,
 }
 
-/// One line of the host's safety panel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SafetyEntry {
-    pub id: String,
-    pub name: String,
-    /// Where the participant said they are for this session.
-    pub location: Option<String>,
-    pub emergency_contact: Option<String>,
-    /// The level of the most recent open (unacknowledged) risk flag, if any.
-    pub open_risk_flag: Option<String>,
-    /// Where the host starts a crisis note for this participant.
-    pub crisis_note_url: Option<String>,
-}
-
 /// From the server.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -142,10 +132,6 @@ pub enum ServerMessage {
         locked: bool,
         /// Whether participants may turn back on what the host turned off.
         may_unmute: bool,
-    },
-    /// For the host only.
-    Safety {
-        participants: Vec<SafetyEntry>,
     },
     /// The host turned this participant's microphone or camera off; the SFU no longer
     /// forwards it.

@@ -8,7 +8,7 @@ use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use hearth_app::{AppError, Authenticated, Meeting, RoomConnection};
+use hearth_app::{AppError, Authenticated, Meeting, RoomConnection, RoomMessage};
 use hearth_domain::{AttendanceStatus, GroupId, RoomEntry, UserId};
 use hearth_video::signal::{ClientMessage, ServerMessage};
 use serde::Deserialize;
@@ -108,7 +108,7 @@ async fn room_socket(
         .on_upgrade(move |socket| serve_socket(state, who, meta, meeting, socket)))
 }
 
-async fn send(socket: &mut WebSocket, message: &ServerMessage) -> bool {
+async fn send(socket: &mut WebSocket, message: &RoomMessage) -> bool {
     let Ok(text) = serde_json::to_string(message) else { return false };
     socket.send(Message::text(text)).await.is_ok()
 }
@@ -143,7 +143,7 @@ async fn serve_socket(
     let first = hello.ok().flatten().and_then(Result::ok);
     let Some(Ok(ClientMessage::Hello { location, reason })) = first.as_ref().and_then(parse) else {
         let refused = ServerMessage::Refused { reason: "say hello first".to_owned() };
-        send(&mut socket, &refused).await;
+        send(&mut socket, &refused.into()).await;
         return;
     };
     let entered =
@@ -154,7 +154,8 @@ async fn serve_socket(
             if let AppError::Unexpected(e) = &err {
                 tracing::error!(error = %e, "entering a room");
             }
-            send(&mut socket, &ServerMessage::Refused { reason: refusal_text(&err) }).await;
+            let refused = ServerMessage::Refused { reason: refusal_text(&err) };
+            send(&mut socket, &refused.into()).await;
             return;
         }
     };
@@ -188,7 +189,7 @@ async fn serve_socket(
                         other => refusal_text(&other),
                     };
                     let error = ServerMessage::Error { message };
-                    if !send(&mut socket, &error).await {
+                    if !send(&mut socket, &error.into()).await {
                         break;
                     }
                 }
