@@ -6,8 +6,9 @@
 use hearth_video::signal::ServerMessage;
 use serde::Serialize;
 
-/// One line of the host's safety panel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// One line of the host's safety panel. Its `Debug` shows only the room id: the rest is
+/// health and contact data that must never reach a log.
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct SafetyEntry {
     /// The participant's id in the room, as the roster gives it.
     pub id: String,
@@ -19,6 +20,12 @@ pub struct SafetyEntry {
     pub open_risk_flag: Option<String>,
     /// Where the host starts a crisis note for this participant.
     pub crisis_note_url: Option<String>,
+}
+
+impl std::fmt::Debug for SafetyEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SafetyEntry").field("id", &self.id).finish_non_exhaustive()
+    }
 }
 
 /// The host's safety panel, for the host only: `{"type":"safety","participants":[…]}`.
@@ -54,6 +61,22 @@ mod tests {
     use hearth_video::signal::Part;
 
     use super::*;
+
+    #[test]
+    fn debug_shows_no_contact_location_or_flag() {
+        let entry = SafetyEntry {
+            id: "p1".to_owned(),
+            name: "Quillon".to_owned(),
+            location: Some("the harbour".to_owned()),
+            emergency_contact: Some("Perpetua 312 555 0199".to_owned()),
+            open_risk_flag: Some("self_harm_thoughts".to_owned()),
+            crisis_note_url: None,
+        };
+        let shown = format!("{entry:?} {:?}", SafetyPanel { participants: vec![entry.clone()] });
+        for secret in ["Quillon", "harbour", "Perpetua", "555", "self_harm"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+    }
 
     fn json(message: impl Into<RoomMessage>) -> String {
         serde_json::to_string(&message.into()).expect("serializes")
