@@ -43,7 +43,7 @@ pub use measures::{NewMeasure, SealedMeasure, StoredMeasure, StoredRiskFlag, Sto
 pub use plans::PlanRow;
 pub use safety_plans::SafetyPlanRow;
 pub use sealed::{PlainMeasureRow, PlainRiskLevelRow, SEAL_BATCH, SealForRow};
-pub use seats::{MembershipRow, SeatOutcome, WaitlistPlace};
+pub use seats::SeatOutcome;
 pub use second_factors::{LoginChallenge, SecondFactorRow};
 pub use sessions::{NewSession, Session, SessionKind};
 pub use switches::SwitchRequestRow;

@@ -7,7 +7,7 @@ use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Weekday;
-use hearth_app::{BrowseFilter, GroupCard, Reservation, TimeOfDay, weekday_name};
+use hearth_app::{BrowseFilter, GroupCard, Reservation, TimeOfDay, WaitlistStatus, weekday_name};
 use hearth_domain::{GroupId, Role, parse_weekday, weekday_slug};
 use serde::Deserialize;
 
@@ -312,8 +312,8 @@ async fn member_status(
         if mine.seated.iter().any(|(g, _)| g.id == group.id) {
             MemberStatus::Seated
         } else if let Some((_, place)) = mine.waiting.iter().find(|(g, _)| g.id == group.id) {
-            match place.offer_expires_at {
-                Some(until) if place.position == 0 => MemberStatus::Offered(
+            match (place.status, place.offer_expires_at) {
+                (WaitlistStatus::Offered, Some(until)) => MemberStatus::Offered(
                     until.with_timezone(&zone.tz()).format(TIME_FORMAT).to_string(),
                 ),
                 _ => MemberStatus::Waiting(place.position),
