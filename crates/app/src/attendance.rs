@@ -39,7 +39,7 @@ impl App {
         let rows = self.db.list_attendance(group, meeting.date()).await?;
         let members = self.db.list_group_members(group).await?;
         let now = self.clock.now();
-        let mut people: Vec<i64> = members.iter().map(|m| m.client_id).collect();
+        let mut people: Vec<i64> = members.iter().map(|m| m.client_id.get()).collect();
         for row in &rows {
             if !people.contains(&row.user_id) {
                 people.push(row.user_id);
@@ -65,7 +65,7 @@ impl App {
             sheet.push(AttendanceLine {
                 user,
                 name,
-                member: members.iter().any(|m| m.client_id == id),
+                member: members.iter().any(|m| m.client_id.get() == id),
                 status,
                 minutes: seconds / 60,
                 first_joined_at: row.and_then(|r| r.first_joined_at),
@@ -94,7 +94,7 @@ impl App {
         let group = meeting.group.id;
         let date = meeting.date();
         let is_member =
-            self.db.list_group_members(group).await?.iter().any(|m| m.client_id == person.get());
+            self.db.list_group_members(group).await?.iter().any(|m| m.client_id == person);
         if !is_member && self.db.find_attendance(group, date, person).await?.is_none() {
             return Err(AppError::invalid("person", "this person is not on the sheet"));
         }

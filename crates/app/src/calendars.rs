@@ -3,7 +3,7 @@
 //! `STATUS:CANCELLED`. Titles name no topic: feeds often sync to work calendars.
 
 use chrono::Duration;
-use hearth_domain::{GroupId, OccurrenceStatus, Role, UserId};
+use hearth_domain::{GroupId, MembershipStatus, OccurrenceStatus, Role, UserId};
 use hearth_store::Group;
 use icalendar::{Calendar, Component as _, Event, EventLike as _, EventStatus};
 
@@ -72,8 +72,8 @@ impl App {
             .list_client_memberships(owner)
             .await?
             .into_iter()
-            .filter(|m| m.status == "seated")
-            .map(|m| GroupId::new(m.group_id))
+            .filter(|m| m.status == MembershipStatus::Seated)
+            .map(|m| m.group_id)
             .collect();
         let filter = hearth_store::GroupFilter { ids: Some(ids), ..Default::default() };
         Ok(self.db.list_groups(&filter).await?)

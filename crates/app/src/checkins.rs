@@ -2,8 +2,8 @@
 //! program). The client sees when theirs is due; the care team sees who missed one.
 
 use chrono::{DateTime, Duration, Utc};
-use hearth_domain::{GroupId, OccurrenceStatus, Role, Series, UserId};
-use hearth_store::{MembershipRow, User};
+use hearth_domain::{GroupId, MembershipRow, OccurrenceStatus, Role, Series, UserId};
+use hearth_store::User;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
@@ -29,7 +29,7 @@ fn status_from(
     now: DateTime<Utc>,
     cadence: Duration,
     seats: &[&MembershipRow],
-    series: &HashMap<i64, Series>,
+    series: &HashMap<GroupId, Series>,
     answered: &[(&str, DateTime<Utc>)],
 ) -> CheckInStatus {
     let mut previous = None;
@@ -89,13 +89,16 @@ impl OverdueCache {
 
 impl App {
     /// The series of each group, by id (two statements per group: slot changes, exceptions).
-    async fn series_by_group(&self, seats: &[MembershipRow]) -> AppResult<HashMap<i64, Series>> {
+    async fn series_by_group(
+        &self,
+        seats: &[MembershipRow],
+    ) -> AppResult<HashMap<GroupId, Series>> {
         let mut series = HashMap::new();
         for seat in seats {
             if series.contains_key(&seat.group_id) {
                 continue;
             }
-            let group = self.find_group(GroupId::new(seat.group_id)).await?;
+            let group = self.find_group(seat.group_id).await?;
             series.insert(seat.group_id, self.series_of(&group).await?);
         }
         Ok(series)
@@ -119,7 +122,7 @@ impl App {
         let seats = self.db.list_seated_memberships(clients).await?;
         let series = self.series_by_group(&seats).await?;
         let times = self.db.list_check_in_times(clients).await?;
-        let mut seats_of: HashMap<i64, Vec<&MembershipRow>> = HashMap::new();
+        let mut seats_of: HashMap<UserId, Vec<&MembershipRow>> = HashMap::new();
         for seat in &seats {
             seats_of.entry(seat.client_id).or_default().push(seat);
         }
@@ -130,7 +133,7 @@ impl App {
         Ok(clients
             .iter()
             .map(|client| {
-                let seats = seats_of.get(&client.get()).map_or(&[][..], Vec::as_slice);
+                let seats = seats_of.get(client).map_or(&[][..], Vec::as_slice);
                 let answered = answered.get(&client.get()).map_or(&[][..], Vec::as_slice);
                 (*client, status_from(now, cadence, seats, &series, answered))
             })

@@ -2,7 +2,7 @@
 //! clock-change notices, where the viewer stands with it, and the roster for the care team.
 
 use chrono::{DateTime, Utc};
-use hearth_domain::{GroupId, Role, ShiftNotice, upcoming_shifts};
+use hearth_domain::{GroupId, Role, ShiftNotice, WaitlistStatus, upcoming_shifts};
 use hearth_store::{PlanWeekRow, TherapistProfile, Topic, User};
 
 use crate::groups::{SHIFT_NOTICE_HORIZON, is_care_team, may_reschedule};
@@ -90,8 +90,8 @@ impl App {
             return Ok(Standing::Seated);
         }
         if let Some((_, place)) = mine.waiting.iter().find(|(g, _)| g.id == group.id) {
-            return Ok(match place.offer_expires_at {
-                Some(until) if place.position == 0 => Standing::Offered(until),
+            return Ok(match (place.status, place.offer_expires_at) {
+                (WaitlistStatus::Offered, Some(until)) => Standing::Offered(until),
                 _ => Standing::Waiting(place.position),
             });
         }

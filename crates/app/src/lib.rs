@@ -58,12 +58,11 @@ pub use error::{AppError, AppResult};
 pub use group_page::{GroupPage, Standing};
 pub use groups::{GroupInput, OccurrenceView, SHIFT_NOTICE_HORIZON, is_care_team, may_reschedule};
 pub use hearth_domain::LoginThrottle as ThrottlePolicy;
+pub use hearth_domain::{MembershipRow, MembershipStatus, WaitlistPlace, WaitlistStatus};
 pub use hearth_store::{
     AuditHead, AuditVerification, Db, Engine, Invite, Session, SessionKind, User,
 };
-pub use hearth_store::{
-    Group, GroupFilter, MembershipRow, PlanWeekRow, Program, TherapistProfile, Topic, WaitlistPlace,
-};
+pub use hearth_store::{Group, GroupFilter, PlanWeekRow, Program, TherapistProfile, Topic};
 pub use intake::{Intake, IntakeInput, IntakePrivate};
 pub use invites::{InviteAcceptance, IssuedInvite};
 pub use measures::{CRISIS_LINES, CrisisLine, MeasureResult, RiskFlagView, ScoreTrend};

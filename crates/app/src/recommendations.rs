@@ -5,7 +5,8 @@
 use chrono::{Datelike as _, Duration};
 use hearth_domain::access::{Action, Record};
 use hearth_domain::{
-    AvailabilityWindow, ClientNeeds, GroupOffer, Role, UserId, age_on, fit, may_treat,
+    AvailabilityWindow, ClientNeeds, GroupId, GroupOffer, MembershipStatus, Role, UserId, age_on,
+    fit, may_treat,
 };
 use hearth_store::Group;
 use std::collections::HashMap;
@@ -76,12 +77,12 @@ impl App {
         }
         let topic_names: HashMap<String, String> =
             self.db.list_topics().await?.into_iter().map(|t| (t.slug, t.name)).collect();
-        let seated: Vec<i64> = self
+        let seated: Vec<GroupId> = self
             .db
             .list_client_memberships(client)
             .await?
             .into_iter()
-            .filter(|m| m.status == "seated")
+            .filter(|m| m.status == MembershipStatus::Seated)
             .map(|m| m.group_id)
             .collect();
         let now = self.clock.now();
@@ -91,9 +92,7 @@ impl App {
         let birth = self.birth_date(&user)?;
         let mut ranked = Vec::new();
         for group in groups.iter().cloned() {
-            if seated.contains(&group.id.get())
-                || !group.open
-                || group.ends_on.is_some_and(|e| e < today)
+            if seated.contains(&group.id) || !group.open || group.ends_on.is_some_and(|e| e < today)
             {
                 continue;
             }

@@ -1,6 +1,9 @@
 use chrono::{DateTime, Duration, Utc};
-use hearth_domain::{GroupId, License, MembershipId, Role, UserId, age_on, may_treat};
-use hearth_store::{Group, MembershipRow, SeatOutcome, User, WaitlistPlace};
+use hearth_domain::{
+    GroupId, License, MembershipId, MembershipRow, MembershipStatus, Role, UserId, WaitlistPlace,
+    age_on, may_treat,
+};
+use hearth_store::{Group, SeatOutcome, User};
 use std::collections::HashMap;
 
 use crate::groups::is_care_team;
@@ -263,11 +266,11 @@ impl App {
         let memberships = self.db.list_client_memberships(client.id).await?;
         let current = memberships
             .iter()
-            .find(|m| m.group_id == from.get() && m.status == "seated")
+            .find(|m| m.group_id == from && m.status == MembershipStatus::Seated)
             .ok_or_else(|| {
                 AppError::refused("not_member", "not a member of the group being left")
             })?;
-        self.reserve(client, to, Some((MembershipId::new(current.id), from)), ctx).await
+        self.reserve(client, to, Some((current.id, from)), ctx).await
     }
 
     /// Background job: expires offers not taken in time and offers those seats on, each in
@@ -298,8 +301,8 @@ impl App {
     pub async fn my_groups(&self, who: &Authenticated) -> AppResult<MyGroups> {
         let memberships = self.db.list_client_memberships(who.user.id).await?;
         let mut seated = Vec::new();
-        for m in memberships.into_iter().filter(|m| m.status == "seated") {
-            seated.push((self.find_group(GroupId::new(m.group_id)).await?, m));
+        for m in memberships.into_iter().filter(|m| m.status == MembershipStatus::Seated) {
+            seated.push((self.find_group(m.group_id).await?, m));
         }
         let mut waiting = Vec::new();
         for (group, place) in self.db.list_client_waitlists(who.user.id).await? {
@@ -332,15 +335,15 @@ impl App {
         let group = self.find_group(group).await?;
         let members = self.db.list_group_members(group.id).await?;
         let care_team = is_care_team(who, &group);
-        if !care_team && !members.iter().any(|m| m.client_id == who.user.id.get()) {
+        if !care_team && !members.iter().any(|m| m.client_id == who.user.id) {
             return Err(AppError::Forbidden);
         }
-        let ids: Vec<UserId> = members.iter().map(|m| UserId::new(m.client_id)).collect();
+        let ids: Vec<UserId> = members.iter().map(|m| m.client_id).collect();
         let mut people: std::collections::HashMap<UserId, User> =
             self.db.find_users(&ids).await?.into_iter().map(|u| (u.id, u)).collect();
         let mut roster = Vec::with_capacity(members.len());
         for m in &members {
-            let client = people.remove(&UserId::new(m.client_id)).ok_or(AppError::NotFound)?;
+            let client = people.remove(&m.client_id).ok_or(AppError::NotFound)?;
             roster.push(RosterEntry {
                 display_name: client.display_name.to_string(),
                 client: care_team.then_some(client),

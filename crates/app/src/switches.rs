@@ -3,7 +3,7 @@
 //! confirmed, history stays) or declines. The reason is sealed; every step is audited.
 
 use chrono::{DateTime, Utc};
-use hearth_domain::{GroupId, Role, UserId};
+use hearth_domain::{GroupId, MembershipStatus, Role, UserId};
 
 use crate::{App, AppError, AppResult, AuditContext, Authenticated, Reservation};
 
@@ -46,7 +46,7 @@ impl App {
             return Err(AppError::invalid("to", "choose a different group"));
         }
         let memberships = self.db.list_client_memberships(who.user.id).await?;
-        if !memberships.iter().any(|m| m.group_id == from.get() && m.status == "seated") {
+        if !memberships.iter().any(|m| m.group_id == from && m.status == MembershipStatus::Seated) {
             return Err(AppError::refused(
                 "not_member",
                 "you are not a member of the group you are leaving",

@@ -39,7 +39,7 @@ impl App {
             .await?;
         let ids: Vec<GroupId> = groups.iter().map(|g| g.id).collect();
         let members = self.db.list_members_of_groups(&ids).await?;
-        let client_ids: Vec<UserId> = members.iter().map(|m| UserId::new(m.client_id)).collect();
+        let client_ids: Vec<UserId> = members.iter().map(|m| m.client_id).collect();
         let mut people: HashMap<UserId, User> =
             self.db.find_users(&client_ids).await?.into_iter().map(|u| (u.id, u)).collect();
         let trends = self.score_trends(who, &client_ids, ctx).await?;
@@ -49,10 +49,10 @@ impl App {
         }
         let mut rosters: HashMap<GroupId, Vec<(User, ScoreTrend)>> = HashMap::new();
         for m in &members {
-            let id = UserId::new(m.client_id);
+            let id = m.client_id;
             let Some(user) = people.remove(&id) else { continue };
             let trend = trends.get(&id).copied().unwrap_or_default();
-            rosters.entry(GroupId::new(m.group_id)).or_default().push((user, trend));
+            rosters.entry(m.group_id).or_default().push((user, trend));
         }
         let changes = self.series_changes().await?;
         let (now, zone) = (self.clock.now(), who.user.timezone.tz());

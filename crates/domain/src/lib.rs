@@ -19,6 +19,7 @@ mod recommend;
 mod region;
 mod room;
 mod scheduling;
+pub mod seats;
 mod throttle;
 
 pub use access::{
@@ -65,5 +66,9 @@ pub use scheduling::{
     OccurrenceException, OccurrenceStatus, Placement, Series, SeriesError, SeriesOccurrence,
     ShiftNotice, SlotError, WeeklySlot, in_zone, parse_local_time, parse_weekday, upcoming_shifts,
     weekday_slug,
+};
+pub use seats::{
+    MembershipRow, MembershipStatus, PlaceRelease, SeatDecision, SeatFacts, WaitlistPlace,
+    WaitlistStatus, decide_reservation, may_offer_directly, offer_is_live, seats_to_offer,
 };
 pub use throttle::{Admission, Backoff, LoginThrottle, Strikes, address_key};

@@ -411,7 +411,7 @@ pub async fn session_about_to_start(app: &App) -> AppResult<Option<String>> {
     let mut chosen = None;
     for group in &groups {
         let members = app.db().list_group_members(group.id).await?;
-        if members.iter().any(|m| m.client_id == client.get()) {
+        if members.iter().any(|m| m.client_id == client) {
             chosen = Some(group.clone());
             break;
         }
@@ -422,7 +422,7 @@ pub async fn session_about_to_start(app: &App) -> AppResult<Option<String>> {
     let Some(group) = chosen else { return Ok(None) };
     let now = app.now();
     let members = app.db().list_group_members(group.id).await?;
-    if !members.iter().any(|m| m.client_id == client.get()) {
+    if !members.iter().any(|m| m.client_id == client) {
         let hold = hearth_app::DEFAULT_OFFER_HOLD;
         app.db().reserve_seat(group.id, client, now, None, hold, AuditRecord::none()).await?;
     }

@@ -85,7 +85,7 @@ impl App {
                 .list_group_members(meeting.group.id)
                 .await?
                 .iter()
-                .any(|m| m.client_id == who.user.id.get());
+                .any(|m| m.client_id == who.user.id);
         let locked = self.rooms.as_ref().is_some_and(|hub| hub.lock().locked(&meeting.key()));
         // The end of a session is in the database, so it holds after a restart and on any node.
         let ended = self.db.meeting_ended_at(meeting.group.id, meeting.date()).await?.is_some();

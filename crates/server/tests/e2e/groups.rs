@@ -309,7 +309,7 @@ async fn a_member_switches_groups_keeping_the_old_seat_until_the_new_one_is_conf
         .await
         .expect("history");
     let statuses: Vec<(i64, &str)> =
-        history.iter().map(|m| (m.group_id, m.status.as_str())).collect();
+        history.iter().map(|m| (m.group_id.get(), m.status.as_str())).collect();
     assert!(
         statuses.contains(&(old, "switched")) && statuses.contains(&(full, "seated")),
         "{statuses:?}"

@@ -319,7 +319,6 @@ async fn group_page(
     }))
 }
 
-/// Where a viewer stands with a group: member, offered, waiting, able to join, or not.
 /// Where the viewer stands, in the page's words.
 fn member_status(standing: Standing, zone: chrono_tz::Tz) -> MemberStatus {
     match standing {

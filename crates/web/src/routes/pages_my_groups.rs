@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use hearth_app::AppError;
+use hearth_app::{AppError, WaitlistStatus};
 
 use super::pages_groups::{CardView, TIME_FORMAT};
 use crate::csrf::CsrfToken;
@@ -45,8 +45,8 @@ async fn my_groups_page(
         .zip(places)
         .map(|(card, place)| {
             let mut view = CardView::from(card);
-            view.status = match place.offer_expires_at {
-                Some(until) if place.position == 0 => {
+            view.status = match (place.status, place.offer_expires_at) {
+                (WaitlistStatus::Offered, Some(until)) => {
                     format!(
                         "A seat is held for you until {}",
                         until.with_timezone(&zone).format(TIME_FORMAT)
