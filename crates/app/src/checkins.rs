@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use hearth_domain::{GroupId, MembershipRow, OccurrenceStatus, Role, Series, UserId};
-use hearth_store::User;
+use hearth_store::{GroupFilter, User};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
@@ -88,20 +88,22 @@ impl OverdueCache {
 }
 
 impl App {
-    /// The series of each group, by id (two statements per group: slot changes, exceptions).
+    /// The series of each group the seats are in, by id: the groups in one statement, their
+    /// series from the copy of every group's changes kept for display (at most a minute old).
     async fn series_by_group(
         &self,
         seats: &[MembershipRow],
     ) -> AppResult<HashMap<GroupId, Series>> {
-        let mut series = HashMap::new();
-        for seat in seats {
-            if series.contains_key(&seat.group_id) {
-                continue;
-            }
-            let group = self.find_group(seat.group_id).await?;
-            series.insert(seat.group_id, self.series_of(&group).await?);
+        let mut ids: Vec<GroupId> = seats.iter().map(|s| s.group_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(HashMap::new());
         }
-        Ok(series)
+        let groups =
+            self.db.list_groups(&GroupFilter { ids: Some(ids), ..GroupFilter::default() }).await?;
+        let changes = self.series_changes().await?;
+        groups.iter().map(|g| Ok((g.id, Self::series_from(g, &changes)?))).collect()
     }
 
     /// The client's check-in status from their groups' meetings and their measures.
