@@ -20,6 +20,11 @@ impl App {
         Ok(self.db.list_programs().await?)
     }
 
+    /// The whole catalog, for the admin's catalog page: (service lines, group topics).
+    pub async fn catalog(&self) -> AppResult<(Vec<Program>, Vec<Topic>)> {
+        Ok((self.db.list_programs().await?, self.db.list_topics().await?))
+    }
+
     /// A topic with its session plan (empty when it has none).
     pub async fn topic_with_plan(&self, slug: &str) -> AppResult<(Topic, Vec<PlanWeekRow>)> {
         let topic = self.db.find_topic(slug).await?.ok_or(AppError::NotFound)?;

@@ -2,7 +2,7 @@
 //! clock-change notices, where the viewer stands with it, and the roster for the care team.
 
 use chrono::{DateTime, Utc};
-use hearth_domain::{GroupId, Role, ShiftNotice, WaitlistStatus, upcoming_shifts};
+use hearth_domain::{GroupId, Role, ShiftNotice, WaitlistPlace, WaitlistStatus, upcoming_shifts};
 use hearth_store::{PlanWeekRow, TherapistProfile, Topic, User};
 
 use crate::groups::{SHIFT_NOTICE_HORIZON, is_care_team, may_reschedule};
@@ -42,7 +42,27 @@ pub struct GroupPage {
     pub roster: Vec<User>,
 }
 
+/// A client's "My groups" page: the groups they sit in, and those they wait for with their
+/// place.
+#[derive(Clone, Debug)]
+pub struct MyGroupCards {
+    pub seated: Vec<GroupCard>,
+    pub waiting: Vec<(GroupCard, WaitlistPlace)>,
+}
+
 impl App {
+    /// `who`'s groups as cards, in one read.
+    pub async fn my_group_cards(&self, who: &Authenticated) -> AppResult<MyGroupCards> {
+        let mine = self.my_groups(who).await?;
+        let seated_count = mine.seated.len();
+        let (places, waiting_groups): (Vec<_>, Vec<_>) =
+            mine.waiting.into_iter().map(|(g, p)| (p, g)).unzip();
+        let groups = mine.seated.into_iter().map(|(g, _)| g).chain(waiting_groups).collect();
+        let mut cards = self.cards(who, groups).await?;
+        let waiting = cards.split_off(seated_count).into_iter().zip(places).collect();
+        Ok(MyGroupCards { seated: cards, waiting })
+    }
+
     /// Group `id`'s page for `who`.
     pub async fn group_page(
         &self,

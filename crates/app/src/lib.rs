@@ -26,6 +26,7 @@ mod passwords;
 mod placement;
 mod plans;
 mod recommendations;
+mod record_pages;
 mod rooms;
 mod safety_plans;
 mod schedules;
@@ -55,7 +56,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use consults::{CALL_MINUTES, ConsultCall};
 pub use dashboard::Dashboard;
 pub use error::{AppError, AppResult};
-pub use group_page::{GroupPage, Standing};
+pub use group_page::{GroupPage, MyGroupCards, Standing};
 pub use groups::{GroupInput, OccurrenceView, SHIFT_NOTICE_HORIZON, is_care_team, may_reschedule};
 pub use hearth_domain::LoginThrottle as ThrottlePolicy;
 pub use hearth_domain::{MembershipRow, MembershipStatus, WaitlistPlace, WaitlistStatus};
@@ -72,6 +73,7 @@ pub use passwords::PasswordHasher;
 pub use placement::ProposedPlacement;
 pub use plans::{PlanContent, PlanInput, TreatmentPlan};
 pub use recommendations::{CLIENT_SEES, Recommendation, TherapistRecommendation};
+pub use record_pages::{PlanView, RecordPage};
 pub use rooms::{
     LOCATION_MAX_CHARS, Meeting, RoomConnection, RoomHub, RoomMessage, SafetyEntry, SafetyPanel,
 };

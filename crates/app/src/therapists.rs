@@ -200,6 +200,15 @@ impl App {
         Ok(())
     }
 
+    /// The admin's therapists page: every therapist with their profile, and the topics they
+    /// may be given as specialties.
+    pub async fn therapists_overview(
+        &self,
+        admin: &Authenticated,
+    ) -> AppResult<(Vec<(hearth_store::User, TherapistProfile)>, Vec<hearth_store::Topic>)> {
+        Ok((self.list_therapists(admin).await?, self.db.list_topics().await?))
+    }
+
     /// Every therapist with their profile, for the admin's page.
     pub async fn list_therapists(
         &self,

@@ -55,8 +55,7 @@ async fn catalog_page(
     saved: Option<String>,
     error: Option<String>,
 ) -> Result<CatalogPage> {
-    let programs = state.app.list_programs().await?;
-    let topics = state.app.list_topics().await?;
+    let (programs, topics) = state.app.catalog().await?;
     Ok(CatalogPage {
         layout: Layout::new("Catalog", Some(who), csrf),
         saved,

@@ -35,14 +35,11 @@ async fn my_groups_page(
     csrf: &CsrfToken,
     feed_url: Option<String>,
 ) -> Result<Response> {
-    let mine = state.app.my_groups(who).await?;
-    let seated = state.app.cards(who, mine.seated.into_iter().map(|(g, _)| g).collect()).await?;
-    let places: Vec<_> = mine.waiting.iter().map(|(_, p)| p.clone()).collect();
-    let waiting = state.app.cards(who, mine.waiting.into_iter().map(|(g, _)| g).collect()).await?;
+    let mine = state.app.my_group_cards(who).await?;
     let zone = who.user.timezone.tz();
-    let waiting = waiting
+    let waiting = mine
+        .waiting
         .iter()
-        .zip(places)
         .map(|(card, place)| {
             let mut view = CardView::from(card);
             view.status = match (place.status, place.offer_expires_at) {
@@ -59,7 +56,7 @@ async fn my_groups_page(
         .collect();
     Ok(page(&MyGroupsPage {
         layout: Layout::new("My groups", Some(who), csrf),
-        seated: seated.iter().map(CardView::from).collect(),
+        seated: mine.seated.iter().map(CardView::from).collect(),
         waiting,
         feed_url,
     }))

@@ -6,8 +6,8 @@ use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use hearth_app::{AppError, PlanInput};
-use hearth_domain::{FieldErrors, Role, UserId};
+use hearth_app::{AppError, PlanInput, PlanView};
+use hearth_domain::{FieldErrors, UserId};
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
@@ -67,13 +67,9 @@ async fn build(
     form: Option<(&PlanInput, &FieldErrors)>,
     meta: &ClientMeta,
 ) -> Result<PlanPage> {
-    let plan = state.app.treatment_plan(who, client, &meta.audit(Some(who))).await?;
-    let own = who.user.id == client;
-    let name = if own {
-        who.user.display_name.to_string()
-    } else {
-        state.app.client_name(who, client).await?
-    };
+    let view = state.app.treatment_plan_page(who, client, &meta.audit(Some(who))).await?;
+    let (own, name, may) = (view.own, view.client_name, view.may);
+    let PlanView { plan, template, may_sign_now, default_target_by } = view.record;
     let zone = who.user.timezone.tz();
     let signed = |at: Option<chrono::DateTime<chrono::Utc>>| {
         at.map_or_else(
@@ -81,7 +77,6 @@ async fn build(
             |t| t.with_timezone(&zone).format("%-d %b %Y").to_string(),
         )
     };
-    let template = state.app.plan_template_for(client).await?;
     let empty = FieldErrors::new();
     let (input, errors) = form.map_or((None, &empty), |(i, e)| (Some(i), e));
     let text = |field: &str, stored: Option<&str>, default: &str| -> String {
@@ -96,12 +91,9 @@ async fn build(
         }
     };
     let content = plan.as_ref().map(|p| p.content.clone());
-    let can_edit = who.user.role != Role::Client;
-    let can_sign = plan.as_ref().is_some_and(|p| {
-        (own && p.client_signed_at.is_none())
-            || (who.user.role == Role::Therapist && p.therapist_signed_at.is_none())
-    });
-    let default_by = (state.app.now() + chrono::Duration::weeks(8)).date_naive().to_string();
+    let can_edit = may.write_treatment_plan;
+    let can_sign = may_sign_now;
+    let default_by = default_target_by.date_naive().to_string();
     Ok(PlanPage {
         layout: Layout::new("Treatment plan", Some(who), csrf),
         own,

@@ -61,13 +61,8 @@ async fn progress(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     let client = UserId::new(id);
-    let measures = state.app.list_measures(&who, client, None, &meta.audit(Some(&who))).await?;
-    let own = who.user.id == client;
-    let client_name = if own {
-        who.user.display_name.to_string()
-    } else {
-        state.app.client_name(&who, client).await?
-    };
+    let view = state.app.progress_page(&who, client, &meta.audit(Some(&who))).await?;
+    let (own, client_name, measures) = (view.own, view.client_name, view.record);
     let zone = who.user.timezone.tz();
     let charts = CHARTS
         .iter()

@@ -52,12 +52,8 @@ async fn plan_page(
     Query(query): Query<PlanQuery>,
 ) -> Result<Response> {
     let client = UserId::new(id);
-    let stored = state.app.safety_plan(&who, client, &meta.audit(Some(&who))).await?;
-    let name = if who.user.id == client {
-        who.user.display_name.to_string()
-    } else {
-        state.app.client_name(&who, client).await?
-    };
+    let view = state.app.safety_plan_page(&who, client, &meta.audit(Some(&who))).await?;
+    let (own, name, stored) = (view.own, view.client_name, view.record);
     let zone = who.user.timezone.tz();
     let plan = stored.as_ref().map(|s| s.plan.clone()).unwrap_or_default();
     let text = |field: &str| match field {
@@ -69,7 +65,7 @@ async fn plan_page(
     };
     Ok(page(&SafetyPlanPage {
         layout: Layout::new("Safety plan", Some(&who), &csrf),
-        own: who.user.id == client,
+        own,
         client_id: id,
         client_name: name,
         crisis: CRISIS_LINES.iter().map(|l| (l.name, l.how)).collect(),

@@ -76,10 +76,8 @@ async fn therapists_page(
     errors: &FieldErrors,
 ) -> Result<TherapistsPage> {
     let today = state.app.now().date_naive();
-    let therapists = state
-        .app
-        .list_therapists(who)
-        .await?
+    let (therapists, topics) = state.app.therapists_overview(who).await?;
+    let therapists = therapists
         .into_iter()
         .map(|(user, profile)| TherapistView {
             id: user.id.get(),
@@ -112,7 +110,7 @@ async fn therapists_page(
         notice,
         therapists,
         kinds: LicenseKind::ALL.iter().map(|k| k.as_str()).collect(),
-        specialties: state.app.list_topics().await?.into_iter().map(|t| (t.slug, t.name)).collect(),
+        specialties: topics.into_iter().map(|t| (t.slug, t.name)).collect(),
         fields: vec![
             field("email", "Email", "email", &form.email),
             field("display_name", "Name clients will see", "text", &form.display_name),
