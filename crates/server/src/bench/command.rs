@@ -54,7 +54,7 @@ pub enum BenchCommand {
         /// SQLite file).
         #[arg(long)]
         database_url: Option<String>,
-        /// Clients, besides the demo's.
+        /// Clients, besides the demo's (0: the demo alone).
         #[arg(long, default_value_t = 100_000)]
         clients: usize,
         /// Groups, besides the demo's.

@@ -9,7 +9,8 @@ use crate::scale::Scale;
 use crate::{Settings, demo};
 use hearth_store::Db;
 
-/// Seeds the demo and then the practice at `scale` on a fresh database (see [`super::seats`]
+/// Seeds the demo and then the practice at `scale` (none when `scale.clients` is 0: the demo
+/// alone, on either engine) on a fresh database (see [`super::seats`]
 /// for `database_url`), serves it with the demo's settings until `shutdown` completes, and
 /// removes the database and the data directory (the audit checkpoints) afterwards. The
 /// encryption key lives only in memory: nothing it sealed outlives the run.
@@ -42,7 +43,9 @@ async fn serve(
     let started = Instant::now();
     let logins = demo::seed(&app).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
     println!("seeded the demo on {engine} in {:.1} s", started.elapsed().as_secs_f64());
-    if let Some(seeded) = crate::scale::seed(&app, &db, scale).await? {
+    if scale.clients > 0
+        && let Some(seeded) = crate::scale::seed(&app, &db, scale).await?
+    {
         println!("{seeded} on {engine}");
     }
     demo::session_about_to_start(&app)
