@@ -58,6 +58,11 @@ pub struct Intake {
     pub submitted_at: DateTime<Utc>,
 }
 
+/// What an intake's sealed part is bound to: its client.
+pub(crate) fn intake_context(client: i64) -> String {
+    format!("intake:{client}")
+}
+
 fn text(
     errors: &mut FieldErrors,
     field: &str,
@@ -158,7 +163,7 @@ impl App {
         let sealed_json = serde_json::to_string(&private).map_err(anyhow::Error::from)?;
         let sealed = self
             .vault
-            .seal(&sealed_json, &format!("intake:{}", who.user.id))
+            .seal(&sealed_json, &intake_context(who.user.id.get()))
             .map_err(|e| anyhow::anyhow!("sealing an intake: {e}"))?;
         let intake = hearth_store::IntakeRow {
             client_id: who.user.id.get(),
@@ -209,7 +214,7 @@ impl App {
     pub(crate) fn open_intake(&self, row: &IntakeRow) -> AppResult<IntakePrivate> {
         let json = self
             .vault
-            .open(&row.sealed, &format!("intake:{}", row.client_id))
+            .open(&row.sealed, &intake_context(row.client_id))
             .map_err(|e| anyhow::anyhow!("opening an intake: {e}"))?;
         Ok(serde_json::from_str(&json).map_err(|e| anyhow::anyhow!("a stored intake: {e}"))?)
     }

@@ -7,6 +7,7 @@ mod attendance;
 mod audit;
 mod audit_writer;
 mod browse;
+mod bulk_seal;
 mod calendars;
 mod care;
 mod catalog;
@@ -49,6 +50,7 @@ pub use audit::{AuditCheckpoint, AuditContext, CheckpointError};
 pub use browse::{
     BrowseFilter, CATALOG_PAGE_SIZE, CatalogPage, GroupCard, TimeOfDay, weekday_name,
 };
+pub use bulk_seal::{BulkSealer, SealedMeasureColumns};
 pub use care::{CareNote, CareQueue};
 pub use checkins::{CheckInStatus, OVERDUE_TTL};
 pub use client_summary::{ClientSummary, ClinicalSummary};

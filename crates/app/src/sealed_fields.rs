@@ -51,7 +51,7 @@ pub struct RiskFlagRow {
 
 /// What a measure's sealed value holds: everything answered and scored.
 #[derive(Debug, Serialize, Deserialize)]
-struct MeasureRecord {
+pub(crate) struct MeasureRecord {
     answers: Vec<u8>,
     total: Option<i32>,
     severity: Option<String>,
@@ -88,11 +88,11 @@ fn measure_total_context(id: i64) -> String {
     format!("measure_total:{id}")
 }
 
-fn risk_level_context(flag: i64) -> String {
+pub(crate) fn risk_level_context(flag: i64) -> String {
     format!("risk_flag_level:{flag}")
 }
 
-fn birth_date_context(user: i64) -> String {
+pub(crate) fn birth_date_context(user: i64) -> String {
     format!("birth_date:user:{user}")
 }
 
@@ -110,12 +110,12 @@ pub(crate) fn flag_level(risk: Risk) -> Option<&'static str> {
     }
 }
 
-fn vault_error(what: &str, err: &crate::VaultError) -> anyhow::Error {
+pub(crate) fn vault_error(what: &str, err: &crate::VaultError) -> anyhow::Error {
     anyhow::anyhow!("{what}: {err}")
 }
 
 /// A measure's sealed record and, when it has one, its total sealed on its own.
-fn seal_record(
+pub(crate) fn seal_record(
     vault: &Vault,
     id: i64,
     record: &MeasureRecord,
@@ -130,6 +130,24 @@ fn seal_record(
         .transpose()
         .map_err(|e| vault_error("sealing a total", &e))?;
     Ok((sealed, total))
+}
+
+/// A client's answers scored, with the record sealed for them.
+pub(crate) fn measure_record(answers: &Answers) -> (Score, MeasureRecord) {
+    let score = answers.score();
+    let subscales: Vec<serde_json::Value> = score
+        .subscales
+        .iter()
+        .map(|s| serde_json::json!({"slug": s.slug, "score": s.score, "band": s.band.slug}))
+        .collect();
+    let record = MeasureRecord {
+        answers: answers.values().to_vec(),
+        total: score.total,
+        severity: score.band.map(|b| b.slug.to_owned()),
+        subscales: subscales.into(),
+        risk: score.risk.slug().to_owned(),
+    };
+    (score, record)
 }
 
 /// Opens the totals of `rows`.
@@ -161,20 +179,8 @@ impl App {
         taken_at: DateTime<Utc>,
         record: AuditRecord<'_, (i64, Option<i64>)>,
     ) -> AppResult<(Score, i64, Option<i64>)> {
-        let score = answers.score();
+        let (score, sealed_record) = measure_record(answers);
         let level = flag_level(score.risk);
-        let subscales: Vec<serde_json::Value> = score
-            .subscales
-            .iter()
-            .map(|s| serde_json::json!({"slug": s.slug, "score": s.score, "band": s.band.slug}))
-            .collect();
-        let sealed_record = MeasureRecord {
-            answers: answers.values().to_vec(),
-            total: score.total,
-            severity: score.band.map(|b| b.slug.to_owned()),
-            subscales: subscales.into(),
-            risk: score.risk.slug().to_owned(),
-        };
         let measure = NewMeasure {
             client_id: client,
             instrument: score.instrument.slug(),

@@ -3,8 +3,10 @@
 
 pub mod bench;
 pub mod bench_match;
+mod bulk;
 pub mod checkpoints;
 pub mod demo;
+pub mod scale;
 pub mod settings;
 pub mod telemetry;
 

@@ -3,6 +3,7 @@
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 use figment::providers::Serialized;
+use hearth::bench::BenchCommand;
 use hearth::{Server, Settings, demo, shutdown_signal, system_clock, telemetry};
 use hearth_app::{AuditVerification, NewStaff};
 use std::io::Write as _;
@@ -67,68 +68,6 @@ enum Command {
     Bench {
         #[command(subcommand)]
         command: BenchCommand,
-    },
-}
-
-#[derive(Subcommand)]
-enum BenchCommand {
-    /// Serve a bare handler at /api/v1/me: the baseline for HTTP throughput.
-    BareHttp {
-        #[arg(long, default_value = "127.0.0.1:0")]
-        bind: String,
-    },
-    /// Time argon2id password hashing with the configured parameters.
-    Argon2 {
-        #[arg(long, default_value_t = 21)]
-        rounds: usize,
-    },
-    /// Seat reservations under contention against raw inserts, on a fresh database; exits
-    /// 4 if any group ends up overbooked or a reservation is lost.
-    Seats {
-        /// A PostgreSQL server to create the scratch database on (default: a temporary
-        /// SQLite file).
-        #[arg(long)]
-        database_url: Option<String>,
-        /// Clients reserving a seat, 20 to a group of 10 seats.
-        #[arg(long, default_value_t = 2000)]
-        clients: usize,
-        /// Reservations in flight at once.
-        #[arg(long, default_value_t = 16)]
-        concurrency: usize,
-    },
-    /// The practice outcome report over many clients' weekly PHQ-9 and GAD-7 against a raw
-    /// read of the same rows, on a fresh database; exits 4 if the report leaves anyone out.
-    Report {
-        /// A PostgreSQL server to create the scratch database on (default: a temporary
-        /// SQLite file).
-        #[arg(long)]
-        database_url: Option<String>,
-        /// Clients, each seated in a group with a PHQ-9 and a GAD-7 every week.
-        #[arg(long, default_value_t = 100_000)]
-        clients: usize,
-        /// Weekly measurements of each questionnaire per client.
-        #[arg(long, default_value_t = 12)]
-        weeks: u32,
-    },
-    /// What sealing and opening one clinical value costs, against reading one row.
-    Seal,
-    /// One client's recommendations against many groups, against a raw read of the groups.
-    Recommend {
-        #[arg(long, default_value_t = 5000)]
-        groups: usize,
-    },
-    /// Solve a batch-placement instance in DIMACS min-cost-flow format (source → clients →
-    /// groups → sink) and print `cost=N solve=S.SSs`; or write a generated instance.
-    Match {
-        /// The instance to solve.
-        #[arg(long, conflicts_with = "generate")]
-        dimacs: Option<std::path::PathBuf>,
-        /// Write a generated instance instead: CLIENTS,GROUPS,CANDIDATES,CAPACITY,SEED.
-        #[arg(long, requires = "out")]
-        generate: Option<String>,
-        /// Where to write the generated instance.
-        #[arg(long)]
-        out: Option<std::path::PathBuf>,
     },
 }
 
@@ -320,6 +259,15 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 eprintln!("error: seat reservations broke capacity or lost clients");
                 return Ok(ExitCode::from(4));
             }
+        }
+        Command::Bench {
+            command: BenchCommand::Practice { bind, database_url, clients, groups },
+        } => {
+            let settings = settings_for(&cli, true, Some(bind), &Place::default())?;
+            telemetry::init(&settings.log);
+            let scale = hearth::scale::Scale { clients: *clients, groups: *groups };
+            hearth::bench::practice(settings, database_url.as_deref(), scale, shutdown_signal())
+                .await?;
         }
         Command::Bench { command: BenchCommand::Seal } => {
             print!("{}", hearth::bench::seal().await?);

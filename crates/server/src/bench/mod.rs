@@ -23,11 +23,15 @@ use tokio::task::JoinSet;
 
 use crate::settings::Argon2Settings;
 
+mod command;
+mod practice;
 mod recommend;
 mod report;
 mod seal;
 mod seats;
 
+pub use command::BenchCommand;
+pub use practice::practice;
 pub use recommend::recommend;
 pub use report::{ReportBench, report};
 pub use seal::{SealBench, seal};

@@ -9,14 +9,13 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use super::*;
+use crate::bulk::execute_batches;
 
 /// The report window of `hearth bench report`: the practice's usual 8 weeks.
 const REPORT_WINDOW_WEEKS: u32 = 8;
 /// Groups the benchmark's clients are spread over (their first session is all the report
 /// needs from a membership).
 const REPORT_GROUPS: usize = 8;
-/// Rows per multi-row `INSERT` while seeding.
-const SEED_BATCH_ROWS: usize = 1000;
 /// Timed runs of the report and of the raw read; the median of each is printed.
 const REPORT_RUNS: usize = 3;
 /// The first clients' first session; later clients start up to 27 days after it.
@@ -262,10 +261,10 @@ async fn seed_outcomes(db: &Db, clients: usize, weeks: u32) -> anyhow::Result<()
         clients,
         |i| {
             let email = format!("'client{i}@bench.hearth.example'");
-            format!(
+            Ok(format!(
                 "({email},{email},'{DUMMY_PASSWORD_HASH}','client','Bench client {i}',\
                  'America/Chicago','US-IL','1990-05-01',{created})"
-            )
+            ))
         },
     )
     .await
@@ -289,7 +288,7 @@ async fn seed_outcomes(db: &Db, clients: usize, weeks: u32) -> anyhow::Result<()
         clients,
         |i| {
             let group = groups[i % groups.len()].get();
-            format!("({group},{},'seated',{})", ids[i], stamps[i % 28][0])
+            Ok(format!("({group},{},'seated',{})", ids[i], stamps[i % 28][0]))
         },
     )
     .await
@@ -317,7 +316,10 @@ async fn seed_outcomes(db: &Db, clients: usize, weeks: u32) -> anyhow::Result<()
             let total = total_in_week(first_last, client, week, max);
             let (answers, severity) = &table[usize::try_from(total).expect("clamped at 0")];
             let at = &stamps[client % 28][usize::try_from(week).expect("a small week")];
-            format!("({},'{slug}','{answers}',{total},'{severity}','[]','none',{at})", ids[client])
+            Ok(format!(
+                "({},'{slug}','{answers}',{total},'{severity}','[]','none',{at})",
+                ids[client]
+            ))
         },
     )
     .await
@@ -328,49 +330,6 @@ async fn seed_outcomes(db: &Db, clients: usize, weeks: u32) -> anyhow::Result<()
     if let Db::Postgres(pool) = db {
         sqlx::raw_sql("VACUUM (ANALYZE)").execute(pool).await.context("vacuuming")?;
     }
-    Ok(())
-}
-
-/// Inserts `count` rows, [`SEED_BATCH_ROWS`] to a statement, all in one transaction.
-/// `row(i)` gives the parenthesised values of row `i`, as SQL literals (they are the
-/// benchmark's own numbers and fixed strings, never input).
-async fn execute_batches(
-    db: &Db,
-    insert: &str,
-    count: usize,
-    row: impl Fn(usize) -> String,
-) -> anyhow::Result<()> {
-    let statements = (0..count).step_by(SEED_BATCH_ROWS).map(|from| {
-        let mut sql = insert.to_owned();
-        for i in from..(from + SEED_BATCH_ROWS).min(count) {
-            if i > from {
-                sql.push(',');
-            }
-            sql.push_str(&row(i));
-        }
-        sql
-    });
-    let mut inserted = 0;
-    match db {
-        Db::Sqlite(pool) => {
-            let mut tx = pool.begin().await?;
-            for sql in statements {
-                inserted += sqlx::raw_sql(&sql).execute(&mut *tx).await?.rows_affected();
-            }
-            tx.commit().await?;
-        }
-        Db::Postgres(pool) => {
-            let mut tx = pool.begin().await?;
-            for sql in statements {
-                inserted += sqlx::raw_sql(&sql).execute(&mut *tx).await?.rows_affected();
-            }
-            tx.commit().await?;
-        }
-    }
-    anyhow::ensure!(
-        usize::try_from(inserted).is_ok_and(|n| n == count),
-        "inserted {inserted} rows, not {count}"
-    );
     Ok(())
 }
 

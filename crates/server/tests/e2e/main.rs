@@ -20,6 +20,7 @@ mod measures;
 mod pages;
 mod robustness;
 mod room;
+mod scale_seed;
 mod second_factor;
 mod security;
 mod statements;
