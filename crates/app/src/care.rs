@@ -13,9 +13,22 @@ use crate::{App, AppError, AppResult, AuditContext, Authenticated, Reservation};
 #[derive(Clone, Debug)]
 pub struct CareQueue {
     pub open_risk_flags: usize,
-    /// Clients waiting for a place since their intake, longest first.
+    /// One page of the clients waiting for a place since their intake, longest first.
     pub waiting: Vec<(User, DateTime<Utc>)>,
+    /// Everyone waiting, on every page.
+    pub waiting_total: usize,
+    /// From 1.
+    pub page: usize,
+    /// At least 1.
+    pub pages: usize,
+    /// Switch requests awaiting a decision.
+    pub switches: Vec<crate::SwitchRequest>,
+    /// Consult calls booked from now on.
+    pub calls: Vec<crate::ConsultCall>,
 }
+
+/// People waiting for a place on one page of the care queue.
+pub const CARE_QUEUE_PAGE_SIZE: usize = 50;
 
 /// A note with its author.
 #[derive(Clone, Debug)]
@@ -40,19 +53,32 @@ impl App {
     pub async fn care_queue(
         &self,
         who: &Authenticated,
+        page: usize,
         ctx: &AuditContext,
     ) -> AppResult<CareQueue> {
         care_staff(who)?;
         let open_risk_flags = self.open_risk_flag_count(who).await?;
-        let mut waiting = Vec::new();
-        for (client, since) in self.db.list_unplaced_intakes().await? {
-            if let Some(user) = self.db.find_user(UserId::new(client)).await? {
-                waiting.push((user, since));
-            }
-        }
-        self.audit(ctx, "care.queue.read", "care_queue", format!("waiting={}", waiting.len()))
+        let unplaced = self.db.list_unplaced_intakes().await?;
+        let waiting_total = unplaced.len();
+        let pages = waiting_total.div_ceil(CARE_QUEUE_PAGE_SIZE).max(1);
+        let page = page.clamp(1, pages);
+        let shown: Vec<_> = unplaced
+            .into_iter()
+            .skip((page - 1) * CARE_QUEUE_PAGE_SIZE)
+            .take(CARE_QUEUE_PAGE_SIZE)
+            .collect();
+        let ids: Vec<UserId> = shown.iter().map(|(client, _)| UserId::new(*client)).collect();
+        let mut people: std::collections::HashMap<UserId, User> =
+            self.db.find_users(&ids).await?.into_iter().map(|u| (u.id, u)).collect();
+        let waiting = shown
+            .into_iter()
+            .filter_map(|(client, since)| Some((people.remove(&UserId::new(client))?, since)))
+            .collect::<Vec<_>>();
+        self.audit(ctx, "care.queue.read", "care_queue", format!("waiting={waiting_total}"))
             .await?;
-        Ok(CareQueue { open_risk_flags, waiting })
+        let switches = self.switch_requests(who, ctx).await?;
+        let calls = self.upcoming_consults(who).await?;
+        Ok(CareQueue { open_risk_flags, waiting, waiting_total, page, pages, switches, calls })
     }
 
     /// A coordinator places a client in a group (any group the client may join, not only

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use hearth_domain::{GroupId, MembershipRow, OccurrenceStatus, Role, Series, UserId};
 use hearth_store::{GroupFilter, User};
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use crate::{App, AppError, AppResult, Authenticated};
 
@@ -67,7 +67,7 @@ fn status_from(
 pub const OVERDUE_TTL: Duration = Duration::seconds(60);
 
 /// Clients who missed a check-in, with their status.
-type OverdueList = Vec<(User, CheckInStatus)>;
+type OverdueList = Arc<Vec<(User, CheckInStatus)>>;
 
 /// A list with the time it was made.
 type Stamped = (DateTime<Utc>, OverdueList);
@@ -76,9 +76,22 @@ type Stamped = (DateTime<Utc>, OverdueList);
 #[derive(Debug, Default)]
 pub(crate) struct OverdueCache {
     latest: Mutex<HashMap<Option<UserId>, Stamped>>,
+    /// Held while a list is made.
+    refill: tokio::sync::Mutex<()>,
 }
 
 impl OverdueCache {
+    /// The list for `scope` if it was made less than [`OVERDUE_TTL`] before `now`.
+    fn fresh(
+        &self,
+        scope: Option<UserId>,
+        now: DateTime<Utc>,
+    ) -> Option<(OverdueList, DateTime<Utc>)> {
+        let latest = self.latest.lock().ok()?;
+        let (at, list) = latest.get(&scope)?;
+        (now >= *at && now - *at < OVERDUE_TTL).then(|| (Arc::clone(list), *at))
+    }
+
     /// Forgets every list (a client checked in).
     pub(crate) fn clear(&self) {
         if let Ok(mut latest) = self.latest.lock() {
@@ -148,7 +161,7 @@ impl App {
         &self,
         who: &Authenticated,
     ) -> AppResult<Vec<(User, CheckInStatus)>> {
-        Ok(self.overdue_check_ins_as_of(who).await?.0)
+        Ok(self.overdue_check_ins_as_of(who).await?.0.as_ref().clone())
     }
 
     /// The list of missed check-ins and when it was made: at most [`OVERDUE_TTL`] ago.
@@ -159,34 +172,42 @@ impl App {
         if who.user.role == Role::Client {
             return Err(AppError::Forbidden);
         }
-        let therapist = (who.user.role == Role::Therapist).then_some(who.user.id);
-        let now = self.clock.now();
-        if let Ok(latest) = self.overdue_cache.latest.lock()
-            && let Some((at, list)) = latest.get(&therapist)
-            && now >= *at
-            && now - *at < OVERDUE_TTL
-        {
-            return Ok((list.clone(), *at));
+        // A therapist's scope is the members of their groups, a coordinator's the clients
+        // assigned to them, an admin's the whole practice.
+        let scope = (who.user.role != Role::Admin).then_some(who.user.id);
+        if let Some(found) = self.overdue_cache.fresh(scope, self.clock.now()) {
+            return Ok(found);
         }
-        let clients: Vec<UserId> = self
-            .db
-            .list_first_memberships(None, therapist)
-            .await?
-            .into_iter()
-            .map(|(client, _)| UserId::new(client))
-            .collect();
+        // One refill at a time: a burst of views after the list expired waits for the first
+        // to make it instead of each making its own.
+        let _refilling = self.overdue_cache.refill.lock().await;
+        let now = self.clock.now();
+        if let Some(found) = self.overdue_cache.fresh(scope, now) {
+            return Ok(found);
+        }
+        let clients: Vec<UserId> = match who.user.role {
+            Role::Coordinator => self.db.list_coordinated_clients(who.user.id).await?,
+            role => self
+                .db
+                .list_first_memberships(None, (role == Role::Therapist).then_some(who.user.id))
+                .await?
+                .into_iter()
+                .map(|(client, _)| UserId::new(client))
+                .collect(),
+        };
         let statuses = self.check_in_statuses(&clients).await?;
         let mut people: HashMap<UserId, User> =
             self.db.find_users(&clients).await?.into_iter().map(|u| (u.id, u)).collect();
-        let list: OverdueList = clients
+        let list: Vec<(User, CheckInStatus)> = clients
             .iter()
             .filter_map(|c| {
                 let status = statuses.get(c).copied()?;
                 status.overdue.then(|| people.remove(c).map(|u| (u, status))).flatten()
             })
             .collect();
+        let list = Arc::new(list);
         if let Ok(mut latest) = self.overdue_cache.latest.lock() {
-            latest.insert(therapist, (now, list.clone()));
+            latest.insert(scope, (now, Arc::clone(&list)));
         }
         Ok((list, now))
     }

@@ -6,6 +6,9 @@ use hearth_domain::{GroupId, OutcomeReport, Role};
 
 use crate::{App, AppResult, AuditContext, Authenticated, CheckInStatus};
 
+/// Names of members who missed a check-in shown on a dashboard; the rest are counted.
+pub const OVERDUE_NAMES_SHOWN: usize = 20;
+
 /// Everything a dashboard shows; the parts for other roles are empty.
 #[derive(Clone, Debug, Default)]
 pub struct Dashboard {
@@ -20,8 +23,9 @@ pub struct Dashboard {
     pub suggestions: Vec<(GroupId, String, Vec<String>)>,
     /// Clients: no intake yet.
     pub needs_intake: bool,
-    /// Staff: the names of members who missed a check-in, and when the list was made.
-    pub overdue: Option<(Vec<String>, DateTime<Utc>)>,
+    /// Staff: the first [`OVERDUE_NAMES_SHOWN`] names of the members in their scope who
+    /// missed a check-in, how many missed one in all, and when the list was made.
+    pub overdue: Option<(Vec<String>, usize, DateTime<Utc>)>,
     /// Staff: risk flags not yet acknowledged that they may see.
     pub open_flags: usize,
 }
@@ -55,8 +59,12 @@ impl App {
             page.staff_count = self.list_staff(&who.user).await?.len();
         }
         let (list, at) = self.overdue_check_ins_as_of(who).await?;
-        page.overdue =
-            Some((list.into_iter().map(|(u, _)| u.display_name.to_string()).collect(), at));
+        let names = list
+            .iter()
+            .take(OVERDUE_NAMES_SHOWN)
+            .map(|(u, _)| u.display_name.to_string())
+            .collect();
+        page.overdue = Some((names, list.len(), at));
         page.open_flags = self.open_risk_flag_count(who).await?;
         Ok(page)
     }

@@ -51,7 +51,7 @@ pub use browse::{
     BrowseFilter, CATALOG_PAGE_SIZE, CatalogPage, GroupCard, TimeOfDay, weekday_name,
 };
 pub use bulk_seal::{BulkSealer, SealedMeasureColumns};
-pub use care::{CareNote, CareQueue};
+pub use care::{CARE_QUEUE_PAGE_SIZE, CareNote, CareQueue};
 pub use checkins::{CheckInStatus, OVERDUE_TTL};
 pub use client_summary::{ClientSummary, ClinicalSummary};
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -35,6 +35,24 @@ pub struct BreakGlassRow {
 }
 
 impl Db {
+    /// The clients `coordinator` coordinates, by id: those assigned to them, and those in a
+    /// group who have no coordinator yet (any coordinator may act for them, as the access
+    /// policy says).
+    pub async fn list_coordinated_clients(&self, coordinator: UserId) -> StoreResult<Vec<UserId>> {
+        let ids: Vec<i64> = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT client_id FROM care_assignments WHERE coordinator_id = $1 \
+                 UNION SELECT m.client_id FROM memberships m WHERE m.status = 'seated' \
+                   AND NOT EXISTS (SELECT 1 FROM care_assignments a WHERE a.client_id = m.client_id) \
+                 ORDER BY 1",
+            )
+            .bind(coordinator.get())
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(ids.into_iter().map(UserId::new).collect())
+    }
+
     /// The facts about `actor` and each of `clients` that exists as a client account, in a
     /// number of statements that depends only on how many clients are asked about (one per
     /// 500). A client missing from the answer does not exist (or is not a client).

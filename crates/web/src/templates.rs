@@ -144,7 +144,10 @@ pub struct DashboardPage {
     pub check_in: Option<String>,
     /// (group id, topic, reasons) for a client's top three.
     pub suggestions: Vec<(i64, String, Vec<String>)>,
+    /// The first names on the list of missed check-ins.
     pub overdue: Option<Vec<String>>,
+    /// Everyone on it.
+    pub overdue_total: usize,
     /// When the list of missed check-ins was made ("14:05"), in the viewer's zone.
     pub overdue_as_of: String,
 }

@@ -77,9 +77,11 @@ async fn dashboard(
         )),
         _ => None,
     });
-    let (overdue, overdue_as_of) = match home.overdue {
-        Some((names, at)) => (Some(names), at.with_timezone(&zone).format("%H:%M").to_string()),
-        None => (None, String::new()),
+    let (overdue, overdue_total, overdue_as_of) = match home.overdue {
+        Some((names, total, at)) => {
+            (Some(names), total, at.with_timezone(&zone).format("%H:%M").to_string())
+        }
+        None => (None, 0, String::new()),
     };
     Ok(page(&DashboardPage {
         layout: Layout::new("Dashboard", Some(&who), &csrf),
@@ -97,6 +99,7 @@ async fn dashboard(
             .map(|(group, topic, reasons)| (group.get(), topic, reasons))
             .collect(),
         overdue,
+        overdue_total,
         overdue_as_of,
         needs_intake: home.needs_intake,
         open_flags: home.open_flags,

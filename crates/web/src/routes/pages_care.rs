@@ -8,11 +8,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use hearth_app::{AppError, Authenticated, Reservation};
-use hearth_domain::{GroupId, Role, UserId};
+use hearth_domain::{GroupId, UserId};
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
-use crate::extract::{ClientMeta, PageUser, Path, require_role};
+use crate::extract::{ClientMeta, PageUser, Path};
 use crate::json::{Form, Query};
 use crate::templates::{Layout, page, render};
 use crate::{AppState, Result};
@@ -40,6 +40,15 @@ struct QueuePage {
     switches: Vec<(i64, String, i64, i64, String)>,
     /// (when, client, phone)
     calls: Vec<(String, String, String)>,
+    waiting_total: usize,
+    page: usize,
+    pages: usize,
+}
+
+/// `?page=N` of a paged list.
+#[derive(Deserialize)]
+struct PageQuery {
+    page: Option<String>,
 }
 
 async fn queue(
@@ -47,21 +56,18 @@ async fn queue(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    Query(query): Query<PageQuery>,
 ) -> Result<Response> {
-    require_role(&who, &[Role::Coordinator, Role::Admin])?;
-    let queue = state.app.care_queue(&who, &meta.audit(Some(&who))).await?;
-    let switches = state
-        .app
-        .switch_requests(&who, &meta.audit(Some(&who)))
-        .await?
+    let number = query.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1);
+    let queue = state.app.care_queue(&who, number, &meta.audit(Some(&who))).await?;
+    let switches = queue
+        .switches
         .into_iter()
         .map(|r| (r.id, r.client_name, r.from.get(), r.to.get(), r.reason))
         .collect();
     let tz = who.user.timezone.tz();
-    let calls = state
-        .app
-        .upcoming_consults(&who)
-        .await?
+    let calls = queue
+        .calls
         .into_iter()
         .map(|c| {
             (
@@ -89,6 +95,9 @@ async fn queue(
             .collect(),
         switches,
         calls,
+        waiting_total: queue.waiting_total,
+        page: queue.page,
+        pages: queue.pages,
     }))
 }
 
