@@ -2,8 +2,9 @@
 //! program). The client sees when theirs is due; the care team sees who missed one.
 
 use chrono::{DateTime, Duration, Utc};
+use hearth_domain::User;
 use hearth_domain::{GroupId, OccurrenceStatus, Role, Series, UserId};
-use hearth_store::{MembershipRow, User};
+use hearth_store::MembershipRow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 

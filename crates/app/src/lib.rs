@@ -39,6 +39,7 @@ mod therapists;
 mod tokens;
 mod vault;
 
+use hearth_store::Db;
 use std::sync::Arc;
 
 pub use access::{ClientPermissions, GLASS_HOURS, GlassAccess};
@@ -58,12 +59,7 @@ pub use error::{AppError, AppResult};
 pub use group_page::{GroupPage, Standing};
 pub use groups::{GroupInput, OccurrenceView, SHIFT_NOTICE_HORIZON, is_care_team, may_reschedule};
 pub use hearth_domain::LoginThrottle as ThrottlePolicy;
-pub use hearth_store::{
-    AuditHead, AuditVerification, Db, Engine, Invite, Session, SessionKind, User,
-};
-pub use hearth_store::{
-    Group, GroupFilter, MembershipRow, PlanWeekRow, Program, TherapistProfile, Topic, WaitlistPlace,
-};
+pub use hearth_store::{MembershipRow, WaitlistPlace};
 pub use intake::{Intake, IntakeInput, IntakePrivate};
 pub use invites::{InviteAcceptance, IssuedInvite};
 pub use measures::{CRISIS_LINES, CrisisLine, MeasureResult, RiskFlagView, ScoreTrend};
@@ -148,11 +144,6 @@ impl App {
             dummy_hash: Arc::default(),
             rooms: None,
         }
-    }
-
-    /// The database, for start-up checks and the CLI.
-    pub fn db(&self) -> &Db {
-        &self.db
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

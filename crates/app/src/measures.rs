@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
+use hearth_domain::User;
 use hearth_domain::access::{Action, Record, decide};
 use hearth_domain::{Answers, Instrument, InstrumentId, Risk, Role, Score, UserId};
-use hearth_store::User;
 use serde::Serialize;
 
 use crate::sealed_fields::flag_level;

@@ -7,10 +7,10 @@
 //! [`App::seal_plain_fields`], which is idempotent and can be interrupted at any point.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use hearth_domain::{Answers, BirthDate, Risk, Score, UserId};
+use hearth_domain::{Answers, BirthDate, Risk, Score, User, UserId};
 use hearth_store::{
     AuditRecord, NewMeasure, PlainMeasureRow, SEAL_BATCH, SealForRow, SealedMeasure, StoredMeasure,
-    StoredRiskFlag, StoredTotal, User,
+    StoredRiskFlag, StoredTotal,
 };
 use serde::{Deserialize, Serialize};
 

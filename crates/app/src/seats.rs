@@ -1,6 +1,7 @@
 use chrono::{DateTime, Duration, Utc};
+use hearth_domain::{Group, User};
 use hearth_domain::{GroupId, License, MembershipId, Role, UserId, age_on, may_treat};
-use hearth_store::{Group, MembershipRow, SeatOutcome, User, WaitlistPlace};
+use hearth_store::{MembershipRow, SeatOutcome, WaitlistPlace};
 use std::collections::HashMap;
 
 use crate::groups::is_care_team;
@@ -73,7 +74,7 @@ impl App {
     ) -> Option<AppError> {
         let today = self.clock.now().with_timezone(&client.timezone.tz()).date_naive();
         let first_day = group.starts_on.max(today);
-        if group.ends_on.is_some_and(|end| end < today) || !group.open {
+        if group.ends_on.is_some_and(|end| end < today) || !group.is_open() {
             return Some(AppError::refused("closed", "this group is no longer taking members"));
         }
         let Some(region) = &client.region else {

@@ -7,6 +7,7 @@ pub mod access;
 mod accounts;
 mod catalog;
 mod fields;
+mod groups;
 mod ids;
 mod intake;
 mod licensure;
@@ -19,7 +20,10 @@ mod recommend;
 mod region;
 mod room;
 mod scheduling;
+mod sessions;
+mod therapists;
 mod throttle;
+mod users;
 
 pub use access::{
     Action, Actor, Decision, POLICY, Record, Relation, Rule, Ties, allowed_relations, decide,
@@ -27,9 +31,11 @@ pub use access::{
 };
 pub use accounts::{BirthDate, DisplayName, Email, Role, TimeZone, age_on};
 pub use catalog::{
-    AgeBand, COMPASSION_FATIGUE_PLAN, Capacity, PROGRAMS, PlanWeek, ProgramSeed, TOPICS, TopicSeed,
+    AgeBand, COMPASSION_FATIGUE_PLAN, Capacity, PROGRAMS, PlanWeek, Program, ProgramSeed, TOPICS,
+    Topic, TopicPlanWeek, TopicSeed,
 };
 pub use fields::FieldErrors;
+pub use groups::{Group, GroupFilter, GroupStatus, GroupStatusError};
 pub use ids::{GroupId, InviteId, MembershipId, SessionId, UserId, WaitlistEntryId};
 pub use intake::{
     AvailabilityError, AvailabilityWindow, CONSENT_VERSION, GROUP_CONFIDENTIALITY,
@@ -66,4 +72,7 @@ pub use scheduling::{
     ShiftNotice, SlotError, WeeklySlot, in_zone, parse_local_time, parse_weekday, upcoming_shifts,
     weekday_slug,
 };
+pub use sessions::{Session, SessionKind, SessionKindError};
+pub use therapists::TherapistProfile;
 pub use throttle::{Admission, Backoff, LoginThrottle, Strikes, address_key};
+pub use users::{Invite, User};
