@@ -249,7 +249,7 @@ impl App {
                 .iter()
                 .rev()
                 .find(|m| m.instrument == slug)
-                .map(|m| self.open_measure(m.clone()))
+                .map(|m| self.open_measure(m))
                 .transpose()
         };
         let phq = latest("phq9")?.and_then(|m| m.total).unwrap_or(0);

@@ -49,7 +49,8 @@ pub use matching::{
 };
 pub use measures::{
     ASQ, AnswerError, Answers, Asked, AsqResult, Band, GAD7, Instrument, InstrumentId, Item, PHQ9,
-    PROQOL5, ResponseOption, Risk, Score, ScoringRule, Severity, Subscale, SubscaleRule,
+    PROQOL5, ResponseOption, Risk, RiskLevel, RiskLevelError, Score, ScoringRule, Severity,
+    Subscale, SubscaleRule,
 };
 pub use outcomes::{
     CASENESS_DEFINITION, CASENESS_GAD7, CASENESS_PHQ9, Eligibility, Outcome, OutcomeCount,
