@@ -231,7 +231,7 @@ impl App {
             rows.iter().flat_map(|r| [UserId::new(r.actor_id), UserId::new(r.client_id)]).collect();
         ids.sort_unstable();
         ids.dedup();
-        let people: HashMap<UserId, hearth_store::User> =
+        let people: HashMap<UserId, hearth_domain::User> =
             self.db.find_users(&ids).await?.into_iter().map(|u| (u.id, u)).collect();
         let name = |id: i64| {
             people.get(&UserId::new(id)).map(|u| u.display_name.to_string()).unwrap_or_default()

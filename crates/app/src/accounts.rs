@@ -1,10 +1,10 @@
 use hearth_domain::{
-    BirthDate, DisplayName, Email, FieldErrors, Password, Region, Role, TimeZone, UserId,
+    BirthDate, DisplayName, Email, FieldErrors, Password, Region, Role, TimeZone, User, UserId,
 };
 use hearth_store::{AuditRecord, NewUser};
 use serde::Deserialize;
 
-use crate::{App, AppError, AppResult, AuditContext, User};
+use crate::{App, AppError, AppResult, AuditContext};
 
 /// A client's sign-up as submitted; every field is checked and every problem reported.
 #[derive(Clone, Debug, Default, Deserialize)]

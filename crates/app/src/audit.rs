@@ -1,8 +1,8 @@
 use chrono::{DateTime, SecondsFormat, Utc};
 use hearth_domain::UserId;
-use hearth_store::{AuditHead, AuditKeyring, AuditRecord, NewAuditEntry};
+use hearth_store::{AuditHead, AuditKeyring, AuditRecord, AuditVerification, NewAuditEntry};
 
-use crate::{App, AppResult, AuditVerification};
+use crate::{App, AppResult};
 
 /// Who is acting and from where, carried from the request into every audited use case.
 #[derive(Clone, Debug, Default)]

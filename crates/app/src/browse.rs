@@ -2,8 +2,8 @@
 //! its therapist and topic by name, seats, and whether they may join.
 
 use chrono::{Datelike as _, Timelike as _, Weekday};
+use hearth_domain::{Group, GroupFilter, Topic};
 use hearth_domain::{GroupId, Role, UserId};
-use hearth_store::{Group, GroupFilter, Topic};
 use std::collections::HashMap;
 
 use crate::{App, AppResult, Authenticated};

@@ -3,8 +3,7 @@
 //! `STATUS:CANCELLED`. Titles name no topic: feeds often sync to work calendars.
 
 use chrono::Duration;
-use hearth_domain::{GroupId, MembershipStatus, OccurrenceStatus, Role, UserId};
-use hearth_store::Group;
+use hearth_domain::{Group, GroupId, MembershipStatus, OccurrenceStatus, Role, UserId};
 use icalendar::{Calendar, Component as _, Event, EventLike as _, EventStatus};
 
 use crate::tokens::{hash_token, new_token};
@@ -64,7 +63,8 @@ impl App {
 
     async fn groups_in_calendar(&self, owner: UserId, role: Role) -> AppResult<Vec<Group>> {
         if role == Role::Therapist {
-            let filter = hearth_store::GroupFilter { therapist: Some(owner), ..Default::default() };
+            let filter =
+                hearth_domain::GroupFilter { therapist: Some(owner), ..Default::default() };
             return Ok(self.db.list_groups(&filter).await?);
         }
         let ids: Vec<GroupId> = self
@@ -75,7 +75,7 @@ impl App {
             .filter(|m| m.status == MembershipStatus::Seated)
             .map(|m| m.group_id)
             .collect();
-        let filter = hearth_store::GroupFilter { ids: Some(ids), ..Default::default() };
+        let filter = hearth_domain::GroupFilter { ids: Some(ids), ..Default::default() };
         Ok(self.db.list_groups(&filter).await?)
     }
 

@@ -3,9 +3,10 @@
 //! a group; and care-team notes (sealed, audited).
 
 use chrono::{DateTime, Utc};
+use hearth_domain::User;
 use hearth_domain::access::{Action, Record};
 use hearth_domain::{GroupId, Role, UserId};
-use hearth_store::{SeatOutcome, User};
+use hearth_store::SeatOutcome;
 
 use crate::{App, AppError, AppResult, AuditContext, Authenticated, Reservation};
 

@@ -1,5 +1,5 @@
 use hearth_domain::{FieldErrors, Role};
-use hearth_store::{PlanWeekRow, Program, Topic};
+use hearth_domain::{Program, Topic, TopicPlanWeek};
 
 use crate::{App, AppError, AppResult, AuditContext, Authenticated};
 
@@ -26,7 +26,7 @@ impl App {
     }
 
     /// A topic with its session plan (empty when it has none).
-    pub async fn topic_with_plan(&self, slug: &str) -> AppResult<(Topic, Vec<PlanWeekRow>)> {
+    pub async fn topic_with_plan(&self, slug: &str) -> AppResult<(Topic, Vec<TopicPlanWeek>)> {
         let topic = self.db.find_topic(slug).await?.ok_or(AppError::NotFound)?;
         let plan = self.db.list_plan_weeks(slug).await?;
         Ok((topic, plan))

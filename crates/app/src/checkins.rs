@@ -2,8 +2,9 @@
 //! program). The client sees when theirs is due; the care team sees who missed one.
 
 use chrono::{DateTime, Duration, Utc};
-use hearth_domain::{GroupId, MembershipRow, OccurrenceStatus, Role, Series, UserId};
-use hearth_store::{GroupFilter, User};
+use hearth_domain::{
+    GroupFilter, GroupId, MembershipRow, OccurrenceStatus, Role, Series, User, UserId,
+};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 

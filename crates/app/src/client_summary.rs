@@ -6,7 +6,7 @@ use hearth_domain::UserId;
 use hearth_domain::access::{Action, Record, decide};
 
 use crate::access::actor_for;
-use hearth_store::User;
+use hearth_domain::User;
 
 use crate::{
     App, AppError, AppResult, AuditContext, Authenticated, CareNote, ClientPermissions, Intake,

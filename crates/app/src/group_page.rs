@@ -2,8 +2,10 @@
 //! clock-change notices, where the viewer stands with it, and the roster for the care team.
 
 use chrono::{DateTime, Utc};
-use hearth_domain::{GroupId, Role, ShiftNotice, WaitlistPlace, WaitlistStatus, upcoming_shifts};
-use hearth_store::{PlanWeekRow, TherapistProfile, Topic, User};
+use hearth_domain::{
+    GroupId, Role, ShiftNotice, TherapistProfile, Topic, TopicPlanWeek, User, WaitlistPlace,
+    WaitlistStatus, upcoming_shifts,
+};
 
 use crate::groups::{SHIFT_NOTICE_HORIZON, is_care_team, may_reschedule};
 use crate::schedules::upcoming;
@@ -31,7 +33,7 @@ pub struct GroupPage {
     pub card: GroupCard,
     pub profile: TherapistProfile,
     pub topic: Topic,
-    pub plan: Vec<PlanWeekRow>,
+    pub plan: Vec<TopicPlanWeek>,
     /// The next four meetings, in the viewer's zone.
     pub meetings: Vec<OccurrenceView>,
     pub shift_notices: Vec<ShiftNotice>,

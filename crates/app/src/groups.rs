@@ -3,7 +3,8 @@ use hearth_domain::{
     AgeBand, Capacity, FieldErrors, GroupId, OccurrenceStatus, Role, Series, SeriesOccurrence,
     ShiftNotice, TimeZone, UserId, WeeklySlot, parse_local_time, parse_weekday, upcoming_shifts,
 };
-use hearth_store::{ExceptionKind, Group, GroupFilter, NewGroup, StoredException};
+use hearth_domain::{Group, GroupFilter};
+use hearth_store::{ExceptionKind, NewGroup, StoredException};
 use serde::Deserialize;
 
 use crate::accounts::required;

@@ -1,13 +1,14 @@
 use chrono::Duration;
 use hearth_domain::{
-    DisplayName, Email, FieldErrors, InviteId, Password, PasswordContext, Role, TimeZone, UserId,
+    DisplayName, Email, FieldErrors, Invite, InviteId, Password, PasswordContext, Role, TimeZone,
+    UserId,
 };
 use hearth_store::{NewInvite, NewUser};
 use serde::Deserialize;
 
 use crate::accounts::{EMAIL_TAKEN, required};
 use crate::tokens::{hash_token, new_token};
-use crate::{App, AppError, AppResult, AuditContext, Authenticated, Invite};
+use crate::{App, AppError, AppResult, AuditContext, Authenticated};
 
 /// How long an invitation link stays valid.
 const INVITE_LIFETIME: Duration = Duration::days(7);

@@ -41,6 +41,7 @@ mod therapists;
 mod tokens;
 mod vault;
 
+use hearth_store::Db;
 use std::sync::Arc;
 
 pub use access::{ClientPermissions, GLASS_HOURS, GlassAccess};
@@ -62,10 +63,6 @@ pub use group_page::{GroupPage, MyGroupCards, Standing};
 pub use groups::{GroupInput, OccurrenceView, SHIFT_NOTICE_HORIZON, is_care_team, may_reschedule};
 pub use hearth_domain::LoginThrottle as ThrottlePolicy;
 pub use hearth_domain::{MembershipRow, MembershipStatus, WaitlistPlace, WaitlistStatus};
-pub use hearth_store::{
-    AuditHead, AuditVerification, Db, Engine, Invite, Session, SessionKind, User,
-};
-pub use hearth_store::{Group, GroupFilter, PlanWeekRow, Program, TherapistProfile, Topic};
 pub use intake::{Intake, IntakeInput, IntakePrivate};
 pub use invites::{InviteAcceptance, IssuedInvite};
 pub use measures::{CRISIS_LINES, CrisisLine, MeasureResult, RiskFlagView, ScoreTrend};
@@ -151,11 +148,6 @@ impl App {
             dummy_hash: Arc::default(),
             rooms: None,
         }
-    }
-
-    /// The database, for start-up checks and the CLI.
-    pub fn db(&self) -> &Db {
-        &self.db
     }
 
     pub fn now(&self) -> chrono::DateTime<chrono::Utc> {

@@ -6,8 +6,9 @@
 use std::collections::HashMap;
 
 use hearth_domain::access::{Action, Record, decide};
-use hearth_domain::{Answers, Instrument, InstrumentId, Risk, Role, Score, UserId};
-use hearth_store::User;
+use hearth_domain::{
+    Answers, Instrument, InstrumentId, Risk, RiskLevel, Role, Score, User, UserId,
+};
 use serde::Serialize;
 
 use crate::sealed_fields::flag_level;
@@ -147,12 +148,15 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<ScoreTrend> {
         let rows = self.list_measures(who, client, None, ctx).await?;
-        let trend = |slug: &str| {
-            let totals: Vec<i32> =
-                rows.iter().filter(|m| m.instrument == slug).filter_map(|m| m.total).collect();
+        let trend = |instrument: InstrumentId| {
+            let totals: Vec<i32> = rows
+                .iter()
+                .filter(|m| m.instrument == instrument)
+                .filter_map(|m| m.total)
+                .collect();
             Some((*totals.first()?, *totals.last()?))
         };
-        Ok(ScoreTrend { phq9: trend("phq9"), gad7: trend("gad7") })
+        Ok(ScoreTrend { phq9: trend(InstrumentId::Phq9), gad7: trend(InstrumentId::Gad7) })
     }
 
     /// First and latest PHQ-9 and GAD-7 totals of each of `clients` the caller may read, for
@@ -241,7 +245,7 @@ impl App {
         views.sort_by_key(|v| {
             (
                 v.flag.acknowledged_at.is_some(),
-                v.flag.acknowledged_at.is_none() && v.flag.level != "acute",
+                v.flag.acknowledged_at.is_none() && v.flag.level != RiskLevel::Acute,
             )
         });
         self.audit(ctx, "risk.queue.read", "risk_flags", format!("count={}", views.len())).await?;

@@ -5,8 +5,8 @@
 //! become seat offers held like any waitlist offer.
 
 use chrono::{DateTime, Utc};
+use hearth_domain::{Group, User};
 use hearth_domain::{GroupCandidate, GroupId, PlacementProblem, Role, UserId, solve_placement};
-use hearth_store::{Group, User};
 use std::collections::HashMap;
 
 use crate::{App, AppError, AppResult, AuditContext, Authenticated};

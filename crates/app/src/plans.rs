@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hearth_domain::access::{Action, Record};
-use hearth_domain::{FieldErrors, PlanTemplate, Role, UserId, plan_template};
+use hearth_domain::{FieldErrors, InstrumentId, PlanTemplate, Role, UserId, plan_template};
 use hearth_store::PlanRow;
 use serde::{Deserialize, Serialize};
 
@@ -37,7 +37,8 @@ pub struct PlanInput {
 #[derive(Clone, Debug)]
 pub struct TreatmentPlan {
     pub content: PlanContent,
-    pub target_instrument: String,
+    /// PHQ-9 or GAD-7.
+    pub target_instrument: InstrumentId,
     pub target_below: i32,
     pub target_by: NaiveDate,
     pub review_on: NaiveDate,
@@ -172,11 +173,17 @@ impl App {
             .filter(|m| m.taken_at.date_naive() <= row.target_by)
             .filter_map(|m| m.total)
             .next_back();
+        let target_instrument = InstrumentId::parse(&row.target_instrument).ok_or_else(|| {
+            anyhow::anyhow!(
+                "a stored plan targets an unknown instrument {:?}",
+                row.target_instrument
+            )
+        })?;
         Ok(Some(TreatmentPlan {
             content: serde_json::from_str(&json)
                 .map_err(|e| anyhow::anyhow!("a stored plan: {e}"))?,
             target_met: latest.map(|total| total < row.target_below),
-            target_instrument: row.target_instrument,
+            target_instrument,
             target_below: row.target_below,
             target_by: row.target_by,
             review_on: row.review_on,

@@ -3,12 +3,12 @@
 //! thousands of groups stays fast.
 
 use chrono::{Datelike as _, Duration};
+use hearth_domain::Group;
 use hearth_domain::access::{Action, Record};
 use hearth_domain::{
     AvailabilityWindow, ClientNeeds, GroupId, GroupOffer, MembershipStatus, Role, UserId, age_on,
     fit, may_treat,
 };
-use hearth_store::Group;
 use std::collections::HashMap;
 
 use crate::{App, AppResult, AuditContext, Authenticated};
@@ -24,7 +24,7 @@ pub struct Recommendation {
 /// One ranked therapist for individual therapy.
 #[derive(Clone, Debug)]
 pub struct TherapistRecommendation {
-    pub therapist: hearth_store::User,
+    pub therapist: hearth_domain::User,
     pub score: i32,
     pub reasons: Vec<String>,
 }
@@ -92,7 +92,9 @@ impl App {
         let birth = self.birth_date(&user)?;
         let mut ranked = Vec::new();
         for group in groups.iter().cloned() {
-            if seated.contains(&group.id) || !group.open || group.ends_on.is_some_and(|e| e < today)
+            if seated.contains(&group.id)
+                || !group.is_open()
+                || group.ends_on.is_some_and(|e| e < today)
             {
                 continue;
             }
@@ -222,7 +224,7 @@ impl App {
             return Ok(groups.clone());
         }
         let groups =
-            std::sync::Arc::new(self.db.list_groups(&hearth_store::GroupFilter::default()).await?);
+            std::sync::Arc::new(self.db.list_groups(&hearth_domain::GroupFilter::default()).await?);
         if let Ok(mut latest) = self.group_snapshot.latest.lock() {
             *latest = Some((now, groups.clone()));
         }
@@ -248,7 +250,7 @@ impl App {
                 .iter()
                 .rev()
                 .find(|m| m.instrument == slug)
-                .map(|m| self.open_measure(m.clone()))
+                .map(|m| self.open_measure(m))
                 .transpose()
         };
         let phq = latest("phq9")?.and_then(|m| m.total).unwrap_or(0);

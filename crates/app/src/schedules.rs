@@ -6,9 +6,10 @@
 //! ([`App::series_of`]).
 
 use chrono::{DateTime, Duration, Utc};
+use hearth_domain::Group;
 use hearth_domain::GroupId;
 use hearth_domain::Series;
-use hearth_store::{ExceptionKind, Group, SeriesChanges, SlotChange, StoredException};
+use hearth_store::{ExceptionKind, SeriesChanges, SlotChange, StoredException};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 

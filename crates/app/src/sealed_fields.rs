@@ -7,10 +7,10 @@
 //! [`App::seal_plain_fields`], which is idempotent and can be interrupted at any point.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use hearth_domain::{Answers, BirthDate, Risk, Score, UserId};
+use hearth_domain::{Answers, BirthDate, InstrumentId, Risk, RiskLevel, Score, User, UserId};
 use hearth_store::{
     AuditRecord, NewMeasure, PlainMeasureRow, SEAL_BATCH, SealForRow, SealedMeasure, StoredMeasure,
-    StoredRiskFlag, StoredTotal, User,
+    StoredRiskFlag, StoredTotal,
 };
 use serde::{Deserialize, Serialize};
 
@@ -21,15 +21,15 @@ use crate::{App, AppResult, Vault};
 pub struct MeasureRow {
     pub id: i64,
     pub client_id: i64,
-    pub instrument: String,
+    pub instrument: InstrumentId,
     /// The answers as given, in item order (JSON array).
     pub answers: String,
     pub total: Option<i32>,
     pub severity: Option<String>,
     /// Subscale scores (JSON array of {slug, score, band}).
     pub subscales: String,
-    /// `none`, or the risk's slug.
-    pub risk: String,
+    /// The flag the answers raised, if any.
+    pub risk: Option<RiskLevel>,
     pub taken_at: DateTime<Utc>,
 }
 
@@ -40,8 +40,7 @@ pub struct RiskFlagRow {
     pub id: i64,
     pub client_id: i64,
     pub measure_id: i64,
-    /// `self_harm_thoughts`, `positive_screen` or `acute`.
-    pub level: String,
+    pub level: RiskLevel,
     pub raised_at: DateTime<Utc>,
     pub acknowledged_by: Option<i64>,
     pub acknowledged_at: Option<DateTime<Utc>>,
@@ -102,12 +101,7 @@ fn phone_context(client: i64) -> String {
 
 /// The flag a risk raises, by its stored level.
 pub(crate) fn flag_level(risk: Risk) -> Option<&'static str> {
-    match risk {
-        Risk::None => None,
-        Risk::SelfHarmThoughts { .. } => Some("self_harm_thoughts"),
-        Risk::PositiveScreen => Some("positive_screen"),
-        Risk::AcutePositiveScreen => Some("acute"),
-    }
+    RiskLevel::of(risk).map(RiskLevel::as_str)
 }
 
 pub(crate) fn vault_error(what: &str, err: &crate::VaultError) -> anyhow::Error {
@@ -213,18 +207,20 @@ impl App {
     }
 
     /// Opens a stored measure.
-    pub(crate) fn open_measure(&self, row: StoredMeasure) -> AppResult<MeasureRow> {
-        let record: MeasureRecord = serde_json::from_str(&self.open_measure_json(&row)?)
+    pub(crate) fn open_measure(&self, row: &StoredMeasure) -> AppResult<MeasureRow> {
+        let record: MeasureRecord = serde_json::from_str(&self.open_measure_json(row)?)
             .map_err(|e| anyhow::anyhow!("measure {} holds a malformed record: {e}", row.id))?;
+        let corrupt = |what: String| anyhow::anyhow!("measure {} holds {what}", row.id);
         Ok(MeasureRow {
             id: row.id,
             client_id: row.client_id,
-            instrument: row.instrument,
+            instrument: InstrumentId::parse(&row.instrument)
+                .ok_or_else(|| corrupt(format!("an unknown instrument {:?}", row.instrument)))?,
             answers: serde_json::to_string(&record.answers).map_err(anyhow::Error::from)?,
             total: record.total,
             severity: record.severity,
             subscales: record.subscales.to_string(),
-            risk: record.risk,
+            risk: RiskLevel::from_risk_slug(&record.risk).map_err(|e| corrupt(e.to_string()))?,
             taken_at: row.taken_at,
         })
     }
@@ -276,7 +272,7 @@ impl App {
             .list_measures(client, instrument)
             .await?
             .into_iter()
-            .map(|row| self.open_measure(row))
+            .map(|row| self.open_measure(&row))
             .collect()
     }
 
@@ -293,7 +289,8 @@ impl App {
             id: row.id,
             client_id: row.client_id,
             measure_id: row.measure_id,
-            level,
+            level: RiskLevel::parse(&level)
+                .map_err(|e| anyhow::anyhow!("risk flag {} holds an {e}", row.id))?,
             raised_at: row.raised_at,
             acknowledged_by: row.acknowledged_by,
             acknowledged_at: row.acknowledged_at,

@@ -1,9 +1,9 @@
 use chrono::{DateTime, Duration, Utc};
 use hearth_domain::{
-    GroupId, License, MembershipId, MembershipRow, MembershipStatus, Role, UserId, WaitlistPlace,
-    age_on, may_treat,
+    Group, GroupId, License, MembershipId, MembershipRow, MembershipStatus, Role, User, UserId,
+    WaitlistPlace, age_on, may_treat,
 };
-use hearth_store::{Group, SeatOutcome, User};
+use hearth_store::SeatOutcome;
 use std::collections::HashMap;
 
 use crate::groups::is_care_team;
@@ -76,7 +76,7 @@ impl App {
     ) -> Option<AppError> {
         let today = self.clock.now().with_timezone(&client.timezone.tz()).date_naive();
         let first_day = group.starts_on.max(today);
-        if group.ends_on.is_some_and(|end| end < today) || !group.open {
+        if group.ends_on.is_some_and(|end| end < today) || !group.is_open() {
             return Some(AppError::refused("closed", "this group is no longer taking members"));
         }
         let Some(region) = &client.region else {

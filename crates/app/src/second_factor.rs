@@ -3,7 +3,7 @@
 //! and single-use recovery codes. The secret is sealed by the vault; a code's step is
 //! recorded when it signs in, so the same code (or an older one) never works twice.
 
-use hearth_domain::UserId;
+use hearth_domain::{User, UserId};
 use hearth_store::{AuditRecord, SecondFactorRow};
 use rand::Rng as _;
 use rand::RngCore as _;
@@ -12,7 +12,7 @@ use subtle::ConstantTimeEq as _;
 use totp_rs::{Algorithm, Secret, TOTP};
 
 use crate::tokens::hash_token;
-use crate::{App, AppError, AppResult, AuditContext, Authenticated, User};
+use crate::{App, AppError, AppResult, AuditContext, Authenticated};
 
 /// Whether staff must have a second factor before they may do anything.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 use chrono::{DateTime, Duration, Utc};
 use hearth_domain::{Email, Password, SessionId, address_key};
-use hearth_store::{LoginChallenge, NewSession, Session, SessionKind, User};
+use hearth_domain::{Session, SessionKind, User};
+use hearth_store::{LoginChallenge, NewSession};
 
 use crate::second_factor::SecondFactorPolicy;
 use crate::tokens::{hash_token, new_token};

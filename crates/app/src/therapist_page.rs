@@ -2,8 +2,8 @@
 //! members' score trends, and the next and last meetings, in a number of statements that does
 //! not grow with the groups or the members, and one audit row naming every roster read.
 
+use hearth_domain::{GroupFilter, User};
 use hearth_domain::{GroupId, Role, UserId};
-use hearth_store::{GroupFilter, User};
 use std::collections::HashMap;
 
 use crate::groups::OccurrenceView;

@@ -1,9 +1,10 @@
 use chrono::NaiveDate;
+use hearth_domain::TherapistProfile;
 use hearth_domain::{
     DisplayName, Email, FieldErrors, License, LicenseKind, Password, PasswordContext, Region, Role,
     TimeZone, UserId,
 };
-use hearth_store::{NewTherapist, NewUser, TherapistProfile};
+use hearth_store::{NewTherapist, NewUser};
 use serde::Deserialize;
 
 use crate::accounts::{EMAIL_TAKEN, required};
@@ -205,7 +206,7 @@ impl App {
     pub async fn therapists_overview(
         &self,
         admin: &Authenticated,
-    ) -> AppResult<(Vec<(hearth_store::User, TherapistProfile)>, Vec<hearth_store::Topic>)> {
+    ) -> AppResult<(Vec<(hearth_domain::User, TherapistProfile)>, Vec<hearth_domain::Topic>)> {
         Ok((self.list_therapists(admin).await?, self.db.list_topics().await?))
     }
 
@@ -213,7 +214,7 @@ impl App {
     pub async fn list_therapists(
         &self,
         admin: &Authenticated,
-    ) -> AppResult<Vec<(hearth_store::User, TherapistProfile)>> {
+    ) -> AppResult<Vec<(hearth_domain::User, TherapistProfile)>> {
         if admin.user.role != Role::Admin {
             return Err(AppError::Forbidden);
         }
@@ -230,7 +231,7 @@ impl App {
     pub async fn therapist_profile(
         &self,
         id: UserId,
-    ) -> AppResult<(hearth_store::User, TherapistProfile)> {
+    ) -> AppResult<(hearth_domain::User, TherapistProfile)> {
         let user = self
             .db
             .find_user(id)

@@ -27,6 +27,33 @@ pub struct PlanWeek {
     pub focus: &'static str,
 }
 
+/// A service line as the practice has it now (admins may rename it or change its
+/// description).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Program {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// A group topic as the practice has it now (admins may rename it, change its description or
+/// retire it).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Topic {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    pub active: bool,
+}
+
+/// One week of a topic's session plan as the practice has it now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicPlanWeek {
+    pub week: i32,
+    pub title: String,
+    pub focus: String,
+}
+
 pub const PROGRAMS: [ProgramSeed; 7] = [
     ProgramSeed {
         slug: "group",

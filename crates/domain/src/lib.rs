@@ -7,6 +7,7 @@ pub mod access;
 mod accounts;
 mod catalog;
 mod fields;
+mod groups;
 mod ids;
 mod intake;
 mod licensure;
@@ -20,7 +21,10 @@ mod region;
 mod room;
 mod scheduling;
 pub mod seats;
+mod sessions;
+mod therapists;
 mod throttle;
+mod users;
 
 pub use access::{
     Action, Actor, Decision, POLICY, Record, Relation, Rule, Ties, allowed_relations, decide,
@@ -28,9 +32,11 @@ pub use access::{
 };
 pub use accounts::{BirthDate, DisplayName, Email, Role, TimeZone, age_on};
 pub use catalog::{
-    AgeBand, COMPASSION_FATIGUE_PLAN, Capacity, PROGRAMS, PlanWeek, ProgramSeed, TOPICS, TopicSeed,
+    AgeBand, COMPASSION_FATIGUE_PLAN, Capacity, PROGRAMS, PlanWeek, Program, ProgramSeed, TOPICS,
+    Topic, TopicPlanWeek, TopicSeed,
 };
 pub use fields::FieldErrors;
+pub use groups::{Group, GroupFilter, GroupStatus, GroupStatusError};
 pub use ids::{GroupId, InviteId, MembershipId, SessionId, UserId, WaitlistEntryId};
 pub use intake::{
     AvailabilityError, AvailabilityWindow, CONSENT_VERSION, GROUP_CONFIDENTIALITY,
@@ -44,7 +50,8 @@ pub use matching::{
 };
 pub use measures::{
     ASQ, AnswerError, Answers, Asked, AsqResult, Band, GAD7, Instrument, InstrumentId, Item, PHQ9,
-    PROQOL5, ResponseOption, Risk, Score, ScoringRule, Severity, Subscale, SubscaleRule,
+    PROQOL5, ResponseOption, Risk, RiskLevel, RiskLevelError, Score, ScoringRule, Severity,
+    Subscale, SubscaleRule,
 };
 pub use outcomes::{
     CASENESS_DEFINITION, CASENESS_GAD7, CASENESS_PHQ9, Eligibility, Outcome, OutcomeCount,
@@ -71,4 +78,7 @@ pub use seats::{
     MembershipRow, MembershipStatus, PlaceRelease, SeatDecision, SeatFacts, WaitlistPlace,
     WaitlistStatus, decide_reservation, may_offer_directly, offer_is_live, seats_to_offer,
 };
+pub use sessions::{Session, SessionKind, SessionKindError};
+pub use therapists::TherapistProfile;
 pub use throttle::{Admission, Backoff, LoginThrottle, Strikes, address_key};
+pub use users::{Invite, User};

@@ -9,7 +9,7 @@ use hearth_domain::{
     PasswordContext, Region, Role, TOPICS, TimeZone, UserId, WeeklySlot, parse_local_time,
     parse_weekday,
 };
-use hearth_store::{AuditRecord, NewGroup, NewTherapist, NewUser};
+use hearth_store::{AuditRecord, Db, NewGroup, NewTherapist, NewUser};
 
 /// One password for every demo account, so the printed logins are easy to use.
 pub const DEMO_PASSWORD: &str = "copper kettle meadow";
@@ -84,9 +84,9 @@ fn client_email(i: usize) -> String {
 }
 
 /// Seeds the demo practice once; running the demo again keeps what is there.
-pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
+pub async fn seed(app: &App, db: &Db) -> AppResult<Vec<DemoLogin>> {
     if app.count_users(Role::Admin).await? == 0 {
-        seed_practice(app).await?;
+        seed_practice(app, db).await?;
     }
     Ok(vec![
         DemoLogin { role: "admin", email: "admin@demo.hearth.example".to_owned() },
@@ -96,7 +96,7 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
     ])
 }
 
-async fn seed_practice(app: &App) -> AppResult<()> {
+async fn seed_practice(app: &App, db: &Db) -> AppResult<()> {
     for (role, email, name, tz) in [
         ("admin", "admin@demo.hearth.example", "Avery Admin", "America/New_York"),
         ("coordinator", "coordinator@demo.hearth.example", "Casey Coordinator", "America/Chicago"),
@@ -116,7 +116,7 @@ async fn seed_practice(app: &App) -> AppResult<()> {
                 .iter()
                 .map(|d| ((*d).to_owned(), "09:00".to_owned(), "17:00".to_owned()))
                 .collect();
-            app.db().replace_availability(id, &windows, AuditRecord::none()).await?;
+            db.replace_availability(id, &windows, AuditRecord::none()).await?;
         }
     }
     // One hash for every other demo account: hashing hundreds would make start-up slow.
@@ -124,16 +124,16 @@ async fn seed_practice(app: &App) -> AppResult<()> {
         Password::parse_new(DEMO_PASSWORD, &PasswordContext::default()).map_err(corrupt)?;
     let hash = app.hash_password(&password).await?;
     let now = app.now();
-    let therapists = seed_therapists(app, &hash, now).await?;
-    let clients = seed_clients(app, &hash, now).await?;
-    let groups = seed_groups(app, &therapists, now).await?;
+    let therapists = seed_therapists(db, &hash, now).await?;
+    let clients = seed_clients(app, db, &hash, now).await?;
+    let groups = seed_groups(db, &therapists, now).await?;
     let joined = now - Duration::weeks(13);
-    seat_clients(app, &groups, &clients, joined).await?;
-    seed_measures(app, &clients, now).await
+    seat_clients(db, &groups, &clients, joined).await?;
+    seed_measures(app, db, &clients, now).await
 }
 
 async fn seed_therapists(
-    app: &App,
+    db: &Db,
     hash: &str,
     now: chrono::DateTime<Utc>,
 ) -> AppResult<Vec<(UserId, Vec<String>)>> {
@@ -153,8 +153,7 @@ async fn seed_therapists(
             })
             .collect::<AppResult<Vec<_>>>()?;
         let specialties = TOPICS.iter().skip(i % 5).step_by(4).map(|t| t.slug.to_owned()).collect();
-        let id = app
-            .db()
+        let id = db
             .insert_therapist(&NewTherapist {
                 user: NewUser {
                     email: Email::parse(&therapist_email(i)).map_err(corrupt)?,
@@ -182,6 +181,7 @@ async fn seed_therapists(
 
 async fn seed_clients(
     app: &App,
+    db: &Db,
     hash: &str,
     now: chrono::DateTime<Utc>,
 ) -> AppResult<Vec<(UserId, String, bool)>> {
@@ -195,8 +195,7 @@ async fn seed_clients(
         let birth = BirthDate::new(today - Duration::days(age_days), today).map_err(corrupt)?;
         let name = FIRST_NAMES[i % FIRST_NAMES.len()];
         let region = format!("US-{state}");
-        let id = app
-            .db()
+        let id = db
             .insert_user(
                 &NewUser {
                     email: Email::parse(&client_email(i)).map_err(corrupt)?,
@@ -220,7 +219,7 @@ async fn seed_clients(
 type SeededGroup = (GroupId, Vec<String>, bool, i32);
 
 async fn seed_groups(
-    app: &App,
+    db: &Db,
     therapists: &[(UserId, Vec<String>)],
     now: chrono::DateTime<Utc>,
 ) -> AppResult<Vec<SeededGroup>> {
@@ -238,7 +237,7 @@ async fn seed_groups(
             }
             let (therapist, states) = &therapists[(t + round * 5) % therapists.len()];
             let zone =
-                app.db().find_user(*therapist).await?.ok_or_else(|| corrupt("therapist"))?.timezone;
+                db.find_user(*therapist).await?.ok_or_else(|| corrupt("therapist"))?.timezone;
             let slot = WeeklySlot::new(
                 parse_weekday(weekdays[n % weekdays.len()]).map_err(corrupt)?,
                 parse_local_time(times[(n * 3) % times.len()]).map_err(corrupt)?,
@@ -247,8 +246,7 @@ async fn seed_groups(
             )
             .map_err(corrupt)?;
             let capacity = if n.is_multiple_of(4) { 8 } else { 10 };
-            let id = app
-                .db()
+            let id = db
                 .insert_group(
                     &NewGroup {
                         topic: topic.slug.to_owned(),
@@ -273,7 +271,7 @@ async fn seed_groups(
 /// Fills groups with eligible clients: every fifth group is full with a waitlist, the rest
 /// part-full. Each client joins at most two groups.
 async fn seat_clients(
-    app: &App,
+    db: &Db,
     groups: &[SeededGroup],
     clients: &[(UserId, String, bool)],
     now: chrono::DateTime<Utc>,
@@ -295,16 +293,15 @@ async fn seat_clients(
             if joined[c] >= 2 || is_teen != teen || !states.contains(region) {
                 continue;
             }
-            app.db()
-                .reserve_seat(
-                    *group,
-                    *client,
-                    now,
-                    None,
-                    hearth_app::DEFAULT_OFFER_HOLD,
-                    AuditRecord::none(),
-                )
-                .await?;
+            db.reserve_seat(
+                *group,
+                *client,
+                now,
+                None,
+                hearth_app::DEFAULT_OFFER_HOLD,
+                AuditRecord::none(),
+            )
+            .await?;
             joined[c] += 1;
             taken += 1;
         }
@@ -333,14 +330,14 @@ fn answers_summing_to(total: i32, items: usize) -> Vec<u8> {
 /// client has an open item-9 flag for the risk queue.
 async fn seed_measures(
     app: &App,
+    db: &Db,
     clients: &[(UserId, String, bool)],
     now: chrono::DateTime<Utc>,
 ) -> AppResult<()> {
     // (PHQ-9 at intake, PHQ-9 after 12 weeks, GAD-7 at intake, GAD-7 after 12 weeks)
     const SHAPES: [(i32, i32, i32, i32); 5] =
         [(17, 5, 14, 4), (14, 6, 11, 5), (12, 11, 10, 10), (9, 17, 8, 15), (15, 9, 12, 8)];
-    let seated: std::collections::HashSet<UserId> = app
-        .db()
+    let seated: std::collections::HashSet<UserId> = db
         .list_first_memberships(None, None)
         .await?
         .into_iter()
@@ -393,24 +390,24 @@ async fn seed_measures(
 /// at once: the demo client gets a seat in one of the demo therapist's groups, and that
 /// group's next meeting moves to five minutes from now (unless one is already that close).
 /// Returns the room's path.
-pub async fn session_about_to_start(app: &App) -> AppResult<Option<String>> {
+pub async fn session_about_to_start(app: &App, db: &Db) -> AppResult<Option<String>> {
     let find = |email: String| async move {
         let email = Email::parse(&email).map_err(corrupt)?;
-        Ok::<_, AppError>(app.db().find_user_by_email(&email).await?.map(|u| u.id))
+        Ok::<_, AppError>(db.find_user_by_email(&email).await?.map(|u| u.id))
     };
     let (Some(therapist), Some(client)) =
         (find(therapist_email(0)).await?, find(client_email(0)).await?)
     else {
         return Ok(None);
     };
-    let filter = hearth_store::GroupFilter {
+    let filter = hearth_domain::GroupFilter {
         therapist: Some(therapist),
-        ..hearth_store::GroupFilter::default()
+        ..hearth_domain::GroupFilter::default()
     };
-    let groups = app.db().list_groups(&filter).await?;
+    let groups = db.list_groups(&filter).await?;
     let mut chosen = None;
     for group in &groups {
-        let members = app.db().list_group_members(group.id).await?;
+        let members = db.list_group_members(group.id).await?;
         if members.iter().any(|m| m.client_id == client) {
             chosen = Some(group.clone());
             break;
@@ -421,12 +418,12 @@ pub async fn session_about_to_start(app: &App) -> AppResult<Option<String>> {
     }
     let Some(group) = chosen else { return Ok(None) };
     let now = app.now();
-    let members = app.db().list_group_members(group.id).await?;
+    let members = db.list_group_members(group.id).await?;
     if !members.iter().any(|m| m.client_id == client) {
         let hold = hearth_app::DEFAULT_OFFER_HOLD;
-        app.db().reserve_seat(group.id, client, now, None, hold, AuditRecord::none()).await?;
+        db.reserve_seat(group.id, client, now, None, hold, AuditRecord::none()).await?;
     }
-    let zone = app.db().find_user(client).await?.ok_or_else(|| corrupt("client"))?.timezone;
+    let zone = db.find_user(client).await?.ok_or_else(|| corrupt("client"))?.timezone;
     let next = app.next_meetings(zone, &group, 1).await?;
     let Some(meeting) = next.first() else { return Ok(None) };
     let date = meeting.original_date;
@@ -437,7 +434,7 @@ pub async fn session_about_to_start(app: &App) -> AppResult<Option<String>> {
             original_date: date,
             kind: hearth_store::ExceptionKind::Moved(starts),
         };
-        app.db().upsert_exception(group.id, &moved, AuditRecord::none()).await?;
+        db.upsert_exception(group.id, &moved, AuditRecord::none()).await?;
     }
     Ok(Some(format!("/groups/{}/meetings/{date}/room", group.id)))
 }

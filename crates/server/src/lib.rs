@@ -12,8 +12,9 @@ pub mod telemetry;
 
 use anyhow::Context as _;
 use hearth_app::{
-    App, AppParts, Clock, Db, PasswordHasher, SessionPolicy, SystemClock, ThrottlePolicy, Vault,
+    App, AppParts, Clock, PasswordHasher, SessionPolicy, SystemClock, ThrottlePolicy, Vault,
 };
+use hearth_store::Db;
 use hearth_web::WebConfig;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -34,7 +35,8 @@ pub async fn open_database(settings: &Settings) -> anyhow::Result<Db> {
 }
 
 /// Builds the use-case layer over a database. The encryption keys must exist already
-/// (see [`ensure_key_file`]).
+/// (see [`ensure_key_file`]). The caller keeps a clone of `db` for what the app does not
+/// do: closing it, the demo seed, benchmarks.
 pub fn build_app(settings: &Settings, db: Db, clock: Arc<dyn Clock>) -> anyhow::Result<App> {
     let a = settings.argon2;
     let vault = load_vault(settings)?;
@@ -194,14 +196,16 @@ pub struct Server {
     router: axum::Router,
     pub addr: SocketAddr,
     pub app: App,
+    /// The database `app` was built over.
+    db: Db,
     checkpoint_file: std::path::PathBuf,
     checkpoint_every: std::time::Duration,
 }
 
 impl Server {
     /// Binds the listener (port 0 picks a free port), starts the SFU on its UDP port, and
-    /// builds the router.
-    pub async fn bind(settings: &Settings, app: App) -> anyhow::Result<Self> {
+    /// builds the router. `db` is the database `app` was built over.
+    pub async fn bind(settings: &Settings, db: Db, app: App) -> anyhow::Result<Self> {
         let listener = TcpListener::bind(&settings.bind)
             .await
             .with_context(|| format!("binding {}", settings.bind))?;
@@ -226,6 +230,7 @@ impl Server {
             router,
             addr,
             app,
+            db,
             checkpoint_file,
             checkpoint_every: std::time::Duration::from_secs(settings.audit.checkpoint_seconds),
         })
@@ -242,7 +247,7 @@ impl Server {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        tracing::info!(address = %self.addr, engine = ?self.app.db().engine(), "serving");
+        tracing::info!(address = %self.addr, engine = ?self.db.engine(), "serving");
         let jobs = tokio::spawn(run_jobs(self.app.clone()));
         let (stop_checkpoints, stopped) = tokio::sync::oneshot::channel();
         let checkpoints = tokio::spawn(checkpoints::run(

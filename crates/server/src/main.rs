@@ -5,7 +5,8 @@ use clap::{Parser, Subcommand};
 use figment::providers::Serialized;
 use hearth::bench::BenchCommand;
 use hearth::{Server, Settings, demo, shutdown_signal, system_clock, telemetry};
-use hearth_app::{AuditVerification, NewStaff};
+use hearth_app::NewStaff;
+use hearth_store::AuditVerification;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -171,13 +172,14 @@ async fn run_demo(
     telemetry::init(&settings.log);
     let db = hearth::open_database(&settings).await?;
     hearth::ensure_key_file(&settings)?;
-    let app = hearth::build_app(&settings, db, system_clock())?;
+    let app = hearth::build_app(&settings, db.clone(), system_clock())?;
     hearth::seal_plain_fields(&app).await?;
-    let logins = demo::seed(&app).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
-    let room = demo::session_about_to_start(&app)
+    let logins =
+        demo::seed(&app, &db).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
+    let room = demo::session_about_to_start(&app, &db)
         .await
         .map_err(|e| anyhow::anyhow!("setting up the demo session: {e}"))?;
-    let server = Server::bind(&settings, app).await?;
+    let server = Server::bind(&settings, db, app).await?;
     let shutdown = shutdown_signal();
     let mut out = std::io::stdout().lock();
     writeln!(out, "Hearth demo practice (data in {})", settings.data_dir.display())?;
@@ -213,9 +215,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             telemetry::init(&settings.log);
             let db = hearth::open_database(&settings).await?;
             hearth::ensure_key_file(&settings)?;
-            let app = hearth::build_app(&settings, db, system_clock())?;
+            let app = hearth::build_app(&settings, db.clone(), system_clock())?;
             hearth::seal_plain_fields(&app).await?;
-            let server = Server::bind(&settings, app).await?;
+            let server = Server::bind(&settings, db, app).await?;
             let shutdown = shutdown_signal();
             println!("listening on http://{}", server.addr);
             std::io::stdout().flush()?;
@@ -316,7 +318,7 @@ async fn admin_create(settings: &Settings, command: &Command) -> anyhow::Result<
     let db = hearth::open_database(settings).await?;
     // Setting up the first accounts comes before the first start, so it may make the key.
     hearth::ensure_key_file(settings)?;
-    let app = hearth::build_app(settings, db, system_clock())?;
+    let app = hearth::build_app(settings, db.clone(), system_clock())?;
     let staff = NewStaff {
         email: email.clone(),
         password: password.clone(),
@@ -337,7 +339,7 @@ async fn admin_create(settings: &Settings, command: &Command) -> anyhow::Result<
         },
         Err(err) => Err(err),
     };
-    app.db().close().await;
+    db.close().await;
     match outcome {
         Ok((id, recovery_codes)) => {
             println!("created {role} account {id}");
@@ -367,7 +369,7 @@ async fn audit_verify(settings: &Settings) -> anyhow::Result<ExitCode> {
     telemetry::init(&settings.log);
     hearth::load_vault(settings)?;
     let db = hearth::open_database(settings).await?;
-    let app = hearth::build_app(settings, db, system_clock())?;
+    let app = hearth::build_app(settings, db.clone(), system_clock())?;
     let file = settings.audit_checkpoint_file();
     let checkpoint = match checkpoints::read(&app, &file)? {
         CheckpointFile::Latest(checkpoint) => Some(checkpoint),
@@ -380,14 +382,14 @@ async fn audit_verify(settings: &Settings) -> anyhow::Result<ExitCode> {
             None
         }
         CheckpointFile::Broken(err) => {
-            app.db().close().await;
+            db.close().await;
             println!("audit checkpoints BROKEN in {}: {err}", file.display());
             return Ok(ExitCode::from(3));
         }
     };
     let verdict =
         app.verify_audit_log_against(checkpoint.as_ref()).await.map_err(|e| anyhow::anyhow!(e))?;
-    app.db().close().await;
+    db.close().await;
     match verdict {
         AuditVerification::Intact { rows } => {
             print!("audit log intact: {rows} rows verified");
@@ -413,11 +415,11 @@ async fn audit_verify(settings: &Settings) -> anyhow::Result<ExitCode> {
 async fn audit_checkpoint(settings: &Settings) -> anyhow::Result<()> {
     telemetry::init(&settings.log);
     let db = hearth::open_database(settings).await?;
-    let app = hearth::build_app(settings, db, system_clock())?;
+    let app = hearth::build_app(settings, db.clone(), system_clock())?;
     let file = settings.audit_checkpoint_file();
     hearth::checkpoints::prepare(&file)?;
     let written = hearth::checkpoints::write(&app, &file, None).await;
-    app.db().close().await;
+    db.close().await;
     match written? {
         Some(c) => println!(
             "audit checkpoint written to {}: row {}, {} rows",

@@ -1,32 +1,14 @@
-use hearth_domain::{COMPASSION_FATIGUE_PLAN, PROGRAMS, TOPICS};
+use hearth_domain::{COMPASSION_FATIGUE_PLAN, PROGRAMS, Program, TOPICS, Topic, TopicPlanWeek};
 
 use crate::audit::audited;
 use crate::db::on_pool;
 use crate::{AuditRecord, Db, StoreError, StoreResult};
 
-/// A group topic as stored (admins may rename it or change its description).
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct Topic {
-    pub slug: String,
-    pub name: String,
-    pub description: String,
-    pub active: bool,
-}
+/// A topic row: slug, name, description, active.
+type TopicRow = (String, String, String, bool);
 
-/// A service line as stored.
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct Program {
-    pub slug: String,
-    pub name: String,
-    pub description: String,
-}
-
-/// One week of a topic's session plan.
-#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
-pub struct PlanWeekRow {
-    pub week: i32,
-    pub title: String,
-    pub focus: String,
+fn topic((slug, name, description, active): TopicRow) -> Topic {
+    Topic { slug, name, description, active }
 }
 
 impl Db {
@@ -77,24 +59,24 @@ impl Db {
 
     /// Active topics in catalog order.
     pub async fn list_topics(&self) -> StoreResult<Vec<Topic>> {
-        let rows = on_pool!(self, |pool| {
+        let rows: Vec<TopicRow> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT slug, name, description, active FROM topics WHERE active ORDER BY position, slug",
             )
             .fetch_all(pool)
             .await
         })?;
-        Ok(rows)
+        Ok(rows.into_iter().map(topic).collect())
     }
 
     pub async fn find_topic(&self, slug: &str) -> StoreResult<Option<Topic>> {
-        let row = on_pool!(self, |pool| {
+        let row: Option<TopicRow> = on_pool!(self, |pool| {
             sqlx::query_as("SELECT slug, name, description, active FROM topics WHERE slug = $1")
                 .bind(slug)
                 .fetch_optional(pool)
                 .await
         })?;
-        Ok(row)
+        Ok(row.map(topic))
     }
 
     /// Renames a topic or changes its description (admins).
@@ -175,17 +157,20 @@ impl Db {
     }
 
     pub async fn list_programs(&self) -> StoreResult<Vec<Program>> {
-        let rows = on_pool!(self, |pool| {
+        let rows: Vec<(String, String, String)> = on_pool!(self, |pool| {
             sqlx::query_as("SELECT slug, name, description FROM programs ORDER BY position, slug")
                 .fetch_all(pool)
                 .await
         })?;
-        Ok(rows)
+        Ok(rows
+            .into_iter()
+            .map(|(slug, name, description)| Program { slug, name, description })
+            .collect())
     }
 
     /// A topic's session plan, week by week (empty when it has none).
-    pub async fn list_plan_weeks(&self, topic: &str) -> StoreResult<Vec<PlanWeekRow>> {
-        let rows = on_pool!(self, |pool| {
+    pub async fn list_plan_weeks(&self, topic: &str) -> StoreResult<Vec<TopicPlanWeek>> {
+        let rows: Vec<(i32, String, String)> = on_pool!(self, |pool| {
             sqlx::query_as(
                 "SELECT week, title, focus FROM topic_plan_weeks WHERE topic = $1 ORDER BY week",
             )
@@ -193,6 +178,9 @@ impl Db {
             .fetch_all(pool)
             .await
         })?;
-        Ok(rows)
+        Ok(rows
+            .into_iter()
+            .map(|(week, title, focus)| TopicPlanWeek { week, title, focus })
+            .collect())
     }
 }

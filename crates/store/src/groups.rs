@@ -1,37 +1,12 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use hearth_domain::{
-    AgeBand, GroupId, TimeZone, UserId, WeeklySlot, parse_local_time, parse_weekday, weekday_slug,
+    AgeBand, Group, GroupFilter, GroupId, GroupStatus, TimeZone, UserId, WeeklySlot,
+    parse_local_time, parse_weekday, weekday_slug,
 };
 
 use crate::audit::audited;
 use crate::db::on_pool;
 use crate::{AuditRecord, Db, StoreError, StoreResult};
-
-/// A weekly group as stored, with how full it is.
-#[derive(Clone, Debug)]
-pub struct Group {
-    pub id: GroupId,
-    pub topic: String,
-    pub therapist_id: UserId,
-    /// The slot the group was created with; later changes are in [`SlotChange`]s.
-    pub slot: WeeklySlot,
-    pub capacity: i32,
-    pub age_band: AgeBand,
-    pub starts_on: NaiveDate,
-    pub ends_on: Option<NaiveDate>,
-    pub open: bool,
-    /// Members plus seats held for open offers.
-    pub seats_taken: i32,
-    /// People waiting or holding an offer.
-    pub waitlist: i64,
-    pub created_at: DateTime<Utc>,
-}
-
-impl Group {
-    pub fn seats_left(&self) -> i32 {
-        (self.capacity - self.seats_taken).max(0)
-    }
-}
 
 #[derive(Debug)]
 pub struct NewGroup {
@@ -114,7 +89,7 @@ impl TryFrom<GroupRow> for Group {
             age_band: AgeBand::parse(&row.age_band).map_err(StoreError::corrupt)?,
             starts_on: row.starts_on,
             ends_on: row.ends_on,
-            open: row.status == "open",
+            status: GroupStatus::parse(&row.status).map_err(StoreError::corrupt)?,
             seats_taken: row.seats_taken,
             waitlist: row.waitlist,
             created_at: row.created_at,
@@ -126,14 +101,6 @@ const GROUP_SELECT: &str = "SELECT g.id, g.topic, g.therapist_id, g.weekday, g.l
      g.duration_minutes, g.capacity, g.age_band, g.starts_on, g.ends_on, g.status, g.seats_taken, \
      (SELECT COUNT(*) FROM waitlist_entries w WHERE w.group_id = g.id \
         AND w.status IN ('waiting', 'offered')) AS waitlist, g.created_at FROM groups g";
-
-/// Which groups to list.
-#[derive(Clone, Debug, Default)]
-pub struct GroupFilter {
-    pub topic: Option<String>,
-    pub therapist: Option<UserId>,
-    pub ids: Option<Vec<GroupId>>,
-}
 
 impl Db {
     /// Creates a group, open and empty; `record` commits with it.

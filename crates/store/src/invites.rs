@@ -1,23 +1,10 @@
 use chrono::{DateTime, Utc};
-use hearth_domain::{Email, InviteId, Role, UserId};
+use hearth_domain::{Email, Invite, InviteId, Role, UserId};
 
 use crate::audit::audited;
 use crate::db::on_pool;
 use crate::users::NewUser;
 use crate::{AuditRecord, Db, StoreError, StoreResult};
-
-/// An admin's invitation for a staff member, redeemed once through a secret link.
-#[derive(Clone, Debug)]
-pub struct Invite {
-    pub id: InviteId,
-    pub email: Email,
-    pub role: Role,
-    pub invited_by: UserId,
-    pub created_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub accepted_at: Option<DateTime<Utc>>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
 
 #[derive(Debug)]
 pub struct NewInvite<'a> {

@@ -33,13 +33,12 @@ pub use audit::{
     AuditEntry, AuditHead, AuditKey, AuditKeyring, AuditRecord, AuditVerification, NewAuditEntry,
 };
 pub use care::CareNoteRow;
-pub use catalog::{PlanWeekRow, Program, Topic};
 pub use consults::{BookingOutcome, ConsultRow, NewConsult};
 pub use db::{Db, Engine};
 pub use error::{StoreError, StoreResult};
-pub use groups::{ExceptionKind, Group, GroupFilter, NewGroup, SlotChange, StoredException};
+pub use groups::{ExceptionKind, NewGroup, SlotChange, StoredException};
 pub use intakes::IntakeRow;
-pub use invites::{Invite, NewInvite};
+pub use invites::NewInvite;
 pub use measures::{NewMeasure, SealedMeasure, StoredMeasure, StoredRiskFlag, StoredTotal};
 pub use plans::PlanRow;
 pub use safety_plans::SafetyPlanRow;
@@ -47,7 +46,7 @@ pub use schedules::SeriesChanges;
 pub use sealed::{PlainMeasureRow, PlainRiskLevelRow, SEAL_BATCH, SealForRow};
 pub use seats::SeatOutcome;
 pub use second_factors::{LoginChallenge, SecondFactorRow};
-pub use sessions::{NewSession, Session, SessionKind};
+pub use sessions::NewSession;
 pub use switches::SwitchRequestRow;
-pub use therapists::{NewTherapist, TherapistProfile};
-pub use users::{NewUser, User};
+pub use therapists::NewTherapist;
+pub use users::NewUser;

@@ -1,51 +1,10 @@
 use chrono::{DateTime, Utc};
-use hearth_domain::{SessionId, UserId};
+use hearth_domain::{Session, SessionId, SessionKind, User, UserId};
 
 use crate::audit::audited;
 use crate::db::on_pool;
-use crate::users::{User, UserRow};
+use crate::users::UserRow;
 use crate::{AuditRecord, Db, StoreError, StoreResult};
-
-/// Where a session was started: a browser (cookie) or the API (bearer token).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum SessionKind {
-    Browser,
-    Api,
-}
-
-impl SessionKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SessionKind::Browser => "browser",
-            SessionKind::Api => "api",
-        }
-    }
-
-    fn parse(raw: &str) -> Result<Self, StoreError> {
-        match raw {
-            "browser" => Ok(SessionKind::Browser),
-            "api" => Ok(SessionKind::Api),
-            other => Err(StoreError::corrupt(format!("session kind {other}"))),
-        }
-    }
-}
-
-/// A session as stored. Only the token's hash is kept, never the token.
-#[derive(Clone, Debug)]
-pub struct Session {
-    pub id: SessionId,
-    pub user_id: UserId,
-    pub kind: SessionKind,
-    pub created_at: DateTime<Utc>,
-    pub last_seen_at: DateTime<Utc>,
-    pub absolute_expires_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
-    pub user_agent: String,
-    pub ip: String,
-    /// Staff signed in before enrolling a second factor the practice requires: this session
-    /// may only enrol one or log out.
-    pub enrol_only: bool,
-}
 
 #[derive(Debug)]
 pub struct NewSession<'a> {
@@ -106,7 +65,7 @@ impl TryFrom<SessionRow> for Session {
         Ok(Session {
             id: SessionId::new(row.id),
             user_id: UserId::new(row.user_id),
-            kind: SessionKind::parse(&row.kind)?,
+            kind: SessionKind::parse(&row.kind).map_err(StoreError::corrupt)?,
             created_at: row.created_at,
             last_seen_at: row.last_seen_at,
             absolute_expires_at: row.absolute_expires_at,

@@ -1,21 +1,10 @@
 use chrono::NaiveDate;
-use hearth_domain::{License, LicenseKind, Region, UserId};
+use hearth_domain::{License, LicenseKind, Region, TherapistProfile, UserId};
 
 use crate::audit::audited;
 use crate::db::on_pool;
 use crate::users::NewUser;
 use crate::{AuditRecord, Db, StoreError, StoreResult};
-
-/// What clients see of a therapist besides their name.
-#[derive(Clone, Debug)]
-pub struct TherapistProfile {
-    pub user_id: UserId,
-    pub license_kind: LicenseKind,
-    pub years_of_practice: i32,
-    pub bio: String,
-    pub licenses: Vec<License>,
-    pub specialties: Vec<String>,
-}
 
 /// A therapist to create: the account, the profile, licenses and specialties, in one go.
 #[derive(Debug)]

@@ -1,25 +1,9 @@
 use chrono::{DateTime, Utc};
-use hearth_domain::{DisplayName, Email, Region, Role, TimeZone, UserId};
+use hearth_domain::{DisplayName, Email, Region, Role, TimeZone, User, UserId};
 
 use crate::audit::audited;
 use crate::db::{IN_CHUNK, in_list, on_pool};
 use crate::{AuditRecord, Db, SealForRow, StoreError, StoreResult};
-
-/// An account as stored.
-#[derive(Clone, Debug)]
-pub struct User {
-    pub id: UserId,
-    pub email: Email,
-    pub password_hash: String,
-    pub role: Role,
-    pub display_name: DisplayName,
-    pub timezone: TimeZone,
-    pub region: Option<Region>,
-    /// The birth date, sealed by the app's vault for this account's id.
-    pub birth_date_sealed: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub disabled_at: Option<DateTime<Utc>>,
-}
 
 /// An account to insert. The password is already hashed.
 #[derive(Debug)]

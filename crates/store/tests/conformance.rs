@@ -3,12 +3,12 @@
 
 use chrono::{DateTime, Duration, TimeZone as _, Utc};
 use hearth_domain::{
-    AgeBand, DisplayName, Email, GroupId, LoginThrottle, Region, Role, TimeZone, UserId, WeeklySlot,
+    AgeBand, DisplayName, Email, GroupId, LoginThrottle, Region, Role, SessionKind, TimeZone,
+    UserId, WeeklySlot,
 };
 use hearth_store::{
     AuditKey, AuditKeyring, AuditRecord, AuditVerification, Db, NewAuditEntry, NewGroup, NewInvite,
-    NewMeasure, NewSession, NewUser, SealForRow, SealedMeasure, SeatOutcome, SessionKind,
-    StoreError,
+    NewMeasure, NewSession, NewUser, SealForRow, SealedMeasure, SeatOutcome, StoreError,
 };
 use hearth_testkit::TestDatabase;
 

@@ -17,8 +17,8 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use chrono::NaiveDate;
+use hearth_domain::Group;
 use hearth_domain::SeriesOccurrence;
-use hearth_store::Group;
 use hearth_video::signal::ClientMessage;
 use hearth_video::{ParticipantId, RoomKey, SfuEvent, SfuPool};
 use tokio::sync::mpsc;

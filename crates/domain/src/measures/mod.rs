@@ -34,7 +34,7 @@ pub use asq::{ASQ, AsqResult};
 pub use gad7::GAD7;
 pub use phq9::PHQ9;
 pub use proqol5::PROQOL5;
-pub use scoring::{Risk, Score, Subscale};
+pub use scoring::{Risk, RiskLevel, RiskLevelError, Score, Subscale};
 
 use serde::Serialize;
 use std::fmt;

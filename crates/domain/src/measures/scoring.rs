@@ -75,6 +75,64 @@ impl Risk {
     }
 }
 
+/// The level of a risk flag: what a flagged [`Risk`] raises, as the risk queue sorts it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RiskLevel {
+    /// PHQ-9 item 9 answered above "Not at all".
+    SelfHarmThoughts,
+    /// ASQ non-acute positive screen.
+    PositiveScreen,
+    /// ASQ acute positive screen.
+    Acute,
+}
+
+/// A risk level or risk slug that is not one of Hearth's.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown risk level {0:?}")]
+pub struct RiskLevelError(String);
+
+impl RiskLevel {
+    /// The flag `risk` raises; `None` when nothing was flagged.
+    pub fn of(risk: Risk) -> Option<Self> {
+        match risk {
+            Risk::None => None,
+            Risk::SelfHarmThoughts { .. } => Some(RiskLevel::SelfHarmThoughts),
+            Risk::PositiveScreen => Some(RiskLevel::PositiveScreen),
+            Risk::AcutePositiveScreen => Some(RiskLevel::Acute),
+        }
+    }
+
+    /// As a flag stores it: `self_harm_thoughts`, `positive_screen` or `acute`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskLevel::SelfHarmThoughts => "self_harm_thoughts",
+            RiskLevel::PositiveScreen => "positive_screen",
+            RiskLevel::Acute => "acute",
+        }
+    }
+
+    /// A flag's stored level (see [`RiskLevel::as_str`]).
+    pub fn parse(raw: &str) -> Result<Self, RiskLevelError> {
+        match raw {
+            "self_harm_thoughts" => Ok(RiskLevel::SelfHarmThoughts),
+            "positive_screen" => Ok(RiskLevel::PositiveScreen),
+            "acute" => Ok(RiskLevel::Acute),
+            other => Err(RiskLevelError(other.to_owned())),
+        }
+    }
+
+    /// The level a measure's stored [`Risk::slug`] raises: `None` for `none`.
+    pub fn from_risk_slug(slug: &str) -> Result<Option<Self>, RiskLevelError> {
+        match slug {
+            "none" => Ok(None),
+            "self-harm-thoughts" => Ok(Some(RiskLevel::SelfHarmThoughts)),
+            "positive-screen" => Ok(Some(RiskLevel::PositiveScreen)),
+            "acute-positive-screen" => Ok(Some(RiskLevel::Acute)),
+            other => Err(RiskLevelError(other.to_owned())),
+        }
+    }
+}
+
 fn banded(bands: &[Band], score: i32) -> Severity {
     // Parsed answers keep every sum inside the published range, which the bands cover
     // (checked for every instrument by the property tests).
@@ -152,6 +210,21 @@ impl Answers {
 mod tests {
     use super::*;
     use crate::measures::{GAD7, PHQ9};
+
+    #[test]
+    fn every_flagged_risk_has_a_level_that_reads_back_from_both_stored_forms() {
+        let risks =
+            [Risk::SelfHarmThoughts { answer: 1 }, Risk::PositiveScreen, Risk::AcutePositiveScreen];
+        for risk in risks {
+            let level = RiskLevel::of(risk).expect("a flagged risk has a level");
+            assert_eq!(RiskLevel::parse(level.as_str()), Ok(level));
+            assert_eq!(RiskLevel::from_risk_slug(risk.slug()), Ok(Some(level)));
+        }
+        assert_eq!(RiskLevel::of(Risk::None), None);
+        assert_eq!(RiskLevel::from_risk_slug(Risk::None.slug()), Ok(None));
+        assert!(RiskLevel::parse("severe").is_err());
+        assert!(RiskLevel::from_risk_slug("acute").is_err());
+    }
 
     #[test]
     fn a_phq9_score_carries_its_instrument_total_band_and_item_9_answer() {

@@ -5,12 +5,10 @@ use anyhow::Context as _;
 use axum::Router;
 use axum::routing::get;
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc, Weekday};
-use hearth_app::{
-    App, AuditContext, Authenticated, LoginAttempt, NewStaff, PasswordHasher, SessionKind,
-};
+use hearth_app::{App, AuditContext, Authenticated, LoginAttempt, NewStaff, PasswordHasher};
 use hearth_domain::{
     AgeBand, BirthDate, DisplayName, Email, GroupId, License, LicenseKind, Password,
-    PasswordContext, Region, Role, TOPICS, TimeZone, WeeklySlot,
+    PasswordContext, Region, Role, SessionKind, TOPICS, TimeZone, WeeklySlot,
 };
 use hearth_store::{AuditRecord, Db, Engine, NewGroup, NewTherapist, NewUser};
 use sqlx::Connection as _;

@@ -41,17 +41,18 @@ async fn serve(
     let app = crate::build_app(&settings, db.clone(), crate::system_clock())?;
     let engine = engine_name(db.engine());
     let started = Instant::now();
-    let logins = demo::seed(&app).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
+    let logins =
+        demo::seed(&app, &db).await.map_err(|e| anyhow::anyhow!("seeding the demo: {e}"))?;
     println!("seeded the demo on {engine} in {:.1} s", started.elapsed().as_secs_f64());
     if scale.clients > 0
         && let Some(seeded) = crate::scale::seed(&app, &db, scale).await?
     {
         println!("{seeded} on {engine}");
     }
-    demo::session_about_to_start(&app)
+    demo::session_about_to_start(&app, &db)
         .await
         .map_err(|e| anyhow::anyhow!("setting up the demo session: {e}"))?;
-    let server = crate::Server::bind(&settings, app).await?;
+    let server = crate::Server::bind(&settings, db.clone(), app).await?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "Demo logins (password for all: \"{}\"):", demo::DEMO_PASSWORD)?;
     for login in logins {

@@ -36,7 +36,7 @@ pub async fn recommend(groups: usize) -> anyhow::Result<(Duration, Duration)> {
                 ranked.len()
             );
             let started = Instant::now();
-            let read = db.list_groups(&hearth_store::GroupFilter::default()).await?;
+            let read = db.list_groups(&hearth_domain::GroupFilter::default()).await?;
             raw.push(started.elapsed());
             anyhow::ensure!(read.len() == groups, "read {} groups", read.len());
         }

@@ -2,8 +2,8 @@
 
 use anyhow::Context as _;
 use chrono::{DateTime, Utc};
-use hearth_domain::{GroupId, Role};
-use hearth_store::{AuditKey, AuditRecord, Db, Engine, GroupFilter, NewAuditEntry, SeatOutcome};
+use hearth_domain::{GroupFilter, GroupId, Role};
+use hearth_store::{AuditKey, AuditRecord, Db, Engine, NewAuditEntry, SeatOutcome};
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;

@@ -358,7 +358,7 @@ async fn every_authentication_event_is_in_the_audit_log_and_the_chain_verifies()
     app.post_session("sam@example.org", "wrong wrong wrong").await;
     app.delete_session(&token).await;
 
-    let rows = app.app.db().list_audit(None, 100).await.expect("audit rows");
+    let rows = app.db.list_audit(None, 100).await.expect("audit rows");
     let actions: Vec<&str> = rows.iter().rev().map(|r| r.action.as_str()).collect();
     assert_eq!(
         actions,
@@ -367,7 +367,7 @@ async fn every_authentication_event_is_in_the_audit_log_and_the_chain_verifies()
     assert!(rows.iter().all(|r| r.source_ip.as_deref() == Some("127.0.0.1")));
     assert!(matches!(
         app.app.verify_audit_log().await.expect("verify"),
-        hearth_app::AuditVerification::Intact { rows: 4 }
+        hearth_store::AuditVerification::Intact { rows: 4 }
     ));
 }
 
@@ -379,7 +379,7 @@ async fn a_session_revoked_by_another_node_stops_working_within_two_seconds() {
     assert_eq!(app.get_me(&token).await.status(), StatusCode::OK);
     // Another node revokes it in the shared database; this node's look-up memo is not told.
     let user = hearth_domain::UserId::new(id);
-    app.app.db().revoke_all_sessions(user, app.clock_now()).await.expect("revoke");
+    app.db.revoke_all_sessions(user, app.clock_now()).await.expect("revoke");
     app.clock.advance(Duration::seconds(3));
     assert_eq!(app.get_me(&token).await.status(), StatusCode::UNAUTHORIZED);
 }

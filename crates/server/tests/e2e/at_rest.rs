@@ -167,7 +167,7 @@ async fn the_app_shows_everything(app: &TestApp, p: &Practice) {
 /// (after a checkpoint), byte for byte; on PostgreSQL every row of the tables involved, as
 /// text. None of [`NEVER_AT_REST`] may appear.
 async fn nothing_is_plain_at_rest(app: &TestApp) {
-    let found: Vec<&str> = match app.app.db() {
+    let found: Vec<&str> = match &app.db {
         Db::Sqlite(pool) => {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(pool).await.expect("checkpoint");
             let path = app.database.url.trim_start_matches("sqlite://").to_owned();
@@ -295,7 +295,7 @@ async fn insert_plain_measure(
 async fn fields_an_earlier_version_stored_plain_are_sealed_at_start_up_and_read_as_before() {
     let app = spawn_app().await;
     let p = practice(&app).await;
-    let db = app.app.db().clone();
+    let db = app.db.clone();
     // As the code before migration 0017 wrote them: the birth date, a consult call's phone
     // number, the measures and their flags, all plain.
     let coordinator = app.get_json(&p.coordinator, "/me").await["id"].as_i64().expect("id");

@@ -2,8 +2,9 @@
 //! written the change is not made either, and the request fails. The audit log's head row is
 //! taken away to make every append fail (each append locks it first).
 
-use hearth_app::{AuditContext, AuditVerification, PlanInput};
+use hearth_app::{AuditContext, PlanInput};
 use hearth_domain::UserId;
+use hearth_store::AuditVerification;
 use reqwest::{Response, StatusCode};
 use serde_json::{Value, json};
 
@@ -106,7 +107,7 @@ async fn a_change_whose_audit_row_cannot_be_written_is_not_made_and_made_with_it
     };
     let ctx = AuditContext::by(rivera.user.id, None);
     app.app.write_plan(&rivera, ana_id, &plan, &ctx).await.expect("the plan is written");
-    let db = app.app.db();
+    let db = &app.db;
     let version = db.find_plan(ana_id).await.expect("find").expect("plan").updated_at;
     assert_eq!(app.log_in_with_form("rivera@example.org", PASSWORD).await.status(), 303);
     let page = app.get_page(&format!("/clients/{ana_id}/plan")).await;

@@ -255,7 +255,8 @@ async fn bench_match_solves_a_dimacs_placement_and_refuses_other_shapes_by_line(
 #[tokio::test]
 async fn admin_create_with_a_totp_secret_enrols_it_and_refuses_a_bad_one_before_making_anything() {
     use crate::second_factor::{SECRET, code_at};
-    use hearth_app::{AppError, LoginAttempt, SessionKind};
+    use hearth_app::{AppError, LoginAttempt};
+    use hearth_domain::SessionKind;
 
     let (db, dir) = database().await;
     let create = |email: &str, secret: &str| {
@@ -291,7 +292,7 @@ async fn admin_create_with_a_totp_secret_enrols_it_and_refuses_a_bad_one_before_
         ..hearth::Settings::default()
     };
     let store = hearth::open_database(&settings).await.expect("opens");
-    let app = hearth::build_app(&settings, store, hearth::system_clock()).expect("app");
+    let app = hearth::build_app(&settings, store.clone(), hearth::system_clock()).expect("app");
     let attempt = |email: &'static str, totp: Option<&'static str>| LoginAttempt {
         email,
         password: "lantern orchard violet",
@@ -312,5 +313,5 @@ async fn admin_create_with_a_totp_secret_enrols_it_and_refuses_a_bad_one_before_
     let code: &'static str = Box::leak(code_at(SECRET, chrono::Utc::now()).into_boxed_str());
     let signed_in = app.log_in(&attempt("t@example.org", Some(code))).await.expect("signed in");
     assert!(!signed_in.enrol_only);
-    app.db().close().await;
+    store.close().await;
 }

@@ -157,7 +157,7 @@ async fn concurrent_bookings_by_one_client_leave_exactly_one_call() {
 impl TestApp {
     /// Booked calls in the database, whoever holds them.
     async fn db_booked_calls(&self) -> usize {
-        self.app.db().list_booked_consults(self.clock_now()).await.expect("calls").len()
+        self.db.list_booked_consults(self.clock_now()).await.expect("calls").len()
     }
 }
 
@@ -329,7 +329,7 @@ async fn care_notes_are_written_only_about_clients_that_exist() {
         assert_eq!(refused.status(), StatusCode::NOT_FOUND, "subject {subject}");
         assert!(refused.text().await.expect("html").contains("Page not found"));
         let stored =
-            app.app.db().list_care_notes(hearth_domain::UserId::new(subject)).await.expect("notes");
+            app.db.list_care_notes(hearth_domain::UserId::new(subject)).await.expect("notes");
         assert!(stored.is_empty(), "subject {subject}");
     }
     assert_eq!(write(sam).await.status(), StatusCode::SEE_OTHER, "a client's note is written");

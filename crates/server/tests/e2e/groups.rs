@@ -301,8 +301,7 @@ async fn a_member_switches_groups_keeping_the_old_seat_until_the_new_one_is_conf
     assert_eq!(app.get_json(&waiting_for_old, "/me/groups").await["waiting"][0]["position"], 0);
 
     let history = app
-        .app
-        .db()
+        .db
         .list_client_memberships(hearth_domain::UserId::new(
             app.get_json(&sam, "/me").await["id"].as_i64().expect("id"),
         ))
@@ -771,7 +770,7 @@ async fn consult_calls_are_spread_across_coordinators_by_load_and_never_double_b
     let third =
         book(&c, json!({"starts_at": slot, "phone": "312 555 0102"})).await.expect("request");
     assert_eq!(third.status(), StatusCode::CONFLICT, "both coordinators are taken then");
-    let booked = app.app.db().list_booked_consults(app.clock_now()).await.expect("calls");
+    let booked = app.db.list_booked_consults(app.clock_now()).await.expect("calls");
     let coordinators: std::collections::BTreeSet<i64> =
         booked.iter().map(|c| c.coordinator_id).collect();
     assert_eq!((booked.len(), coordinators.len()), (2, 2), "one call each");

@@ -13,6 +13,8 @@ pub const PASSWORD: &str = "lantern orchard violet";
 pub struct TestApp {
     pub base: String,
     pub app: App,
+    /// The database the app was built over, for what a test checks or breaks underneath it.
+    pub db: hearth_store::Db,
     pub clock: ManualClock,
     /// Follows no redirects and keeps cookies, like a browser a test can inspect.
     pub client: reqwest::Client,
@@ -59,9 +61,9 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let clock = ManualClock::new(Utc::now());
     hearth::ensure_key_file(&settings).expect("the key file, as `serve` makes it");
     let db = open_database(&settings).await.expect("database opens and migrates");
-    let app = build_app(&settings, db, Arc::new(clock.clone())).expect("app builds");
+    let app = build_app(&settings, db.clone(), Arc::new(clock.clone())).expect("app builds");
     hearth::seal_plain_fields(&app).await.expect("start-up sealing, as `serve` runs it");
-    let server = hearth::Server::bind(&settings, app.clone()).await.expect("binds");
+    let server = hearth::Server::bind(&settings, db.clone(), app.clone()).await.expect("binds");
     let base = format!("http://{}", server.addr);
     let routes = server.routes();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -73,7 +75,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         .cookie_store(true)
         .build()
         .expect("client");
-    TestApp { base, app, clock, client, database, data_dir, routes, shutdown: Some(stop) }
+    TestApp { base, app, db, clock, client, database, data_dir, routes, shutdown: Some(stop) }
 }
 
 /// A valid sign-up body; tests change one field at a time.
@@ -341,7 +343,7 @@ impl TestApp {
 impl TestApp {
     /// The newest audit rows (up to 500) as `(action, detail)`, newest first.
     pub async fn audit_log(&self) -> Vec<(String, String)> {
-        let rows = self.app.db().list_audit(None, 500).await.expect("the audit log reads");
+        let rows = self.db.list_audit(None, 500).await.expect("the audit log reads");
         rows.into_iter().map(|r| (r.action, r.detail)).collect()
     }
 
@@ -394,11 +396,11 @@ impl TestApp {
 
     /// Runs one statement on the app's database; returns the rows it touched.
     async fn execute(&self, sql: &str) -> u64 {
-        let done = match self.app.db() {
-            hearth_app::Db::Sqlite(pool) => {
+        let done = match &self.db {
+            hearth_store::Db::Sqlite(pool) => {
                 sqlx::query(sql).execute(pool).await.map(|d| d.rows_affected())
             }
-            hearth_app::Db::Postgres(pool) => {
+            hearth_store::Db::Postgres(pool) => {
                 sqlx::query(sql).execute(pool).await.map(|d| d.rows_affected())
             }
         };

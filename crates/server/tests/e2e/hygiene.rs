@@ -191,7 +191,7 @@ async fn logging_in_and_out_replaces_the_csrf_cookie_and_earlier_tokens_stop_wor
 #[tokio::test]
 async fn sqlite_commits_wait_until_they_are_on_disk() {
     let app = spawn_app().await;
-    let hearth_app::Db::Sqlite(pool) = app.app.db() else {
+    let hearth_store::Db::Sqlite(pool) = &app.db else {
         return; // PostgreSQL: fsync is on by default and Hearth does not turn it off.
     };
     // Every connection of the pool, not only the first.

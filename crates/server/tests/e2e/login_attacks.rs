@@ -414,7 +414,7 @@ async fn behind_a_trusted_proxy_the_forwarded_address_is_the_client() {
         StatusCode::TOO_MANY_REQUESTS
     );
     assert_eq!(app.log_in_forwarded("198.51.100.8", PASSWORD).await.0, StatusCode::OK);
-    let audit = app.app.db().list_audit(None, 50).await.expect("audit");
+    let audit = app.db.list_audit(None, 50).await.expect("audit");
     assert!(audit.iter().any(|r| r.source_ip.as_deref() == Some("198.51.100.66")));
 }
 

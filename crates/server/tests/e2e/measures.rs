@@ -174,7 +174,7 @@ async fn the_risk_path_shows_crisis_lines_at_once_queues_a_flag_and_needs_a_clin
     assert_eq!(acknowledged["disposition"], "Phoned Sam within 10 minutes; safe, plan agreed.");
 
     // The disposition is sealed at rest; every step is in the audit log.
-    let stored = app.app.db().find_risk_flag(flag).await.expect("query").expect("flag");
+    let stored = app.db.find_risk_flag(flag).await.expect("query").expect("flag");
     assert!(!stored.disposition.expect("sealed").contains("Phoned"));
     let actions = app.audit_actions().await;
     for action in
@@ -387,8 +387,7 @@ async fn a_safety_plan_is_written_by_the_client_and_their_therapist_sealed_at_re
     );
 
     let stored = app
-        .app
-        .db()
+        .db
         .find_safety_plan(hearth_domain::UserId::new(sam_id))
         .await
         .expect("query")
@@ -481,23 +480,11 @@ async fn an_intake_is_saved_whole_sealed_at_rest_and_read_by_the_care_team() {
     for field in ["availability[0]", "telehealth_consent", "consent_version", "topics[0]"] {
         assert!(fields[field].is_string(), "{field}: {fields}");
     }
-    assert!(
-        app.app
-            .db()
-            .find_intake(hearth_domain::UserId::new(sam_id))
-            .await
-            .expect("query")
-            .is_none()
-    );
+    assert!(app.db.find_intake(hearth_domain::UserId::new(sam_id)).await.expect("query").is_none());
 
     assert_eq!(put(intake_body()).await.expect("request").status(), StatusCode::NO_CONTENT);
-    let stored = app
-        .app
-        .db()
-        .find_intake(hearth_domain::UserId::new(sam_id))
-        .await
-        .expect("query")
-        .expect("row");
+    let stored =
+        app.db.find_intake(hearth_domain::UserId::new(sam_id)).await.expect("query").expect("row");
     assert!(!stored.sealed.contains("cancer") && !stored.sealed.contains("555"), "sealed at rest");
     app.create_staff("coord@example.org", "coordinator").await;
     let coordinator = app.token("coord@example.org", PASSWORD).await;

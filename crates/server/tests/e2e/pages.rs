@@ -451,8 +451,7 @@ async fn the_coordinator_sees_waiting_clients_opens_a_summary_places_one_and_wri
             .expect("html")
             .contains("Prefers a male therapist.")
     );
-    let sealed =
-        app.app.db().list_care_notes(hearth_domain::UserId::new(sam_id)).await.expect("notes");
+    let sealed = app.db.list_care_notes(hearth_domain::UserId::new(sam_id)).await.expect("notes");
     assert!(!sealed[0].body.contains("male"), "sealed at rest");
 
     // Clients may not open the workspace.
@@ -563,13 +562,8 @@ async fn a_treatment_plan_starts_from_the_topic_template_and_is_signed_by_client
     let html = app.get_page(&plan_page).await.text().await.expect("html");
     assert!(!html.contains("Signed by the client: <strong>not yet"), "{html}");
     assert!(!html.contains("Signed by the therapist: <strong>not yet"), "{html}");
-    let stored = app
-        .app
-        .db()
-        .find_plan(hearth_domain::UserId::new(sam_id))
-        .await
-        .expect("query")
-        .expect("plan");
+    let stored =
+        app.db.find_plan(hearth_domain::UserId::new(sam_id)).await.expect("query").expect("plan");
     assert!(!stored.content.contains("burning"), "sealed at rest");
 }
 

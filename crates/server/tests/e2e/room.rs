@@ -379,14 +379,14 @@ async fn room_an_end_whose_audit_row_cannot_be_written_leaves_the_session_open()
     host.send(json!({"type": "end"})).await;
     let error = host.expect("error").await;
     assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{error}");
-    let ended = app.app.db().meeting_ended_at(group, setup.date).await.expect("query");
+    let ended = app.db.meeting_ended_at(group, setup.date).await.expect("query");
     assert_eq!(ended, None, "the session is not ended");
     app.restore_audit_head().await;
 
     host.send(json!({"type": "end"})).await;
     ana.expect("ended").await;
     host.expect("ended").await;
-    let ended = app.app.db().meeting_ended_at(group, setup.date).await.expect("query");
+    let ended = app.db.meeting_ended_at(group, setup.date).await.expect("query");
     assert!(ended.is_some(), "the session is ended");
     let ends: Vec<_> =
         app.audit_log().await.into_iter().filter(|(action, _)| action == "room.ended").collect();
@@ -877,7 +877,7 @@ async fn wait_for(page: &Page, condition: &str) -> anyhow::Result<()> {
 
 async fn user_id(app: &TestApp, email: &str) -> i64 {
     let email = hearth_domain::Email::parse(email).expect("an email");
-    app.app.db().find_user_by_email(&email).await.expect("reads").expect("exists").id.get()
+    app.db.find_user_by_email(&email).await.expect("reads").expect("exists").id.get()
 }
 
 /// Polls the meeting's attendance rows (recorded from SFU events) until `done` holds.
@@ -888,26 +888,29 @@ async fn wait_for_attendance(
 ) -> Vec<hearth_store::AttendanceRow> {
     let group = hearth_domain::GroupId::new(setup.group);
     for _ in 0..100 {
-        let rows = app.app.db().list_attendance(group, setup.date).await.expect("reads");
+        let rows = app.db.list_attendance(group, setup.date).await.expect("reads");
         if done(&rows) {
             return rows;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let rows = app.app.db().list_attendance(group, setup.date).await.expect("reads");
+    let rows = app.db.list_attendance(group, setup.date).await.expect("reads");
     panic!("attendance never reached the expected state: {rows:?}");
 }
 
 #[tokio::test]
 async fn room_the_demo_has_a_session_about_to_start_for_its_therapist_and_client() {
     let app = spawn_app().await;
-    hearth::demo::seed(&app.app).await.expect("the demo seeds");
-    let path = hearth::demo::session_about_to_start(&app.app)
+    hearth::demo::seed(&app.app, &app.db).await.expect("the demo seeds");
+    let path = hearth::demo::session_about_to_start(&app.app, &app.db)
         .await
         .expect("sets up")
         .expect("a session room");
     // Running it again (a second `hearth demo` start) keeps the same meeting.
-    let again = hearth::demo::session_about_to_start(&app.app).await.expect("again").expect("room");
+    let again = hearth::demo::session_about_to_start(&app.app, &app.db)
+        .await
+        .expect("again")
+        .expect("room");
     assert_eq!(path, again);
 
     let parts: Vec<&str> = path.split('/').collect();

@@ -62,11 +62,11 @@ fn navigation(html: &str) -> Vec<String> {
 #[tokio::test]
 async fn every_demo_role_reaches_every_page_of_its_navigation_in_the_practice_at_scale() {
     let t = spawn_app().await;
-    hearth::demo::seed(&t.app).await.expect("the demo");
-    let db = Db::connect(&t.database.url).await.expect("the database");
+    let db = t.db.clone();
+    hearth::demo::seed(&t.app, &db).await.expect("the demo");
     let scale = Scale { clients: 2000, groups: 100 };
     let seeded = seed(&t.app, &db, scale).await.expect("seeding at scale").expect("a fresh seed");
-    hearth::demo::session_about_to_start(&t.app).await.expect("the demo session");
+    hearth::demo::session_about_to_start(&t.app, &db).await.expect("the demo session");
     assert!(seed(&t.app, &db, scale).await.expect("seeding again").is_none(), "seeded twice");
     assert_eq!((seeded.clients, seeded.groups), (2000, 100));
     assert!(seeded.seated > 800 && seeded.waiting > 0 && seeded.unplaced > 0, "{seeded}");

@@ -141,8 +141,7 @@ async fn a_recovery_code_signs_in_once() {
     let other = app.post_session_with_code("t@example.org", PASSWORD, &typed).await;
     assert_eq!(other.status(), StatusCode::OK);
     let id = app
-        .app
-        .db()
+        .db
         .find_user_by_email(&hearth_domain::Email::parse("t@example.org").expect("email"))
         .await
         .expect("query")
@@ -160,25 +159,18 @@ async fn wrong_codes_are_throttled_and_do_not_count_as_a_successful_login() {
         assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     }
     // The right password did not clear the password's strikes: each attempt still counts.
-    let strikes = app
-        .app
-        .db()
-        .find_login_strikes("account:t@example.org")
-        .await
-        .expect("query")
-        .expect("recorded");
+    let strikes =
+        app.db.find_login_strikes("account:t@example.org").await.expect("query").expect("recorded");
     assert_eq!(strikes.count, 5);
     let id = app
-        .app
-        .db()
+        .db
         .find_user_by_email(&hearth_domain::Email::parse("t@example.org").expect("email"))
         .await
         .expect("query")
         .expect("user")
         .id;
     let code_strikes = app
-        .app
-        .db()
+        .db
         .find_login_strikes(&format!("second_factor:{id}"))
         .await
         .expect("query")
@@ -193,7 +185,7 @@ async fn wrong_codes_are_throttled_and_do_not_count_as_a_successful_login() {
     app.clock.advance(Duration::seconds(31));
     let ok = app.post_session_with_code("t@example.org", PASSWORD, &app.code_now()).await;
     assert_eq!(ok.status(), StatusCode::OK);
-    let cleared = app.app.db().find_login_strikes("account:t@example.org").await.expect("q");
+    let cleared = app.db.find_login_strikes("account:t@example.org").await.expect("q");
     assert_eq!(cleared.map(|s| s.count), Some(0));
 }
 

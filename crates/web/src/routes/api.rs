@@ -6,8 +6,8 @@ use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{delete, get, post};
 use axum::{Json as JsonBody, Router};
-use hearth_app::{ClientSignUp, LoginAttempt, SessionKind};
-use hearth_domain::{Role, SessionId};
+use hearth_app::{ClientSignUp, LoginAttempt};
+use hearth_domain::{Role, SessionId, SessionKind};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

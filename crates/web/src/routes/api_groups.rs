@@ -6,8 +6,8 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json as JsonBody, Router};
 use chrono::{DateTime, NaiveDate, Utc};
-use hearth_app::{GroupFilter, GroupInput, OccurrenceView};
-use hearth_domain::{GroupId, OccurrenceStatus, UserId, weekday_slug};
+use hearth_app::{GroupInput, OccurrenceView};
+use hearth_domain::{Group, GroupFilter, GroupId, OccurrenceStatus, UserId, weekday_slug};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -53,7 +53,7 @@ pub(super) struct GroupJson {
     ends_on: Option<NaiveDate>,
 }
 
-pub(super) fn group_json(g: &hearth_app::Group) -> GroupJson {
+pub(super) fn group_json(g: &Group) -> GroupJson {
     GroupJson {
         id: g.id.get(),
         topic: g.topic.clone(),

@@ -207,11 +207,11 @@ pub(super) async fn list_measures(
         rows.iter()
             .map(|m| MeasureJson {
                 id: m.id,
-                instrument: m.instrument.clone(),
+                instrument: m.instrument.slug().to_owned(),
                 total: m.total,
                 severity: m.severity.clone(),
                 subscales: serde_json::from_str(&m.subscales).ok(),
-                risk: m.risk != "none",
+                risk: m.risk.is_some(),
                 taken_at: m.taken_at,
             })
             .collect::<Vec<_>>(),
@@ -236,7 +236,7 @@ fn flag_json(v: &RiskFlagView) -> RiskFlagJson {
         id: v.flag.id,
         client_id: v.flag.client_id,
         client_name: v.client.display_name.as_str().to_owned(),
-        level: v.flag.level.clone(),
+        level: v.flag.level.as_str().to_owned(),
         raised_at: v.flag.raised_at,
         acknowledged_at: v.flag.acknowledged_at,
         acknowledged_by: v.flag.acknowledged_by,

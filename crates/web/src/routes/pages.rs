@@ -5,8 +5,8 @@ use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use hearth_app::{AppError, Authenticated, InviteAcceptance, SessionKind};
-use hearth_domain::{FieldErrors, InviteId, Role, SessionId};
+use hearth_app::{AppError, Authenticated, InviteAcceptance};
+use hearth_domain::{FieldErrors, InviteId, Role, SessionId, SessionKind};
 use serde::Deserialize;
 
 use crate::csrf::{self, CsrfToken};

@@ -7,8 +7,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, SameSite};
-use hearth_app::{AppError, ClientSignUp, LoginAttempt, LoginStep, SessionKind, SignedIn};
-use hearth_domain::FieldErrors;
+use hearth_app::{AppError, ClientSignUp, LoginAttempt, LoginStep, SignedIn};
+use hearth_domain::{FieldErrors, SessionKind};
 use serde::Deserialize;
 
 use crate::csrf::{self, CsrfToken};

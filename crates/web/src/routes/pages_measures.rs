@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use hearth_app::{AppError, Authenticated};
-use hearth_domain::{Asked, Instrument, InstrumentId};
+use hearth_domain::{Asked, Instrument, InstrumentId, RiskLevel};
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
@@ -215,10 +215,10 @@ async fn risk_queue(
         .into_iter()
         .map(|v| FlagView {
             id: v.flag.id,
-            level: match v.flag.level.as_str() {
-                "acute" => "Acute suicide risk (ASQ)",
-                "positive_screen" => "Positive suicide screen (ASQ)",
-                _ => "Thoughts of self-harm (PHQ-9 item 9)",
+            level: match v.flag.level {
+                RiskLevel::Acute => "Acute suicide risk (ASQ)",
+                RiskLevel::PositiveScreen => "Positive suicide screen (ASQ)",
+                RiskLevel::SelfHarmThoughts => "Thoughts of self-harm (PHQ-9 item 9)",
             },
             client: v.client.display_name.to_string(),
             region: v.client.region.map(|r| r.to_string()).unwrap_or_default(),

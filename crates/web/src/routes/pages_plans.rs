@@ -106,7 +106,7 @@ async fn build(
         target: plan.as_ref().map_or_else(String::new, |p| {
             format!(
                 "{} below {} by {}",
-                if p.target_instrument == "gad7" { "GAD-7" } else { "PHQ-9" },
+                p.target_instrument.instrument().short_name,
                 p.target_below,
                 p.target_by
             )
@@ -146,7 +146,7 @@ async fn build(
         ],
         instrument: plan
             .as_ref()
-            .map_or_else(|| "phq9".to_owned(), |p| p.target_instrument.clone()),
+            .map_or_else(|| "phq9".to_owned(), |p| p.target_instrument.slug().to_owned()),
         fields: target_fields(plan.as_ref(), errors, &default_by),
     })
 }

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use hearth_domain::UserId;
+use hearth_domain::{InstrumentId, UserId};
 
 use crate::charts::{ChartSpec, progress_svg};
 use crate::csrf::CsrfToken;
@@ -41,9 +41,9 @@ async fn my_progress(PageUser(who): PageUser) -> Response {
 }
 
 /// (slug, title, max, band edges, caseness)
-const CHARTS: [(&str, &str, i32, &[i32], u8); 2] = [
-    ("phq9", "Mood (PHQ-9)", 27, &[5, 10, 15, 20], hearth_domain::CASENESS_PHQ9),
-    ("gad7", "Anxiety (GAD-7)", 21, &[5, 10, 15], hearth_domain::CASENESS_GAD7),
+const CHARTS: [(InstrumentId, &str, i32, &[i32], u8); 2] = [
+    (InstrumentId::Phq9, "Mood (PHQ-9)", 27, &[5, 10, 15, 20], hearth_domain::CASENESS_PHQ9),
+    (InstrumentId::Gad7, "Anxiety (GAD-7)", 21, &[5, 10, 15], hearth_domain::CASENESS_GAD7),
 ];
 
 /// ProQOL-5 subscales: (slug, title); each 10–50, low up to 22, high from 42.
@@ -66,10 +66,11 @@ async fn progress(
     let zone = who.user.timezone.tz();
     let charts = CHARTS
         .iter()
-        .map(|(slug, title, max, edges, caseness)| {
+        .map(|(instrument, title, max, edges, caseness)| {
+            let slug = instrument.slug();
             let scored: Vec<_> = measures
                 .iter()
-                .filter(|m| m.instrument == *slug)
+                .filter(|m| m.instrument == *instrument)
                 .filter_map(|m| Some((m, m.total?)))
                 .collect();
             let points: Vec<_> = scored.iter().map(|(m, total)| (m.taken_at, *total)).collect();
@@ -110,7 +111,8 @@ async fn progress(
 
 /// One chart per ProQOL-5 subscale, from the stored subscale scores.
 fn proqol_charts(measures: &[hearth_app::MeasureRow], zone: chrono_tz::Tz) -> Vec<ChartView> {
-    let proqol: Vec<_> = measures.iter().filter(|m| m.instrument == "proqol5").collect();
+    let proqol: Vec<_> =
+        measures.iter().filter(|m| m.instrument == InstrumentId::Proqol5).collect();
     if proqol.is_empty() {
         return Vec::new();
     }
