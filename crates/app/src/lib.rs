@@ -66,7 +66,7 @@ pub use hearth_domain::{MembershipRow, MembershipStatus, WaitlistPlace, Waitlist
 pub use intake::{Intake, IntakeInput, IntakePrivate};
 pub use invites::{InviteAcceptance, IssuedInvite};
 pub use measures::{CRISIS_LINES, CrisisLine, MeasureResult, RiskFlagView, ScoreTrend};
-pub use outcomes::ReportScope;
+pub use outcomes::{OutcomeReportPage, REPORT_SMALLEST_SHOWN, ReportLine, ReportScope};
 pub use passwords::HashError;
 pub use passwords::PasswordHasher;
 pub use placement::ProposedPlacement;
@@ -100,6 +100,7 @@ pub struct App {
     session_cache: Arc<sessions::SessionCache>,
     group_snapshot: Arc<recommendations::GroupSnapshot>,
     headline_cache: Arc<outcomes::HeadlineCache>,
+    report_pages: Arc<outcomes::ReportPageCache>,
     overdue_cache: Arc<checkins::OverdueCache>,
     schedule_cache: Arc<schedules::ScheduleCache>,
     /// Shared: the keyrings are maps, and an `App` is cloned for every request.
@@ -141,6 +142,7 @@ impl App {
             session_cache: Arc::default(),
             group_snapshot: Arc::default(),
             headline_cache: Arc::default(),
+            report_pages: Arc::default(),
             overdue_cache: Arc::default(),
             schedule_cache: Arc::default(),
             vault: Arc::new(parts.vault),

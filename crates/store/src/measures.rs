@@ -276,6 +276,27 @@ impl Db {
         Ok(rows)
     }
 
+    /// Every client's first day in each group they have been in, with the group's therapist
+    /// (only `therapist`'s groups when given): the cohorts of the outcome report's breakdowns.
+    /// Rows are `(client, group, therapist, first joined)`.
+    pub async fn list_report_memberships(
+        &self,
+        therapist: Option<UserId>,
+    ) -> StoreResult<Vec<(i64, i64, i64, DateTime<Utc>)>> {
+        let rows = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT m.client_id, m.group_id, g.therapist_id, MIN(m.joined_at) \
+                 FROM memberships m JOIN groups g ON g.id = m.group_id \
+                 WHERE ($1 IS NULL OR g.therapist_id = $1) \
+                 GROUP BY m.client_id, m.group_id, g.therapist_id ORDER BY m.client_id, m.group_id",
+            )
+            .bind(therapist.map(UserId::get))
+            .fetch_all(pool)
+            .await
+        })?;
+        Ok(rows)
+    }
+
     /// Whether the client is seated in any group (so has a therapist to handle their flags).
     pub async fn client_has_therapist(&self, client: UserId) -> StoreResult<bool> {
         let found: i64 = on_pool!(self, |pool| {

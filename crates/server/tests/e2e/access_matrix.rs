@@ -274,6 +274,8 @@ const EXPECTED: &[(&str, &str, Who, Body)] = &[
     ("POST", "/api/v1/switch-requests/{id}/decline", Who::CareDesk, NO),
     ("GET", "/api/v1/check-ins/overdue", Who::Staff, NO),
     ("GET", "/api/v1/reports/outcomes", Who::Staff, NO),
+    ("GET", "/reports/outcomes", Who::Staff, NO),
+    ("GET", "/reports/outcomes.csv", Who::Staff, NO),
     // The risk path: the signal reaches every therapist and coordinator (admins get an empty
     // queue); a flag is acknowledged by the client's therapist (a coordinator or an admin
     // is refused with `clinician_required`).

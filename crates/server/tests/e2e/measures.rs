@@ -330,6 +330,60 @@ async fn the_outcome_report_counts_a_constructed_practice_by_hand() {
         .await
         .expect("request");
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    the_report_page_says_the_same_in_words_and_as_csv(&app).await;
+}
+
+/// The staff page and its CSV, over the practice built above: the admin dashboard links to
+/// it, small breakdowns show no rates, a client is refused.
+async fn the_report_page_says_the_same_in_words_and_as_csv(app: &TestApp) {
+    let dashboard = app.get_page("/dashboard").await.text().await.expect("html");
+    assert!(dashboard.contains("href=\"/reports/outcomes\""), "{dashboard}");
+    let page = app.get_page("/reports/outcomes?weeks=8").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    for expected in [
+        "Of 2 members at clinical levels when they started, 1 (50%, 95% CI 9–91%) made reliable improvement within 8 weeks",
+        "Reliable recovery",
+        "1 of 2",
+        "too few to show (under 5 eligible)",
+        "Download as a spreadsheet (CSV)",
+    ] {
+        assert!(html.contains(expected), "{expected:?} missing from {html}");
+    }
+    // The group line links to the group; no rate of a small group is printed.
+    let group_line = html.split("id=\"by-group\"").nth(1).expect("by group");
+    assert!(group_line.contains("<a href=\"/groups/"), "{group_line}");
+    assert!(!group_line.contains("50%"), "{group_line}");
+
+    let csv = app.get_page("/reports/outcomes.csv?weeks=8").await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let body = csv.text().await.expect("csv");
+    let mut lines = body.lines();
+    assert_eq!(
+        lines.next(),
+        Some("scope,name,weeks,outcome,considered,eligible,met,rate,ci95_low,ci95_high")
+    );
+    assert!(
+        body.contains("overall,Practice,8,reliable-improvement,4,2,1,0.5000,0.0945,0.9055"),
+        "{body}"
+    );
+    // A small breakdown keeps its counts of who was considered, without numerators.
+    let therapist_row = body.lines().find(|l| l.starts_with("therapist,")).expect("therapist row");
+    assert!(therapist_row.ends_with(",4,2,,,,"), "{therapist_row}");
+    assert!(body.contains("program,Group therapy,8,recovery,4,2,,,,"), "{body}");
+
+    // A therapist sees the report of their own clients, reached from their navigation.
+    app.log_in_with_form("t@example.org", PASSWORD).await;
+    let home = app.get_page("/dashboard").await.text().await.expect("html");
+    assert!(home.contains("<a href=\"/reports/outcomes\">Outcomes</a>"), "{home}");
+    let own = app.get_page("/reports/outcomes").await.text().await.expect("html");
+    assert!(own.contains("The members of your own groups"), "{own}");
+    assert!(own.contains("Of 2 members at clinical levels"), "{own}");
+
+    app.log_in_with_form("a@example.org", PASSWORD).await;
+    assert_eq!(app.get_page("/reports/outcomes").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.get_page("/reports/outcomes.csv").await.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

@@ -23,6 +23,7 @@ pub mod pages_my_groups;
 pub mod pages_placement;
 pub mod pages_plans;
 pub mod pages_progress;
+pub mod pages_reports;
 pub mod pages_room;
 pub mod pages_safety;
 pub mod pages_therapist;

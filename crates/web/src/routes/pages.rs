@@ -38,6 +38,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(super::pages_intake::router())
         .merge(super::pages_care::router())
         .merge(super::pages_access::router())
+        .merge(super::pages_reports::router())
         .merge(super::pages_plans::router())
         .merge(super::pages_consults::router())
         .merge(super::pages_placement::router())
@@ -91,7 +92,7 @@ async fn dashboard(
         timezone: who.user.timezone.name().to_owned(),
         client_count: home.client_count,
         staff_count: i64::try_from(home.staff_count).unwrap_or(i64::MAX),
-        headline: home.headline.as_ref().map(headline_sentence),
+        headline: home.headline.as_ref().map(super::pages_reports::headline_sentence),
         check_in,
         suggestions: home
             .suggestions
@@ -134,26 +135,6 @@ async fn account(
         timezone: who.user.timezone.name().to_owned(),
         sessions,
     }))
-}
-
-/// The practice's headline in one sentence, with its denominator and interval.
-fn headline_sentence(report: &hearth_domain::OutcomeReport) -> String {
-    let improved = report.count(hearth_domain::Outcome::ReliableImprovement);
-    match &improved.rate {
-        Some(rate) => format!(
-            "Of {} members at clinical levels when they started, {} ({:.0}%, 95% CI {:.0}–{:.0}%) made reliable improvement within {} weeks of their first session.",
-            improved.denominator,
-            improved.numerator,
-            rate.rate * 100.0,
-            rate.ci95.0 * 100.0,
-            rate.ci95.1 * 100.0,
-            report.window_weeks
-        ),
-        None => format!(
-            "No member has two paired check-ins within {} weeks of their first session yet, so there is no outcome figure.",
-            report.window_weeks
-        ),
-    }
 }
 
 fn describe_device(user_agent: &str, kind: SessionKind) -> String {
