@@ -23,6 +23,7 @@ mod intake;
 mod invites;
 mod measures;
 mod outcomes;
+mod paging;
 mod passwords;
 mod placement;
 mod plans;
@@ -67,6 +68,7 @@ pub use intake::{Intake, IntakeInput, IntakePrivate};
 pub use invites::{InviteAcceptance, IssuedInvite};
 pub use measures::{CRISIS_LINES, CrisisLine, MeasureResult, RiskFlagView, ScoreTrend};
 pub use outcomes::ReportScope;
+pub use paging::{Paged, Paging};
 pub use passwords::HashError;
 pub use passwords::PasswordHasher;
 pub use placement::ProposedPlacement;
@@ -84,7 +86,7 @@ pub use second_factor::{Enrolment, SecondFactorPolicy};
 pub use sessions::{Authenticated, LoginAttempt, LoginStep, SessionPolicy, SignedIn};
 pub use switches::SwitchRequest;
 pub use therapist_page::LedGroup;
-pub use therapists::{LicenseInput, TherapistInput};
+pub use therapists::{LicenseInput, THERAPISTS_PAGE_SIZE, TherapistInput, TherapistsOverview};
 pub use vault::{Vault, VaultError};
 
 /// Everything a use case needs, cheap to clone into each request.

@@ -33,7 +33,7 @@ pub(crate) struct UserRow {
     pub(crate) disabled_at: Option<DateTime<Utc>>,
 }
 
-const USER_COLUMNS: &str = "id, email, password_hash, role, display_name, timezone, region, \
+pub(crate) const USER_COLUMNS: &str = "id, email, password_hash, role, display_name, timezone, region, \
                             birth_date_sealed, created_at, disabled_at";
 
 /// Stores a new account's sealed birth date (see [`NewUser::birth_date`]).
