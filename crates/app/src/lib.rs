@@ -46,7 +46,7 @@ use hearth_store::Db;
 use std::sync::Arc;
 
 pub use access::{ClientPermissions, GLASS_HOURS, GlassAccess};
-pub use accounts::{ClientSignUp, NewStaff, SignUp};
+pub use accounts::{ClientSignUp, NewStaff, STAFF_PAGE_SIZE, SignUp, StaffOverview};
 pub use attendance::AttendanceLine;
 pub use audit::{AuditCheckpoint, AuditContext, CheckpointError};
 pub use browse::{

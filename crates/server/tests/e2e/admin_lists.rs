@@ -1,5 +1,6 @@
-//! The admin's long lists come a page at a time: therapists 25 a page, with links to the
-//! pages around it; the forms on those pages keep working from any page.
+//! The admin's long lists come a page at a time: therapists 25 a page, staff accounts and
+//! open invitations 50 a page, each with links to the pages around it; the forms on those
+//! pages keep working from any page.
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -154,4 +155,78 @@ async fn the_add_a_therapist_and_license_forms_work_from_the_second_page() {
     assert_eq!(to, "/admin/therapists?page=2&notice=License+added");
     let back = html(&app, &to).await;
     assert!(back.contains("License added") && back.contains("US-UT no. UT-1"), "{back}");
+}
+
+/// The rows of the table labelled by `heading`.
+fn rows_under(html: &str, heading: &str) -> usize {
+    let table = html.split(&format!("aria-labelledby=\"{heading}\"")).nth(1).expect(heading);
+    let body = &table[..table.find("</table>").expect("table end")];
+    body.matches("<tr><td>").count()
+}
+
+#[tokio::test]
+async fn staff_and_open_invitations_come_fifty_a_page() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    for i in 0..54 {
+        app.create_staff(&format!("coord{i}@example.org"), "coordinator").await;
+    }
+    for i in 0..52 {
+        let invited = app.post_invite(&admin, &format!("new{i}@example.org"), "therapist").await;
+        assert_eq!(invited.status(), StatusCode::CREATED);
+    }
+    app.log_in_with_form("admin@example.org", PASSWORD).await;
+
+    let first = html(&app, "/admin/staff").await;
+    assert_eq!(rows_under(&first, "staff-heading"), 50);
+    assert_eq!(rows_under(&first, "invites-heading"), 50);
+    assert!(first.contains("Staff accounts (55)") && first.contains("Open invitations (52)"));
+    assert!(first.contains("Page 1 of 2 (55 accounts)"));
+    assert!(first.contains("Page 1 of 2 (52 invitations)"));
+    assert!(first.contains(r#"href="/admin/staff?page=2&#38;invites=1#staff-heading" rel="next""#));
+    assert!(
+        first.contains(r#"href="/admin/staff?page=1&#38;invites=2#invites-heading" rel="next""#)
+    );
+
+    // Each list turns its own pages, keeping the other's.
+    let both = html(&app, "/admin/staff?page=2&invites=2").await;
+    assert_eq!(rows_under(&both, "staff-heading"), 5);
+    assert_eq!(rows_under(&both, "invites-heading"), 2, "the two oldest invitations");
+    assert!(both.contains("new0@example.org") && both.contains("new1@example.org"));
+    assert!(!both.contains("new51@example.org"));
+    assert!(both.contains(r#"href="/admin/staff?page=1&#38;invites=2#staff-heading" rel="prev""#));
+    let past = html(&app, "/admin/staff?page=9&invites=x").await;
+    assert_eq!(rows_under(&past, "staff-heading"), 5, "past the end is the last page");
+    assert_eq!(rows_under(&past, "invites-heading"), 50, "garbage is the first page");
+
+    // Revoking from the second page of invitations comes back to it.
+    let id = both.split("/admin/invites/").nth(1).expect("a revoke form");
+    let id = &id[..id.find('/').expect("id")];
+    let revoked = app
+        .submit_form(
+            "/admin/staff?page=2&invites=2",
+            &format!("/admin/invites/{id}/revoke?page=2&invites=2"),
+            &[],
+        )
+        .await;
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    let to = revoked.headers()["location"].to_str().expect("ascii").to_owned();
+    assert_eq!(to, "/admin/staff?page=2&invites=2#invites-heading");
+    let after = html(&app, &to).await;
+    assert_eq!(rows_under(&after, "invites-heading"), 1);
+    assert!(after.contains("Open invitations (51)"));
+
+    // A refused invitation keeps the address and the role, and the pages it was sent from.
+    let refused = app
+        .submit_form(
+            "/admin/staff?page=2&invites=2",
+            "/admin/invites?page=2&invites=2",
+            &[("email", "not an email"), ("role", "coordinator")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.expect("html");
+    assert!(page.contains(r#"value="not an email""#));
+    assert!(page.contains(r#"<option value="coordinator" selected>"#));
+    assert_eq!(rows_under(&page, "staff-heading"), 5, "still the second page of staff");
 }
