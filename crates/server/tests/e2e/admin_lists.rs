@@ -165,7 +165,7 @@ fn rows_under(html: &str, heading: &str) -> usize {
 }
 
 #[tokio::test]
-async fn staff_and_open_invitations_come_fifty_a_page() {
+async fn staff_and_open_invitations_come_fifty_a_page_and_the_dashboard_counts_staff() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
     for i in 0..54 {
@@ -229,4 +229,7 @@ async fn staff_and_open_invitations_come_fifty_a_page() {
     assert!(page.contains(r#"value="not an email""#));
     assert!(page.contains(r#"<option value="coordinator" selected>"#));
     assert_eq!(rows_under(&page, "staff-heading"), 5, "still the second page of staff");
+
+    let dashboard = html(&app, "/dashboard").await;
+    assert!(dashboard.contains("<dt>Staff</dt><dd>55</dd>"), "{dashboard}");
 }
