@@ -4,7 +4,20 @@ use hearth_domain::{
 use hearth_store::{AuditRecord, NewUser};
 use serde::Deserialize;
 
-use crate::{App, AppError, AppResult, AuditContext};
+use crate::paging::{self, Paged, Paging};
+use crate::{App, AppError, AppResult, AuditContext, Authenticated};
+
+/// Staff accounts, and open invitations, on one page of the admin's staff page.
+pub const STAFF_PAGE_SIZE: usize = 50;
+
+/// The admin's staff page.
+#[derive(Clone, Debug)]
+pub struct StaffOverview {
+    /// One page of staff accounts, by role then name.
+    pub staff: Paged<User>,
+    /// One page of the invitations neither accepted nor revoked, newest first.
+    pub invites: Paged<hearth_domain::Invite>,
+}
 
 /// A client's sign-up as submitted; every field is checked and every problem reported.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -188,7 +201,30 @@ impl App {
         })
     }
 
-    /// The practice's staff, for the admin's staff page.
+    /// One page each (from 1; out of range is the nearest page) of the practice's staff,
+    /// by role then name, and of the invitations still waiting, newest first: four
+    /// statements, however many there are.
+    pub async fn staff_overview(
+        &self,
+        admin: &Authenticated,
+        staff_page: usize,
+        invites_page: usize,
+    ) -> AppResult<StaffOverview> {
+        if admin.user.role != Role::Admin {
+            return Err(AppError::Forbidden);
+        }
+        let total = paging::total(self.db.count_staff().await?);
+        let paging = Paging::clamped(staff_page, total, STAFF_PAGE_SIZE);
+        let items = self.db.list_staff_page(paging.offset(), paging.size).await?;
+        let staff = Paged { items, paging };
+        let total = paging::total(self.db.count_open_invites().await?);
+        let paging = Paging::clamped(invites_page, total, STAFF_PAGE_SIZE);
+        let items = self.db.list_open_invites_page(paging.offset(), paging.size).await?;
+        Ok(StaffOverview { staff, invites: Paged { items, paging } })
+    }
+
+    /// Every member of the practice's staff (the API's staff list, the group form's
+    /// therapists).
     pub async fn list_staff(&self, viewer: &User) -> AppResult<Vec<User>> {
         if viewer.role != Role::Admin {
             return Err(AppError::Forbidden);

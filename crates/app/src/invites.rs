@@ -142,14 +142,6 @@ impl App {
         Ok(id)
     }
 
-    /// Invitations still waiting, for the admin's staff page.
-    pub async fn list_open_invites(&self, admin: &Authenticated) -> AppResult<Vec<Invite>> {
-        if admin.user.role != Role::Admin {
-            return Err(AppError::Forbidden);
-        }
-        Ok(self.db.list_open_invites().await?)
-    }
-
     pub async fn revoke_invite(
         &self,
         admin: &Authenticated,

@@ -23,6 +23,7 @@ mod intake;
 mod invites;
 mod measures;
 mod outcomes;
+mod paging;
 mod passwords;
 mod placement;
 mod plans;
@@ -45,7 +46,7 @@ use hearth_store::Db;
 use std::sync::Arc;
 
 pub use access::{ClientPermissions, GLASS_HOURS, GlassAccess};
-pub use accounts::{ClientSignUp, NewStaff, SignUp};
+pub use accounts::{ClientSignUp, NewStaff, STAFF_PAGE_SIZE, SignUp, StaffOverview};
 pub use attendance::AttendanceLine;
 pub use audit::{AuditCheckpoint, AuditContext, CheckpointError};
 pub use browse::{
@@ -67,6 +68,7 @@ pub use intake::{Intake, IntakeInput, IntakePrivate};
 pub use invites::{InviteAcceptance, IssuedInvite};
 pub use measures::{CRISIS_LINES, CrisisLine, MeasureResult, RiskFlagView, ScoreTrend};
 pub use outcomes::{OutcomeReportPage, REPORT_SMALLEST_SHOWN, ReportLine, ReportScope};
+pub use paging::{Paged, Paging};
 pub use passwords::HashError;
 pub use passwords::PasswordHasher;
 pub use placement::ProposedPlacement;
@@ -84,7 +86,7 @@ pub use second_factor::{Enrolment, SecondFactorPolicy};
 pub use sessions::{Authenticated, LoginAttempt, LoginStep, SessionPolicy, SignedIn};
 pub use switches::SwitchRequest;
 pub use therapist_page::LedGroup;
-pub use therapists::{LicenseInput, TherapistInput};
+pub use therapists::{LicenseInput, THERAPISTS_PAGE_SIZE, TherapistInput, TherapistsOverview};
 pub use vault::{Vault, VaultError};
 
 /// Everything a use case needs, cheap to clone into each request.

@@ -8,9 +8,22 @@ use hearth_store::{NewTherapist, NewUser};
 use serde::Deserialize;
 
 use crate::accounts::{EMAIL_TAKEN, required};
+use crate::paging::{self, Paged, Paging};
 use crate::{App, AppError, AppResult, AuditContext, Authenticated};
 
 const BIO_MAX: usize = 2000;
+
+/// Therapists on one page of the admin's therapists page.
+pub const THERAPISTS_PAGE_SIZE: usize = 25;
+
+/// The admin's therapists page.
+#[derive(Clone, Debug)]
+pub struct TherapistsOverview {
+    /// One page of therapists, each with their profile.
+    pub therapists: Paged<(hearth_domain::User, TherapistProfile)>,
+    /// Every topic, offered as specialties for a new therapist.
+    pub topics: Vec<hearth_domain::Topic>,
+}
 
 /// A license as submitted.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -201,30 +214,22 @@ impl App {
         Ok(())
     }
 
-    /// The admin's therapists page: every therapist with their profile, and the topics they
-    /// may be given as specialties.
+    /// One page (from 1; out of range is the nearest page) of the admin's therapists page:
+    /// therapists with a profile by name, with their licenses, and the topics they may be
+    /// given as specialties. Five statements, however many therapists there are.
     pub async fn therapists_overview(
         &self,
         admin: &Authenticated,
-    ) -> AppResult<(Vec<(hearth_domain::User, TherapistProfile)>, Vec<hearth_domain::Topic>)> {
-        Ok((self.list_therapists(admin).await?, self.db.list_topics().await?))
-    }
-
-    /// Every therapist with their profile, for the admin's page.
-    pub async fn list_therapists(
-        &self,
-        admin: &Authenticated,
-    ) -> AppResult<Vec<(hearth_domain::User, TherapistProfile)>> {
+        page: usize,
+    ) -> AppResult<TherapistsOverview> {
         if admin.user.role != Role::Admin {
             return Err(AppError::Forbidden);
         }
-        let mut found = Vec::new();
-        for user in self.db.list_staff().await?.into_iter().filter(|u| u.role == Role::Therapist) {
-            if let Some(profile) = self.db.find_therapist_profile(user.id).await? {
-                found.push((user, profile));
-            }
-        }
-        Ok(found)
+        let total = paging::total(self.db.count_therapist_profiles().await?);
+        let paging = Paging::clamped(page, total, THERAPISTS_PAGE_SIZE);
+        let items = self.db.list_therapist_profiles_page(paging.offset(), paging.size).await?;
+        let topics = self.db.list_topics().await?;
+        Ok(TherapistsOverview { therapists: Paged { items, paging }, topics })
     }
 
     /// A therapist's public profile (name, license kind, years, bio, licensed regions).

@@ -44,6 +44,11 @@ pub(crate) fn in_list(first: usize, count: usize) -> String {
     (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
+/// A count or position (`LIMIT`, `OFFSET`) as the 64-bit integer both engines bind.
+pub(crate) fn sql_count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
 impl Db {
     /// Connects to `url` (`sqlite://PATH` or `postgres://…`). A SQLite file is created if
     /// missing, private to this user (it holds health data), and opened in WAL mode with

@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use hearth_domain::{Email, Invite, InviteId, Role, UserId};
 
 use crate::audit::audited;
-use crate::db::on_pool;
+use crate::db::{on_pool, sql_count};
 use crate::users::NewUser;
 use crate::{AuditRecord, Db, StoreError, StoreResult};
 
@@ -88,6 +88,38 @@ impl Db {
         );
         let rows: Vec<InviteRow> =
             on_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
+        rows.into_iter().map(Invite::try_from).collect()
+    }
+
+    /// How many invitations are neither accepted nor revoked.
+    pub async fn count_open_invites(&self) -> StoreResult<i64> {
+        let n: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM invites WHERE accepted_at IS NULL AND revoked_at IS NULL",
+            )
+            .fetch_one(pool)
+            .await
+        })?;
+        Ok(n)
+    }
+
+    /// `limit` open invitations from the `offset`-th, newest first.
+    pub async fn list_open_invites_page(
+        &self,
+        offset: usize,
+        limit: usize,
+    ) -> StoreResult<Vec<Invite>> {
+        let sql = format!(
+            "SELECT {INVITE_COLUMNS} FROM invites WHERE accepted_at IS NULL AND revoked_at IS NULL \
+             ORDER BY created_at DESC, id DESC LIMIT $1 OFFSET $2"
+        );
+        let rows: Vec<InviteRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(sql_count(limit))
+                .bind(sql_count(offset))
+                .fetch_all(pool)
+                .await
+        })?;
         rows.into_iter().map(Invite::try_from).collect()
     }
 

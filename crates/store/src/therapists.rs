@@ -1,9 +1,10 @@
 use chrono::NaiveDate;
-use hearth_domain::{License, LicenseKind, Region, TherapistProfile, UserId};
+use hearth_domain::{License, LicenseKind, Region, TherapistProfile, User, UserId};
+use std::collections::HashMap;
 
 use crate::audit::audited;
-use crate::db::on_pool;
-use crate::users::NewUser;
+use crate::db::{in_list, on_pool, sql_count};
+use crate::users::{NewUser, USER_COLUMNS, UserRow};
 use crate::{AuditRecord, Db, StoreError, StoreResult};
 
 /// A therapist to create: the account, the profile, licenses and specialties, in one go.
@@ -37,6 +38,16 @@ impl TryFrom<LicenseRow> for License {
             expires_on: row.expires_on,
         })
     }
+}
+
+/// A therapist's account and profile, read together for a page of therapists.
+#[derive(sqlx::FromRow)]
+struct ProfileRow {
+    #[sqlx(flatten)]
+    user: UserRow,
+    license_kind: String,
+    years_of_practice: i32,
+    bio: String,
 }
 
 impl Db {
@@ -197,5 +208,83 @@ impl Db {
                 License::try_from(row).map(|l| (holder, l))
             })
             .collect()
+    }
+
+    /// How many therapists have a profile (those invited as staff get one only when an
+    /// admin adds them as therapists).
+    pub async fn count_therapist_profiles(&self) -> StoreResult<i64> {
+        let n: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM therapist_profiles").fetch_one(pool).await
+        })?;
+        Ok(n)
+    }
+
+    /// `limit` therapists with a profile from the `offset`-th, by name then id, with their
+    /// licenses and specialties: three statements, whatever the page's size.
+    pub async fn list_therapist_profiles_page(
+        &self,
+        offset: usize,
+        limit: usize,
+    ) -> StoreResult<Vec<(User, TherapistProfile)>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, license_kind, years_of_practice, bio \
+             FROM users JOIN therapist_profiles ON therapist_profiles.user_id = users.id \
+             ORDER BY display_name, id LIMIT $1 OFFSET $2"
+        );
+        let rows: Vec<ProfileRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(sql_count(limit))
+                .bind(sql_count(offset))
+                .fetch_all(pool)
+                .await
+        })?;
+        let ids: Vec<UserId> = rows.iter().map(|r| UserId::new(r.user.id)).collect();
+        let mut licenses: HashMap<UserId, Vec<License>> = HashMap::new();
+        for (holder, license) in self.list_licenses(&ids).await? {
+            licenses.entry(holder).or_default().push(license);
+        }
+        let mut specialties = self.list_specialties_of(&ids).await?;
+        rows.into_iter()
+            .map(|row| {
+                let user = User::try_from(row.user)?;
+                let profile = TherapistProfile {
+                    user_id: user.id,
+                    license_kind: LicenseKind::parse(&row.license_kind)
+                        .map_err(StoreError::corrupt)?,
+                    years_of_practice: row.years_of_practice,
+                    bio: row.bio,
+                    licenses: licenses.remove(&user.id).unwrap_or_default(),
+                    specialties: specialties.remove(&user.id).unwrap_or_default(),
+                };
+                Ok((user, profile))
+            })
+            .collect()
+    }
+
+    /// The specialties (topic slugs, in order) of a few therapists, in one statement.
+    async fn list_specialties_of(
+        &self,
+        therapists: &[UserId],
+    ) -> StoreResult<HashMap<UserId, Vec<String>>> {
+        if therapists.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let sql = format!(
+            "SELECT therapist_id, topic FROM therapist_specialties \
+             WHERE therapist_id IN ({}) ORDER BY therapist_id, topic",
+            in_list(1, therapists.len())
+        );
+        let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
+            let mut query = sqlx::query_as(&sql);
+            for id in therapists {
+                query = query.bind(id.get());
+            }
+            query.fetch_all(pool).await
+        })?;
+        let mut found: HashMap<UserId, Vec<String>> = HashMap::new();
+        for (therapist, topic) in rows {
+            found.entry(UserId::new(therapist)).or_default().push(topic);
+        }
+        Ok(found)
     }
 }

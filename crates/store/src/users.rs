@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use hearth_domain::{DisplayName, Email, Region, Role, TimeZone, User, UserId};
 
 use crate::audit::audited;
-use crate::db::{IN_CHUNK, in_list, on_pool};
+use crate::db::{IN_CHUNK, in_list, on_pool, sql_count};
 use crate::{AuditRecord, Db, SealForRow, StoreError, StoreResult};
 
 /// An account to insert. The password is already hashed.
@@ -33,7 +33,7 @@ pub(crate) struct UserRow {
     pub(crate) disabled_at: Option<DateTime<Utc>>,
 }
 
-const USER_COLUMNS: &str = "id, email, password_hash, role, display_name, timezone, region, \
+pub(crate) const USER_COLUMNS: &str = "id, email, password_hash, role, display_name, timezone, region, \
                             birth_date_sealed, created_at, disabled_at";
 
 /// Stores a new account's sealed birth date (see [`NewUser::birth_date`]).
@@ -174,6 +174,32 @@ impl Db {
             "SELECT {USER_COLUMNS} FROM users WHERE role <> 'client' ORDER BY role, display_name, id"
         );
         let rows: Vec<UserRow> = on_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
+        rows.into_iter().map(User::try_from).collect()
+    }
+
+    /// How many accounts work for the practice (every role but client).
+    pub async fn count_staff(&self) -> StoreResult<i64> {
+        let n: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role <> 'client'")
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(n)
+    }
+
+    /// `limit` staff accounts from the `offset`-th, in [`Db::list_staff`]'s order.
+    pub async fn list_staff_page(&self, offset: usize, limit: usize) -> StoreResult<Vec<User>> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE role <> 'client' \
+             ORDER BY role, display_name, id LIMIT $1 OFFSET $2"
+        );
+        let rows: Vec<UserRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(sql_count(limit))
+                .bind(sql_count(offset))
+                .fetch_all(pool)
+                .await
+        })?;
         rows.into_iter().map(User::try_from).collect()
     }
 

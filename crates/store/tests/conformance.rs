@@ -221,12 +221,30 @@ async fn invitations(db: &Db) {
         )
         .await
         .expect("invite");
+    assert_eq!(db.count_open_invites().await.expect("count"), 1);
+    let open = db.list_open_invites_page(0, 50).await.expect("a page");
+    assert_eq!(open.iter().map(|i| i.id).collect::<Vec<_>>(), [invite]);
+    assert!(db.list_open_invites_page(1, 50).await.expect("past the end").is_empty());
+    let staff_before = db.count_staff().await.expect("count");
     let mut therapist = new_user("new.therapist@example.org", Role::Therapist);
     therapist.created_at = t0() + Duration::hours(1);
     db.accept_invite(invite, &therapist, AuditRecord::none()).await.expect("accepted");
     let again = db.accept_invite(invite, &therapist, AuditRecord::none()).await;
     assert!(matches!(again, Err(StoreError::NotFound)));
     assert_eq!(db.count_users_by_role(Role::Therapist).await.expect("count"), 1);
+    assert_eq!(db.count_open_invites().await.expect("count"), 0, "accepted is not open");
+    // The staff count and pages agree with the whole list, which holds no client.
+    let staff = db.count_staff().await.expect("count");
+    assert_eq!(staff, staff_before + 1);
+    let all = db.list_staff().await.expect("every staff account");
+    assert_eq!(i64::try_from(all.len()).expect("small"), staff);
+    let (first, rest) = (db.list_staff_page(0, 1).await, db.list_staff_page(1, 50).await);
+    let paged: Vec<_> = first.expect("page 1").into_iter().chain(rest.expect("page 2")).collect();
+    assert_eq!(
+        paged.iter().map(|u| u.id).collect::<Vec<_>>(),
+        all.iter().map(|u| u.id).collect::<Vec<_>>()
+    );
+    assert!(all.iter().all(|u| u.role != Role::Client));
 }
 
 fn audit_keys(ids: &[&str], current: &str) -> AuditKeyring {

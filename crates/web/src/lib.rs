@@ -9,6 +9,7 @@ mod extract;
 mod headers;
 mod json;
 mod metrics;
+mod pager;
 mod request_log;
 mod routes;
 mod templates;

@@ -193,10 +193,21 @@ pub struct InviteView {
 #[template(path = "staff.html")]
 pub struct StaffPage {
     pub layout: Layout,
+    /// One page of staff accounts.
     pub staff: Vec<StaffView>,
+    /// Staff accounts on every page.
+    pub staff_total: usize,
+    pub staff_pager: crate::pager::Pager,
+    /// One page of open invitations.
     pub invites: Vec<InviteView>,
+    pub invites_total: usize,
+    pub invites_pager: crate::pager::Pager,
+    /// `page=N&invites=M` of this view, kept by its forms so their answers come back to it.
+    pub pages_query: String,
     pub issued_link: Option<String>,
     pub invite_email: String,
+    /// The role chosen in the invitation form ("" for the first).
+    pub invite_role: String,
     pub errors: FieldErrors,
 }
 

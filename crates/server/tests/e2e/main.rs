@@ -3,6 +3,7 @@
 
 mod access_matrix;
 mod accounts;
+mod admin_lists;
 mod at_rest;
 mod audit_atomic;
 mod audit_tamper;

@@ -106,8 +106,9 @@ async fn statements(app: &TestApp, browser: &reqwest::Client, path: &str) -> usi
 }
 
 /// A practice with one group of `members` clients, each with an intake and a check-in, and
-/// as many groups again led by the same therapist; answers the statement count of each page,
-/// as the group's therapist, a coordinator and one member.
+/// as many groups again led by the same therapist, as many therapists and open invitations;
+/// answers the statement count of each page, as the group's therapist, a coordinator, one
+/// member and the admin.
 async fn counts(members: usize) -> Vec<(String, usize)> {
     count_statements();
     let app = spawn_app().await;
@@ -116,8 +117,13 @@ async fn counts(members: usize) -> Vec<(String, usize)> {
         .therapist(&admin, "own@example.org", "America/Chicago", &[("US-IL", "2030-12-31")])
         .await;
     let group = app.group(&admin, therapist, json!({"capacity": 50})).await;
-    for _ in 1..members {
+    for i in 1..members {
         app.group(&admin, therapist, json!({})).await;
+        let email = format!("other{i}@example.org");
+        app.therapist(&admin, &email, "America/Denver", &[("US-CO", "2030-12-31")]).await;
+        let invited =
+            app.post_invite(&admin, &format!("invited{i}@example.org"), "therapist").await;
+        assert_eq!(invited.status(), StatusCode::CREATED);
     }
     app.create_staff("coord@example.org", "coordinator").await;
     let mut first = None;
@@ -152,6 +158,8 @@ async fn counts(members: usize) -> Vec<(String, usize)> {
         ("member", &member, format!("/groups/{group}")),
         ("admin", &admin_browser, "/admin/groups".to_owned()),
         ("admin", &admin_browser, "/dashboard".to_owned()),
+        ("admin", &admin_browser, "/admin/therapists".to_owned()),
+        ("admin", &admin_browser, "/admin/staff".to_owned()),
     ] {
         // The fewest of three views: a view that refills a short-lived cache (the session
         // memo, the catalogue snapshot, both two seconds) runs a statement or two more.

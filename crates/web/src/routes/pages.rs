@@ -11,7 +11,8 @@ use serde::Deserialize;
 
 use crate::csrf::{self, CsrfToken};
 use crate::extract::{ClientMeta, PageUser, Path, require_role, session_cookie_name};
-use crate::json::Form;
+use crate::json::{Form, Query};
+use crate::pager::{Pager, asked_page};
 use crate::templates::{
     AccountPage, DashboardPage, FieldView, HomePage, InvitePage, InviteView, Layout, SessionView,
     StaffPage, StaffView, page, render,
@@ -166,18 +167,35 @@ async fn revoke_session(
     Ok(Redirect::to("/account").into_response())
 }
 
+/// `?page=N` of the staff accounts and `?invites=N` of the open invitations.
+#[derive(Default, Deserialize)]
+struct StaffQuery {
+    page: Option<String>,
+    invites: Option<String>,
+}
+
+impl StaffQuery {
+    /// The staff page showing staff page `staff` and invitations page `invites`.
+    fn address(staff: usize, invites: usize, anchor: &str) -> String {
+        format!("/admin/staff?page={staff}&invites={invites}#{anchor}")
+    }
+}
+
 async fn staff_page(
     state: &AppState,
     who: &Authenticated,
     csrf: &CsrfToken,
+    query: &StaffQuery,
     issued_link: Option<String>,
-    invite_email: String,
+    invite: &InviteForm,
     errors: FieldErrors,
 ) -> Result<StaffPage> {
-    let staff = state
-        .app
-        .list_staff(&who.user)
-        .await?
+    let asked = (asked_page(query.page.as_deref()), asked_page(query.invites.as_deref()));
+    let overview = state.app.staff_overview(who, asked.0, asked.1).await?;
+    let (staff_at, invites_at) = (overview.staff.paging, overview.invites.paging);
+    let staff = overview
+        .staff
+        .items
         .into_iter()
         .map(|u| StaffView {
             name: u.display_name.to_string(),
@@ -186,10 +204,9 @@ async fn staff_page(
         })
         .collect();
     let tz = who.user.timezone.tz();
-    let invites = state
-        .app
-        .list_open_invites(who)
-        .await?
+    let invites = overview
+        .invites
+        .items
         .into_iter()
         .map(|i| InviteView {
             id: i.id.get(),
@@ -201,9 +218,22 @@ async fn staff_page(
     Ok(StaffPage {
         layout: Layout::new("Staff", Some(who), csrf),
         staff,
+        staff_total: staff_at.total,
+        staff_pager: Pager::new("Pages of staff", staff_at, ("account", "accounts"), |n| {
+            StaffQuery::address(n, invites_at.page, "staff-heading")
+        }),
         invites,
+        invites_total: invites_at.total,
+        invites_pager: Pager::new(
+            "Pages of open invitations",
+            invites_at,
+            ("invitation", "invitations"),
+            |n| StaffQuery::address(staff_at.page, n, "invites-heading"),
+        ),
+        pages_query: format!("page={}&invites={}", staff_at.page, invites_at.page),
         issued_link,
-        invite_email,
+        invite_email: invite.email.clone(),
+        invite_role: invite.role.clone(),
         errors,
     })
 }
@@ -212,12 +242,14 @@ async fn staff(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
+    Query(query): Query<StaffQuery>,
 ) -> Result<Response> {
     require_role(&who, &[Role::Admin])?;
-    Ok(page(&staff_page(&state, &who, &csrf, None, String::new(), FieldErrors::new()).await?))
+    let blank = InviteForm::default();
+    Ok(page(&staff_page(&state, &who, &csrf, &query, None, &blank, FieldErrors::new()).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Default, Deserialize)]
 struct InviteForm {
     #[serde(default)]
     email: String,
@@ -230,6 +262,7 @@ async fn invite_staff(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    Query(query): Query<StaffQuery>,
     Form(form): Form<InviteForm>,
 ) -> Result<Response> {
     require_role(&who, &[Role::Admin])?;
@@ -240,14 +273,16 @@ async fn invite_staff(
                 state.config.public_url.trim_end_matches('/'),
                 issued.token
             );
-            Ok(page(
-                &staff_page(&state, &who, &csrf, Some(link), String::new(), FieldErrors::new())
-                    .await?,
-            ))
+            // The newest invitation heads the first page of invitations.
+            let query = StaffQuery { page: query.page, invites: None };
+            let blank = InviteForm::default();
+            let shown =
+                staff_page(&state, &who, &csrf, &query, Some(link), &blank, FieldErrors::new());
+            Ok(page(&shown.await?))
         }
         Err(AppError::Invalid(errors)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &staff_page(&state, &who, &csrf, None, form.email, errors).await?,
+            &staff_page(&state, &who, &csrf, &query, None, &form, errors).await?,
         )),
         Err(other) => Err(other.into()),
     }
@@ -258,9 +293,13 @@ async fn revoke_invite(
     meta: ClientMeta,
     PageUser(who): PageUser,
     Path(id): Path<i64>,
+    Query(query): Query<StaffQuery>,
 ) -> Result<Response> {
     state.app.revoke_invite(&who, InviteId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(Redirect::to("/admin/staff").into_response())
+    // Back to the same pages (the app takes a page emptied by the revocation to the last).
+    let (staff, invites) =
+        (asked_page(query.page.as_deref()), asked_page(query.invites.as_deref()));
+    Ok(Redirect::to(&StaffQuery::address(staff, invites, "invites-heading")).into_response())
 }
 
 fn invite_fields(form: &InviteAcceptance, errors: &FieldErrors) -> Vec<FieldView> {

@@ -1,4 +1,5 @@
-//! The admin's therapists page: licenses with their expiry, renewals, and new therapists.
+//! The admin's therapists page: licenses with their expiry, renewals, and new therapists,
+//! 25 therapists a page.
 
 use askama::Template;
 use axum::Router;
@@ -14,6 +15,7 @@ use serde::Deserialize;
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path, require_role};
 use crate::json::{Query, RawForm};
+use crate::pager::{Pager, asked_page};
 use crate::templates::{FieldView, Layout, page, render};
 use crate::{AppState, Result};
 
@@ -40,8 +42,15 @@ struct TherapistsPage {
     layout: Layout,
     notice: Option<String>,
     therapists: Vec<TherapistView>,
-    kinds: Vec<&'static str>,
-    specialties: Vec<(String, String)>,
+    /// Therapists on every page.
+    total: usize,
+    /// This page's number, kept by the forms so an answer comes back to it.
+    page: usize,
+    pager: Pager,
+    /// (license kind, chosen in the form)
+    kinds: Vec<(&'static str, bool)>,
+    /// (slug, name, ticked in the form)
+    specialties: Vec<(String, String, bool)>,
     fields: Vec<FieldView>,
     has_errors: bool,
 }
@@ -62,9 +71,21 @@ struct NewTherapistForm {
     specialties: Vec<String>,
 }
 
+/// `?page=N` of the list, and what the last form did.
 #[derive(Deserialize)]
-struct NoticeQuery {
+struct PageQuery {
+    page: Option<String>,
     notice: Option<String>,
+}
+
+/// The list's page `page`, with a notice.
+fn page_address(page: usize, notice: &str) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.append_pair("page", &page.to_string());
+    if !notice.is_empty() {
+        query.append_pair("notice", notice);
+    }
+    format!("/admin/therapists?{}", query.finish())
 }
 
 async fn therapists_page(
@@ -72,12 +93,16 @@ async fn therapists_page(
     who: &hearth_app::Authenticated,
     csrf: &CsrfToken,
     notice: Option<String>,
+    page_number: usize,
     form: &NewTherapistForm,
     errors: &FieldErrors,
 ) -> Result<TherapistsPage> {
     let today = state.app.now().date_naive();
-    let (therapists, topics) = state.app.therapists_overview(who).await?;
-    let therapists = therapists
+    let overview = state.app.therapists_overview(who, page_number).await?;
+    let paging = overview.therapists.paging;
+    let therapists = overview
+        .therapists
+        .items
         .into_iter()
         .map(|(user, profile)| TherapistView {
             id: user.id.get(),
@@ -109,8 +134,23 @@ async fn therapists_page(
         layout: Layout::new("Therapists", Some(who), csrf),
         notice,
         therapists,
-        kinds: LicenseKind::ALL.iter().map(|k| k.as_str()).collect(),
-        specialties: topics.into_iter().map(|t| (t.slug, t.name)).collect(),
+        total: paging.total,
+        page: paging.page,
+        pager: Pager::new("Pages of therapists", paging, ("therapist", "therapists"), |n| {
+            format!("/admin/therapists?page={n}#therapists")
+        }),
+        kinds: LicenseKind::ALL
+            .iter()
+            .map(|k| (k.as_str(), form.license_kind.as_deref() == Some(k.as_str())))
+            .collect(),
+        specialties: overview
+            .topics
+            .into_iter()
+            .map(|t| {
+                let ticked = form.specialties.contains(&t.slug);
+                (t.slug, t.name, ticked)
+            })
+            .collect(),
         fields: vec![
             field("email", "Email", "email", &form.email),
             field("display_name", "Name clients will see", "text", &form.display_name),
@@ -130,7 +170,7 @@ async fn therapists(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
-    Query(query): Query<NoticeQuery>,
+    Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     require_role(&who, &[Role::Admin])?;
     Ok(page(
@@ -139,6 +179,7 @@ async fn therapists(
             &who,
             &csrf,
             query.notice,
+            asked_page(query.page.as_deref()),
             &NewTherapistForm::default(),
             &FieldErrors::new(),
         )
@@ -151,6 +192,7 @@ async fn create_therapist(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    Query(query): Query<PageQuery>,
     RawForm(raw): RawForm,
 ) -> Result<Response> {
     require_role(&who, &[Role::Admin])?;
@@ -198,7 +240,7 @@ async fn create_therapist(
         _ => state.app.create_therapist(&who, &input, &meta.audit(Some(&who))).await,
     };
     match outcome {
-        Ok(_) => Ok(Redirect::to("/admin/therapists?notice=Therapist%20added").into_response()),
+        Ok(_) => Ok(Redirect::to(&page_address(1, "Therapist added")).into_response()),
         Err(AppError::Invalid(errors)) => {
             // The form's first license is `licenses[0]` to the use case; show it on its fields.
             let mut shown = FieldErrors::new();
@@ -207,7 +249,16 @@ async fn create_therapist(
             }
             Ok(render(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &therapists_page(&state, &who, &csrf, None, &form, &shown).await?,
+                &therapists_page(
+                    &state,
+                    &who,
+                    &csrf,
+                    None,
+                    asked_page(query.page.as_deref()),
+                    &form,
+                    &shown,
+                )
+                .await?,
             ))
         }
         Err(other) => Err(other.into()),
@@ -219,16 +270,16 @@ async fn add_license(
     meta: ClientMeta,
     PageUser(who): PageUser,
     Path(id): Path<i64>,
+    Query(query): Query<PageQuery>,
     crate::json::Form(input): crate::json::Form<LicenseInput>,
 ) -> Result<Response> {
+    // Back to the page the form was on (the app takes a page past the end to the last).
+    let back = asked_page(query.page.as_deref());
     match state.app.add_license(&who, UserId::new(id), &input, &meta.audit(Some(&who))).await {
-        Ok(()) => Ok(Redirect::to("/admin/therapists?notice=License%20added").into_response()),
-        Err(AppError::Invalid(errors)) => Ok(Redirect::to(&format!(
-            "/admin/therapists?notice={}",
-            form_urlencoded::byte_serialize(
-                format!("The license was not added: {}", errors.summary()).as_bytes()
-            )
-            .collect::<String>()
+        Ok(()) => Ok(Redirect::to(&page_address(back, "License added")).into_response()),
+        Err(AppError::Invalid(errors)) => Ok(Redirect::to(&page_address(
+            back,
+            &format!("The license was not added: {}", errors.summary()),
         ))
         .into_response()),
         Err(other) => Err(other.into()),
