@@ -52,11 +52,14 @@ pub struct OutcomeReportPage {
     pub as_of: DateTime<Utc>,
 }
 
+/// A report page's scope (a therapist's own clients, or the practice) and its weeks.
+type PageKey = (Option<UserId>, u32);
+
 /// Recently made report pages, by (therapist scope, weeks). Held across the computation, so a
 /// burst of views makes one report, not one each.
 #[derive(Debug, Default)]
 pub(crate) struct ReportPageCache {
-    pages: tokio::sync::Mutex<HashMap<(Option<UserId>, u32), Arc<OutcomeReportPage>>>,
+    pages: tokio::sync::Mutex<HashMap<PageKey, Arc<OutcomeReportPage>>>,
 }
 
 /// The cohorts of one report page: everyone, then each group, then each therapist.
@@ -109,13 +112,12 @@ impl App {
             .get(&(scope, weeks))
             .filter(|p| now >= p.as_of && now - p.as_of < REPORT_PAGE_TTL)
             .cloned();
-        let page = match fresh {
-            Some(page) => page,
-            None => {
-                let page = Arc::new(self.make_report_page(scope, weeks, now).await?);
-                pages.insert((scope, weeks), Arc::clone(&page));
-                page
-            }
+        let page = if let Some(page) = fresh {
+            page
+        } else {
+            let page = Arc::new(self.make_report_page(scope, weeks, now).await?);
+            pages.insert((scope, weeks), Arc::clone(&page));
+            page
         };
         drop(pages);
         let scope_text = scope.map_or("practice".to_owned(), |t| format!("therapist={t}"));
@@ -177,13 +179,13 @@ impl App {
                 ReportLine { label, group: Some(*id), report }
             })
             .collect();
-        by_group.sort_by(|a, b| b.report.eligible.cmp(&a.report.eligible));
+        by_group.sort_by_key(|l| std::cmp::Reverse(l.report.eligible));
         let mut by_therapist: Vec<ReportLine> = therapists
             .iter()
             .zip(therapist_reports)
             .map(|((id, _), report)| ReportLine { label: name_of(id), group: None, report })
             .collect();
-        by_therapist.sort_by(|a, b| b.report.eligible.cmp(&a.report.eligible));
+        by_therapist.sort_by_key(|l| std::cmp::Reverse(l.report.eligible));
         let by_program = self
             .db
             .list_programs()

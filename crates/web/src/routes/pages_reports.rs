@@ -216,7 +216,7 @@ fn csv_of(report: &OutcomeReportPage) -> anyhow::Result<Vec<u8>> {
             ])?;
         }
     }
-    Ok(out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?)
+    out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// A cell a spreadsheet would read as a formula starts with a quote mark instead.
