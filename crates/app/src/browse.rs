@@ -33,6 +33,14 @@ impl TimeOfDay {
             _ => Self::Evening,
         }
     }
+
+    fn plural(self) -> &'static str {
+        match self {
+            Self::Morning => "mornings",
+            Self::Afternoon => "afternoons",
+            Self::Evening => "evenings",
+        }
+    }
 }
 
 /// What to show of the catalog.
@@ -58,6 +66,22 @@ pub struct GroupCard {
 }
 
 impl GroupCard {
+    /// The group's name wherever people read it: its topic, when it meets in the viewer's
+    /// zone and who leads it ("Anger management · Tuesday evenings with Dr. Rivera"), so
+    /// that two groups on one topic are told apart.
+    pub fn title(&self) -> String {
+        match self.next_local {
+            Some(at) => format!(
+                "{} · {} {} with {}",
+                self.topic_name,
+                weekday_name(at.weekday()),
+                TimeOfDay::of_hour(at.hour()).plural(),
+                self.therapist_name
+            ),
+            None => format!("{} with {}", self.topic_name, self.therapist_name),
+        }
+    }
+
     /// "Wednesdays at 18:00" in the viewer's zone (from the next meeting).
     pub fn when(&self) -> String {
         match self.next_local {
@@ -98,25 +122,39 @@ pub struct CatalogPage {
 
 impl App {
     /// One page (from 1; out of range is clamped) of the catalog for a viewer, filtered in
-    /// their own zone. The number of statements does not grow with the groups: the groups in
-    /// one, every group's series changes in two (kept a minute), and for the page's cards the
-    /// therapists, topics and licences in one each.
+    /// their own zone. The number of statements does not grow with the groups: the count and
+    /// the page's groups in one each (every group of the topic in one, when a weekday or time
+    /// of day is asked), every group's series changes in two (kept a minute), and for the
+    /// page's cards the therapists, topics and licences in one each.
     pub async fn browse_groups(
         &self,
         viewer: &Authenticated,
         filter: &BrowseFilter,
         page: usize,
     ) -> AppResult<CatalogPage> {
-        let mut groups = self
-            .db
-            .list_groups(&GroupFilter { topic: filter.topic.clone(), ..GroupFilter::default() })
-            .await?;
-        if filter.with_seats {
-            groups.retain(|g| g.seats_left() > 0);
-        }
-        // The weekday and time of day are the next meeting's, in the viewer's zone: only then
-        // does every group's next meeting need working out.
-        if filter.weekday.is_some() || filter.time_of_day.is_some() {
+        // Without a weekday or time of day the database pages the list itself; with one, the
+        // next meeting of every group of the topic is worked out (in the viewer's zone) and
+        // the list paged after.
+        let (shown, matching, page, pages) = if filter.weekday.is_none()
+            && filter.time_of_day.is_none()
+        {
+            let topic = filter.topic.as_deref();
+            let matching =
+                crate::paging::total(self.db.count_catalog(topic, filter.with_seats).await?);
+            let paging = crate::Paging::clamped(page, matching, CATALOG_PAGE_SIZE);
+            let shown = self
+                .db
+                .catalog_page(topic, filter.with_seats, paging.offset(), CATALOG_PAGE_SIZE)
+                .await?;
+            (shown, matching, paging.page, paging.pages)
+        } else {
+            let mut groups = self
+                .db
+                .list_groups(&GroupFilter { topic: filter.topic.clone(), ..GroupFilter::default() })
+                .await?;
+            if filter.with_seats {
+                groups.retain(|g| g.seats_left() > 0);
+            }
             let next = self.next_meeting_of_each(viewer.user.timezone, &groups).await?;
             groups.retain(|g| {
                 next.get(&g.id).is_some_and(|o| {
@@ -126,18 +164,32 @@ impl App {
                             .is_none_or(|t| TimeOfDay::of_hour(o.local_start.hour()) == t)
                 })
             });
-        }
-        let matching = groups.len();
-        let pages = matching.div_ceil(CATALOG_PAGE_SIZE).max(1);
-        let page = page.clamp(1, pages);
-        let shown: Vec<Group> = groups
-            .into_iter()
-            .skip((page - 1) * CATALOG_PAGE_SIZE)
-            .take(CATALOG_PAGE_SIZE)
-            .collect();
+            let paging = crate::Paging::clamped(page, groups.len(), CATALOG_PAGE_SIZE);
+            let shown: Vec<Group> =
+                groups.into_iter().skip(paging.offset()).take(CATALOG_PAGE_SIZE).collect();
+            (shown, paging.total, paging.page, paging.pages)
+        };
         let topics = self.db.list_topics().await?;
         let cards = self.cards_with_topics(viewer, shown, &topics).await?;
         Ok(CatalogPage { cards, page, pages, matching, topics })
+    }
+
+    /// The title ([`GroupCard::title`]) of each group named, as `viewer` reads it, in a fixed
+    /// number of statements.
+    pub async fn group_titles(
+        &self,
+        viewer: &Authenticated,
+        ids: impl IntoIterator<Item = GroupId>,
+    ) -> AppResult<HashMap<GroupId, String>> {
+        let mut ids: Vec<GroupId> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let groups =
+            self.db.list_groups(&GroupFilter { ids: Some(ids), ..GroupFilter::default() }).await?;
+        Ok(self.cards(viewer, groups).await?.into_iter().map(|c| (c.group.id, c.title())).collect())
     }
 
     /// Cards for the given groups, in the viewer's zone, in a number of statements that does

@@ -24,6 +24,8 @@ pub struct CareQueue {
     pub pages: usize,
     /// Switch requests awaiting a decision.
     pub switches: Vec<crate::SwitchRequest>,
+    /// The title of every group the switch requests name.
+    pub group_titles: std::collections::HashMap<GroupId, String>,
     /// Consult calls booked from now on.
     pub calls: Vec<crate::ConsultCall>,
 }
@@ -77,9 +79,25 @@ impl App {
             .collect::<Vec<_>>();
         self.audit(ctx, "care.queue.read", "care_queue", format!("waiting={waiting_total}"))
             .await?;
-        let switches = self.switch_requests(who, ctx).await?;
+        let switches: Vec<crate::SwitchRequest> = self
+            .switch_requests(who, ctx)
+            .await?
+            .into_iter()
+            .filter(|r| r.status == "pending")
+            .collect();
+        let group_titles =
+            self.group_titles(who, switches.iter().flat_map(|r| [r.from, r.to])).await?;
         let calls = self.upcoming_consults(who).await?;
-        Ok(CareQueue { open_risk_flags, waiting, waiting_total, page, pages, switches, calls })
+        Ok(CareQueue {
+            open_risk_flags,
+            waiting,
+            waiting_total,
+            page,
+            pages,
+            switches,
+            group_titles,
+            calls,
+        })
     }
 
     /// A coordinator places a client in a group (any group the client may join, not only

@@ -91,17 +91,25 @@ impl App {
             .into_iter()
             .map(|c| (c.coordinator_id, c.starts_at))
             .collect();
-        let mut zones = HashMap::new();
+        let windows = self.db.list_availability().await?;
+        // Every coordinator with hours, and their zones, in one statement.
+        let mut ids: Vec<UserId> = windows.iter().map(|(c, ..)| UserId::new(*c)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let zones: HashMap<i64, chrono_tz::Tz> = self
+            .db
+            .find_users(&ids)
+            .await?
+            .into_iter()
+            .filter(|u| u.role == Role::Coordinator)
+            .map(|u| (u.id.get(), u.timezone.tz()))
+            .collect();
         let mut slots: BTreeMap<DateTime<Utc>, Vec<UserId>> = BTreeMap::new();
-        for (coordinator, weekday, from, to) in self.db.list_availability().await? {
+        for (coordinator, weekday, from, to) in windows {
             let Ok(window) = AvailabilityWindow::parse(&format!("{weekday} {from}-{to}")) else {
                 continue;
             };
-            if let std::collections::hash_map::Entry::Vacant(slot) = zones.entry(coordinator) {
-                let user = self.db.find_user(UserId::new(coordinator)).await?;
-                slot.insert(user.filter(|u| u.role == Role::Coordinator).map(|u| u.timezone.tz()));
-            }
-            let Some(Some(zone)) = zones.get(&coordinator).copied() else { continue };
+            let Some(zone) = zones.get(&coordinator).copied() else { continue };
             let today = now.with_timezone(&zone).date_naive();
             for offset in 0..=BOOKING_DAYS {
                 let day = today + Duration::days(offset);
@@ -240,19 +248,29 @@ impl App {
             Role::Admin => self.db.list_booked_consults(now).await?,
             Role::Therapist => return Err(AppError::Forbidden),
         };
+        // Everyone named on the calls, in one statement.
+        let mut ids: Vec<UserId> = rows
+            .iter()
+            .flat_map(|r: &hearth_store::ConsultRow| [r.coordinator_id, r.client_id])
+            .map(UserId::new)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let names: HashMap<i64, String> = self
+            .db
+            .find_users(&ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id.get(), u.display_name.to_string()))
+            .collect();
+        let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
         let mut calls = Vec::with_capacity(rows.len());
         for row in rows {
-            let name = |id: i64| async move {
-                self.db
-                    .find_user(UserId::new(id))
-                    .await
-                    .map(|u| u.map(|u| u.display_name.to_string()).unwrap_or_default())
-            };
             calls.push(ConsultCall {
                 id: row.id,
                 starts_at: row.starts_at,
-                coordinator: name(row.coordinator_id).await?,
-                client: name(row.client_id).await?,
+                coordinator: name(row.coordinator_id),
+                client: name(row.client_id),
                 phone: self.open_phone(row.client_id, &row.phone)?,
             });
         }

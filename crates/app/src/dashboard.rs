@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use hearth_domain::{GroupId, OutcomeReport, Role};
 
-use crate::{App, AppResult, AuditContext, Authenticated, CheckInStatus};
+use crate::{App, AppResult, AuditContext, Authenticated, CheckInStatus, ClientHome};
 
 /// Names of members who missed a check-in shown on a dashboard; the rest are counted.
 pub const OVERDUE_NAMES_SHOWN: usize = 20;
@@ -19,8 +19,11 @@ pub struct Dashboard {
     pub staff_count: usize,
     /// Clients: whether a check-in is due, and before which meeting.
     pub check_in: Option<CheckInStatus>,
-    /// Clients: their best-fitting groups, as (group, topic name, reasons).
+    /// Clients: their best-fitting groups, as (group, topic name, reasons); only for a client
+    /// with no group, held seat or waitlist place yet.
     pub suggestions: Vec<(GroupId, String, Vec<String>)>,
+    /// Clients: their sessions, offers, places, requests and call.
+    pub home: Option<ClientHome>,
     /// Clients: no intake yet.
     pub needs_intake: bool,
     /// Staff: the first [`OVERDUE_NAMES_SHOWN`] names of the members in their scope who
@@ -37,6 +40,12 @@ impl App {
         if who.user.role == Role::Client {
             page.needs_intake = !self.has_intake(who.user.id).await?;
             page.check_in = Some(self.check_in_status(&who.user).await?);
+            let home = self.client_home(who, ctx).await?;
+            let unplaced = home.unplaced;
+            page.home = Some(home);
+            if !unplaced {
+                return Ok(page);
+            }
             let ranked = self.recommendations(who, who.user.id, ctx).await?;
             if !ranked.is_empty() {
                 let topics = self.db.list_topics().await?;

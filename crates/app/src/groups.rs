@@ -1,4 +1,4 @@
-use chrono::{DateTime, Duration, NaiveDate, TimeZone as _, Utc};
+use chrono::{DateTime, Datelike as _, Duration, NaiveDate, TimeZone as _, Utc};
 use hearth_domain::{
     AgeBand, Capacity, FieldErrors, GroupId, OccurrenceStatus, Role, Series, SeriesOccurrence,
     ShiftNotice, TimeZone, UserId, WeeklySlot, parse_local_time, parse_weekday, upcoming_shifts,
@@ -8,6 +8,7 @@ use hearth_store::{ExceptionKind, NewGroup, StoredException};
 use serde::Deserialize;
 
 use crate::accounts::required;
+use crate::browse::weekday_name;
 use crate::{App, AppError, AppResult, AuditContext, Authenticated};
 
 /// A group as an admin submits it.
@@ -43,6 +44,26 @@ pub const SHIFT_NOTICE_HORIZON: Duration = Duration::weeks(4);
 
 fn parse_date(raw: &str) -> Result<NaiveDate, &'static str> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| "enter a date as YYYY-MM-DD")
+}
+
+/// The first meeting is on the group's own weekday: a Tuesday group that "starts" on a Sunday
+/// is a typing mistake, and the nearest right day is suggested.
+fn check_first_meeting(errors: &mut FieldErrors, slot: &WeeklySlot, first: NaiveDate) {
+    if first.weekday() == slot.weekday() {
+        return;
+    }
+    let mut nearest = first;
+    while nearest.weekday() != slot.weekday() {
+        nearest = nearest.succ_opt().unwrap_or(nearest);
+    }
+    let day = weekday_name(slot.weekday());
+    errors.add(
+        "starts_on",
+        format!(
+            "{first} is a {}; a {day} group's first meeting is on a {day} (such as {nearest})",
+            weekday_name(first.weekday()),
+        ),
+    );
 }
 
 /// The group's therapist and admins change its meetings.
@@ -118,6 +139,9 @@ impl App {
             }
             _ => None,
         };
+        if let (Some(slot), Some(first)) = (&slot, starts_on) {
+            check_first_meeting(&mut errors, slot, first);
+        }
         let (
             Some(topic),
             Some(therapist),

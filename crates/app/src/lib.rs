@@ -12,10 +12,12 @@ mod calendars;
 mod care;
 mod catalog;
 mod checkins;
+mod client_home;
 mod client_summary;
 mod clock;
 mod consults;
 mod dashboard;
+mod directory;
 mod error;
 mod group_page;
 mod groups;
@@ -36,6 +38,7 @@ mod sealed_fields;
 mod seats;
 mod second_factor;
 mod sessions;
+mod snapshot;
 mod switches;
 mod therapist_page;
 mod therapists;
@@ -55,10 +58,12 @@ pub use browse::{
 pub use bulk_seal::{BulkSealer, SealedMeasureColumns};
 pub use care::{CARE_QUEUE_PAGE_SIZE, CareNote, CareQueue};
 pub use checkins::{CheckInStatus, OVERDUE_TTL};
+pub use client_home::{ClientHome, NextSession, SwitchView};
 pub use client_summary::{ClientSummary, ClinicalSummary};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use consults::{CALL_MINUTES, ConsultCall};
 pub use dashboard::Dashboard;
+pub use directory::{DIRECTORY_PAGE_SIZE, Directory, DirectoryEntry, DirectorySearch};
 pub use error::{AppError, AppResult};
 pub use group_page::{GroupPage, MyGroupCards, Standing};
 pub use groups::{GroupInput, OccurrenceView, SHIFT_NOTICE_HORIZON, is_care_team, may_reschedule};
@@ -100,7 +105,7 @@ pub struct App {
     second_factor_policy: SecondFactorPolicy,
     offer_hold: chrono::Duration,
     session_cache: Arc<sessions::SessionCache>,
-    group_snapshot: Arc<recommendations::GroupSnapshot>,
+    practice_snapshot: Arc<snapshot::PracticeSnapshot>,
     headline_cache: Arc<outcomes::HeadlineCache>,
     report_pages: Arc<outcomes::ReportPageCache>,
     overdue_cache: Arc<checkins::OverdueCache>,
@@ -142,7 +147,7 @@ impl App {
             second_factor_policy: parts.second_factor_policy,
             offer_hold: parts.offer_hold,
             session_cache: Arc::default(),
-            group_snapshot: Arc::default(),
+            practice_snapshot: Arc::default(),
             headline_cache: Arc::default(),
             report_pages: Arc::default(),
             overdue_cache: Arc::default(),

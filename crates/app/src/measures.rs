@@ -81,6 +81,10 @@ pub struct RiskFlagView {
     /// The signed-in clinician may acknowledge it (an open flag of a client they treat, or
     /// of a client without a therapist).
     pub can_acknowledge: bool,
+    /// Who to call about it: the client's therapist (name and email), if they have one.
+    pub therapist: Option<(String, String)>,
+    /// Who acknowledged it, by name.
+    pub acknowledged_by: Option<String>,
 }
 
 const DISPOSITION_MAX: usize = 4000;
@@ -179,7 +183,7 @@ impl App {
         if readable.is_empty() {
             return Ok(HashMap::new());
         }
-        let totals = self.open_totals(self.db.list_report_scores(Some(&readable)).await?).await?;
+        let totals = self.open_totals(self.db.list_first_and_last_scores(&readable).await?).await?;
         let mut trends: HashMap<UserId, ScoreTrend> =
             readable.iter().map(|&c| (UserId::new(c), ScoreTrend::default())).collect();
         // The rows come by client, then time: the first seen is the first, the last the latest.
@@ -212,8 +216,16 @@ impl App {
         clients.sort_unstable();
         clients.dedup();
         let facts = self.access_facts(who, &clients).await?;
+        // The clients, their therapists and whoever acknowledged a flag, in two statements.
+        let treating: HashMap<UserId, UserId> =
+            self.db.list_treating_therapists(&clients).await?.into_iter().rev().collect();
+        let mut named: Vec<UserId> = clients.clone();
+        named.extend(treating.values().copied());
+        named.extend(stored.iter().filter_map(|f| f.acknowledged_by).map(UserId::new));
+        named.sort_unstable();
+        named.dedup();
         let people: HashMap<UserId, User> =
-            self.db.find_users(&clients).await?.into_iter().map(|u| (u.id, u)).collect();
+            self.db.find_users(&named).await?.into_iter().map(|u| (u.id, u)).collect();
         let mut views = Vec::new();
         for stored in stored {
             let client_id = UserId::new(stored.client_id);
@@ -237,7 +249,22 @@ impl App {
             };
             let can_acknowledge = flag.acknowledged_at.is_none()
                 && decide(&actor, Record::RiskResponse, Action::Sign).allowed();
-            views.push(RiskFlagView { flag, client: client.clone(), disposition, can_acknowledge });
+            let therapist = treating
+                .get(&client_id)
+                .and_then(|t| people.get(t))
+                .map(|t| (t.display_name.to_string(), t.email.to_string()));
+            let acknowledged_by = flag
+                .acknowledged_by
+                .and_then(|id| people.get(&UserId::new(id)))
+                .map(|u| u.display_name.to_string());
+            views.push(RiskFlagView {
+                flag,
+                client: client.clone(),
+                disposition,
+                can_acknowledge,
+                therapist,
+                acknowledged_by,
+            });
         }
         // The level is sealed, so the database cannot order by it: open flags stay first,
         // acute ones before the rest, each in the store's order (oldest open first, then

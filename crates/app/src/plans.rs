@@ -116,6 +116,21 @@ impl App {
         let (Some(target_by), Some(review_on)) = (target_by, review_on) else {
             return Err(AppError::Invalid(errors));
         };
+        // Dates are checked for what they mean, in the writer's own calendar: a target already
+        // past, or a review already due before the plan exists, is a typing mistake.
+        let today = self.clock.now().with_timezone(&who.user.timezone.tz()).date_naive();
+        if target_by <= today {
+            errors.add("target_by", format!("the target date must be after today ({today})"));
+        }
+        if review_on < today {
+            errors.add("review_on", format!("the review date cannot be before today ({today})"));
+        }
+        let furthest = today + chrono::Duration::days(5 * 366);
+        for (field, date) in [("target_by", target_by), ("review_on", review_on)] {
+            if date > furthest {
+                errors.add(field, "choose a date within the next five years");
+            }
+        }
         errors.into_result()?;
         let content = PlanContent {
             goals: input.goals.trim().to_owned(),

@@ -1,13 +1,13 @@
 //! Recommendations: the groups a client may join, ranked by fit, each with its reasons.
-//! Everything is loaded in a few queries and scored in memory, so one client against
-//! thousands of groups stays fast.
+//! The groups come from the shared snapshot of the practice and are scored in memory, so one
+//! client against thousands of groups stays fast.
 
 use chrono::{Datelike as _, Duration};
 use hearth_domain::Group;
 use hearth_domain::access::{Action, Record};
 use hearth_domain::{
     AvailabilityWindow, ClientNeeds, GroupId, GroupOffer, MembershipStatus, Role, UserId, age_on,
-    fit, may_treat,
+    fit, may_treat, score,
 };
 use std::collections::HashMap;
 
@@ -29,27 +29,13 @@ pub struct TherapistRecommendation {
     pub reasons: Vec<String>,
 }
 
-/// A recent read of every group, shared by recommendation requests for a moment, so ranking
-/// one client against thousands of groups does not re-read them all each time. Seats and
-/// waitlists shown in reasons may be up to [`GroupSnapshot::TTL`] old; reserving a seat
-/// always reads the group fresh under its lock.
-#[derive(Debug, Default)]
-pub(crate) struct GroupSnapshot {
-    latest: std::sync::Mutex<Option<SnapshotEntry>>,
-}
-
-/// When the groups were read, and what was read.
-type SnapshotEntry = (chrono::DateTime<chrono::Utc>, std::sync::Arc<Vec<Group>>);
-
-impl GroupSnapshot {
-    const TTL: Duration = Duration::seconds(2);
-}
-
 /// How many recommendations a client sees; coordinators see them all.
 pub const CLIENT_SEES: usize = 3;
 
 impl App {
-    /// Groups `client` may join, best first; the client sees the top three.
+    /// Groups `client` may join, best first; the client sees the top three. Every group is
+    /// scored (from the shared [`crate::snapshot::Practice`], without words); only those
+    /// returned are explained.
     pub async fn recommendations(
         &self,
         who: &Authenticated,
@@ -60,23 +46,7 @@ impl App {
         self.authorize(who, client, Record::Intake, Action::Read).await?;
         let user = self.find_client(client).await?;
         let needs = self.client_needs(client).await?;
-        let groups = self.group_snapshot().await?;
-        let therapists: Vec<UserId> = {
-            let mut ids: Vec<UserId> = groups.iter().map(|g| g.therapist_id).collect();
-            ids.sort_unstable();
-            ids.dedup();
-            ids
-        };
-        let mut licenses: HashMap<UserId, Vec<hearth_domain::License>> = HashMap::new();
-        for (holder, license) in self.db.list_licenses(&therapists).await? {
-            licenses.entry(holder).or_default().push(license);
-        }
-        let mut specialties: HashMap<UserId, Vec<String>> = HashMap::new();
-        for (holder, topic) in self.db.list_all_specialties().await? {
-            specialties.entry(holder).or_default().push(topic);
-        }
-        let topic_names: HashMap<String, String> =
-            self.db.list_topics().await?.into_iter().map(|t| (t.slug, t.name)).collect();
+        let practice = self.practice_snapshot().await?;
         let seated: Vec<GroupId> = self
             .db
             .list_client_memberships(client)
@@ -85,13 +55,17 @@ impl App {
             .filter(|m| m.status == MembershipStatus::Seated)
             .map(|m| m.group_id)
             .collect();
+        let birth = self.birth_date(&user)?;
+        let (Some(region), Some(birth)) = (&user.region, birth) else {
+            return self.recommended(ctx, client, Vec::new()).await;
+        };
         let now = self.clock.now();
         let zone = user.timezone.tz();
         let today = now.with_timezone(&zone).date_naive();
         let empty = Vec::new();
-        let birth = self.birth_date(&user)?;
-        let mut ranked = Vec::new();
-        for group in groups.iter().cloned() {
+        // Every group the client may join, as the ranking sees it, with its score.
+        let mut candidates: Vec<(i32, &Group, GroupOffer<'_>)> = Vec::new();
+        for group in &practice.groups {
             if seated.contains(&group.id)
                 || !group.is_open()
                 || group.ends_on.is_some_and(|e| e < today)
@@ -100,8 +74,7 @@ impl App {
             }
             // Hard rules first: never offer a group the client may not join.
             let first_day = group.starts_on.max(today);
-            let (Some(region), Some(birth)) = (&user.region, birth) else { continue };
-            let held = licenses.get(&group.therapist_id).map_or(&[][..], Vec::as_slice);
+            let held = practice.licenses.get(&group.therapist_id).map_or(&[][..], Vec::as_slice);
             if !may_treat(held, region, first_day)
                 || !group.age_band.admits(age_on(birth, first_day))
             {
@@ -119,27 +92,43 @@ impl App {
                 continue;
             };
             let local = next.starts_at.with_timezone(&zone);
-            let topic_name =
-                topic_names.get(&group.topic).cloned().unwrap_or_else(|| group.topic.clone());
-            let f = fit(
-                &needs,
-                &GroupOffer {
-                    topic: &group.topic,
-                    topic_name: &topic_name,
-                    weekday_local: local.weekday(),
-                    time_local: local.time(),
-                    minutes: group.slot.duration().num_minutes(),
-                    therapist_specialties: specialties.get(&group.therapist_id).unwrap_or(&empty),
-                    seats_left: group.seats_left(),
-                    waitlist: group.waitlist,
-                },
-            );
-            ranked.push(Recommendation { group, score: f.score, reasons: f.reasons });
+            let offer = GroupOffer {
+                topic: &group.topic,
+                topic_name: practice.topic_names.get(&group.topic).map_or(&group.topic, |n| n),
+                weekday_local: local.weekday(),
+                time_local: local.time(),
+                minutes: group.slot.duration().num_minutes(),
+                therapist_specialties: practice
+                    .specialties
+                    .get(&group.therapist_id)
+                    .unwrap_or(&empty),
+                seats_left: group.seats_left(),
+                waitlist: group.waitlist,
+            };
+            candidates.push((score(&needs, &offer), group, offer));
         }
-        ranked.sort_by(|a, b| b.score.cmp(&a.score).then(a.group.id.cmp(&b.group.id)));
+        candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
         if who.user.role == Role::Client {
-            ranked.truncate(CLIENT_SEES);
+            candidates.truncate(CLIENT_SEES);
         }
+        let ranked = candidates
+            .into_iter()
+            .map(|(score, group, offer)| Recommendation {
+                group: group.clone(),
+                score,
+                reasons: fit(&needs, &offer).reasons,
+            })
+            .collect();
+        self.recommended(ctx, client, ranked).await
+    }
+
+    /// Audits a ranking and hands it back.
+    async fn recommended(
+        &self,
+        ctx: &AuditContext,
+        client: UserId,
+        ranked: Vec<Recommendation>,
+    ) -> AppResult<Vec<Recommendation>> {
         self.audit(
             ctx,
             "recommendations.read",
@@ -212,23 +201,6 @@ impl App {
         )
         .await?;
         Ok(ranked)
-    }
-
-    async fn group_snapshot(&self) -> AppResult<std::sync::Arc<Vec<Group>>> {
-        let now = self.clock.now();
-        if let Ok(latest) = self.group_snapshot.latest.lock()
-            && let Some((at, groups)) = latest.as_ref()
-            && now >= *at
-            && now - *at < GroupSnapshot::TTL
-        {
-            return Ok(groups.clone());
-        }
-        let groups =
-            std::sync::Arc::new(self.db.list_groups(&hearth_domain::GroupFilter::default()).await?);
-        if let Ok(mut latest) = self.group_snapshot.latest.lock() {
-            *latest = Some((now, groups.clone()));
-        }
-        Ok(groups)
     }
 
     /// Intake topics and availability, plus topics the latest scores point to.

@@ -299,14 +299,28 @@ impl App {
 
     /// The client's groups and waitlists.
     pub async fn my_groups(&self, who: &Authenticated) -> AppResult<MyGroups> {
-        let memberships = self.db.list_client_memberships(who.user.id).await?;
-        let mut seated = Vec::new();
-        for m in memberships.into_iter().filter(|m| m.status == MembershipStatus::Seated) {
-            seated.push((self.find_group(m.group_id).await?, m));
+        let memberships: Vec<MembershipRow> = self
+            .db
+            .list_client_memberships(who.user.id)
+            .await?
+            .into_iter()
+            .filter(|m| m.status == MembershipStatus::Seated)
+            .collect();
+        let places = self.db.list_client_waitlists(who.user.id).await?;
+        // Every group named, in one statement.
+        let ids: Vec<GroupId> =
+            memberships.iter().map(|m| m.group_id).chain(places.iter().map(|(g, _)| *g)).collect();
+        let filter = hearth_domain::GroupFilter { ids: Some(ids), ..Default::default() };
+        let groups: HashMap<GroupId, Group> =
+            self.db.list_groups(&filter).await?.into_iter().map(|g| (g.id, g)).collect();
+        let group = |id: GroupId| groups.get(&id).cloned().ok_or(AppError::NotFound);
+        let mut seated = Vec::with_capacity(memberships.len());
+        for m in memberships {
+            seated.push((group(m.group_id)?, m));
         }
-        let mut waiting = Vec::new();
-        for (group, place) in self.db.list_client_waitlists(who.user.id).await? {
-            waiting.push((self.find_group(group).await?, place));
+        let mut waiting = Vec::with_capacity(places.len());
+        for (id, place) in places {
+            waiting.push((group(id)?, place));
         }
         Ok(MyGroups { seated, waiting })
     }

@@ -36,10 +36,17 @@ impl App {
             return Err(AppError::refused("not_a_client", "only clients ask to switch"));
         }
         let reason = reason.trim();
-        if reason.is_empty() || reason.chars().count() > REASON_MAX {
+        if reason.is_empty() {
             return Err(AppError::invalid(
                 "reason",
-                format!("say why in 1 to {REASON_MAX} characters"),
+                "tell your care coordinator why you would like to move",
+            ));
+        }
+        let length = reason.chars().count();
+        if length > REASON_MAX {
+            return Err(AppError::invalid(
+                "reason",
+                format!("keep the reason to {REASON_MAX} characters (it has {length})"),
             ));
         }
         if from == to {
@@ -88,15 +95,21 @@ impl App {
             Role::Therapist => return Err(AppError::Forbidden),
         };
         let rows = self.db.list_switch_requests(scope).await?;
+        // Every client named, in one statement.
+        let mut ids: Vec<UserId> = rows.iter().map(|r| UserId::new(r.client_id)).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let names: std::collections::HashMap<UserId, String> = self
+            .db
+            .find_users(&ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name.to_string()))
+            .collect();
         let mut requests = Vec::with_capacity(rows.len());
         for row in rows {
             let client = UserId::new(row.client_id);
-            let name = self
-                .db
-                .find_user(client)
-                .await?
-                .map(|u| u.display_name.to_string())
-                .unwrap_or_default();
+            let name = names.get(&client).cloned().unwrap_or_default();
             let reason = self
                 .vault
                 .open(&row.reason, &format!("switch_request:{client}"))

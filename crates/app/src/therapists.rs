@@ -50,10 +50,12 @@ pub struct TherapistInput {
     pub bio: Option<String>,
 }
 
+/// One license as entered; `today` (the practice's calendar day) refuses one already expired.
 pub(crate) fn parse_license(
     errors: &mut FieldErrors,
     i: usize,
     input: &LicenseInput,
+    today: NaiveDate,
 ) -> Option<License> {
     let field = |name: &str| format!("licenses[{i}].{name}");
     let region = required(errors, &field("region"), input.region.as_deref(), Region::parse);
@@ -67,8 +69,14 @@ pub(crate) fn parse_license(
         }
     });
     let expires_on = required(errors, &field("expires_on"), input.expires_on.as_deref(), |raw| {
-        NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
-            .map_err(|_| "enter the expiry date as YYYY-MM-DD")
+        let date = NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d")
+            .map_err(|_| "enter the expiry date as YYYY-MM-DD".to_owned())?;
+        if date < today {
+            return Err(format!(
+                "this license expired on {date}; enter the current license and its expiry date"
+            ));
+        }
+        Ok(date)
     });
     Some(License { region: region?, kind: kind?, number: number?, expires_on: expires_on? })
 }
@@ -111,7 +119,7 @@ impl App {
             .licenses
             .iter()
             .enumerate()
-            .map(|(i, l)| parse_license(&mut errors, i, l))
+            .map(|(i, l)| parse_license(&mut errors, i, l, self.clock.now().date_naive()))
             .collect();
         let topics = self.db.list_topics().await?;
         for (i, slug) in input.specialties.iter().enumerate() {
@@ -186,7 +194,7 @@ impl App {
             .filter(|u| u.role == Role::Therapist)
             .ok_or(AppError::NotFound)?;
         let mut errors = FieldErrors::new();
-        let license = parse_license(&mut errors, 0, input);
+        let license = parse_license(&mut errors, 0, input, self.clock.now().date_naive());
         let license = match license {
             Some(l) if errors.is_empty() => l,
             _ => {

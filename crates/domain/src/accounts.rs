@@ -201,6 +201,25 @@ impl TimeZone {
     pub fn name(self) -> &'static str {
         self.0.name()
     }
+
+    /// The zones of the United States, named as people know them, for the top of a zone
+    /// picker (most of the practice's clients pick one of these).
+    pub const COMMON: [(&'static str, &'static str); 9] = [
+        ("America/New_York", "Eastern time (New York)"),
+        ("America/Chicago", "Central time (Chicago)"),
+        ("America/Denver", "Mountain time (Denver)"),
+        ("America/Phoenix", "Mountain time without daylight saving (Phoenix)"),
+        ("America/Los_Angeles", "Pacific time (Los Angeles)"),
+        ("America/Anchorage", "Alaska time (Anchorage)"),
+        ("Pacific/Honolulu", "Hawaii time (Honolulu)"),
+        ("America/Puerto_Rico", "Atlantic time (Puerto Rico)"),
+        ("Pacific/Guam", "Chamorro time (Guam)"),
+    ];
+
+    /// Every zone's IANA name, sorted, for the rest of a zone picker.
+    pub fn all_names() -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+    }
 }
 
 impl fmt::Display for TimeZone {
@@ -283,6 +302,15 @@ impl fmt::Debug for BirthDate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_zone_a_picker_offers_parses() {
+        for (name, _) in TimeZone::COMMON {
+            assert_eq!(TimeZone::parse(name).map(TimeZone::name), Ok(name));
+        }
+        assert!(TimeZone::all_names().count() > 400);
+        assert!(TimeZone::all_names().all(|name| TimeZone::parse(name).is_ok()));
+    }
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("test date")

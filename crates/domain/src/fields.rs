@@ -47,6 +47,24 @@ impl FieldErrors {
         self.0.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join("; ")
     }
 
+    /// Every message as sentences for a person reading a page, without the field names
+    /// ("Describe what was done: contact made, safety plan, referral.").
+    pub fn sentences(&self) -> String {
+        self.0
+            .values()
+            .map(|message| {
+                let mut chars = message.trim().chars();
+                let first = chars.next().map(|c| c.to_uppercase().collect::<String>());
+                let mut sentence = first.unwrap_or_default() + chars.as_str();
+                if !sentence.ends_with(['.', '?', '!']) {
+                    sentence.push('.');
+                }
+                sentence
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// `Ok(())` when nothing was recorded, so callers can write `errors.into_result()?`.
     pub fn into_result(self) -> Result<(), Self> {
         if self.is_empty() { Ok(()) } else { Err(self) }
@@ -60,3 +78,18 @@ impl fmt::Display for FieldErrors {
 }
 
 impl std::error::Error for FieldErrors {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sentences_name_no_field_and_read_as_sentences() {
+        let mut errors = FieldErrors::new();
+        errors.add("disposition", "describe what was done: contact made, referral");
+        errors.add("phone", "Enter a phone number.");
+        let text = errors.sentences();
+        assert_eq!(text, "Describe what was done: contact made, referral. Enter a phone number.");
+        assert!(!text.contains("disposition"));
+    }
+}

@@ -48,57 +48,129 @@ fn day_name(day: Weekday) -> &'static str {
     }
 }
 
-/// How well `group` fits `needs`.
-pub fn fit(needs: &ClientNeeds, group: &GroupOffer<'_>) -> Fit {
+/// One part of a fit, before it is put into words (so ranking thousands of groups makes no
+/// text; only the groups shown are explained).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reason {
+    ChosenTopic,
+    ScoresPointTo(&'static str),
+    Meets(Hours),
+    Specialist,
+    SeatsFree(i32),
+    Full(i64),
+}
+
+/// How a group's hour sits against the times the client gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Hours {
+    NoneGiven,
+    Inside,
+    Outside,
+}
+
+/// Scores `group` against `needs`, telling `say` each part that counted.
+fn assess(needs: &ClientNeeds, group: &GroupOffer<'_>, mut say: impl FnMut(Reason)) -> i32 {
     let mut score = 0;
-    let mut reasons = Vec::new();
     if needs.topics.iter().any(|t| t == group.topic) {
         score += 40;
-        reasons.push(format!("{} is a topic you chose", group.topic_name));
+        say(Reason::ChosenTopic);
     } else if let Some((_, why)) = needs.topics_from_scores.iter().find(|(t, _)| t == group.topic) {
         score += 25;
-        reasons.push(format!("{}: {why}", group.topic_name));
+        say(Reason::ScoresPointTo(why));
     }
-    let when = format!(
-        "{} at {} your time",
-        day_name(group.weekday_local),
-        group.time_local.format("%H:%M")
-    );
     if needs.availability.is_empty() {
         score += 10;
-        reasons.push(format!("meets {when}"));
+        say(Reason::Meets(Hours::NoneGiven));
     } else if needs
         .availability
         .iter()
         .any(|w| w.contains(group.weekday_local, group.time_local, group.minutes))
     {
         score += 30;
-        reasons.push(format!("meets {when}, inside the times you gave"));
+        say(Reason::Meets(Hours::Inside));
     } else {
-        reasons.push(format!("meets {when}, outside the times you gave"));
+        say(Reason::Meets(Hours::Outside));
     }
     if group.therapist_specialties.iter().any(|s| s == group.topic) {
         score += 10;
-        reasons.push(format!("the therapist specialises in {}", group.topic_name));
+        say(Reason::Specialist);
     }
     if group.seats_left > 0 {
         score += 20;
-        reasons.push(if group.seats_left == 1 {
-            "1 seat free".to_owned()
-        } else {
-            format!("{} seats free", group.seats_left)
-        });
+        say(Reason::SeatsFree(group.seats_left));
     } else {
         let wait = i32::try_from(group.waitlist.min(10)).unwrap_or(10);
         score += 10 - wait;
-        reasons.push(format!("full; {} waiting", group.waitlist));
+        say(Reason::Full(group.waitlist));
     }
-    Fit { score: score.clamp(0, 100), reasons }
+    score.clamp(0, 100)
+}
+
+impl Reason {
+    fn words(self, group: &GroupOffer<'_>) -> String {
+        let when = || {
+            format!(
+                "{} at {} your time",
+                day_name(group.weekday_local),
+                group.time_local.format("%H:%M")
+            )
+        };
+        match self {
+            Reason::ChosenTopic => format!("{} is a topic you chose", group.topic_name),
+            Reason::ScoresPointTo(why) => format!("{}: {why}", group.topic_name),
+            Reason::Meets(Hours::NoneGiven) => format!("meets {}", when()),
+            Reason::Meets(Hours::Inside) => format!("meets {}, inside the times you gave", when()),
+            Reason::Meets(Hours::Outside) => {
+                format!("meets {}, outside the times you gave", when())
+            }
+            Reason::Specialist => format!("the therapist specialises in {}", group.topic_name),
+            Reason::SeatsFree(1) => "1 seat free".to_owned(),
+            Reason::SeatsFree(n) => format!("{n} seats free"),
+            Reason::Full(waiting) => format!("full; {waiting} waiting"),
+        }
+    }
+}
+
+/// How well `group` fits `needs`: the score of [`score`] and its reasons in words.
+pub fn fit(needs: &ClientNeeds, group: &GroupOffer<'_>) -> Fit {
+    let mut parts = Vec::new();
+    let score = assess(needs, group, |reason| parts.push(reason));
+    Fit { score, reasons: parts.into_iter().map(|r| r.words(group)).collect() }
+}
+
+/// How well `group` fits `needs`, 0–100, without the words: the same score [`fit`] gives.
+pub fn score(needs: &ClientNeeds, group: &GroupOffer<'_>) -> i32 {
+    assess(needs, group, |_| {})
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_score_without_words_is_the_score_with_them() {
+        let specialist = ["grief-loss".to_owned()];
+        for (topics, availability) in [
+            (vec!["grief-loss".to_owned()], vec![]),
+            (vec!["divorce".to_owned()], vec!["wed 17:00-20:00"]),
+            (vec![], vec!["mon 09:00-10:00"]),
+        ] {
+            let needs = ClientNeeds {
+                topics,
+                topics_from_scores: vec![("grief-loss".to_owned(), "scores point here")],
+                availability: availability
+                    .into_iter()
+                    .map(|w| AvailabilityWindow::parse(w).expect("window"))
+                    .collect(),
+            };
+            for seats in [0, 1, 5] {
+                for specialties in [&specialist[..], &[][..]] {
+                    let group = offer("grief-loss", specialties, seats);
+                    assert_eq!(score(&needs, &group), fit(&needs, &group).score);
+                }
+            }
+        }
+    }
 
     fn offer<'a>(topic: &'a str, specialties: &'a [String], seats: i32) -> GroupOffer<'a> {
         GroupOffer {

@@ -53,6 +53,32 @@ impl Db {
         Ok(ids.into_iter().map(UserId::new).collect())
     }
 
+    /// The therapists treating each of `clients` (leading a group the client is seated in),
+    /// as (client, therapist) pairs by client then therapist, one statement per 500 clients.
+    pub async fn list_treating_therapists(
+        &self,
+        clients: &[UserId],
+    ) -> StoreResult<Vec<(UserId, UserId)>> {
+        let mut pairs = Vec::new();
+        for chunk in clients.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT DISTINCT m.client_id, g.therapist_id FROM memberships m \
+                 JOIN groups g ON g.id = m.group_id \
+                 WHERE m.status = 'seated' AND m.client_id IN ({}) ORDER BY 1, 2",
+                in_list(1, chunk.len())
+            );
+            let rows: Vec<(i64, i64)> = on_pool!(self, |pool| {
+                let mut query = sqlx::query_as(&sql);
+                for id in chunk {
+                    query = query.bind(id.get());
+                }
+                query.fetch_all(pool).await
+            })?;
+            pairs.extend(rows.into_iter().map(|(c, t)| (UserId::new(c), UserId::new(t))));
+        }
+        Ok(pairs)
+    }
+
     /// The facts about `actor` and each of `clients` that exists as a client account, in a
     /// number of statements that depends only on how many clients are asked about (one per
     /// 500). A client missing from the answer does not exist (or is not a client).

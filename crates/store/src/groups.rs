@@ -5,7 +5,7 @@ use hearth_domain::{
 };
 
 use crate::audit::audited;
-use crate::db::on_pool;
+use crate::db::{on_pool, sql_count};
 use crate::{AuditRecord, Db, StoreError, StoreResult};
 
 #[derive(Debug)]
@@ -157,6 +157,42 @@ impl Db {
             sqlx::query_as(&sql)
                 .bind(filter.topic.as_deref())
                 .bind(filter.therapist.map(UserId::get))
+                .fetch_all(pool)
+                .await
+        })?;
+        rows.into_iter().map(Group::try_from).collect()
+    }
+
+    /// How many groups the catalogue lists: of `topic` if given, with a free seat if
+    /// `with_seats`.
+    pub async fn count_catalog(&self, topic: Option<&str>, with_seats: bool) -> StoreResult<i64> {
+        let seats = if with_seats { " AND g.seats_taken < g.capacity" } else { "" };
+        let sql =
+            format!("SELECT COUNT(*) FROM groups g WHERE ($1 IS NULL OR g.topic = $1){seats}");
+        let n: i64 =
+            on_pool!(self, |pool| sqlx::query_scalar(&sql).bind(topic).fetch_one(pool).await)?;
+        Ok(n)
+    }
+
+    /// `limit` groups from the `offset`-th of those [`Db::count_catalog`] counts, in
+    /// [`Db::list_groups`]' order (topic, then id).
+    pub async fn catalog_page(
+        &self,
+        topic: Option<&str>,
+        with_seats: bool,
+        offset: usize,
+        limit: usize,
+    ) -> StoreResult<Vec<Group>> {
+        let seats = if with_seats { " AND g.seats_taken < g.capacity" } else { "" };
+        let sql = format!(
+            "{GROUP_SELECT} WHERE ($1 IS NULL OR g.topic = $1){seats} \
+             ORDER BY g.topic, g.id LIMIT $2 OFFSET $3"
+        );
+        let rows: Vec<GroupRow> = on_pool!(self, |pool| {
+            sqlx::query_as(&sql)
+                .bind(topic)
+                .bind(sql_count(limit))
+                .bind(sql_count(offset))
                 .fetch_all(pool)
                 .await
         })?;

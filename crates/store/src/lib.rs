@@ -10,6 +10,7 @@ mod care;
 mod catalog;
 mod consults;
 mod db;
+mod directory;
 mod error;
 mod groups;
 mod intakes;
@@ -35,6 +36,7 @@ pub use audit::{
 pub use care::CareNoteRow;
 pub use consults::{BookingOutcome, ConsultRow, NewConsult};
 pub use db::{Db, Engine};
+pub use directory::{DirectoryFilter, DirectoryRow};
 pub use error::{StoreError, StoreResult};
 pub use groups::{ExceptionKind, NewGroup, SlotChange, StoredException};
 pub use intakes::IntakeRow;

@@ -255,6 +255,31 @@ impl Db {
         Ok(rows)
     }
 
+    /// For each of `clients` and each of PHQ-9 and GAD-7, only the first and the latest
+    /// score (one row when there is only one), in [`Db::list_report_scores`]'s order: what a
+    /// trend needs, without carrying and opening every check-in of every client.
+    pub async fn list_first_and_last_scores(
+        &self,
+        clients: &[i64],
+    ) -> StoreResult<Vec<StoredTotal>> {
+        if clients.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Integer ids we read from the database ourselves: safe to inline.
+        let list = clients.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+        let sql = format!(
+            "SELECT id, client_id, instrument, taken_at, total_sealed FROM ( \
+               SELECT id, client_id, instrument, taken_at, total_sealed, \
+                 ROW_NUMBER() OVER (PARTITION BY client_id, instrument ORDER BY taken_at, id) AS first_n, \
+                 ROW_NUMBER() OVER (PARTITION BY client_id, instrument \
+                                    ORDER BY taken_at DESC, id DESC) AS last_n \
+               FROM measures WHERE instrument IN ('phq9', 'gad7') AND client_id IN ({list}) \
+             ) ends WHERE first_n = 1 OR last_n = 1 ORDER BY client_id, taken_at, id"
+        );
+        let rows = on_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
+        Ok(rows)
+    }
+
     /// Each client's first group membership (their first session), optionally only members
     /// (past or present) of one group, or of one therapist's groups.
     pub async fn list_first_memberships(

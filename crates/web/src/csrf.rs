@@ -41,6 +41,14 @@ impl CsrfKey {
     }
 }
 
+impl CsrfKey {
+    /// A signature over a notice carried to the next page ([`crate::flash`]); its label keeps
+    /// it apart from every form token.
+    pub(crate) fn sign_notice(&self, text: &str) -> [u8; 32] {
+        hmac(&self.0, &[b"notice v1.", text.as_bytes()])
+    }
+}
+
 impl fmt::Debug for CsrfKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("CsrfKey(..)")

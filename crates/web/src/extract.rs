@@ -147,6 +147,9 @@ impl FromRequestParts<AppState> for PageUser {
         let authenticated = state.app.authenticate(&token).await;
         if let Ok(who) = &authenticated {
             crate::request_log::record_user(who.user.id);
+            if let Some(slot) = parts.extensions.get::<crate::templates::ErrorPageUser>() {
+                slot.set(who, parts.extensions.get::<crate::csrf::CsrfToken>());
+            }
         }
         match authenticated {
             Ok(who) if who.session.enrol_only && !ENROL_ONLY_PAGES.contains(&parts.uri.path()) => {

@@ -6,6 +6,7 @@ mod client_ip;
 mod csrf;
 mod error;
 mod extract;
+mod flash;
 mod headers;
 mod json;
 mod metrics;

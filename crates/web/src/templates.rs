@@ -53,15 +53,36 @@ pub struct Layout {
 
 impl Layout {
     pub fn new(title: &str, who: Option<&Authenticated>, csrf: &CsrfToken) -> Self {
+        Self { title: title.to_owned(), user: who.map(NavUser::of), csrf: csrf.0.clone() }
+    }
+}
+
+impl NavUser {
+    pub fn of(who: &Authenticated) -> Self {
         Self {
-            title: title.to_owned(),
-            user: who.map(|w| NavUser {
-                name: w.user.display_name.to_string(),
-                role: w.user.role,
-                enrol_only: w.session.enrol_only,
-            }),
-            csrf: csrf.0.clone(),
+            name: who.user.display_name.to_string(),
+            role: who.user.role,
+            enrol_only: who.session.enrol_only,
         }
+    }
+}
+
+/// Who a page was for, kept so that an error page (rendered by [`html_errors`], outside the
+/// handler) shows the same signed-in header and navigation as the page it replaces, not a
+/// signed-out one. [`crate::extract::PageUser`] fills it once the person is known.
+#[derive(Clone, Debug, Default)]
+pub struct ErrorPageUser(std::sync::Arc<std::sync::Mutex<Option<(NavUser, String)>>>);
+
+impl ErrorPageUser {
+    /// The person, and the form token of their page (for the header's sign-out form).
+    pub fn set(&self, who: &Authenticated, csrf: Option<&CsrfToken>) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some((NavUser::of(who), csrf.map(|t| t.0.clone()).unwrap_or_default()));
+        }
+    }
+
+    fn take(&self) -> Option<(NavUser, String)> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
     }
 }
 
@@ -75,11 +96,62 @@ pub struct FieldView {
     pub autocomplete: &'static str,
     pub hint: &'static str,
     pub error: Option<String>,
+    /// For a picker (`kind` "select"): each choice's value and words, the first usually an
+    /// empty "choose…" line.
+    pub options: Vec<(String, String)>,
 }
 
 impl FieldView {
     pub fn new(name: &'static str, label: &'static str, kind: &'static str) -> Self {
-        Self { name, label, kind, value: String::new(), autocomplete: "off", hint: "", error: None }
+        Self {
+            name,
+            label,
+            kind,
+            value: String::new(),
+            autocomplete: "off",
+            hint: "",
+            error: None,
+            options: Vec::new(),
+        }
+    }
+
+    /// A picker of the practice's regions: US states by name (the practice is licensed per
+    /// state). A region typed elsewhere (through the API) that is not in the list stays chosen.
+    pub fn region_picker(mut self) -> Self {
+        self.kind = "select";
+        self.options.push((String::new(), "Choose your state".to_owned()));
+        self.options.extend(
+            hearth_domain::US_STATES
+                .iter()
+                .map(|(code, name)| (format!("US-{code}"), (*name).to_owned())),
+        );
+        self.keep_unlisted();
+        self
+    }
+
+    /// A picker of time zones: the US zones by name, then every IANA zone; a fresh form starts
+    /// at the browser's zone (`forms.js`).
+    pub fn zone_picker(mut self) -> Self {
+        self.kind = "select";
+        self.options.push((String::new(), "Choose your time zone".to_owned()));
+        let common = hearth_domain::TimeZone::COMMON;
+        self.options
+            .extend(common.iter().map(|(zone, words)| ((*zone).to_owned(), (*words).to_owned())));
+        self.options.extend(
+            hearth_domain::TimeZone::all_names()
+                .filter(|name| !common.iter().any(|(zone, _)| zone == name))
+                .map(|name| (name.to_owned(), name.replace('_', " "))),
+        );
+        self.keep_unlisted();
+        self
+    }
+
+    /// A value typed before that the list does not hold comes back as a choice of its own, so
+    /// nothing typed is lost (the field's error says what is wrong with it).
+    fn keep_unlisted(&mut self) {
+        if !self.value.is_empty() && !self.options.iter().any(|(v, _)| *v == self.value) {
+            self.options.insert(1, (self.value.clone(), self.value.clone()));
+        }
     }
 
     pub fn value(mut self, value: Option<&str>) -> Self {
@@ -144,6 +216,8 @@ pub struct DashboardPage {
     pub check_in: Option<String>,
     /// (group id, topic, reasons) for a client's top three.
     pub suggestions: Vec<(i64, String, Vec<String>)>,
+    /// A client's week.
+    pub home: crate::routes::home_view::HomeView,
     /// The first names on the list of missed check-ins.
     pub overdue: Option<Vec<String>>,
     /// Everyone on it.
@@ -245,11 +319,13 @@ pub fn page(page: &impl Template) -> Response {
 }
 
 /// Turns the JSON error answers of page routes into HTML pages.
-pub async fn html_errors(req: Request, next: Next) -> Response {
+pub async fn html_errors(mut req: Request, next: Next) -> Response {
     if req.uri().path().starts_with("/api/") {
         return next.run(req).await;
     }
     let csrf = req.extensions().get::<CsrfToken>().cloned().unwrap_or(CsrfToken(String::new()));
+    let user = ErrorPageUser::default();
+    req.extensions_mut().insert(user.clone());
     let response = next.run(req).await;
     let Some(body) = response.extensions().get::<ErrorBody>().cloned() else {
         return response;
@@ -265,7 +341,10 @@ pub async fn html_errors(req: Request, next: Next) -> Response {
     let mut html = render(
         status,
         &ErrorPage {
-            layout: Layout::new(heading, None, &csrf),
+            layout: match user.take() {
+                Some((user, csrf)) => Layout { title: heading.to_owned(), user: Some(user), csrf },
+                None => Layout::new(heading, None, &csrf),
+            },
             heading: heading.to_owned(),
             message: body.message,
         },

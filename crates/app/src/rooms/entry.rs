@@ -183,7 +183,7 @@ impl App {
             .into_iter()
             .filter(|f| f.client_id == client.get())
             .max_by_key(|f| f.raised_at)
-            .map(|f| self.open_risk_flag(f).map(|f| f.level.as_str().to_owned()))
+            .map(|f| self.open_risk_flag(f).map(|f| f.level.label().to_owned()))
             .transpose()?;
         Ok(SafetyEntry {
             id: String::new(),

@@ -16,7 +16,8 @@ pub struct SafetyEntry {
     /// Where the participant said they are for this session.
     pub location: Option<String>,
     pub emergency_contact: Option<String>,
-    /// The level of the most recent open (unacknowledged) risk flag, if any.
+    /// The level of the most recent open (unacknowledged) risk flag, if any, in words
+    /// ([`hearth_domain::RiskLevel::label`]).
     pub open_risk_flag: Option<String>,
     /// Where the host starts a crisis note for this participant.
     pub crisis_note_url: Option<String>,

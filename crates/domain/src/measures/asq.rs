@@ -58,7 +58,9 @@ pub static ASQ: Instrument = Instrument {
     id: InstrumentId::Asq,
     name: "Ask Suicide-Screening Questions",
     short_name: "ASQ",
-    instructions: "Ask the patient:",
+    instructions: "These questions are about thoughts of suicide. Please answer the first four; \
+                   the fifth appears only if you answer yes to any of them. Your care team reads \
+                   every answer.",
     items: &ITEMS,
     options: &OPTIONS,
     scoring: ScoringRule::SuicideScreen,

@@ -99,7 +99,9 @@ pub struct Instrument {
     pub name: &'static str,
     /// The usual abbreviation ("PHQ-9").
     pub short_name: &'static str,
-    /// The stem or instructions shown above the items, verbatim.
+    /// The stem or instructions shown above the items: verbatim, except the ASQ's, whose
+    /// published stem ("Ask the patient:") speaks to a clinician reading the questions aloud;
+    /// Hearth's clients read them themselves.
     pub instructions: &'static str,
     /// The items in published order; `items[0]` is item 1.
     pub items: &'static [Item],
@@ -178,6 +180,24 @@ pub struct Severity {
     pub label: &'static str,
 }
 
+impl Severity {
+    /// The result in the words the person who answered reads on their own result page. The
+    /// ASQ's levels are screening terms for clinicians ("Non-acute positive screen"); a client
+    /// is told what they mean instead. Every other level reads the same for both.
+    pub fn for_the_person(self) -> &'static str {
+        match self.slug {
+            "negative" => "Nothing in your answers suggests you are at risk right now",
+            "non-acute-positive" => {
+                "You told us about some hard thoughts; your care team will talk with you soon"
+            }
+            "acute-positive" => {
+                "You told us you need support right now; please use the numbers above"
+            }
+            _ => self.label,
+        }
+    }
+}
+
 /// A score range, inclusive at both ends, and what it is called.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct Band {
@@ -226,4 +246,47 @@ pub enum ScoringRule {
     },
     /// A yes/no screen with an acuity question; no total (see [`AsqResult`]).
     SuicideScreen,
+}
+
+#[cfg(test)]
+mod wording {
+    use super::*;
+
+    /// Everything a person reads on a questionnaire's page.
+    fn shown(instrument: &Instrument) -> Vec<&'static str> {
+        let mut texts = vec![instrument.name, instrument.instructions, instrument.attribution];
+        texts.extend(instrument.items.iter().flat_map(|i| [Some(i.text), i.follow_up]).flatten());
+        texts.extend(instrument.options.iter().map(|o| o.label));
+        texts
+    }
+
+    #[test]
+    fn no_page_shows_a_placeholder_or_speaks_to_a_clinician() {
+        for id in InstrumentId::ALL {
+            for text in shown(id.instrument()) {
+                assert!(!text.contains('[') && !text.contains(']'), "{id}: {text}");
+                assert!(!text.contains("the patient"), "{id}: {text}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_attribution_does_not_repeat_the_terms_of_use_shown_after_it() {
+        for id in [InstrumentId::Phq9, InstrumentId::Gad7, InstrumentId::Asq] {
+            let instrument = id.instrument();
+            assert!(!instrument.attribution.contains(instrument.licence), "{id}");
+        }
+    }
+
+    #[test]
+    fn the_asq_says_how_many_questions_it_asks_and_speaks_plainly_about_the_result() {
+        let asked_always = ASQ.items.iter().filter(|i| matches!(i.asked, Asked::Always)).count();
+        assert_eq!(asked_always, 4);
+        assert!(ASQ.instructions.contains("first four"));
+        assert!(ASQ.instructions.contains("fifth appears only if"));
+        for result in [AsqResult::Negative, AsqResult::NonAcutePositive, AsqResult::AcutePositive] {
+            let words = result.severity().for_the_person();
+            assert!(!words.contains("screen") && !words.contains("acute"), "{words}");
+        }
+    }
 }

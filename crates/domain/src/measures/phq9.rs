@@ -13,8 +13,7 @@ pub(super) const FREQUENCY: [ResponseOption; 4] = [
 
 /// The footer of the PHQ-9 and GAD-7 forms.
 pub(super) const PFIZER_ATTRIBUTION: &str = "Developed by Drs. Robert L. Spitzer, Janet B.W. \
-Williams, Kurt Kroenke and colleagues, with an educational grant from Pfizer Inc. No permission \
-required to reproduce, translate, display or distribute.";
+Williams, Kurt Kroenke and colleagues, with an educational grant from Pfizer Inc.";
 
 pub(super) const PFIZER_LICENCE: &str =
     "No permission required to reproduce, translate, display or distribute.";

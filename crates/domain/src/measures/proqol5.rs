@@ -1,9 +1,12 @@
 //! ProQOL-5: the Professional Quality of Life Scale, version 5 (B. Hudnall Stamm, 2009–2012).
 //! Hearth offers it to its own clinicians (the compassion-fatigue program), not to clients.
 //!
-//! The bracketed words (`[help]`, `[helper]`, `[helping]`, `[helped]`, `[work]`) are the
-//! author's own placeholders for a profession's word and are kept as published. The licence
-//! forbids changes, so the text here is never reworded.
+//! The published text carries bracketed words (`[help]`, `[helper]`, `[helping]`,
+//! `[helped]`, `[work]`): the author's placeholders, to be filled with the word that fits the
+//! people answering. The program serves several helping professions, so Hearth fills each
+//! with the generic word itself ("help", "helper"), which is the one substitution the
+//! placeholders allow; nothing else in the text is reworded, as the licence requires. People
+//! never see the brackets.
 
 use super::{
     Asked, Band, Instrument, InstrumentId, Item, ResponseOption, ScoringRule, Severity,
@@ -24,40 +27,40 @@ const OPTIONS: [ResponseOption; 5] = [
 
 const ITEMS: [Item; 30] = [
     item(1, "I am happy."),
-    item(2, "I am preoccupied with more than one person I [help]."),
-    item(3, "I get satisfaction from being able to [help] people."),
+    item(2, "I am preoccupied with more than one person I help."),
+    item(3, "I get satisfaction from being able to help people."),
     item(4, "I feel connected to others."),
     item(5, "I jump or am startled by unexpected sounds."),
-    item(6, "I feel invigorated after working with those I [help]."),
-    item(7, "I find it difficult to separate my personal life from my life as a [helper]."),
+    item(6, "I feel invigorated after working with those I help."),
+    item(7, "I find it difficult to separate my personal life from my life as a helper."),
     item(
         8,
         "I am not as productive at work because I am losing sleep over traumatic experiences of \
-         a person I [help].",
+         a person I help.",
     ),
-    item(9, "I think that I might have been affected by the traumatic stress of those I [help]."),
-    item(10, "I feel trapped by my job as a [helper]."),
-    item(11, "Because of my [helping], I have felt \"on edge\" about various things."),
-    item(12, "I like my work as a [helper]."),
-    item(13, "I feel depressed because of the traumatic experiences of the people I [help]."),
-    item(14, "I feel as though I am experiencing the trauma of someone I have [helped]."),
+    item(9, "I think that I might have been affected by the traumatic stress of those I help."),
+    item(10, "I feel trapped by my job as a helper."),
+    item(11, "Because of my helping, I have felt \"on edge\" about various things."),
+    item(12, "I like my work as a helper."),
+    item(13, "I feel depressed because of the traumatic experiences of the people I help."),
+    item(14, "I feel as though I am experiencing the trauma of someone I have helped."),
     item(15, "I have beliefs that sustain me."),
-    item(16, "I am pleased with how I am able to keep up with [helping] techniques and protocols."),
+    item(16, "I am pleased with how I am able to keep up with helping techniques and protocols."),
     item(17, "I am the person I always wanted to be."),
     item(18, "My work makes me feel satisfied."),
-    item(19, "I feel worn out because of my work as a [helper]."),
-    item(20, "I have happy thoughts and feelings about those I [help] and how I could help them."),
-    item(21, "I feel overwhelmed because my case [work] load seems endless."),
+    item(19, "I feel worn out because of my work as a helper."),
+    item(20, "I have happy thoughts and feelings about those I help and how I could help them."),
+    item(21, "I feel overwhelmed because my case work load seems endless."),
     item(22, "I believe I can make a difference through my work."),
     item(
         23,
         "I avoid certain activities or situations because they remind me of frightening \
-         experiences of the people I [help].",
+         experiences of the people I help.",
     ),
-    item(24, "I am proud of what I can do to [help]."),
-    item(25, "As a result of my [helping], I have intrusive, frightening thoughts."),
+    item(24, "I am proud of what I can do to help."),
+    item(25, "As a result of my helping, I have intrusive, frightening thoughts."),
     item(26, "I feel \"bogged down\" by the system."),
-    item(27, "I have thoughts that I am a \"success\" as a [helper]."),
+    item(27, "I have thoughts that I am a \"success\" as a helper."),
     item(28, "I can't recall important parts of my work with trauma victims."),
     item(29, "I am a very caring person."),
     item(30, "I am happy that I chose to do this work."),
@@ -96,10 +99,10 @@ pub static PROQOL5: Instrument = Instrument {
     id: InstrumentId::Proqol5,
     name: "Professional Quality of Life Scale (ProQOL), Version 5",
     short_name: "ProQOL-5",
-    instructions: "When you [help] people you have direct contact with their lives. As you may \
-                   have found, your compassion for those you [help] can affect you in positive \
+    instructions: "When you help people you have direct contact with their lives. As you may \
+                   have found, your compassion for those you help can affect you in positive \
                    and negative ways. Below are some questions about your experiences, both \
-                   positive and negative, as a [helper]. Consider each of the following \
+                   positive and negative, as a helper. Consider each of the following \
                    questions about you and your current work situation. Select the number that \
                    honestly reflects how frequently you experienced these things in the last 30 \
                    days.",

@@ -111,6 +111,15 @@ impl RiskLevel {
         }
     }
 
+    /// The level in words, for staff pages and the host's safety panel.
+    pub fn label(self) -> &'static str {
+        match self {
+            RiskLevel::Acute => "Acute suicide risk (ASQ)",
+            RiskLevel::PositiveScreen => "Positive suicide screen (ASQ)",
+            RiskLevel::SelfHarmThoughts => "Thoughts of self-harm (PHQ-9 item 9)",
+        }
+    }
+
     /// A flag's stored level (see [`RiskLevel::as_str`]).
     pub fn parse(raw: &str) -> Result<Self, RiskLevelError> {
         match raw {

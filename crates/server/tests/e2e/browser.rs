@@ -16,6 +16,15 @@ async fn browser_a_visitor_signs_up_logs_out_and_logs_back_in() {
     let page = browser.new_page().await.expect("tab");
 
     page.goto(&app.url("/signup")).await.expect("sign-up page");
+    // The zone picker starts at the browser's own zone; the region is a list of states.
+    page.wait_until(
+        "document.querySelector('#timezone').value === Intl.DateTimeFormat().resolvedOptions().timeZone",
+    )
+    .await
+    .expect("the browser's zone is chosen");
+    let states =
+        page.eval("document.querySelectorAll('#region option').length").await.expect("states");
+    assert_eq!(states, serde_json::json!(57), "56 states and territories and a prompt");
     page.fill("#email", "browser@example.org").await.expect("email");
     page.fill("#display_name", "Robin").await.expect("name");
     page.fill("#password", PASSWORD).await.expect("password");
@@ -268,8 +277,8 @@ async fn browser_the_risk_path_from_the_clients_side_and_the_care_teams_side() {
     let first = page.text(".risk-list li").await.expect("first flag");
     assert!(first.contains("Thoughts of self-harm") && first.contains("Sam"), "{first}");
     assert!(
-        first.contains("therapist on duty") && !first.contains("Acknowledge"),
-        "coordinators cannot acknowledge: {first}"
+        first.contains("Call their therapist now: Dr. Rivera") && !first.contains("Acknowledge"),
+        "coordinators cannot acknowledge; they are told whom to call: {first}"
     );
     assert!(page.accessibility_violations().await.expect("axe").is_empty());
     page.log_out().await.expect("logged out");
@@ -280,9 +289,12 @@ async fn browser_the_risk_path_from_the_clients_side_and_the_care_teams_side() {
         .await
         .expect("disposition");
     page.click(".risk-list form button[type=submit]").await.expect("acknowledge");
-    page.wait_until("location.search.includes('notice=')").await.expect("acknowledged");
+    page.wait_until("document.querySelector('main .notice p')?.textContent === 'Acknowledged.'")
+        .await
+        .expect("acknowledged");
     let first = page.text(".risk-list li").await.expect("flag");
     assert!(first.contains("Acknowledged") && first.contains("safety plan reviewed"), "{first}");
+    assert!(first.contains("by Dr. Rivera"), "who acknowledged it: {first}");
     browser.close().await;
 }
 
@@ -351,7 +363,11 @@ async fn browser_a_client_books_a_consult_and_the_coordinator_places_them_in_a_g
     page.click(&format!("form[action$='/place'] input[value='{group}'] ~ button"))
         .await
         .expect("place");
-    page.wait_until("location.search.includes('notice=')").await.expect("placed");
+    page.wait_until(
+        "/^(Placed|Offered|The group is full)/.test(document.querySelector('main .notice p')?.textContent)",
+    )
+    .await
+    .expect("placed");
     page.log_out().await.expect("logged out");
 
     log_in("sam@example.org").await;

@@ -87,7 +87,9 @@ async fn browser_a_coordinator_takes_a_client_on_another_breaks_the_glass_and_th
         "any coordinator reads the record of a client who has none yet: {before}"
     );
     page.click("form[action$='/take-on'] button").await.expect("take on");
-    page.wait_until("location.search.includes('notice=')").await.expect("taken on");
+    page.wait_until("document.body.innerText.includes('You are now this client\\'s coordinator.')")
+        .await
+        .expect("taken on");
     let after = page.text("main").await.expect("summary");
     assert!(after.contains("You are now this client's coordinator."), "{after}");
     assert!(!after.contains("Take on this client"), "the button is gone: {after}");
@@ -115,7 +117,9 @@ async fn browser_a_coordinator_takes_a_client_on_another_breaks_the_glass_and_th
         .await
         .expect("reason");
     page.click("form[action$='/break-glass'] button").await.expect("submit");
-    page.wait_until("location.search.includes('notice=')").await.expect("opened");
+    page.wait_until("document.body.innerText.includes('You broke the glass')")
+        .await
+        .expect("opened");
     let open = page.text("main").await.expect("summary");
     assert!(open.contains("You broke the glass") && open.contains("What brings them"), "{open}");
     problems.extend(look(&page, "outsider-through-the-glass").await);
@@ -144,7 +148,9 @@ async fn browser_a_coordinator_takes_a_client_on_another_breaks_the_glass_and_th
         .await
         .expect("choose");
     page.click("form[action$='/coordinator'] button").await.expect("save");
-    page.wait_until("location.search.includes('notice=')").await.expect("saved");
+    page.wait_until("document.body.innerText.includes('The coordinator is changed.')")
+        .await
+        .expect("saved");
     assert!(page.text("main").await.expect("summary").contains("The coordinator is changed."));
     page.log_out().await.expect("logged out");
 

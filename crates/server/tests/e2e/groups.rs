@@ -8,6 +8,18 @@ use crate::helpers::{TestApp, spawn_app};
 
 const LICENSED: &[(&str, &str)] = &[("US-IL", "2030-12-31"), ("US-NY", "2030-12-31")];
 
+/// A license that is valid today and lapses in a week, and the first Wednesday a month from
+/// now, for a group that starts after it lapses (dates from the test's clock, so the tests do
+/// not expire with the calendar).
+fn lapsing_license_and_a_later_start(app: &TestApp) -> (String, String) {
+    let today = app.clock_now().date_naive();
+    let mut start = today + Duration::days(30);
+    while chrono::Datelike::weekday(&start) != chrono::Weekday::Wed {
+        start += Duration::days(1);
+    }
+    ((today + Duration::days(7)).to_string(), start.to_string())
+}
+
 async fn practice() -> (TestApp, String, i64) {
     practice_at(None).await
 }
@@ -100,6 +112,8 @@ async fn bad_therapist_and_group_input_is_refused_field_by_field_and_nothing_is_
         ("capacity", json!({"capacity": 0})),
         ("age_band", json!({"age_band": "toddler"})),
         ("starts_on", json!({"starts_on": "next week"})),
+        // 4 January 2026 is a Sunday; this is a Monday group.
+        ("starts_on", json!({"starts_on": "2026-01-04"})),
         ("ends_on", json!({"ends_on": "2025-01-01"})),
         ("duration_minutes", json!({"duration_minutes": 5})),
     ];
@@ -215,15 +229,16 @@ async fn a_freed_seat_goes_to_the_first_waiting_and_moves_on_by_decline_and_expi
 async fn licensure_refuses_clients_outside_the_therapists_states_or_after_expiry() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
+    let (lapses, starts) = lapsing_license_and_a_later_start(&app);
     let therapist = app
         .therapist(
             &admin,
             "t@example.org",
             "America/Chicago",
-            &[("US-IL", "2030-12-31"), ("US-WI", "2026-12-01")],
+            &[("US-IL", "2030-12-31"), ("US-WI", &lapses)],
         )
         .await;
-    let later = app.group(&admin, therapist, json!({"starts_on": "2027-01-06"})).await;
+    let later = app.group(&admin, therapist, json!({"starts_on": starts})).await;
     let ca = app.client_in("ca@example.org", "US-CA", "America/Los_Angeles", "1990-01-01").await;
     let response = app.post_seat(&ca, later).await;
     assert_eq!(response.status(), StatusCode::CONFLICT);
@@ -545,9 +560,10 @@ async fn an_admin_renames_topics_and_programs_and_nobody_else_may() {
 async fn a_renewed_license_lets_a_client_join_again() {
     let app = spawn_app().await;
     let admin = app.admin_token().await;
+    let (lapses, starts) = lapsing_license_and_a_later_start(&app);
     let therapist =
-        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-WI", "2026-12-01")]).await;
-    let group = app.group(&admin, therapist, json!({"starts_on": "2027-01-06"})).await;
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-WI", &lapses)]).await;
+    let group = app.group(&admin, therapist, json!({"starts_on": starts})).await;
     let wi = app.client_in("wi@example.org", "US-WI", "America/Chicago", "1990-01-01").await;
     assert_eq!(app.post_seat(&wi, group).await.status(), StatusCode::CONFLICT);
 
@@ -565,6 +581,15 @@ async fn a_renewed_license_lets_a_client_join_again() {
     .expect("request");
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.json::<Value>().await.expect("json")["fields"]["region"].is_string());
+    // A license already expired is a typing mistake, refused at its field.
+    let expired = add(
+        json!({"region": "US-WI", "kind": "LCSW", "number": "R-0", "expires_on": "2020-06-30"}),
+    )
+    .await
+    .expect("request");
+    assert_eq!(expired.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let fields = &expired.json::<Value>().await.expect("json")["fields"];
+    assert!(fields["expires_on"].as_str().expect("a message").contains("expired on 2020-06-30"));
     let renewed = add(
         json!({"region": "US-WI", "kind": "LCSW", "number": "R-1", "expires_on": "2028-12-01"}),
     )

@@ -270,6 +270,17 @@ impl TestApp {
         for (k, v) in changes.as_object().expect("object") {
             body[k] = v.clone();
         }
+        // Another weekday with no date of its own starts on that weekday of the same week.
+        if changes.get("starts_on").is_none()
+            && let Some(day) = changes.get("weekday").and_then(Value::as_str)
+            && let Ok(weekday) = hearth_domain::parse_weekday(day)
+        {
+            let mut first = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("a Monday");
+            while chrono::Datelike::weekday(&first) != weekday {
+                first = first.succ_opt().expect("a next day");
+            }
+            body["starts_on"] = json!(first.to_string());
+        }
         let response = self.post_group(admin, &body).await;
         let status = response.status();
         let text = response.text().await.unwrap_or_default();

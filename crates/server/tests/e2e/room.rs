@@ -168,6 +168,10 @@ async fn room_door_waiting_room_and_host_controls_over_the_signalling_socket() {
     assert_eq!(host.expect("welcome").await["part"], "host");
     host.expect("admitted").await;
 
+    // Ana has answered yes to the PHQ-9's ninth question: her flag is open.
+    let ana_token = app.token("ana@example.org", PASSWORD).await;
+    let phq9 = app.post_measure(&ana_token, "phq9", &json!([1, 1, 1, 1, 1, 1, 1, 1, 1])).await;
+    assert_eq!(phq9.status(), StatusCode::CREATED);
     let mut ana = Socket::open(&app, &setup.path, "ana@example.org").await;
     ana.send(json!({"type": "hello", "location": "Springfield, IL"})).await;
     let welcome = ana.expect("welcome").await;
@@ -196,6 +200,7 @@ async fn room_door_waiting_room_and_host_controls_over_the_signalling_socket() {
     let row = &safety["participants"][0];
     assert_eq!(row["location"], "Springfield, IL");
     assert_eq!(row["emergency_contact"], "Alex · 312 555 0100");
+    assert_eq!(row["open_risk_flag"], "Thoughts of self-harm (PHQ-9 item 9)", "in words");
     assert!(row["crisis_note_url"].as_str().expect("url").starts_with("/clients/"));
 
     // A member may not use the host's controls.

@@ -152,6 +152,8 @@ async fn counts(members: usize) -> Vec<(String, usize)> {
         ("coordinator", &coordinator, "/dashboard".to_owned()),
         ("coordinator", &coordinator, "/care/queue".to_owned()),
         ("coordinator", &coordinator, "/care/risk".to_owned()),
+        ("coordinator", &coordinator, "/clients".to_owned()),
+        ("therapist", &lead, "/clients?q=member".to_owned()),
         ("member", &member, "/dashboard".to_owned()),
         ("member", &member, "/groups".to_owned()),
         ("member", &member, "/my/groups".to_owned()),

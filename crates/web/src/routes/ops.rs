@@ -13,6 +13,7 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/forms.js", get(form_script))
         .route("/calendar/{file}", get(super::api_calendars::calendar_feed))
 }
 
@@ -30,6 +31,16 @@ async fn stylesheet() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/app.css"),
+    )
+}
+
+async fn form_script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/forms.js"),
     )
 }
 

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::csrf::{self, CsrfToken};
 use crate::extract::{ClientMeta, PageUser, Path, require_role, session_cookie_name};
+use crate::flash;
 use crate::json::{Form, Query};
 use crate::pager::{Pager, asked_page};
 use crate::templates::{
@@ -40,11 +41,13 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(super::pages_care::router())
         .merge(super::pages_access::router())
         .merge(super::pages_reports::router())
+        .merge(super::pages_clients::router())
         .merge(super::pages_plans::router())
         .merge(super::pages_consults::router())
         .merge(super::pages_placement::router())
         .merge(super::pages_room::router())
         .merge(super::pages_two_factor::router())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), flash::carry))
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
 }
 
@@ -105,6 +108,7 @@ async fn dashboard(
         overdue_as_of,
         needs_intake: home.needs_intake,
         open_flags: home.open_flags,
+        home: home.home.map(|h| super::home_view::HomeView::of(h, zone)).unwrap_or_default(),
     }))
 }
 
@@ -312,9 +316,10 @@ fn invite_fields(form: &InviteAcceptance, errors: &FieldErrors) -> Vec<FieldView
             .autocomplete("new-password")
             .hint("At least 12 characters.")
             .errors(errors),
-        FieldView::new("timezone", "Time zone", "text")
+        FieldView::new("timezone", "Time zone", "select")
             .value(form.timezone.as_deref())
-            .hint("For example America/Denver. Your groups' hours are set in this zone.")
+            .zone_picker()
+            .hint("Your groups' hours are set in this zone.")
             .errors(errors),
     ]
 }

@@ -29,7 +29,10 @@ pub fn router() -> Router<AppState> {
 
 fn sign_up_fields(form: &ClientSignUp, errors: &FieldErrors) -> Vec<FieldView> {
     vec![
-        FieldView::new("email", "Email", "email").value(form.email.as_deref()).autocomplete("email").errors(errors),
+        FieldView::new("email", "Email", "email")
+            .value(form.email.as_deref())
+            .autocomplete("email")
+            .errors(errors),
         FieldView::new("display_name", "Name others will see", "text")
             .value(form.display_name.as_deref())
             .autocomplete("nickname")
@@ -39,18 +42,22 @@ fn sign_up_fields(form: &ClientSignUp, errors: &FieldErrors) -> Vec<FieldView> {
             .autocomplete("new-password")
             .hint("At least 12 characters. A few words strung together work well.")
             .errors(errors),
-        FieldView::new("timezone", "Time zone", "text")
+        FieldView::new("timezone", "Time zone", "select")
             .value(form.timezone.as_deref())
-            .hint("For example America/Chicago. Meeting times are shown in this zone.")
+            .zone_picker()
+            .hint("Meeting times are shown in this zone.")
             .errors(errors),
-        FieldView::new("region", "State or region where you live", "text")
+        FieldView::new("region", "State where you live", "select")
             .value(form.region.as_deref())
-            .hint("For example US-CA. A therapist may only see clients in states where they hold a license.")
+            .region_picker()
+            .hint("A therapist may only see clients in states where they hold a license.")
             .errors(errors),
         FieldView::new("birth_date", "Birth date", "date")
             .value(form.birth_date.as_deref())
             .autocomplete("bday")
-            .hint("As YYYY-MM-DD.")
+            .hint(
+                "It decides which groups you may join: adult groups, or teen groups from 13 to 17.",
+            )
             .errors(errors),
     ]
 }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path};
+use crate::flash::{self, Notice};
 use crate::json::{Form, Query};
 use crate::templates::{Layout, page, render};
 use crate::{AppState, Result};
@@ -37,7 +38,7 @@ struct QueuePage {
     open_flags: usize,
     waiting: Vec<(i64, String, String, String)>,
     /// (request, client, from group, to group, reason)
-    switches: Vec<(i64, String, i64, i64, String)>,
+    switches: Vec<SwitchLine>,
     /// (when, client, phone)
     calls: Vec<(String, String, String)>,
     waiting_total: usize,
@@ -51,6 +52,15 @@ struct PageQuery {
     page: Option<String>,
 }
 
+/// A switch request on the queue: who, from which group to which (by title), and why.
+struct SwitchLine {
+    id: i64,
+    client: (i64, String),
+    from: (i64, String),
+    to: (i64, String),
+    reason: String,
+}
+
 async fn queue(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
@@ -60,10 +70,19 @@ async fn queue(
 ) -> Result<Response> {
     let number = query.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1);
     let queue = state.app.care_queue(&who, number, &meta.audit(Some(&who))).await?;
+    let title = |g: hearth_domain::GroupId| {
+        (g.get(), queue.group_titles.get(&g).cloned().unwrap_or_else(|| format!("group {g}")))
+    };
     let switches = queue
         .switches
-        .into_iter()
-        .map(|r| (r.id, r.client_name, r.from.get(), r.to.get(), r.reason))
+        .iter()
+        .map(|r| SwitchLine {
+            id: r.id,
+            client: (r.client.get(), r.client_name.clone()),
+            from: title(r.from),
+            to: title(r.to),
+            reason: r.reason.clone(),
+        })
         .collect();
     let tz = who.user.timezone.tz();
     let calls = queue
@@ -159,7 +178,6 @@ struct SummaryPage {
 
 #[derive(Deserialize)]
 struct SummaryQuery {
-    notice: Option<String>,
     /// `crisis` starts the note form with a crisis note's headings.
     note: Option<String>,
 }
@@ -174,12 +192,10 @@ async fn summary(
     PageUser(who): PageUser,
     Path(id): Path<i64>,
     Query(query): Query<SummaryQuery>,
+    Notice(notice): Notice,
 ) -> Result<Response> {
     let summary = state.app.client_summary(&who, UserId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(page(
-        &summary_page(&state, &who, &csrf, summary, query.notice, query.note, String::new())
-            .await?,
-    ))
+    Ok(page(&summary_page(&state, &who, &csrf, summary, notice, query.note, String::new()).await?))
 }
 
 async fn summary_page(
@@ -280,6 +296,7 @@ async fn break_glass(
         Ok(until) => {
             let until = until.with_timezone(&who.user.timezone.tz()).format("%H:%M");
             Ok(back(
+                &state,
                 id,
                 &format!(
                     "You broke the glass: you can read this record until {until}. Administrators review every access."
@@ -294,7 +311,9 @@ async fn break_glass(
                 summary_page(&state, &who, &csrf, summary, notice, None, form.reason).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page_data))
         }
-        Err(AppError::Refused { reason, .. }) => Ok(back(id, &format!("Not opened: {reason}."))),
+        Err(AppError::Refused { reason, .. }) => {
+            Ok(back(&state, id, &format!("Not opened: {reason}.")))
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -306,8 +325,10 @@ async fn take_on(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     match state.app.take_on_client(&who, UserId::new(id), &meta.audit(Some(&who))).await {
-        Ok(()) => Ok(back(id, "You are now this client's coordinator.")),
-        Err(AppError::Refused { reason, .. }) => Ok(back(id, &format!("Not changed: {reason}."))),
+        Ok(()) => Ok(back(&state, id, "You are now this client's coordinator.")),
+        Err(AppError::Refused { reason, .. }) => {
+            Ok(back(&state, id, &format!("Not changed: {reason}.")))
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -330,8 +351,10 @@ async fn assign_coordinator(
         .assign_coordinator(&who, UserId::new(id), UserId::new(form.coordinator_id), &ctx)
         .await
     {
-        Ok(()) => Ok(back(id, "The coordinator is changed.")),
-        Err(AppError::Invalid(_)) => Ok(back(id, "Not changed: choose one of the coordinators.")),
+        Ok(()) => Ok(back(&state, id, "The coordinator is changed.")),
+        Err(AppError::Invalid(_)) => {
+            Ok(back(&state, id, "Not changed: choose one of the coordinators."))
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -341,9 +364,8 @@ struct PlaceForm {
     group_id: i64,
 }
 
-fn back(id: i64, notice: &str) -> Response {
-    let notice = form_urlencoded::byte_serialize(notice.as_bytes()).collect::<String>();
-    Redirect::to(&format!("/clients/{id}?notice={notice}")).into_response()
+fn back(state: &AppState, id: i64, notice: &str) -> Response {
+    flash::redirect(state, &format!("/clients/{id}"), notice)
 }
 
 async fn place(
@@ -358,15 +380,20 @@ async fn place(
         .place_client(&who, UserId::new(id), GroupId::new(form.group_id), &meta.audit(Some(&who)))
         .await
     {
-        Ok(Reservation::Seated) => Ok(back(id, "Placed: the client has a seat.")),
-        Ok(Reservation::Offered) => {
-            Ok(back(id, "Offered: a seat is held for the client to accept within 48 hours."))
-        }
+        Ok(Reservation::Seated) => Ok(back(&state, id, "Placed: the client has a seat.")),
+        Ok(Reservation::Offered) => Ok(back(
+            &state,
+            id,
+            "Offered: a seat is held for the client to accept within 48 hours.",
+        )),
         Ok(Reservation::Waitlisted { position }) => Ok(back(
+            &state,
             id,
             &format!("The group is full: the client is number {position} on its waitlist."),
         )),
-        Err(AppError::Refused { reason, .. }) => Ok(back(id, &format!("Not placed: {reason}."))),
+        Err(AppError::Refused { reason, .. }) => {
+            Ok(back(&state, id, &format!("Not placed: {reason}.")))
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -386,9 +413,9 @@ async fn add_note(
 ) -> Result<Response> {
     match state.app.add_care_note(&who, UserId::new(id), &form.body, &meta.audit(Some(&who))).await
     {
-        Ok(()) => Ok(back(id, "Note added.")),
+        Ok(()) => Ok(back(&state, id, "Note added.")),
         Err(AppError::Invalid(errors)) => {
-            Ok(back(id, &format!("Note not added: {}", errors.summary())))
+            Ok(back(&state, id, &format!("Note not added: {}", errors.sentences())))
         }
         Err(other) => Err(other.into()),
     }

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use hearth_app::AppError;
 use hearth_domain::Role;
@@ -12,7 +12,8 @@ use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path, require_role};
-use crate::json::{Form, Query};
+use crate::flash::{self, Notice};
+use crate::json::Form;
 use crate::templates::{Layout, page, render};
 use crate::{AppState, Result};
 
@@ -41,11 +42,6 @@ struct CatalogPage {
     saved: Option<String>,
     error: Option<String>,
     sections: Vec<Section>,
-}
-
-#[derive(Deserialize)]
-struct CatalogQuery {
-    saved: Option<String>,
 }
 
 async fn catalog_page(
@@ -85,10 +81,10 @@ async fn catalog(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
-    Query(query): Query<CatalogQuery>,
+    Notice(notice): Notice,
 ) -> Result<Response> {
     require_role(&who, &[Role::Admin])?;
-    Ok(page(&catalog_page(&state, &who, &csrf, query.saved, None).await?))
+    Ok(page(&catalog_page(&state, &who, &csrf, notice, None).await?))
 }
 
 #[derive(Deserialize)]
@@ -117,14 +113,11 @@ async fn save_entry(
     };
     match saved {
         Ok(()) => {
-            // Encoded: a name is free text, and a raw one could break the Location header.
-            let saved =
-                serde_urlencoded::to_string([("saved", form.name.trim())]).unwrap_or_default();
-            Ok(Redirect::to(&format!("/admin/catalog?{saved}")).into_response())
+            Ok(flash::redirect(&state, "/admin/catalog", &format!("Saved {}.", form.name.trim())))
         }
         Err(AppError::Invalid(errors)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &catalog_page(&state, &who, &csrf, None, Some(errors.summary())).await?,
+            &catalog_page(&state, &who, &csrf, None, Some(errors.sentences())).await?,
         )),
         Err(other) => Err(other.into()),
     }

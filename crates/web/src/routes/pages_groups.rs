@@ -4,17 +4,20 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Extension, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Weekday;
-use hearth_app::{BrowseFilter, GroupCard, Reservation, Standing, TimeOfDay, weekday_name};
+use hearth_app::{
+    AppError, BrowseFilter, GroupCard, Reservation, Standing, TimeOfDay, weekday_name,
+};
 use hearth_domain::{GroupId, parse_weekday, weekday_slug};
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path};
 use crate::json::{Form, Query};
-use crate::templates::{Layout, page};
+use crate::templates::{Layout, page, render};
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -216,11 +219,41 @@ struct GroupPage {
     years: i32,
     bio: String,
     plan: Vec<(i32, String)>,
+    /// A switch request that was not sent, as the person wrote it.
+    draft: SwitchDraft,
+}
+
+/// The switch request form's content: empty, or kept after an error with what was wrong.
+#[derive(Default)]
+struct SwitchDraft {
+    from: i64,
+    reason: String,
+    error: Option<String>,
 }
 
 #[derive(Deserialize)]
 struct GroupQuery {
     msg: Option<String>,
+}
+
+/// The fixed words a `?msg=` code stands for (the address bar picks one, never the text).
+fn group_message(code: Option<&str>) -> Option<String> {
+    let text = match code? {
+        "seated" => "You have a seat in this group. Welcome!",
+        "waitlisted" => "The group is full, so you are on the waitlist.",
+        "left" => "You have left the group.",
+        "switch-requested" => {
+            "Your request is with your care coordinator; you keep your current group until it is approved."
+        }
+        "rescheduled" => {
+            "The meeting is updated; members see the change on their pages and calendars."
+        }
+        "switch-waiting" => {
+            "The group is full: you are on its waitlist and keep your current seat until you accept an offer here."
+        }
+        _ => return None,
+    };
+    Some(text.to_owned())
 }
 
 async fn group_page(
@@ -231,7 +264,22 @@ async fn group_page(
     Path(id): Path<i64>,
     Query(query): Query<GroupQuery>,
 ) -> Result<Response> {
-    let view = state.app.group_page(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
+    let message = group_message(query.msg.as_deref());
+    Ok(page(
+        &build_group_page(&state, &who, &csrf, &meta, id, message, SwitchDraft::default()).await?,
+    ))
+}
+
+async fn build_group_page(
+    state: &AppState,
+    who: &hearth_app::Authenticated,
+    csrf: &CsrfToken,
+    meta: &ClientMeta,
+    id: i64,
+    message: Option<String>,
+    draft: SwitchDraft,
+) -> Result<GroupPage> {
+    let view = state.app.group_page(who, GroupId::new(id), &meta.audit(Some(who))).await?;
     let (card, topic, profile, care_team) = (&view.card, view.topic, view.profile, view.care_team);
     let group = &card.group;
     let zone = who.user.timezone;
@@ -274,20 +322,8 @@ async fn group_page(
             )
         })
         .collect();
-    let message = match query.msg.as_deref() {
-        Some("seated") => Some("You have a seat in this group. Welcome!".to_owned()),
-        Some("waitlisted") => Some("The group is full, so you are on the waitlist.".to_owned()),
-        Some("left") => Some("You have left the group.".to_owned()),
-        Some("switch-requested") => Some("Your request is with your care coordinator; you keep your current group until it is approved.".to_owned()),
-        Some("rescheduled") => Some("The meeting is updated; members see the change on their pages and calendars.".to_owned()),
-        Some("switch-waiting") => Some(
-            "The group is full: you are on its waitlist and keep your current seat until you accept an offer here."
-                .to_owned(),
-        ),
-        _ => None,
-    };
-    Ok(page(&GroupPage {
-        layout: Layout::new(&topic.name, Some(&who), &csrf),
+    Ok(GroupPage {
+        layout: Layout::new(&topic.name, Some(who), csrf),
         id,
         topic_description: topic.description.clone(),
         topic: topic.name,
@@ -316,7 +352,8 @@ async fn group_page(
         years: profile.years_of_practice,
         bio: profile.bio,
         plan: view.plan.iter().map(|w| (w.week, format!("{}: {}", w.title, w.focus))).collect(),
-    }))
+        draft,
+    })
 }
 
 /// Where the viewer stands, in the page's words.
@@ -367,22 +404,27 @@ struct SwitchRequestForm {
 
 async fn request_switch_here(
     State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
     Path(id): Path<i64>,
     Form(form): Form<SwitchRequestForm>,
 ) -> Result<Response> {
-    state
-        .app
-        .request_switch(
-            &who,
-            GroupId::new(form.from),
-            GroupId::new(id),
-            &form.reason,
-            &meta.audit(Some(&who)),
-        )
-        .await?;
-    Ok(back_to(id, "switch-requested"))
+    let (from, to) = (GroupId::new(form.from), GroupId::new(id));
+    match state.app.request_switch(&who, from, to, &form.reason, &meta.audit(Some(&who))).await {
+        Ok(_) => Ok(back_to(id, "switch-requested")),
+        // Not sent: the page again, with the reason as typed and what to change.
+        Err(AppError::Invalid(errors)) => {
+            let draft = SwitchDraft {
+                from: form.from,
+                reason: form.reason,
+                error: Some(errors.sentences()),
+            };
+            let page = build_group_page(&state, &who, &csrf, &meta, id, None, draft).await?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(other) => Err(other.into()),
+    }
 }
 
 #[derive(Deserialize)]

@@ -35,6 +35,9 @@ struct IntakePage {
     group_text: &'static str,
     telehealth_error: Option<String>,
     group_error: Option<String>,
+    /// The two agreements as ticked on the last submission (kept after an error).
+    telehealth_ticked: bool,
+    group_ticked: bool,
 }
 
 async fn intake_page(
@@ -110,6 +113,8 @@ async fn intake_page(
         group_text: GROUP_CONFIDENTIALITY,
         telehealth_error: err("telehealth_consent"),
         group_error: err("group_agreement"),
+        telehealth_ticked: input.telehealth_consent,
+        group_ticked: input.group_agreement,
     })
 }
 

@@ -4,15 +4,16 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use hearth_app::{AppError, Authenticated};
-use hearth_domain::{Asked, Instrument, InstrumentId, RiskLevel};
+use hearth_domain::{Asked, Instrument, InstrumentId};
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path};
-use crate::json::{Query, RawForm};
+use crate::flash::{self, Notice};
+use crate::json::RawForm;
 use crate::templates::{Layout, page, render};
 use crate::{AppState, Error, Result};
 
@@ -146,7 +147,7 @@ async fn submit_measure(
                 layout: Layout::new(instrument.short_name, Some(&who), &csrf),
                 name: instrument.name,
                 total: score.total,
-                band: score.band.map(|b| b.label),
+                band: score.band.map(hearth_domain::Severity::for_the_person),
                 subscales: score
                     .subscales
                     .iter()
@@ -165,7 +166,7 @@ async fn submit_measure(
         }
         Err(AppError::Invalid(errors)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &form_page(&who, &csrf, instrument, &chosen, Some(errors.summary())),
+            &form_page(&who, &csrf, instrument, &chosen, Some(errors.sentences())),
         )),
         Err(other) => Err(other.into()),
     }
@@ -182,6 +183,9 @@ struct FlagView {
     disposition: String,
     can_acknowledge: bool,
     client_id: i64,
+    /// The client's therapist, (name, email), to call.
+    therapist: Option<(String, String)>,
+    acknowledged_by: String,
 }
 
 #[derive(Template)]
@@ -192,17 +196,12 @@ struct RiskQueuePage {
     flags: Vec<FlagView>,
 }
 
-#[derive(Deserialize)]
-struct QueueQuery {
-    notice: Option<String>,
-}
-
 async fn risk_queue(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
-    Query(query): Query<QueueQuery>,
+    Notice(notice): Notice,
 ) -> Result<Response> {
     let zone = who.user.timezone.tz();
     let format = |at: chrono::DateTime<chrono::Utc>| {
@@ -215,11 +214,7 @@ async fn risk_queue(
         .into_iter()
         .map(|v| FlagView {
             id: v.flag.id,
-            level: match v.flag.level {
-                RiskLevel::Acute => "Acute suicide risk (ASQ)",
-                RiskLevel::PositiveScreen => "Positive suicide screen (ASQ)",
-                RiskLevel::SelfHarmThoughts => "Thoughts of self-harm (PHQ-9 item 9)",
-            },
+            level: v.flag.level.label(),
             client: v.client.display_name.to_string(),
             region: v.client.region.map(|r| r.to_string()).unwrap_or_default(),
             raised: format(v.flag.raised_at),
@@ -228,13 +223,11 @@ async fn risk_queue(
             disposition: v.disposition.unwrap_or_default(),
             can_acknowledge: v.can_acknowledge,
             client_id: v.client.id.get(),
+            therapist: v.therapist,
+            acknowledged_by: v.acknowledged_by.unwrap_or_default(),
         })
         .collect();
-    Ok(page(&RiskQueuePage {
-        layout: Layout::new("Risk queue", Some(&who), &csrf),
-        notice: query.notice,
-        flags,
-    }))
+    Ok(page(&RiskQueuePage { layout: Layout::new("Risk queue", Some(&who), &csrf), notice, flags }))
 }
 
 #[derive(Deserialize)]
@@ -256,9 +249,8 @@ async fn acknowledge(
         .await
     {
         Ok(()) => "Acknowledged.".to_owned(),
-        Err(AppError::Invalid(errors)) => format!("Not acknowledged: {}", errors.summary()),
+        Err(AppError::Invalid(errors)) => format!("Not acknowledged: {}", errors.sentences()),
         Err(other) => return Err(other.into()),
     };
-    let query = form_urlencoded::byte_serialize(notice.as_bytes()).collect::<String>();
-    Ok(Redirect::to(&format!("/care/risk?notice={query}")).into_response())
+    Ok(flash::redirect(&state, "/care/risk", &notice))
 }

@@ -3,14 +3,14 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Extension, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use hearth_domain::{GroupId, Role, UserId};
-use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, require_role};
-use crate::json::{Query, RawForm};
+use crate::flash::{self, Notice};
+use crate::json::RawForm;
 use crate::templates::{Layout, page};
 use crate::{AppState, Result};
 
@@ -34,17 +34,12 @@ struct PlacementPage {
     rows: Vec<Row>,
 }
 
-#[derive(Deserialize)]
-struct NoticeQuery {
-    notice: Option<String>,
-}
-
 async fn preview(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
-    Query(query): Query<NoticeQuery>,
+    Notice(notice): Notice,
 ) -> Result<Response> {
     require_role(&who, &[Role::Coordinator, Role::Admin])?;
     let proposal = state.app.placement_proposal(&who, &meta.audit(Some(&who))).await?;
@@ -68,7 +63,7 @@ async fn preview(
         .collect();
     Ok(page(&PlacementPage {
         layout: Layout::new("Batch placement", Some(&who), &csrf),
-        notice: query.notice,
+        notice,
         rows,
     }))
 }
@@ -88,6 +83,5 @@ async fn confirm(
         .collect();
     let offered = state.app.confirm_placements(&who, &pairs, &meta.audit(Some(&who))).await?;
     let notice = format!("{offered} of {} offers sent.", pairs.len());
-    let notice = form_urlencoded::byte_serialize(notice.as_bytes()).collect::<String>();
-    Ok(Redirect::to(&format!("/care/placement?notice={notice}")).into_response())
+    Ok(flash::redirect(&state, "/care/placement", &notice))
 }

@@ -12,7 +12,8 @@ use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path};
-use crate::json::{Form, Query};
+use crate::flash::{self, Notice};
+use crate::json::Form;
 use crate::templates::{FieldView, Layout, page, render};
 use crate::{AppState, Result};
 
@@ -47,11 +48,6 @@ struct PlanPage {
     texts: Vec<(&'static str, &'static str, String, Option<String>)>,
     instrument: String,
     fields: Vec<FieldView>,
-}
-
-#[derive(Deserialize)]
-struct PlanQuery {
-    notice: Option<String>,
 }
 
 async fn my_plan(PageUser(who): PageUser) -> Response {
@@ -144,28 +140,40 @@ async fn build(
                 errors.get("interventions").map(str::to_owned),
             ),
         ],
-        instrument: plan
-            .as_ref()
-            .map_or_else(|| "phq9".to_owned(), |p| p.target_instrument.slug().to_owned()),
-        fields: target_fields(plan.as_ref(), errors, &default_by),
+        instrument: input.and_then(|i| i.target_instrument.clone()).unwrap_or_else(|| {
+            plan.as_ref()
+                .map_or_else(|| "phq9".to_owned(), |p| p.target_instrument.slug().to_owned())
+        }),
+        fields: target_fields(plan.as_ref(), input, errors, &default_by),
     })
 }
 
-/// The target and review inputs, from the stored plan or sensible defaults.
+/// The target and review inputs: as typed after an error, else from the stored plan, else
+/// sensible defaults.
 fn target_fields(
     plan: Option<&hearth_app::TreatmentPlan>,
+    input: Option<&PlanInput>,
     errors: &FieldErrors,
     default_by: &str,
 ) -> Vec<FieldView> {
+    let below = input.map(|i| i.target_below.map(|n| n.to_string()).unwrap_or_default());
+    let by = input.map(|i| i.target_by.clone().unwrap_or_default());
+    let review = input.map(|i| i.review_on.clone().unwrap_or_default());
     vec![
         FieldView::new("target_below", "Target: a score below", "number")
-            .value(Some(&plan.map_or_else(|| "10".to_owned(), |p| p.target_below.to_string())))
+            .value(Some(&below.unwrap_or_else(|| {
+                plan.map_or_else(|| "10".to_owned(), |p| p.target_below.to_string())
+            })))
             .errors(errors),
         FieldView::new("target_by", "Target date", "date")
-            .value(Some(&plan.map_or_else(|| default_by.to_owned(), |p| p.target_by.to_string())))
+            .value(Some(&by.unwrap_or_else(|| {
+                plan.map_or_else(|| default_by.to_owned(), |p| p.target_by.to_string())
+            })))
             .errors(errors),
         FieldView::new("review_on", "Review on", "date")
-            .value(Some(&plan.map_or_else(|| default_by.to_owned(), |p| p.review_on.to_string())))
+            .value(Some(&review.unwrap_or_else(|| {
+                plan.map_or_else(|| default_by.to_owned(), |p| p.review_on.to_string())
+            })))
             .errors(errors),
     ]
 }
@@ -176,9 +184,9 @@ async fn plan_page(
     meta: ClientMeta,
     PageUser(who): PageUser,
     Path(id): Path<i64>,
-    Query(query): Query<PlanQuery>,
+    Notice(notice): Notice,
 ) -> Result<Response> {
-    Ok(page(&build(&state, &who, &csrf, UserId::new(id), query.notice, None, &meta).await?))
+    Ok(page(&build(&state, &who, &csrf, UserId::new(id), notice, None, &meta).await?))
 }
 
 #[derive(Deserialize)]
@@ -214,7 +222,7 @@ async fn write_plan(
         review_on: form.review_on,
     };
     match state.app.write_plan(&who, client, &input, &meta.audit(Some(&who))).await {
-        Ok(()) => Ok(Redirect::to(&format!("/clients/{id}/plan?notice=Saved")).into_response()),
+        Ok(()) => Ok(flash::redirect(&state, &format!("/clients/{id}/plan"), "Saved.")),
         Err(AppError::Invalid(errors)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
             &build(&state, &who, &csrf, client, None, Some((&input, &errors)), &meta).await?,
@@ -240,10 +248,9 @@ async fn sign_plan(
         .sign_plan(&who, UserId::new(id), form.version, &meta.audit(Some(&who)))
         .await
     {
-        Ok(()) => "Signed".to_owned(),
+        Ok(()) => "Signed.".to_owned(),
         Err(AppError::Refused { reason, .. }) => reason,
         Err(other) => return Err(other.into()),
     };
-    let notice = form_urlencoded::byte_serialize(notice.as_bytes()).collect::<String>();
-    Ok(Redirect::to(&format!("/clients/{id}/plan?notice={notice}")).into_response())
+    Ok(flash::redirect(&state, &format!("/clients/{id}/plan"), &notice))
 }

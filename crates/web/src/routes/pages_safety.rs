@@ -7,11 +7,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use hearth_app::{AppError, CRISIS_LINES, SAFETY_PLAN_SECTIONS, SafetyPlan};
 use hearth_domain::UserId;
-use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path};
-use crate::json::{Form, Query};
+use crate::flash::{self, Notice};
+use crate::json::Form;
 use crate::templates::{Layout, page};
 use crate::{AppState, Result};
 
@@ -38,18 +38,13 @@ async fn my_plan(PageUser(who): PageUser) -> Response {
     Redirect::to(&format!("/clients/{}/safety-plan", who.user.id)).into_response()
 }
 
-#[derive(Deserialize)]
-struct PlanQuery {
-    saved: Option<String>,
-}
-
 async fn plan_page(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
     Path(id): Path<i64>,
-    Query(query): Query<PlanQuery>,
+    Notice(notice): Notice,
 ) -> Result<Response> {
     let client = UserId::new(id);
     let view = state.app.safety_plan_page(&who, client, &meta.audit(Some(&who))).await?;
@@ -69,7 +64,7 @@ async fn plan_page(
         client_id: id,
         client_name: name,
         crisis: CRISIS_LINES.iter().map(|l| (l.name, l.how)).collect(),
-        notice: query.saved.map(|_| "Saved.".to_owned()),
+        notice,
         updated: stored
             .map(|s| s.updated_at.with_timezone(&zone).format("%-d %b %Y %H:%M").to_string()),
         sections: SAFETY_PLAN_SECTIONS
@@ -87,7 +82,7 @@ async fn save_plan(
     Form(plan): Form<SafetyPlan>,
 ) -> Result<Response> {
     match state.app.save_safety_plan(&who, UserId::new(id), &plan, &meta.audit(Some(&who))).await {
-        Ok(()) => Ok(Redirect::to(&format!("/clients/{id}/safety-plan?saved=1")).into_response()),
+        Ok(()) => Ok(flash::redirect(&state, &format!("/clients/{id}/safety-plan"), "Saved.")),
         Err(AppError::Invalid(errors)) => Err(crate::Error::invalid(errors)),
         Err(other) => Err(other.into()),
     }

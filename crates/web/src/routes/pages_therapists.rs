@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::Duration;
 use hearth_app::{AppError, LicenseInput, TherapistInput};
@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path, require_role};
+use crate::flash::{self, Notice};
 use crate::json::{Query, RawForm};
 use crate::pager::{Pager, asked_page};
 use crate::templates::{FieldView, Layout, page, render};
@@ -71,21 +72,15 @@ struct NewTherapistForm {
     specialties: Vec<String>,
 }
 
-/// `?page=N` of the list, and what the last form did.
+/// `?page=N` of the list.
 #[derive(Deserialize)]
 struct PageQuery {
     page: Option<String>,
-    notice: Option<String>,
 }
 
-/// The list's page `page`, with a notice.
-fn page_address(page: usize, notice: &str) -> String {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    query.append_pair("page", &page.to_string());
-    if !notice.is_empty() {
-        query.append_pair("notice", notice);
-    }
-    format!("/admin/therapists?{}", query.finish())
+/// The list's page `page`, with a notice of what the last form did.
+fn back_to_page(state: &AppState, page: usize, notice: &str) -> Response {
+    flash::redirect(state, &format!("/admin/therapists?page={page}"), notice)
 }
 
 async fn therapists_page(
@@ -155,10 +150,16 @@ async fn therapists_page(
             field("email", "Email", "email", &form.email),
             field("display_name", "Name clients will see", "text", &form.display_name),
             field("password", "First password (they can keep or change it)", "password", &None),
-            field("timezone", "Time zone", "text", &form.timezone),
+            FieldView::new("timezone", "Time zone", "select")
+                .value(form.timezone.as_deref())
+                .zone_picker()
+                .errors(errors),
             field("years_of_practice", "Years of practice", "number", &form.years_of_practice),
             field("bio", "Short bio", "text", &form.bio),
-            field("region", "First license: state or region", "text", &form.region),
+            FieldView::new("region", "First license: state", "select")
+                .value(form.region.as_deref())
+                .region_picker()
+                .errors(errors),
             field("number", "First license: number", "text", &form.number),
             field("expires_on", "First license: valid through", "date", &form.expires_on),
         ],
@@ -171,6 +172,7 @@ async fn therapists(
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
     Query(query): Query<PageQuery>,
+    Notice(notice): Notice,
 ) -> Result<Response> {
     require_role(&who, &[Role::Admin])?;
     Ok(page(
@@ -178,7 +180,7 @@ async fn therapists(
             &state,
             &who,
             &csrf,
-            query.notice,
+            notice,
             asked_page(query.page.as_deref()),
             &NewTherapistForm::default(),
             &FieldErrors::new(),
@@ -240,7 +242,7 @@ async fn create_therapist(
         _ => state.app.create_therapist(&who, &input, &meta.audit(Some(&who))).await,
     };
     match outcome {
-        Ok(_) => Ok(Redirect::to(&page_address(1, "Therapist added")).into_response()),
+        Ok(_) => Ok(back_to_page(&state, 1, "Therapist added")),
         Err(AppError::Invalid(errors)) => {
             // The form's first license is `licenses[0]` to the use case; show it on its fields.
             let mut shown = FieldErrors::new();
@@ -276,12 +278,12 @@ async fn add_license(
     // Back to the page the form was on (the app takes a page past the end to the last).
     let back = asked_page(query.page.as_deref());
     match state.app.add_license(&who, UserId::new(id), &input, &meta.audit(Some(&who))).await {
-        Ok(()) => Ok(Redirect::to(&page_address(back, "License added")).into_response()),
-        Err(AppError::Invalid(errors)) => Ok(Redirect::to(&page_address(
+        Ok(()) => Ok(back_to_page(&state, back, "License added")),
+        Err(AppError::Invalid(errors)) => Ok(back_to_page(
+            &state,
             back,
-            &format!("The license was not added: {}", errors.summary()),
-        ))
-        .into_response()),
+            &format!("The license was not added: {}", errors.sentences()),
+        )),
         Err(other) => Err(other.into()),
     }
 }
