@@ -1,5 +1,6 @@
-//! The group catalog as a person browses it: each group's next meeting in their own zone,
-//! its therapist and topic by name, seats, and whether they may join.
+//! The group catalog as a person browses it: when each group meets in their own zone (its
+//! own slot, whatever single meeting was moved), its therapist and topic by name, seats, and
+//! whether they may join.
 
 use chrono::{Datelike as _, Timelike as _, Weekday};
 use hearth_domain::{Group, GroupFilter, Topic};
@@ -51,16 +52,18 @@ pub struct GroupCard {
     pub group: Group,
     pub topic_name: String,
     pub therapist_name: String,
-    /// The next meeting in the viewer's zone, e.g. "Wed 18:00".
-    pub next_local: Option<chrono::DateTime<chrono_tz::Tz>>,
+    /// The next meeting on the group's own slot (a moved or cancelled meeting is passed
+    /// over), in the viewer's zone: what the schedule text and the catalog filters read.
+    pub regular_local: Option<chrono::DateTime<chrono_tz::Tz>>,
     pub weekday_local: Option<Weekday>,
     pub may_join: bool,
 }
 
 impl GroupCard {
-    /// "Wednesdays at 18:00" in the viewer's zone (from the next meeting).
+    /// "Wednesdays at 18:00" in the viewer's zone, from the next meeting on the group's own
+    /// slot, so one moved meeting does not change it.
     pub fn when(&self) -> String {
-        match self.next_local {
+        match self.regular_local {
             Some(at) => format!("{}s at {}", weekday_name(at.weekday()), at.format("%H:%M")),
             None => "no upcoming meetings".to_owned(),
         }
@@ -114,10 +117,10 @@ impl App {
         if filter.with_seats {
             groups.retain(|g| g.seats_left() > 0);
         }
-        // The weekday and time of day are the next meeting's, in the viewer's zone: only then
-        // does every group's next meeting need working out.
+        // The weekday and time of day are the group's own (its next regular meeting's), in the
+        // viewer's zone: only then does every group's next meeting need working out.
         if filter.weekday.is_some() || filter.time_of_day.is_some() {
-            let next = self.next_meeting_of_each(viewer.user.timezone, &groups).await?;
+            let next = self.regular_meeting_of_each(viewer.user.timezone, &groups).await?;
             groups.retain(|g| {
                 next.get(&g.id).is_some_and(|o| {
                     filter.weekday.is_none_or(|w| o.local_start.weekday() == w)
@@ -177,11 +180,11 @@ impl App {
         } else {
             None
         };
-        let mut next = self.next_meeting_of_each(viewer.user.timezone, &groups).await?;
+        let mut regular = self.regular_meeting_of_each(viewer.user.timezone, &groups).await?;
         Ok(groups
             .into_iter()
             .map(|group| {
-                let next_local = next.remove(&group.id).map(|o| o.local_start);
+                let regular_local = regular.remove(&group.id).map(|o| o.local_start);
                 let may_join = facts
                     .as_ref()
                     .is_some_and(|f| self.refusal_given(&viewer.user, &group, f).is_none());
@@ -193,8 +196,8 @@ impl App {
                         .get(&group.therapist_id)
                         .cloned()
                         .unwrap_or_else(|| "a therapist".to_owned()),
-                    weekday_local: next_local.map(|at| at.weekday()),
-                    next_local,
+                    weekday_local: regular_local.map(|at| at.weekday()),
+                    regular_local,
                     may_join,
                     group,
                 }
