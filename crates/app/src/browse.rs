@@ -1,5 +1,6 @@
-//! The group catalog as a person browses it: each group's next meeting in their own zone,
-//! its therapist and topic by name, seats, and whether they may join.
+//! The group catalog as a person browses it: when each group meets in their own zone (its
+//! own slot, whatever single meeting was moved), its therapist and topic by name, seats, and
+//! whether they may join.
 
 use chrono::{Datelike as _, Timelike as _, Weekday};
 use hearth_domain::{Group, GroupFilter, Topic};
@@ -59,8 +60,9 @@ pub struct GroupCard {
     pub group: Group,
     pub topic_name: String,
     pub therapist_name: String,
-    /// The next meeting in the viewer's zone, e.g. "Wed 18:00".
-    pub next_local: Option<chrono::DateTime<chrono_tz::Tz>>,
+    /// The next meeting on the group's own slot (a moved or cancelled meeting is passed
+    /// over), in the viewer's zone: what the schedule text and the catalog filters read.
+    pub regular_local: Option<chrono::DateTime<chrono_tz::Tz>>,
     pub weekday_local: Option<Weekday>,
     pub may_join: bool,
 }
@@ -70,7 +72,7 @@ impl GroupCard {
     /// zone and who leads it ("Anger management · Tuesday evenings with Dr. Rivera"), so
     /// that two groups on one topic are told apart.
     pub fn title(&self) -> String {
-        match self.next_local {
+        match self.regular_local {
             Some(at) => format!(
                 "{} · {} {} with {}",
                 self.topic_name,
@@ -82,9 +84,10 @@ impl GroupCard {
         }
     }
 
-    /// "Wednesdays at 18:00" in the viewer's zone (from the next meeting).
+    /// "Wednesdays at 18:00" in the viewer's zone, from the next meeting on the group's own
+    /// slot, so one moved meeting does not change it.
     pub fn when(&self) -> String {
-        match self.next_local {
+        match self.regular_local {
             Some(at) => format!("{}s at {}", weekday_name(at.weekday()), at.format("%H:%M")),
             None => "no upcoming meetings".to_owned(),
         }
@@ -133,8 +136,8 @@ impl App {
         page: usize,
     ) -> AppResult<CatalogPage> {
         // Without a weekday or time of day the database pages the list itself; with one, the
-        // next meeting of every group of the topic is worked out (in the viewer's zone) and
-        // the list paged after.
+        // group's own weekday and time (its next regular meeting's, in the viewer's zone) are
+        // worked out for every group of the topic and the list paged after.
         let (shown, matching, page, pages) = if filter.weekday.is_none()
             && filter.time_of_day.is_none()
         {
@@ -155,7 +158,7 @@ impl App {
             if filter.with_seats {
                 groups.retain(|g| g.seats_left() > 0);
             }
-            let next = self.next_meeting_of_each(viewer.user.timezone, &groups).await?;
+            let next = self.regular_meeting_of_each(viewer.user.timezone, &groups).await?;
             groups.retain(|g| {
                 next.get(&g.id).is_some_and(|o| {
                     filter.weekday.is_none_or(|w| o.local_start.weekday() == w)
@@ -229,11 +232,11 @@ impl App {
         } else {
             None
         };
-        let mut next = self.next_meeting_of_each(viewer.user.timezone, &groups).await?;
+        let mut regular = self.regular_meeting_of_each(viewer.user.timezone, &groups).await?;
         Ok(groups
             .into_iter()
             .map(|group| {
-                let next_local = next.remove(&group.id).map(|o| o.local_start);
+                let regular_local = regular.remove(&group.id).map(|o| o.local_start);
                 let may_join = facts
                     .as_ref()
                     .is_some_and(|f| self.refusal_given(&viewer.user, &group, f).is_none());
@@ -245,8 +248,8 @@ impl App {
                         .get(&group.therapist_id)
                         .cloned()
                         .unwrap_or_else(|| "a therapist".to_owned()),
-                    weekday_local: next_local.map(|at| at.weekday()),
-                    next_local,
+                    weekday_local: regular_local.map(|at| at.weekday()),
+                    regular_local,
                     may_join,
                     group,
                 }

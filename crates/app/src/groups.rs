@@ -30,11 +30,16 @@ pub struct GroupInput {
 /// One meeting as a viewer sees it.
 #[derive(Clone, Debug)]
 pub struct OccurrenceView {
+    /// When it is held (a moved meeting's new time).
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     pub local_start: DateTime<chrono_tz::Tz>,
+    /// The date the series gave it in the group's zone: its identity (room, attendance,
+    /// exception), kept when the meeting is moved.
     pub original_date: NaiveDate,
     pub status: OccurrenceStatus,
+    /// For a moved meeting, when the series had put it, in the viewer's zone.
+    pub moved_from: Option<DateTime<chrono_tz::Tz>>,
 }
 
 /// The longest window one request may expand.
@@ -387,6 +392,7 @@ pub(crate) fn view(o: &SeriesOccurrence, zone: chrono_tz::Tz) -> OccurrenceView 
         local_start: o.occurrence.starts_at.with_timezone(&zone),
         original_date: o.original_local_date,
         status: o.status,
+        moved_from: o.moved_from.map(|planned| planned.starts_at.with_timezone(&zone)),
     }
 }
 

@@ -106,9 +106,10 @@ impl App {
         )
     }
 
-    /// The next meeting of each group, for display: one read of every group's series (kept a
-    /// minute), however many groups.
-    pub async fn next_meeting_of_each(
+    /// The next meeting on each group's own slot (moved and cancelled meetings aside), for
+    /// what the group's schedule says: one read of every group's series (kept a minute),
+    /// however many groups.
+    pub async fn regular_meeting_of_each(
         &self,
         zone: hearth_domain::TimeZone,
         groups: &[Group],
@@ -118,8 +119,8 @@ impl App {
         let mut next = std::collections::HashMap::with_capacity(groups.len());
         for group in groups {
             let series = Self::series_from(group, &changes)?;
-            if let Some(first) = upcoming(&series, now, zone.tz(), 1).pop() {
-                next.insert(group.id, first);
+            if let Some(regular) = series.next_on_slot(now) {
+                next.insert(group.id, view(&regular, zone.tz()));
             }
         }
         Ok(next)

@@ -24,9 +24,10 @@
 //! start into the next day (as when Samoa skipped 30 December 2011).
 //!
 //! A [`Series`] is the slot over time: revised from a date on, with single meetings
-//! cancelled or moved. [`upcoming_shifts`] warns a member whose own clock shows a meeting at
-//! a new time, such as a New York group seen from London in the weeks of March when only
-//! the US has changed clocks.
+//! cancelled or moved. A meeting is known by the date the series gave it, even once moved;
+//! only meetings on the slot ([`Series::next_on_slot`]) say when the group meets.
+//! [`upcoming_shifts`] warns a member whose own clock shows the slot at a new time, such as a
+//! New York group seen from London in the weeks of March when only the US has changed clocks.
 
 mod occurrence;
 mod series;

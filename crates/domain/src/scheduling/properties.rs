@@ -125,3 +125,46 @@ proptest! {
         prop_assert_eq!(found, expected);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn a_moved_meeting_weighs_on_the_schedule_and_shift_notices_no_more_than_a_cancelled_one(
+        (slot, starts_on) in slot_and_start(),
+        week in 0u64..12,
+        moved_by_minutes in -60i64 * 24 * 20..60 * 24 * 20,
+        now_offset_days in 0u64..90,
+        viewer in 0..chrono_tz::TZ_VARIANTS.len(),
+    ) {
+        let viewer = TimeZone::parse(chrono_tz::TZ_VARIANTS[viewer].name()).expect("known zone");
+        let first = starts_on.iter_days().find(|d| d.weekday() == slot.weekday());
+        let day = first.expect("a weekday within a week") + Days::new(7 * week);
+        let Some(planned) = slot.occurrence_on(day) else { return Ok(()) };
+        let plain = Series::new(slot, starts_on, None).expect("open-ended");
+        let (mut moved, mut cancelled) = (plain.clone(), plain.clone());
+        let to = planned.starts_at + Duration::minutes(moved_by_minutes);
+        moved.move_occurrence(day, to).expect("a meeting date");
+        cancelled.cancel(day).expect("a meeting date");
+
+        let now = midnight(starts_on + Days::new(now_offset_days));
+        let horizon = Duration::weeks(6);
+        prop_assert_eq!(
+            upcoming_shifts(&moved, viewer, now, horizon),
+            upcoming_shifts(&cancelled, viewer, now, horizon)
+        );
+        let next = moved.next_on_slot(now);
+        prop_assert_eq!(next, cancelled.next_on_slot(now));
+        let next = next.expect("an open-ended series meets again");
+        prop_assert!(next.is_regular() && next.original_local_date != day);
+        prop_assert_eq!(next.occurrence.local_date.weekday(), slot.weekday());
+        // It is the first regular meeting from `now`, walked the slow way.
+        let walked = moved
+            .occurrences(now, now + Duration::weeks(30))
+            .into_iter()
+            .find(SeriesOccurrence::is_regular);
+        prop_assert_eq!(Some(next), walked);
+        let before = moved.last_regular_meeting_before(now);
+        prop_assert_eq!(before, cancelled.last_regular_meeting_before(now));
+    }
+}

@@ -9,8 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 /// day, so a meeting's UTC date is at most one day either side of its local date; two
 /// leaves room to spare.
 const DATE_MARGIN: Days = Days::new(2);
-/// How far back each step looks for the meeting before a given instant.
-const LOOK_BACK: chrono::Duration = chrono::Duration::weeks(8);
+/// How far each step looks for the meeting before or after a given instant.
+const LOOK_STEP: chrono::Duration = chrono::Duration::weeks(8);
+/// Past its last exception, a series meets on its slot within a week and a day of any date
+/// (a revision starts meeting within a week of its first date): three weeks leave room.
+const REGULAR_WITHIN: Days = Days::new(21);
 
 /// Why a change to a series was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -42,13 +45,28 @@ pub enum OccurrenceStatus {
 }
 
 /// A meeting of a series, as a calendar shows it.
+///
+/// Its identity is [`SeriesOccurrence::original_local_date`], the date the series gave it,
+/// not the day it is held: a moved meeting keeps its exception, room and attendance sheet
+/// under that date, while [`SeriesOccurrence::occurrence`] says when it really happens.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SeriesOccurrence {
     /// Where and when it happens; for a moved meeting, the new time (placed [`Placement::Exact`]).
     pub occurrence: Occurrence,
-    /// The local date the series gave this meeting, which keys its exception.
+    /// The local date the series gave this meeting: its identity, which keys its exception
+    /// (and the app's room and attendance), and stays the same when the meeting is moved.
     pub original_local_date: NaiveDate,
     pub status: OccurrenceStatus,
+    /// For a moved meeting, where the series had put it (`None` for every other meeting).
+    pub moved_from: Option<Occurrence>,
+}
+
+impl SeriesOccurrence {
+    /// Whether the meeting happens on the series' own slot: neither moved nor cancelled.
+    /// Only such meetings say when the group meets.
+    pub fn is_regular(&self) -> bool {
+        self.status == OccurrenceStatus::Scheduled
+    }
 }
 
 /// A group's weekly meetings from `starts_on` to `ends_on` (inclusive, or open-ended).
@@ -187,7 +205,12 @@ impl Series {
                         Some(OccurrenceException::Cancelled) => OccurrenceStatus::Cancelled,
                         _ => OccurrenceStatus::Scheduled,
                     };
-                    found.push(SeriesOccurrence { occurrence, original_local_date: day, status });
+                    found.push(SeriesOccurrence {
+                        occurrence,
+                        original_local_date: day,
+                        status,
+                        moved_from: None,
+                    });
                 }
                 date = day.checked_add_days(Days::new(7));
             }
@@ -200,7 +223,46 @@ impl Series {
 
     /// The last meeting that is not cancelled and starts before `before`, if any.
     pub fn last_meeting_before(&self, before: DateTime<Utc>) -> Option<SeriesOccurrence> {
-        let midnight = |date: NaiveDate| date.and_time(NaiveTime::MIN).and_utc();
+        self.last_before(before, |o| o.status != OccurrenceStatus::Cancelled)
+    }
+
+    /// The last meeting on the series' own slot (neither moved nor cancelled) that starts
+    /// before `before`, if any.
+    pub fn last_regular_meeting_before(&self, before: DateTime<Utc>) -> Option<SeriesOccurrence> {
+        self.last_before(before, SeriesOccurrence::is_regular)
+    }
+
+    /// The first meeting on the series' own slot (neither moved nor cancelled) that starts at
+    /// or after `from`: the one that says when the group meets, since a single moved meeting
+    /// does not change that.
+    pub fn next_on_slot(&self, from: DateTime<Utc>) -> Option<SeriesOccurrence> {
+        let mut beyond = from.date_naive().max(self.starts_on);
+        if let Some((last_exception, _)) = self.exceptions.last_key_value() {
+            beyond = beyond.max(*last_exception);
+        }
+        let mut stop = beyond.checked_add_days(REGULAR_WITHIN).unwrap_or(NaiveDate::MAX);
+        if let Some(end) = self.ends_on {
+            stop = stop.min(end.checked_add_days(DATE_MARGIN).unwrap_or(NaiveDate::MAX));
+        }
+        let stop = midnight(stop);
+        let mut lo = from;
+        while lo < stop {
+            let hi = lo.checked_add_signed(LOOK_STEP).map_or(stop, |hi| hi.min(stop));
+            let next = self.occurrences(lo, hi).into_iter().find(SeriesOccurrence::is_regular);
+            if next.is_some() {
+                return next;
+            }
+            lo = hi;
+        }
+        None
+    }
+
+    /// The last meeting starting before `before` that `keep` accepts.
+    fn last_before(
+        &self,
+        before: DateTime<Utc>,
+        keep: impl Fn(&SeriesOccurrence) -> bool,
+    ) -> Option<SeriesOccurrence> {
         // Regular meetings start within DATE_MARGIN of their dates; moved ones may be anywhere.
         let first_regular =
             self.starts_on.checked_sub_days(DATE_MARGIN).map_or(DateTime::<Utc>::MIN_UTC, midnight);
@@ -217,12 +279,8 @@ impl Series {
             hi = hi.min(after_moved.map_or(after_regular, |moved| after_regular.max(moved)));
         }
         while hi > floor {
-            let lo = hi.checked_sub_signed(LOOK_BACK).map_or(floor, |lo| lo.max(floor));
-            let last = self
-                .occurrences(lo, hi)
-                .into_iter()
-                .rev()
-                .find(|o| o.status != OccurrenceStatus::Cancelled);
+            let lo = hi.checked_sub_signed(LOOK_STEP).map_or(floor, |lo| lo.max(floor));
+            let last = self.occurrences(lo, hi).into_iter().rev().find(|o| keep(o));
             if last.is_some() {
                 return last;
             }
@@ -243,6 +301,7 @@ impl Series {
             },
             original_local_date: original,
             status: OccurrenceStatus::Moved,
+            moved_from: slot.occurrence_on(original),
         }
     }
 
@@ -267,6 +326,11 @@ impl Series {
             self.moved.remove(&(to, date));
         }
     }
+}
+
+/// The first instant of `date` read as a UTC date.
+fn midnight(date: NaiveDate) -> DateTime<Utc> {
+    date.and_time(NaiveTime::MIN).and_utc()
 }
 
 /// The first date on or after `date` falling on `weekday`.

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::TimeZone;
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, Datelike as _, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("valid date")
@@ -237,6 +237,136 @@ fn a_member_in_the_group_zone_gets_no_shift_notices() {
         zone("America/New_York"),
         utc(2026, 1, 1, 0, 0),
         Duration::weeks(52),
+    );
+    assert!(notices.is_empty(), "{notices:?}");
+}
+
+/// The Thursday group with its 12 March meeting moved to Monday 9 March, 12:31 New York.
+fn thursday_group_with_a_moved_meeting() -> Series {
+    let mut group = thursday_group();
+    group.move_occurrence(date(2026, 3, 12), utc(2026, 3, 9, 16, 31)).expect("a meeting date");
+    group
+}
+
+#[test]
+fn a_moved_meeting_knows_where_the_series_had_put_it() {
+    let group = thursday_group_with_a_moved_meeting();
+    let found = group.occurrences(utc(2026, 3, 9, 0, 0), utc(2026, 3, 10, 0, 0));
+    assert_eq!(found.len(), 1);
+    let moved = found[0];
+    assert!(!moved.is_regular());
+    assert_eq!(moved.original_local_date, date(2026, 3, 12));
+    let planned = moved.moved_from.expect("where it was");
+    assert_eq!(
+        (planned.local_date, planned.starts_at),
+        (date(2026, 3, 12), utc(2026, 3, 12, 17, 0))
+    );
+    let regular = group.occurrences(utc(2026, 3, 19, 0, 0), utc(2026, 3, 20, 0, 0));
+    assert!(regular[0].is_regular() && regular[0].moved_from.is_none());
+}
+
+#[test]
+fn the_next_meeting_on_the_slot_passes_over_a_meeting_moved_before_it() {
+    let group = thursday_group_with_a_moved_meeting();
+    // The first meeting after 6 March is the moved one, on a Monday at 12:31...
+    let first = group.occurrences(utc(2026, 3, 6, 0, 0), utc(2026, 3, 31, 0, 0))[0];
+    assert_eq!(first.status, OccurrenceStatus::Moved);
+    // ...but the group still meets on Thursdays at 13:00.
+    let next = group.next_on_slot(utc(2026, 3, 6, 0, 0)).expect("a regular meeting");
+    assert_eq!(next.original_local_date, date(2026, 3, 19));
+    assert_eq!(next.occurrence.local_date.weekday(), Weekday::Thu);
+    let local = in_zone(next.occurrence.starts_at, zone("America/New_York"));
+    assert_eq!(local.time(), time(13, 0));
+    assert_eq!(
+        group.next_on_slot(utc(2026, 3, 6, 0, 0)),
+        thursday_group().next_on_slot(utc(2026, 3, 13, 0, 0))
+    );
+}
+
+#[test]
+fn the_next_meeting_on_the_slot_skips_cancelled_ones_and_ends_with_the_series() {
+    let mut group = Series::new(
+        slot("thu", "13:00", "America/New_York"),
+        date(2026, 1, 1),
+        Some(date(2026, 3, 26)),
+    )
+    .expect("valid series");
+    // Every meeting for ten weeks is cancelled or moved: the search goes on past them.
+    for week in 0..10 {
+        let day = date(2026, 1, 1) + Duration::weeks(week);
+        group.cancel(day).expect("a meeting date");
+    }
+    group.move_occurrence(date(2026, 3, 19), utc(2026, 3, 16, 15, 0)).expect("a meeting date");
+    let next = group.next_on_slot(utc(2025, 12, 1, 0, 0)).expect("one left");
+    assert_eq!(next.original_local_date, date(2026, 3, 12));
+    assert_eq!(
+        group.next_on_slot(utc(2026, 3, 13, 0, 0)).map(|o| o.original_local_date),
+        Some(date(2026, 3, 26))
+    );
+    assert_eq!(group.next_on_slot(utc(2026, 3, 27, 0, 0)), None);
+    assert_eq!(group.next_on_slot(utc(9000, 1, 1, 0, 0)), None);
+}
+
+#[test]
+fn the_last_regular_meeting_passes_over_moved_and_cancelled_ones() {
+    let mut group = thursday_group_with_a_moved_meeting();
+    group.cancel(date(2026, 3, 5)).expect("a meeting date");
+    let before = utc(2026, 3, 10, 0, 0);
+    let last = group.last_meeting_before(before).expect("the moved meeting");
+    assert_eq!(last.status, OccurrenceStatus::Moved);
+    let regular = group.last_regular_meeting_before(before).expect("an earlier meeting");
+    assert_eq!(regular.original_local_date, date(2026, 2, 26));
+}
+
+#[test]
+fn a_moved_meeting_gives_no_shift_notice_in_the_group_zone() {
+    let group = thursday_group_with_a_moved_meeting();
+    let new_york = zone("America/New_York");
+    for now in [utc(2026, 3, 1, 0, 0), utc(2026, 3, 10, 0, 0)] {
+        let notices = upcoming_shifts(&group, new_york, now, Duration::weeks(4));
+        assert!(notices.is_empty(), "from {now}: {notices:?}");
+    }
+}
+
+#[test]
+fn a_moved_meeting_leaves_the_real_clock_change_notices_of_a_london_member_alone() {
+    let mut group = thursday_group();
+    // The 19 March meeting moves to Monday 16 March at 12:31 New York.
+    group.move_occurrence(date(2026, 3, 19), utc(2026, 3, 16, 16, 31)).expect("a meeting date");
+    let london = zone("Europe/London");
+    let notices = upcoming_shifts(&group, london, utc(2026, 3, 1, 0, 0), Duration::weeks(6));
+    let seen: Vec<_> =
+        notices.iter().map(|n| (n.local_date_of_meeting, n.before, n.after)).collect();
+    let expected = [
+        (date(2026, 3, 12), time(18, 0), time(17, 0)),
+        (date(2026, 4, 2), time(17, 0), time(18, 0)),
+    ];
+    assert_eq!(seen, expected);
+}
+
+#[test]
+fn a_meeting_moved_across_a_clock_change_gives_no_notice_of_its_own() {
+    let mut group = thursday_group();
+    // Moved from 5 March (before the US change) to 9 March (after it): the member's clock
+    // shows 12:31 New York time as 16:31 London time, which is no clock change.
+    group.move_occurrence(date(2026, 3, 5), utc(2026, 3, 9, 16, 31)).expect("a meeting date");
+    let london = zone("Europe/London");
+    let notices = upcoming_shifts(&group, london, utc(2026, 3, 1, 0, 0), Duration::weeks(3));
+    let seen: Vec<_> =
+        notices.iter().map(|n| (n.local_date_of_meeting, n.before, n.after)).collect();
+    // 26 February at 18:00 London is compared with 12 March at 17:00: the US change, once.
+    assert_eq!(seen, [(date(2026, 3, 12), time(18, 0), time(17, 0))]);
+}
+
+#[test]
+fn a_change_of_the_series_is_not_announced_as_a_clock_change() {
+    let mut group = thursday_group();
+    group.change_from(date(2026, 6, 1), slot("thu", "15:00", "America/New_York")).expect("ok");
+    let notices = upcoming_shifts(
+        &group,
+        zone("America/New_York"),
+        utc(2026, 5, 20, 0, 0),
+        Duration::weeks(4),
     );
     assert!(notices.is_empty(), "{notices:?}");
 }

@@ -1,6 +1,6 @@
 //! Meeting times as a member sees them, in their own zone, and warnings when those shift.
 
-use super::series::{OccurrenceStatus, Series};
+use super::series::{Series, SeriesOccurrence};
 use crate::TimeZone;
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
@@ -25,8 +25,10 @@ pub struct ShiftNotice {
 /// Meetings starting in `[now, now + horizon)` whose start on the viewer's clock differs
 /// from the meeting before them (which may precede `now`), oldest first.
 ///
-/// Cancelled meetings are skipped on both sides of the comparison; moved ones count, since
-/// the viewer meets at the moved time.
+/// Only meetings on the series' own slot are compared, each with the one before it under the
+/// same slot: a cancelled or moved meeting, or a change of the series from a date on, is a
+/// decision someone made (shown with the meeting or in the group's schedule), not a clock
+/// change, and a notice saying otherwise would be false.
 pub fn upcoming_shifts(
     series: &Series,
     viewer: TimeZone,
@@ -35,15 +37,16 @@ pub fn upcoming_shifts(
 ) -> Vec<ShiftNotice> {
     let until = now.checked_add_signed(horizon).unwrap_or(DateTime::<Utc>::MAX_UTC);
     let viewer_time = |at: DateTime<Utc>| in_zone(at, viewer).time();
-    let mut previous = series.last_meeting_before(now).map(|o| viewer_time(o.occurrence.starts_at));
+    let same_slot = |a: &SeriesOccurrence, b: &SeriesOccurrence| {
+        series.slot_on(a.original_local_date) == series.slot_on(b.original_local_date)
+    };
+    let mut previous = series.last_regular_meeting_before(now);
     let mut notices = Vec::new();
-    for meeting in series.occurrences(now, until) {
-        if meeting.status == OccurrenceStatus::Cancelled {
-            continue;
-        }
+    for meeting in series.occurrences(now, until).into_iter().filter(SeriesOccurrence::is_regular) {
         let starts_at = meeting.occurrence.starts_at;
         let after = viewer_time(starts_at);
-        if let Some(before) = previous
+        if let Some(before) =
+            previous.filter(|p| same_slot(p, &meeting)).map(|p| viewer_time(p.occurrence.starts_at))
             && before != after
         {
             notices.push(ShiftNotice {
@@ -53,7 +56,7 @@ pub fn upcoming_shifts(
                 starts_at,
             });
         }
-        previous = Some(after);
+        previous = Some(meeting);
     }
     notices
 }

@@ -20,6 +20,7 @@ mod hygiene;
 mod login_attacks;
 mod logs;
 mod measures;
+mod moved_meeting;
 mod pages;
 mod robustness;
 mod room;

@@ -171,6 +171,7 @@ async fn browse(
 
 /// One upcoming meeting on a group's page.
 struct MeetingView {
+    /// When it is held, and when it was planned if it was moved.
     when: String,
     /// The meeting's original local date, which names it for cancel and move.
     date: String,
@@ -288,7 +289,7 @@ async fn build_group_page(
         .meetings
         .iter()
         .map(|m| MeetingView {
-            when: m.local_start.format(TIME_FORMAT).to_string(),
+            when: super::pages_meetings::listed(m),
             date: m.original_date.to_string(),
             cancelled: m.status == hearth_domain::OccurrenceStatus::Cancelled,
             group_local: m

@@ -14,6 +14,7 @@ use hearth_video::signal::{ClientMessage, ServerMessage};
 use serde::Deserialize;
 
 use super::pages_groups::meeting_date;
+use super::pages_meetings::held;
 use crate::csrf::{CsrfToken, same_origin};
 use crate::extract::{ClientMeta, PageUser, Path};
 use crate::json::{Form, Query};
@@ -40,6 +41,9 @@ struct RoomPage {
     group: i64,
     date: String,
     topic: String,
+    /// When the meeting is held on the viewer's clock, and when it was planned if moved.
+    held: String,
+    moved_from: Option<String>,
     /// Care staff must give a reason before the room opens to them.
     staff: bool,
     host: bool,
@@ -64,11 +68,14 @@ async fn room_page(
         Err(other) => return Err(other.into()),
     };
     let (topic, _) = state.app.topic_with_plan(&meeting.group.topic).await?;
+    let (held, moved_from) = held(&meeting.occurrence, who.user.timezone.tz());
     Ok(page(&RoomPage {
         layout: Layout::new(&format!("{} room", topic.name), Some(&who), &csrf),
         group: id,
         date: meeting.date().to_string(),
         topic: topic.name,
+        held,
+        moved_from,
         staff,
         host,
     }))
@@ -205,8 +212,12 @@ async fn serve_socket(
 struct AttendancePage {
     layout: Layout,
     group: i64,
+    /// The series date that names the meeting in URLs.
     date: String,
     topic: String,
+    /// When the meeting is held on the viewer's clock, and when it was planned if moved.
+    held: String,
+    moved_from: Option<String>,
     message: Option<&'static str>,
     may_correct: bool,
     lines: Vec<LineView>,
@@ -240,6 +251,7 @@ async fn attendance_page(
     let sheet = state.app.meeting_attendance(&who, &meeting, &meta.audit(Some(&who))).await?;
     let (topic, _) = state.app.topic_with_plan(&meeting.group.topic).await?;
     let zone = who.user.timezone.tz();
+    let (held, moved_from) = held(&meeting.occurrence, zone);
     let lines = sheet
         .into_iter()
         .map(|l| LineView {
@@ -265,6 +277,8 @@ async fn attendance_page(
         group: id,
         date: meeting.date().to_string(),
         topic: topic.name,
+        held,
+        moved_from,
         message: (query.msg.as_deref() == Some("saved")).then_some("Attendance saved."),
         may_correct: hearth_app::may_reschedule(&who, &meeting.group),
         lines,

@@ -6,7 +6,7 @@ use axum::extract::{Extension, State};
 use axum::response::Response;
 use axum::routing::get;
 
-use super::pages_groups::TIME_FORMAT;
+use super::pages_meetings::listed;
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser};
 use crate::templates::{Layout, page};
@@ -31,9 +31,10 @@ struct TherapistGroupView {
     when: String,
     seats: String,
     roster: Vec<RosterRow>,
-    /// The next meeting's series date and time, for its room.
+    /// The next meeting's series date (its identity, for the URL) and when it is held, for
+    /// its room.
     next: Option<(String, String)>,
-    /// The last meeting's series date and time, for its attendance sheet.
+    /// The last meeting's series date and when it was held, for its attendance sheet.
     last: Option<(String, String)>,
 }
 
@@ -51,9 +52,7 @@ async fn therapist_groups(
     PageUser(who): PageUser,
 ) -> Result<Response> {
     let led = state.app.therapist_groups_page(&who, &meta.audit(Some(&who))).await?;
-    let dated = |m: &hearth_app::OccurrenceView| {
-        (m.original_date.to_string(), m.local_start.format(TIME_FORMAT).to_string())
-    };
+    let dated = |m: &hearth_app::OccurrenceView| (m.original_date.to_string(), listed(m));
     let groups = led
         .into_iter()
         .map(|g| TherapistGroupView {
