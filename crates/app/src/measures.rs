@@ -172,6 +172,23 @@ impl App {
         clients: &[UserId],
         ctx: &AuditContext,
     ) -> AppResult<HashMap<UserId, ScoreTrend>> {
+        let trends = self.score_trends_unaudited(who, clients).await?;
+        if !trends.is_empty() {
+            let mut ids: Vec<i64> = trends.keys().map(|c| c.get()).collect();
+            ids.sort_unstable();
+            let ids = ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+            self.audit(ctx, "measure.read", "clients", format!("scores of clients={ids}")).await?;
+        }
+        Ok(trends)
+    }
+
+    /// [`App::score_trends`] for a page that writes its own one audit row naming the clients
+    /// whose scores it read (the keys of the answer).
+    pub(crate) async fn score_trends_unaudited(
+        &self,
+        who: &Authenticated,
+        clients: &[UserId],
+    ) -> AppResult<HashMap<UserId, ScoreTrend>> {
         let decisions = self.authorize_many(who, clients, Record::Measures, Action::Read).await?;
         let mut readable: Vec<i64> = clients
             .iter()
@@ -196,8 +213,6 @@ impl App {
             };
             *slot = Some(slot.map_or((total, total), |(first, _)| (first, total)));
         }
-        let ids = readable.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
-        self.audit(ctx, "measure.read", "clients", format!("scores of clients={ids}")).await?;
         Ok(trends)
     }
 

@@ -42,10 +42,15 @@ impl App {
         let client_ids: Vec<UserId> = members.iter().map(|m| m.client_id).collect();
         let mut people: HashMap<UserId, User> =
             self.db.find_users(&client_ids).await?.into_iter().map(|u| (u.id, u)).collect();
-        let trends = self.score_trends(who, &client_ids, ctx).await?;
+        let trends = self.score_trends_unaudited(who, &client_ids).await?;
+        // One audit row for the view: the rosters read, and whose scores.
         if !ids.is_empty() {
             let subject = ids.iter().map(|g| format!("group:{g}")).collect::<Vec<_>>().join(",");
-            self.audit(ctx, "group.roster.read", subject, "").await?;
+            let mut scored: Vec<i64> = trends.keys().map(|c| c.get()).collect();
+            scored.sort_unstable();
+            let scored = scored.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+            self.audit(ctx, "group.roster.read", subject, format!("scores of clients={scored}"))
+                .await?;
         }
         let mut rosters: HashMap<GroupId, Vec<(User, ScoreTrend)>> = HashMap::new();
         for m in &members {

@@ -21,10 +21,12 @@ impl Db {
     pub async fn list_unplaced_intakes(&self) -> StoreResult<Vec<(i64, DateTime<Utc>)>> {
         let rows = on_pool!(self, |pool| {
             sqlx::query_as(
+                // The seated and the waiting are read once each (both engines hash a NOT IN
+                // list), not probed once per intake.
                 "SELECT i.client_id, i.submitted_at FROM intakes i \
-                 WHERE NOT EXISTS (SELECT 1 FROM memberships m WHERE m.client_id = i.client_id AND m.status = 'seated') \
-                 AND NOT EXISTS (SELECT 1 FROM waitlist_entries w WHERE w.client_id = i.client_id \
-                                 AND w.status IN ('waiting', 'offered')) \
+                 WHERE i.client_id NOT IN (SELECT m.client_id FROM memberships m WHERE m.status = 'seated') \
+                 AND i.client_id NOT IN (SELECT w.client_id FROM waitlist_entries w \
+                                         WHERE w.status IN ('waiting', 'offered')) \
                  ORDER BY i.submitted_at, i.client_id",
             )
             .fetch_all(pool)

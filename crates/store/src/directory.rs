@@ -85,23 +85,23 @@ fn conditions(filter: &DirectoryFilter) -> (String, Vec<Bind>) {
     }
     if let Some(therapist) = filter.treated_by {
         let p = next(Bind::Int(therapist.get()), &mut binds);
+        // Driven from the therapist's few groups, not checked for every client.
         clauses.push(format!(
-            "EXISTS (SELECT 1 FROM memberships m JOIN groups g ON g.id = m.group_id \
-             WHERE m.client_id = u.id AND m.status = 'seated' AND g.therapist_id = {p})"
+            "u.id IN (SELECT m.client_id FROM groups g JOIN memberships m ON m.group_id = g.id \
+             WHERE g.therapist_id = {p} AND m.status = 'seated')"
         ));
     }
     if let Some(coordinator) = filter.coordinated_by {
         let p = next(Bind::Int(coordinator.get()), &mut binds);
         clauses.push(format!(
-            "EXISTS (SELECT 1 FROM care_assignments c WHERE c.client_id = u.id \
-             AND c.coordinator_id = {p})"
+            "u.id IN (SELECT c.client_id FROM care_assignments c WHERE c.coordinator_id = {p})"
         ));
     }
     if let Some(group) = filter.group {
         let p = next(Bind::Int(group.get()), &mut binds);
         clauses.push(format!(
-            "EXISTS (SELECT 1 FROM memberships m WHERE m.client_id = u.id \
-             AND m.status = 'seated' AND m.group_id = {p})"
+            "u.id IN (SELECT m.client_id FROM memberships m WHERE m.group_id = {p} \
+             AND m.status = 'seated')"
         ));
     }
     if filter.without_group {
@@ -113,8 +113,7 @@ fn conditions(filter: &DirectoryFilter) -> (String, Vec<Bind>) {
     }
     if filter.flagged {
         clauses.push(
-            "EXISTS (SELECT 1 FROM risk_flags f WHERE f.client_id = u.id \
-             AND f.acknowledged_at IS NULL)"
+            "u.id IN (SELECT f.client_id FROM risk_flags f WHERE f.acknowledged_at IS NULL)"
                 .to_owned(),
         );
     }

@@ -267,14 +267,16 @@ impl Db {
         }
         // Integer ids we read from the database ourselves: safe to inline.
         let list = clients.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+        // Each client's first and last day per instrument from the index on (client,
+        // instrument, taken_at), then only those rows.
         let sql = format!(
-            "SELECT id, client_id, instrument, taken_at, total_sealed FROM ( \
-               SELECT id, client_id, instrument, taken_at, total_sealed, \
-                 ROW_NUMBER() OVER (PARTITION BY client_id, instrument ORDER BY taken_at, id) AS first_n, \
-                 ROW_NUMBER() OVER (PARTITION BY client_id, instrument \
-                                    ORDER BY taken_at DESC, id DESC) AS last_n \
-               FROM measures WHERE instrument IN ('phq9', 'gad7') AND client_id IN ({list}) \
-             ) ends WHERE first_n = 1 OR last_n = 1 ORDER BY client_id, taken_at, id"
+            "SELECT m.id, m.client_id, m.instrument, m.taken_at, m.total_sealed FROM measures m \
+             JOIN (SELECT client_id, instrument, MIN(taken_at) AS first_at, MAX(taken_at) AS last_at \
+                   FROM measures WHERE instrument IN ('phq9', 'gad7') AND client_id IN ({list}) \
+                   GROUP BY client_id, instrument) ends \
+               ON m.client_id = ends.client_id AND m.instrument = ends.instrument \
+              AND (m.taken_at = ends.first_at OR m.taken_at = ends.last_at) \
+             ORDER BY m.client_id, m.taken_at, m.id"
         );
         let rows = on_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
         Ok(rows)

@@ -171,7 +171,7 @@ impl Db {
     /// Everyone who works for the practice, by role then name.
     pub async fn list_staff(&self) -> StoreResult<Vec<User>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE role <> 'client' ORDER BY role, display_name, id"
+            "SELECT {USER_COLUMNS} FROM users WHERE role IN ('admin', 'coordinator', 'therapist') ORDER BY role, display_name, id"
         );
         let rows: Vec<UserRow> = on_pool!(self, |pool| sqlx::query_as(&sql).fetch_all(pool).await)?;
         rows.into_iter().map(User::try_from).collect()
@@ -180,9 +180,11 @@ impl Db {
     /// How many accounts work for the practice (every role but client).
     pub async fn count_staff(&self) -> StoreResult<i64> {
         let n: i64 = on_pool!(self, |pool| {
-            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role <> 'client'")
-                .fetch_one(pool)
-                .await
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM users WHERE role IN ('admin', 'coordinator', 'therapist')",
+            )
+            .fetch_one(pool)
+            .await
         })?;
         Ok(n)
     }
@@ -190,7 +192,7 @@ impl Db {
     /// `limit` staff accounts from the `offset`-th, in [`Db::list_staff`]'s order.
     pub async fn list_staff_page(&self, offset: usize, limit: usize) -> StoreResult<Vec<User>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS} FROM users WHERE role <> 'client' \
+            "SELECT {USER_COLUMNS} FROM users WHERE role IN ('admin', 'coordinator', 'therapist') \
              ORDER BY role, display_name, id LIMIT $1 OFFSET $2"
         );
         let rows: Vec<UserRow> = on_pool!(self, |pool| {

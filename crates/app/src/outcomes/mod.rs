@@ -71,6 +71,16 @@ async fn load_days(db: &hearth_store::Db, clients: &[i64]) -> AppResult<HashMap<
 #[derive(Debug, Default)]
 pub(crate) struct HeadlineCache {
     latest: std::sync::Mutex<Option<(DateTime<Utc>, OutcomeReport)>>,
+    /// Held while the headline is made: a burst of views makes it once.
+    refill: tokio::sync::Mutex<()>,
+}
+
+impl HeadlineCache {
+    fn fresh(&self, now: DateTime<Utc>) -> Option<OutcomeReport> {
+        let latest = self.latest.lock().ok()?;
+        let (at, report) = latest.as_ref()?;
+        (now >= *at && now - *at < HEADLINE_TTL).then(|| report.clone())
+    }
 }
 
 const HEADLINE_TTL: chrono::Duration = chrono::Duration::minutes(5);
@@ -86,13 +96,13 @@ impl App {
         if who.user.role != Role::Admin {
             return Err(AppError::Forbidden);
         }
+        if let Some(report) = self.headline_cache.fresh(self.clock.now()) {
+            return Ok(report);
+        }
+        let _refilling = self.headline_cache.refill.lock().await;
         let now = self.clock.now();
-        if let Ok(latest) = self.headline_cache.latest.lock()
-            && let Some((at, report)) = latest.as_ref()
-            && now >= *at
-            && now - *at < HEADLINE_TTL
-        {
-            return Ok(report.clone());
+        if let Some(report) = self.headline_cache.fresh(now) {
+            return Ok(report);
         }
         let report = self.outcome_report(who, 8, &ReportScope::default(), ctx).await?;
         if let Ok(mut latest) = self.headline_cache.latest.lock() {

@@ -55,11 +55,27 @@ pub struct OutcomeReportPage {
 /// A report page's scope (a therapist's own clients, or the practice) and its weeks.
 type PageKey = (Option<UserId>, u32);
 
-/// Recently made report pages, by (therapist scope, weeks). Held across the computation, so a
-/// burst of views makes one report, not one each.
+/// Recently made report pages, by (therapist scope, weeks), and one lock per key held while
+/// that page is made: a burst of views of one page makes it once, and a therapist's page is
+/// not kept waiting while the practice's is made.
 #[derive(Debug, Default)]
 pub(crate) struct ReportPageCache {
-    pages: tokio::sync::Mutex<HashMap<PageKey, Arc<OutcomeReportPage>>>,
+    pages: std::sync::Mutex<HashMap<PageKey, Arc<OutcomeReportPage>>>,
+    making: std::sync::Mutex<HashMap<PageKey, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl ReportPageCache {
+    fn fresh(&self, key: PageKey, now: DateTime<Utc>) -> Option<Arc<OutcomeReportPage>> {
+        let pages = self.pages.lock().ok()?;
+        pages.get(&key).filter(|p| now >= p.as_of && now - p.as_of < REPORT_PAGE_TTL).cloned()
+    }
+
+    fn lock_for(&self, key: PageKey) -> Arc<tokio::sync::Mutex<()>> {
+        self.making
+            .lock()
+            .map(|mut making| Arc::clone(making.entry(key).or_default()))
+            .unwrap_or_default()
+    }
 }
 
 /// The cohorts of one report page: everyone, then each group, then each therapist.
@@ -106,23 +122,33 @@ impl App {
             return Err(AppError::invalid("weeks", "choose between 1 and 104 weeks"));
         }
         let scope = (who.user.role == Role::Therapist).then_some(who.user.id);
-        let now = self.clock.now();
-        let mut pages = self.report_pages.pages.lock().await;
-        let fresh = pages
-            .get(&(scope, weeks))
-            .filter(|p| now >= p.as_of && now - p.as_of < REPORT_PAGE_TTL)
-            .cloned();
-        let page = if let Some(page) = fresh {
-            page
-        } else {
-            let page = Arc::new(self.make_report_page(scope, weeks, now).await?);
-            pages.insert((scope, weeks), Arc::clone(&page));
-            page
-        };
-        drop(pages);
+        let page = self.report_page(scope, weeks).await?;
         let scope_text = scope.map_or("practice".to_owned(), |t| format!("therapist={t}"));
         self.audit(ctx, "report.outcomes.read", "reports", format!("{scope_text} weeks={weeks}"))
             .await?;
+        Ok(page)
+    }
+
+    /// The report page for `scope` and `weeks`: the kept one if fresh, else made once.
+    async fn report_page(
+        &self,
+        scope: Option<UserId>,
+        weeks: u32,
+    ) -> AppResult<Arc<OutcomeReportPage>> {
+        let key = (scope, weeks);
+        if let Some(page) = self.report_pages.fresh(key, self.clock.now()) {
+            return Ok(page);
+        }
+        let making = self.report_pages.lock_for(key);
+        let _making = making.lock().await;
+        let now = self.clock.now();
+        if let Some(page) = self.report_pages.fresh(key, now) {
+            return Ok(page);
+        }
+        let page = Arc::new(self.make_report_page(scope, weeks, now).await?);
+        if let Ok(mut pages) = self.report_pages.pages.lock() {
+            pages.insert(key, Arc::clone(&page));
+        }
         Ok(page)
     }
 
