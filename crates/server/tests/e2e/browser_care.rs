@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::helpers::{PASSWORD, TestApp, spawn_app};
 
 /// Checks the page now open at both widths and returns what is wrong with it.
-async fn look(page: &Page, name: &str) -> Vec<String> {
+pub(crate) async fn look(page: &Page, name: &str) -> Vec<String> {
     let mut problems = Vec::new();
     for width in [390, 1280] {
         page.emulate_width(width).await.expect("viewport");
@@ -27,7 +27,7 @@ async fn look(page: &Page, name: &str) -> Vec<String> {
 }
 
 /// Follows the main navigation's link to `href` and waits for its page.
-async fn follow_nav(page: &Page, href: &str) {
+pub(crate) async fn follow_nav(page: &Page, href: &str) {
     page.click(&format!("nav a[href='{href}']")).await.expect("the link is in the navigation");
     page.wait_until(&format!("location.pathname === '{href}'")).await.expect("the page opens");
 }

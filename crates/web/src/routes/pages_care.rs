@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Router;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use hearth_app::{AppError, Authenticated, Reservation};
 use hearth_domain::{GroupId, UserId};
@@ -35,6 +35,7 @@ pub fn router() -> Router<AppState> {
 #[template(path = "care_queue.html")]
 struct QueuePage {
     layout: Layout,
+    notice: Option<String>,
     open_flags: usize,
     waiting: Vec<(i64, String, String, String)>,
     /// (request, client, from group, to group, reason)
@@ -67,6 +68,7 @@ async fn queue(
     meta: ClientMeta,
     PageUser(who): PageUser,
     Query(query): Query<PageQuery>,
+    Notice(notice): Notice,
 ) -> Result<Response> {
     let number = query.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1);
     let queue = state.app.care_queue(&who, number, &meta.audit(Some(&who))).await?;
@@ -99,6 +101,7 @@ async fn queue(
     let zone = who.user.timezone.tz();
     Ok(page(&QueuePage {
         layout: Layout::new("Care queue", Some(&who), &csrf),
+        notice,
         open_flags: queue.open_risk_flags,
         waiting: queue
             .waiting
@@ -126,8 +129,14 @@ async fn approve_switch(
     PageUser(who): PageUser,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    state.app.decide_switch(&who, id, true, &meta.audit(Some(&who))).await?;
-    Ok(Redirect::to("/care/queue").into_response())
+    let moved = state.app.decide_switch(&who, id, true, &meta.audit(Some(&who))).await?;
+    let notice = match moved {
+        Some(Reservation::Waitlisted { .. }) => {
+            "Approved: the group is full, so the client waits for a seat there and keeps their current one."
+        }
+        _ => "Approved: the client has moved; their home page tells them.",
+    };
+    Ok(flash::redirect(&state, "/care/queue", notice))
 }
 
 async fn decline_switch(
@@ -137,7 +146,11 @@ async fn decline_switch(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     state.app.decide_switch(&who, id, false, &meta.audit(Some(&who))).await?;
-    Ok(Redirect::to("/care/queue").into_response())
+    Ok(flash::redirect(
+        &state,
+        "/care/queue",
+        "Declined: the client keeps their group; their home page tells them.",
+    ))
 }
 
 struct IntakeView {
