@@ -7,7 +7,7 @@ use hearth_domain::Group;
 use hearth_domain::access::{Action, Record};
 use hearth_domain::{
     AvailabilityWindow, ClientNeeds, GroupId, GroupOffer, MembershipStatus, Role, UserId, age_on,
-    fit, may_treat, score,
+    fit, fit_for_staff, may_treat, score,
 };
 use std::collections::HashMap;
 
@@ -116,7 +116,11 @@ impl App {
             .map(|(score, group, offer)| Recommendation {
                 group: group.clone(),
                 score,
-                reasons: fit(&needs, &offer).reasons,
+                reasons: if who.user.role == Role::Client {
+                    fit(&needs, &offer).reasons
+                } else {
+                    fit_for_staff(&needs, &offer).reasons
+                },
             })
             .collect();
         self.recommended(ctx, client, ranked).await
@@ -232,7 +236,7 @@ impl App {
         {
             needs.topics_from_scores.push((
                 "anxiety-depression".to_owned(),
-                "your recent check-ins are above the clinical cut-off",
+                "recent check-ins are above the clinical cut-off",
             ));
         }
         // High burnout or secondary traumatic stress on the ProQOL-5 points to the
@@ -249,7 +253,7 @@ impl App {
         if strained {
             needs.topics_from_scores.push((
                 "compassion-fatigue".to_owned(),
-                "your ProQOL-5 shows strain from caring for others",
+                "the ProQOL-5 shows strain from caring for others",
             ));
         }
         Ok(needs)

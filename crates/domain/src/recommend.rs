@@ -106,22 +106,34 @@ fn assess(needs: &ClientNeeds, group: &GroupOffer<'_>, mut say: impl FnMut(Reaso
     score.clamp(0, 100)
 }
 
+/// Who reads the reasons: the client ("a topic you chose") or their care team ("a topic
+/// they chose"); the facts are the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Reader {
+    Client,
+    Staff,
+}
+
 impl Reason {
-    fn words(self, group: &GroupOffer<'_>) -> String {
+    fn words(self, group: &GroupOffer<'_>, reader: Reader) -> String {
+        let (whose, gave, chose) = match reader {
+            Reader::Client => ("your", "you gave", "you chose"),
+            Reader::Staff => ("the client's", "they gave", "they chose"),
+        };
         let when = || {
             format!(
-                "{} at {} your time",
+                "{} at {} {whose} time",
                 day_name(group.weekday_local),
                 group.time_local.format("%H:%M")
             )
         };
         match self {
-            Reason::ChosenTopic => format!("{} is a topic you chose", group.topic_name),
+            Reason::ChosenTopic => format!("{} is a topic {chose}", group.topic_name),
             Reason::ScoresPointTo(why) => format!("{}: {why}", group.topic_name),
             Reason::Meets(Hours::NoneGiven) => format!("meets {}", when()),
-            Reason::Meets(Hours::Inside) => format!("meets {}, inside the times you gave", when()),
+            Reason::Meets(Hours::Inside) => format!("meets {}, inside the times {gave}", when()),
             Reason::Meets(Hours::Outside) => {
-                format!("meets {}, outside the times you gave", when())
+                format!("meets {}, outside the times {gave}", when())
             }
             Reason::Specialist => format!("the therapist specialises in {}", group.topic_name),
             Reason::SeatsFree(1) => "1 seat free".to_owned(),
@@ -131,11 +143,21 @@ impl Reason {
     }
 }
 
-/// How well `group` fits `needs`: the score of [`score`] and its reasons in words.
-pub fn fit(needs: &ClientNeeds, group: &GroupOffer<'_>) -> Fit {
+fn explained(needs: &ClientNeeds, group: &GroupOffer<'_>, reader: Reader) -> Fit {
     let mut parts = Vec::new();
     let score = assess(needs, group, |reason| parts.push(reason));
-    Fit { score, reasons: parts.into_iter().map(|r| r.words(group)).collect() }
+    Fit { score, reasons: parts.into_iter().map(|r| r.words(group, reader)).collect() }
+}
+
+/// How well `group` fits `needs`: the score of [`score`] and its reasons, in words for the
+/// client.
+pub fn fit(needs: &ClientNeeds, group: &GroupOffer<'_>) -> Fit {
+    explained(needs, group, Reader::Client)
+}
+
+/// [`fit`] in words for the client's care team ("a topic they chose", "the client's time").
+pub fn fit_for_staff(needs: &ClientNeeds, group: &GroupOffer<'_>) -> Fit {
+    explained(needs, group, Reader::Staff)
 }
 
 /// How well `group` fits `needs`, 0–100, without the words: the same score [`fit`] gives.
@@ -146,6 +168,26 @@ pub fn score(needs: &ClientNeeds, group: &GroupOffer<'_>) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staff_read_the_same_reasons_about_the_client_not_to_them() {
+        let needs = ClientNeeds {
+            topics: vec!["grief-loss".to_owned()],
+            availability: vec![AvailabilityWindow::parse("wed 17:00-20:00").expect("window")],
+            ..ClientNeeds::default()
+        };
+        let group = offer("grief-loss", &[], 3);
+        let staff = fit_for_staff(&needs, &group);
+        assert_eq!(staff.score, fit(&needs, &group).score);
+        assert_eq!(
+            staff.reasons[..2],
+            [
+                "Grief & loss is a topic they chose",
+                "meets Wednesdays at 18:00 the client's time, inside the times they gave",
+            ]
+        );
+        assert!(staff.reasons.iter().all(|r| !r.contains("you")), "{:?}", staff.reasons);
+    }
 
     #[test]
     fn the_score_without_words_is_the_score_with_them() {

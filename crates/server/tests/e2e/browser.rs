@@ -358,7 +358,7 @@ async fn browser_a_client_books_a_consult_and_the_coordinator_places_them_in_a_g
         .await
         .expect("summary");
     assert!(
-        page.text("main").await.expect("summary").contains("Grief & loss is a topic you chose")
+        page.text("main").await.expect("summary").contains("Grief & loss is a topic they chose")
     );
     page.click(&format!("form[action$='/place'] input[value='{group}'] ~ button"))
         .await

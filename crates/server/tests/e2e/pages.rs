@@ -462,7 +462,7 @@ async fn the_coordinator_sees_waiting_clients_opens_a_summary_places_one_and_wri
     assert!(queue.contains(&format!("href=\"/clients/{sam_id}\">Sam</a>")), "{queue}");
     let summary = app.get_page(&format!("/clients/{sam_id}")).await.text().await.expect("html");
     assert!(
-        summary.contains("Separated in June.") && summary.contains("Divorce is a topic you chose")
+        summary.contains("Separated in June.") && summary.contains("Divorce is a topic they chose")
     );
 
     let placed = app
