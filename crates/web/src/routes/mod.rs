@@ -28,6 +28,7 @@ pub mod pages_progress;
 pub mod pages_reports;
 pub mod pages_room;
 pub mod pages_safety;
+pub mod pages_seats;
 pub mod pages_therapist;
 pub mod pages_therapists;
 pub mod pages_two_factor;

@@ -4,34 +4,25 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Extension, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use chrono::Weekday;
-use hearth_app::{
-    AppError, BrowseFilter, GroupCard, Reservation, Standing, TimeOfDay, weekday_name,
-};
+use hearth_app::{BrowseFilter, GroupCard, Standing, TimeOfDay, weekday_name};
 use hearth_domain::{GroupId, parse_weekday, weekday_slug};
 use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path};
-use crate::json::{Form, Query};
-use crate::templates::{Layout, page, render};
+use crate::json::Query;
+use crate::templates::{Layout, page};
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/groups", get(browse))
         .route("/groups/{id}", get(group_page))
-        .route("/groups/{id}/reserve", post(reserve))
-        .route("/groups/{id}/leave", post(leave))
-        .route("/groups/{id}/accept", post(accept))
-        .route("/groups/{id}/decline", post(decline))
-        .route("/groups/{id}/waitlist/leave", post(leave_waitlist))
-        .route("/groups/{id}/switch", post(switch_here))
-        .route("/groups/{id}/switch-request", post(request_switch_here))
         .route("/groups/{id}/calendar.ics", get(group_calendar))
+        .merge(super::pages_seats::router())
         .merge(super::pages_meetings::router())
         .merge(super::pages_my_groups::router())
         .merge(super::pages_therapist::router())
@@ -194,7 +185,7 @@ enum MemberStatus {
 
 #[derive(Template)]
 #[template(path = "group.html")]
-struct GroupPage {
+pub(super) struct GroupPage {
     layout: Layout,
     id: i64,
     topic: String,
@@ -226,10 +217,10 @@ struct GroupPage {
 
 /// The switch request form's content: empty, or kept after an error with what was wrong.
 #[derive(Default)]
-struct SwitchDraft {
-    from: i64,
-    reason: String,
-    error: Option<String>,
+pub(super) struct SwitchDraft {
+    pub(super) from: i64,
+    pub(super) reason: String,
+    pub(super) error: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -271,7 +262,7 @@ async fn group_page(
     ))
 }
 
-async fn build_group_page(
+pub(super) async fn build_group_page(
     state: &AppState,
     who: &hearth_app::Authenticated,
     csrf: &CsrfToken,
@@ -379,113 +370,9 @@ pub(super) fn back_to(id: i64, msg: &str) -> Response {
     Redirect::to(&format!("/groups/{id}?msg={msg}")).into_response()
 }
 
-async fn reserve(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    match state.app.reserve_seat(&who, GroupId::new(id), &meta.audit(Some(&who))).await? {
-        Reservation::Seated | Reservation::Offered => Ok(back_to(id, "seated")),
-        Reservation::Waitlisted { .. } => Ok(back_to(id, "waitlisted")),
-    }
-}
-
 pub(crate) fn meeting_date(raw: &str) -> Result<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
         .map_err(|_| crate::Error::bad_request(Some("date"), "the date must be YYYY-MM-DD"))
-}
-
-#[derive(Deserialize)]
-struct SwitchRequestForm {
-    from: i64,
-    #[serde(default)]
-    reason: String,
-}
-
-async fn request_switch_here(
-    State(state): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-    Path(id): Path<i64>,
-    Form(form): Form<SwitchRequestForm>,
-) -> Result<Response> {
-    let (from, to) = (GroupId::new(form.from), GroupId::new(id));
-    match state.app.request_switch(&who, from, to, &form.reason, &meta.audit(Some(&who))).await {
-        Ok(_) => Ok(back_to(id, "switch-requested")),
-        // Not sent: the page again, with the reason as typed and what to change.
-        Err(AppError::Invalid(errors)) => {
-            let draft = SwitchDraft {
-                from: form.from,
-                reason: form.reason,
-                error: Some(errors.sentences()),
-            };
-            let page = build_group_page(&state, &who, &csrf, &meta, id, None, draft).await?;
-            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
-        }
-        Err(other) => Err(other.into()),
-    }
-}
-
-#[derive(Deserialize)]
-struct SwitchForm {
-    from: i64,
-}
-
-async fn switch_here(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-    Path(id): Path<i64>,
-    Form(form): Form<SwitchForm>,
-) -> Result<Response> {
-    let to = GroupId::new(id);
-    match state.app.switch_group(&who, GroupId::new(form.from), to, &meta.audit(Some(&who))).await?
-    {
-        Reservation::Seated | Reservation::Offered => Ok(back_to(id, "seated")),
-        Reservation::Waitlisted { .. } => Ok(back_to(id, "switch-waiting")),
-    }
-}
-
-async fn leave(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    state.app.leave_group(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(back_to(id, "left"))
-}
-
-async fn accept(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    state.app.accept_offer(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(back_to(id, "seated"))
-}
-
-async fn decline(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    state.app.decline_offer(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(Redirect::to("/my/groups").into_response())
-}
-
-async fn leave_waitlist(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    state.app.leave_waitlist(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(Redirect::to("/my/groups").into_response())
 }
 
 async fn group_calendar(
