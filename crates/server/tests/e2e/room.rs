@@ -378,6 +378,14 @@ async fn room_an_end_whose_audit_row_cannot_be_written_leaves_the_session_open()
     host.expect("admitted").await;
     let (mut ana, _) = admitted(&app, &setup, &mut host, "ana@example.org").await;
     let group = hearth_domain::GroupId::new(setup.group);
+    // Ana hears she is admitted before the host's admission is on record: wait for its row,
+    // or the head removed below would fail that write instead of the end's.
+    for _ in 0..200 {
+        if app.audit_actions().await.iter().any(|a| a == "room.admitted") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
 
     // The end and its row are one write: without the row there is no end.
     app.remove_audit_head().await;
