@@ -163,6 +163,7 @@ struct IntakeView {
 }
 
 struct ClinicalView {
+    standing: super::summary_view::StandingView,
     intake: Option<IntakeView>,
     phq9: String,
     gad7: String,
@@ -231,6 +232,7 @@ async fn summary_page(
         .as_ref()
         .map_or_else(|| format!("Client {id}"), |u| u.display_name.to_string());
     let clinical = summary.clinical.map(|c| ClinicalView {
+        standing: super::summary_view::StandingView::of(&c, zone),
         intake: c.intake.map(|i| IntakeView {
             reasons: i.private.reasons,
             goals: i.private.goals,

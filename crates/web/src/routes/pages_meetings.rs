@@ -30,7 +30,7 @@ async fn cancel_meeting(
 ) -> Result<Response> {
     let date = meeting_date(&date)?;
     state.app.cancel_occurrence(&who, GroupId::new(id), date, &meta.audit(Some(&who))).await?;
-    Ok(back_to(id, "rescheduled"))
+    Ok(back_to(&state, id, "rescheduled"))
 }
 
 async fn restore_meeting(
@@ -41,7 +41,7 @@ async fn restore_meeting(
 ) -> Result<Response> {
     let date = meeting_date(&date)?;
     state.app.restore_occurrence(&who, GroupId::new(id), date, &meta.audit(Some(&who))).await?;
-    Ok(back_to(id, "rescheduled"))
+    Ok(back_to(&state, id, "rescheduled"))
 }
 
 /// How a page's heading names the day a meeting is held: "Monday 30 November at 12:31".
@@ -88,5 +88,5 @@ async fn move_meeting(
             &meta.audit(Some(&who)),
         )
         .await?;
-    Ok(back_to(id, "rescheduled"))
+    Ok(back_to(&state, id, "rescheduled"))
 }
