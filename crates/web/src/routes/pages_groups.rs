@@ -58,7 +58,7 @@ impl From<&GroupCard> for CardView {
     fn from(c: &GroupCard) -> Self {
         CardView {
             id: c.group.id.get(),
-            topic: c.topic_name.clone(),
+            topic: c.title(),
             therapist: c.therapist_name.clone(),
             when: c.when(),
             age_band: match c.group.age_band {
