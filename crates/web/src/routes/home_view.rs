@@ -18,6 +18,10 @@ pub struct SessionLine {
     pub opens: String,
 }
 
+/// A switch request: (from title, to group, to title, what happened in words, its chip:
+/// word and class).
+pub type SwitchLine = (String, i64, String, &'static str, (&'static str, &'static str));
+
 /// A client's home, ready for the template.
 #[derive(Default)]
 pub struct HomeView {
@@ -26,8 +30,7 @@ pub struct HomeView {
     pub offers: Vec<(i64, String, String)>,
     /// (group, title, place in line).
     pub waiting: Vec<(i64, String, i64)>,
-    /// (from title, to group, to title, what happened in words, its chip: word and class).
-    pub switches: Vec<(String, i64, String, &'static str, (&'static str, &'static str))>,
+    pub switches: Vec<SwitchLine>,
     /// (when, coordinator, phone).
     pub consult: Option<(String, String, String)>,
 }
