@@ -11,6 +11,7 @@ pub mod home_view;
 pub mod ops;
 pub mod pages;
 pub mod pages_access;
+pub mod pages_attendance;
 pub mod pages_admin_groups;
 mod pages_auth;
 pub mod pages_care;
