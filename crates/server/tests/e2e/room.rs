@@ -747,9 +747,8 @@ async fn leave_end_and_the_sheet(
     [host, ana, ben]: [&Page; 3],
 ) {
     app.clock.advance(chrono::Duration::minutes(12));
-    let status_has = |text: &str| {
-        format!("document.getElementById('status').textContent.includes({text:?})")
-    };
+    let status_has =
+        |text: &str| format!("document.getElementById('status').textContent.includes({text:?})");
     ben.click("#leave").await.expect("Ben leaves");
     host.wait_until(&status_has("Ben left the session."))
         .await

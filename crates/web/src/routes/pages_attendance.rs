@@ -162,8 +162,11 @@ async fn attendance_page(
     sheet_page(&state, &who, &csrf, &meta, &meeting, message, None).await
 }
 
+/// Each line's status by person: for the app, and as chosen, for the page.
+type SheetLines = (Vec<(UserId, String)>, HashMap<i64, String>);
+
 /// The sheet's form: `status-{person id}` = status, one per line.
-fn sheet_lines(body: &[u8]) -> Result<(Vec<(UserId, String)>, HashMap<i64, String>)> {
+fn sheet_lines(body: &[u8]) -> Result<SheetLines> {
     let mut lines = Vec::new();
     let mut chosen = HashMap::new();
     for (key, value) in form_urlencoded::parse(body) {

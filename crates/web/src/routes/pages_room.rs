@@ -147,7 +147,13 @@ async fn room_page(
 
 /// The message page for a room that will not let anyone in: signed in, with the reason, and
 /// a way back to the group. A refusal, so not a 200.
-fn closed(who: &Authenticated, csrf: &CsrfToken, group: i64, heading: &str, message: &str) -> Response {
+fn closed(
+    who: &Authenticated,
+    csrf: &CsrfToken,
+    group: i64,
+    heading: &str,
+    message: &str,
+) -> Response {
     render(
         StatusCode::CONFLICT,
         &ClosedPage {

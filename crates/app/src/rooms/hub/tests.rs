@@ -328,18 +328,24 @@ fn attendance_counts_until_the_sfu_says_the_participant_left() {
 fn a_reconnect_that_overlaps_the_old_connection_keeps_one_stretch_going() {
     let mut state = HubState::default();
     let key = room(12);
-    let expected = Attendee { group: GroupId::new(12), date: date(), user: ANA };
-    let first = join(&mut state, &key, ANA, Part::Member);
+    let expected = Attendee { group: GroupId::new(12), date: date(), user: HOST };
+    let joined = |state: &mut HubState| {
+        let page = join(state, &key, HOST, Part::Host);
+        state.begin_offer(&page.id).expect("offers");
+        state.finish_offer(&page.id, true, Ok::<_, String>("answer".into()));
+        page
+    };
+    let first = joined(&mut state);
     assert_eq!(state.media_connected(&first.id), Some(expected));
     // The page reconnects before the server noticed the old socket go: the new connection
     // replaces the old one, and its media connects before the SFU lets the old one go.
-    let second = join(&mut state, &key, ANA, Part::Member);
+    let second = joined(&mut state);
     assert_eq!(state.media_connected(&second.id), None, "the stretch is already going");
     assert_eq!(state.attendee_left(&first.id), None, "the new connection keeps it going");
     assert!(state.leave(&second.id));
     assert_eq!(state.attendee_left(&second.id), Some(expected), "now it ends");
     // Media that never connected starts and ends nothing.
-    let third = join(&mut state, &key, ANA, Part::Member);
+    let third = join(&mut state, &key, HOST, Part::Host);
     assert!(state.leave(&third.id));
     assert_eq!(state.attendee_left(&third.id), None);
 }
