@@ -25,6 +25,7 @@ mod moved_meeting;
 mod pages;
 mod robustness;
 mod room;
+mod room_edges;
 mod scale_seed;
 mod second_factor;
 mod security;

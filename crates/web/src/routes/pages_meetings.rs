@@ -50,8 +50,13 @@ const HELD_FORMAT: &str = "%A %-d %B at %H:%M";
 /// When `meeting` is held on the viewer's clock, and for a moved meeting when the series had
 /// put it. Its URL keeps the series date, which is its identity; people need the real day.
 pub(super) fn held(meeting: &SeriesOccurrence, zone: chrono_tz::Tz) -> (String, Option<String>) {
-    let at = |t: DateTime<Utc>| t.with_timezone(&zone).format(HELD_FORMAT).to_string();
+    let at = |t: DateTime<Utc>| in_words(t, zone);
     (at(meeting.occurrence.starts_at), meeting.moved_from.map(|planned| at(planned.starts_at)))
+}
+
+/// An instant on the viewer's clock, in words: "Wednesday 3 December at 17:50".
+pub(super) fn in_words(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
+    at.with_timezone(&zone).format(HELD_FORMAT).to_string()
 }
 
 /// A meeting in a list, "Mon 30 Nov, 12:31", with " (moved from Wed 2 Dec, 18:00)" when it
