@@ -9,6 +9,7 @@ mod audit_atomic;
 mod audit_tamper;
 mod browser;
 mod browser_care;
+mod browser_staff_week;
 mod browser_week;
 mod care_team;
 mod cli;
