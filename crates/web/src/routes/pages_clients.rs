@@ -15,6 +15,7 @@ use crate::extract::{ClientMeta, PageUser};
 use crate::json::Query;
 use crate::pager::{Pager, asked_page};
 use crate::templates::{Layout, page};
+use crate::when::When;
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -69,18 +70,18 @@ fn address(search: &DirectorySearch, n: usize) -> String {
 struct Row {
     id: i64,
     name: String,
-    /// "#412 · US-IL · adult · joined Mar 2026".
+    /// "#412 · US-IL · adult · joined March 2026".
     who: String,
     care: String,
     group: Option<(i64, String)>,
     flag: bool,
 }
 
-fn row(entry: DirectoryEntry) -> Row {
+fn row(entry: DirectoryEntry, when: &When) -> Row {
     let mut who = vec![format!("#{}", entry.id)];
     who.extend(entry.region);
     who.extend(entry.age_band.map(str::to_owned));
-    who.push(format!("joined {}", entry.joined.format("%b %Y")));
+    who.push(format!("joined {}", when.month(entry.joined.date_naive())));
     let mut care = Vec::new();
     if entry.more_groups > 0 {
         care.push(format!(
@@ -131,6 +132,7 @@ async fn directory(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Query(query): Query<DirectoryQuery>,
 ) -> Result<Response> {
     let search = query.search();
@@ -145,7 +147,7 @@ async fn directory(
             address(&search, n)
         }),
         total: paging.total,
-        rows: found.entries.items.into_iter().map(row).collect(),
+        rows: found.entries.items.into_iter().map(|e| row(e, &when)).collect(),
         sees_flags: found.sees_flags,
         own_clients_only: found.own_clients_only,
         may_mine: who.user.role == hearth_domain::Role::Coordinator,

@@ -19,6 +19,7 @@ use crate::csrf::{CsrfToken, same_origin};
 use crate::extract::{ClientMeta, PageUser, Path};
 use crate::json::{Form, Query};
 use crate::templates::{Layout, page};
+use crate::when::When;
 use crate::{AppState, Error, Result};
 
 /// How long a browser has to say hello after the socket opens.
@@ -57,6 +58,7 @@ async fn room_page(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
+    when: When,
     Path((id, date)): Path<(i64, String)>,
 ) -> Result<Response> {
     let meeting = meeting(&state, id, &date).await?;
@@ -68,7 +70,7 @@ async fn room_page(
         Err(other) => return Err(other.into()),
     };
     let (topic, _) = state.app.topic_with_plan(&meeting.group.topic).await?;
-    let (held, moved_from) = held(&meeting.occurrence, who.user.timezone.tz());
+    let (held, moved_from) = held(&meeting.occurrence, who.user.timezone.tz(), &when);
     Ok(page(&RoomPage {
         layout: Layout::new(&format!("{} room", topic.name), Some(&who), &csrf),
         group: id,
@@ -244,6 +246,7 @@ async fn attendance_page(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Path((id, date)): Path<(i64, String)>,
     Query(query): Query<AttendanceQuery>,
 ) -> Result<Response> {
@@ -251,7 +254,7 @@ async fn attendance_page(
     let sheet = state.app.meeting_attendance(&who, &meeting, &meta.audit(Some(&who))).await?;
     let (topic, _) = state.app.topic_with_plan(&meeting.group.topic).await?;
     let zone = who.user.timezone.tz();
-    let (held, moved_from) = held(&meeting.occurrence, zone);
+    let (held, moved_from) = held(&meeting.occurrence, zone, &when);
     let lines = sheet
         .into_iter()
         .map(|l| LineView {
@@ -268,7 +271,7 @@ async fn attendance_page(
             minutes: l.minutes,
             first_joined: l
                 .first_joined_at
-                .map(|t| t.with_timezone(&zone).format("%H:%M").to_string())
+                .map(|t| when.time(&t.with_timezone(&zone)))
                 .unwrap_or_default(),
         })
         .collect();
