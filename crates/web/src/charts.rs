@@ -69,7 +69,7 @@ pub fn progress_svg(spec: &ChartSpec<'_>) -> Option<String> {
             .x_labels(5)
             .x_label_formatter(&|secs| {
                 let at = first + chrono::Duration::seconds(*secs);
-                spec.when.axis_day(at.with_timezone(&spec.zone).date_naive())
+                When::axis_day(at.with_timezone(&spec.zone).date_naive())
             })
             .draw()
             .ok()?;

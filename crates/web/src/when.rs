@@ -47,9 +47,8 @@ impl Clock {
         // such as `Latn`).
         let region = parts.find(|p| p.len() == 2);
         let twelve = match (language, region) {
-            ("en", None) => true,
             ("en", Some(region)) => TWELVE_HOUR_ENGLISH.contains(&region),
-            ("es", Some("us")) => true,
+            ("en", None) | ("es", Some("us")) => true,
             _ => false,
         };
         if twelve { Clock::TwelveHour } else { Clock::TwentyFourHour }
@@ -97,12 +96,7 @@ impl When {
     /// A day: "Wednesday 3 December", or "Wednesday 3 December 2027" when not this year
     /// (this year as it is in UTC; dates without a zone are far from New Year's night).
     pub fn date(&self, d: NaiveDate) -> String {
-        self.date_in(d, self.now.year())
-    }
-
-    fn date_in(&self, d: NaiveDate, this_year: i32) -> String {
-        let day = format!("{} {} {}", weekday_name(d.weekday()), d.day(), month_name(d.month()));
-        if d.year() == this_year { day } else { format!("{day} {}", d.year()) }
+        date_in(d, self.now.year())
     }
 
     /// A moment in the zone it carries: "Wednesday 3 December at 6:00 pm".
@@ -114,7 +108,7 @@ impl When {
     /// there.
     pub fn day_of<Tz: TimeZone>(&self, at: &DateTime<Tz>) -> String {
         let this_year = self.now.with_timezone(&at.timezone()).year();
-        self.date_in(at.date_naive(), this_year)
+        date_in(at.date_naive(), this_year)
     }
 
     /// A moment shown in `zone`: "Wednesday 3 December at 6:00 pm".
@@ -137,14 +131,20 @@ impl When {
 
     /// A day on a chart's axis, where a few characters fit: "3 Dec". The chart's
     /// description and the table beside it write the day in full.
-    pub fn axis_day(&self, d: NaiveDate) -> String {
+    pub fn axis_day(d: NaiveDate) -> String {
         format!("{} {}", d.day(), &month_name(d.month())[..3])
     }
 
     /// A month: "December 2026".
-    pub fn month(&self, d: NaiveDate) -> String {
+    pub fn month(d: NaiveDate) -> String {
         format!("{} {}", month_name(d.month()), d.year())
     }
+}
+
+/// "Wednesday 3 December", with the year when it is not `this_year`.
+fn date_in(d: NaiveDate, this_year: i32) -> String {
+    let day = format!("{} {} {}", weekday_name(d.weekday()), d.day(), month_name(d.month()));
+    if d.year() == this_year { day } else { format!("{day} {}", d.year()) }
 }
 
 fn weekday_name(day: Weekday) -> &'static str {
@@ -175,7 +175,7 @@ mod tests {
     use chrono::NaiveTime;
 
     fn when(clock: Clock) -> When {
-        When::new(clock, Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap())
+        When::new(clock, Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).single().expect("instant"))
     }
 
     #[test]
@@ -197,7 +197,7 @@ mod tests {
 
     #[test]
     fn times_read_on_either_clock() {
-        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).unwrap();
+        let t = |h, m| NaiveTime::from_hms_opt(h, m, 0).expect("a time");
         let us = when(Clock::TwelveHour);
         assert_eq!(us.time(&t(18, 0)), "6:00 pm");
         assert_eq!(us.time(&t(0, 30)), "12:30 am");
@@ -211,12 +211,12 @@ mod tests {
     #[test]
     fn dates_leave_out_only_this_year() {
         let w = when(Clock::TwelveHour);
-        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("a date");
         assert_eq!(w.date(d(2026, 12, 2)), "Wednesday 2 December");
         assert_eq!(w.date(d(2027, 1, 6)), "Wednesday 6 January 2027");
-        let at = Utc.with_ymd_and_hms(2026, 12, 3, 0, 0, 0).unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 12, 3, 0, 0, 0).single().expect("instant");
         assert_eq!(w.at(at, chrono_tz::America::New_York), "Wednesday 2 December at 7:00 pm");
-        assert_eq!(w.month(d(2026, 12, 2)), "December 2026");
+        assert_eq!(When::month(d(2026, 12, 2)), "December 2026");
         let next = at.with_timezone(&chrono_tz::Europe::London);
         assert_eq!(when(Clock::TwentyFourHour).weekly(Some(&next)), "Thursdays at 00:00");
     }

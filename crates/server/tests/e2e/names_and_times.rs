@@ -250,9 +250,7 @@ async fn crawl(app: &TestApp, browser: &Browser, start: &[String], limit: usize)
             let followed = link.starts_with('/')
                 && !link.starts_with("/api/")
                 && !link.starts_with("/static/")
-                && !link.starts_with("/logout")
-                && !link.ends_with(".ics")
-                && !link.ends_with(".csv");
+                && !link.starts_with("/logout");
             if followed && seen.insert(link.clone()) {
                 queue.push_back(link);
             }

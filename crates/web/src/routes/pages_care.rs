@@ -191,6 +191,7 @@ struct SummaryQuery {
 /// The headings a crisis note starts from (the therapist fills them in).
 const CRISIS_NOTE: &str = "Crisis note\nWhat happened:\nRisk assessment (ideation, plan, intent, means):\nWhere the client is:\nActions taken (emergency contact, 988, 911, safety plan):\nFollow-up:";
 
+#[expect(clippy::too_many_arguments, reason = "one extractor for each part of the request")]
 async fn summary(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,

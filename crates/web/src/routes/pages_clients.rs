@@ -77,11 +77,11 @@ struct Row {
     flag: bool,
 }
 
-fn row(entry: DirectoryEntry, when: &When) -> Row {
+fn row(entry: DirectoryEntry) -> Row {
     let mut who = vec![format!("#{}", entry.id)];
     who.extend(entry.region);
     who.extend(entry.age_band.map(str::to_owned));
-    who.push(format!("joined {}", when.month(entry.joined.date_naive())));
+    who.push(format!("joined {}", When::month(entry.joined.date_naive())));
     let mut care = Vec::new();
     if entry.more_groups > 0 {
         care.push(format!(
@@ -132,7 +132,6 @@ async fn directory(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
-    when: When,
     Query(query): Query<DirectoryQuery>,
 ) -> Result<Response> {
     let search = query.search();
@@ -147,7 +146,7 @@ async fn directory(
             address(&search, n)
         }),
         total: paging.total,
-        rows: found.entries.items.into_iter().map(|e| row(e, &when)).collect(),
+        rows: found.entries.items.into_iter().map(row).collect(),
         sees_flags: found.sees_flags,
         own_clients_only: found.own_clients_only,
         may_mine: who.user.role == hearth_domain::Role::Coordinator,
