@@ -267,6 +267,16 @@ async fn no_page_a_client_or_therapist_reads_writes_a_date_as_iso() {
     let scored = app.post_measure(&member, "phq9", &json!([1, 1, 1, 1, 1, 1, 1, 0, 0])).await;
     assert_eq!(scored.status(), StatusCode::CREATED);
     let client_id = app.get_json(&member, "/me").await["id"].as_i64().expect("id");
+    // A safety plan, so its page shows when it was last changed.
+    let saved = app
+        .client
+        .put(app.url(&format!("/api/v1/clients/{client_id}/safety-plan")))
+        .bearer_auth(&member)
+        .json(&json!({"warning_signs": "Not sleeping", "coping_steps": "Walk the dog"}))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(saved.status(), StatusCode::NO_CONTENT);
     // The meeting of 25 November is open now.
     app.clock.set(Utc.with_ymd_and_hms(2026, 11, 25, 23, 55, 0).single().expect("instant"));
 
