@@ -59,26 +59,8 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<ClientHome> {
         let mine = self.my_group_cards(who).await?;
-        let (now, zone) = (self.clock.now(), who.user.timezone.tz());
-        let changes = self.series_changes().await?;
-        let mut sessions = Vec::new();
-        for card in &mine.seated {
-            let series = Self::series_from(&card.group, &changes)?;
-            let next = upcoming(&series, now, zone, 8)
-                .into_iter()
-                .find(|o| o.status != OccurrenceStatus::Cancelled);
-            if let Some(next) = next {
-                let opens = next.starts_at - Duration::minutes(ROOM_OPENS_BEFORE_MINUTES);
-                sessions.push(NextSession {
-                    card: card.clone(),
-                    starts_local: next.local_start,
-                    opens_local: opens.with_timezone(&zone),
-                    open_now: now >= opens && now < next.ends_at,
-                    meeting_date: next.original_date,
-                });
-            }
-        }
-        sessions.sort_by_key(|s| s.starts_local);
+        let now = self.clock.now();
+        let sessions = self.next_sessions(&mine.seated, who.user.timezone.tz()).await?;
         let (mut offers, mut waiting) = (Vec::new(), Vec::new());
         for (card, place) in mine.waiting {
             match (place.status, place.offer_expires_at) {
@@ -96,6 +78,36 @@ impl App {
             switches,
             consult,
         })
+    }
+
+    /// The next meeting of each of `groups` not yet ended (a cancelled one skipped), in
+    /// `zone`, soonest first.
+    pub(crate) async fn next_sessions(
+        &self,
+        groups: &[GroupCard],
+        zone: chrono_tz::Tz,
+    ) -> AppResult<Vec<NextSession>> {
+        let now = self.clock.now();
+        let changes = self.series_changes().await?;
+        let mut sessions = Vec::new();
+        for card in groups {
+            let series = Self::series_from(&card.group, &changes)?;
+            let next = upcoming(&series, now, zone, 8)
+                .into_iter()
+                .find(|o| o.status != OccurrenceStatus::Cancelled);
+            if let Some(next) = next {
+                let opens = next.starts_at - Duration::minutes(ROOM_OPENS_BEFORE_MINUTES);
+                sessions.push(NextSession {
+                    card: card.clone(),
+                    starts_local: next.local_start,
+                    opens_local: opens.with_timezone(&zone),
+                    open_now: now >= opens && now < next.ends_at,
+                    meeting_date: next.original_date,
+                });
+            }
+        }
+        sessions.sort_by_key(|s| s.starts_local);
+        Ok(sessions)
     }
 
     /// The client's switch requests still pending or asked in the last two weeks, with the

@@ -9,14 +9,20 @@ use crate::access::actor_for;
 use hearth_domain::User;
 
 use crate::{
-    App, AppError, AppResult, AuditContext, Authenticated, CareNote, ClientPermissions, Intake,
-    Recommendation, ScoreTrend,
+    App, AppError, AppResult, AuditContext, Authenticated, CareNote, ClientPermissions, GroupCard,
+    Intake, NextSession, Recommendation, RiskFlagRow, ScoreTrend, WaitlistPlace,
 };
 
 /// The clinical part of the summary: shown to the client's care team, or after breaking the
 /// glass.
 #[derive(Clone, Debug)]
 pub struct ClinicalSummary {
+    /// Risk flags no clinician has acknowledged yet, oldest first: shown before anything.
+    pub open_flags: Vec<RiskFlagRow>,
+    /// The next meeting of each group the client sits in, in the viewer's zone.
+    pub sessions: Vec<NextSession>,
+    /// Their waitlist places and held seats.
+    pub waiting: Vec<(GroupCard, WaitlistPlace)>,
     pub intake: Option<Intake>,
     pub trend: ScoreTrend,
     pub recommendations: Vec<Recommendation>,
@@ -81,7 +87,20 @@ impl App {
             Vec::new()
         };
         let clinical = if permissions.read_clinical {
+            let open_flags = self
+                .db
+                .list_client_open_risk_flags(client)
+                .await?
+                .into_iter()
+                .map(|f| self.open_risk_flag(f))
+                .collect::<AppResult<Vec<_>>>()?;
+            let groups = self.group_cards_of(who, client).await?;
+            let detail = format!("open_flags={} groups={}", open_flags.len(), groups.seated.len());
+            self.audit(ctx, "client.summary.read", format!("client:{client}"), detail).await?;
             Some(ClinicalSummary {
+                open_flags,
+                sessions: self.next_sessions(&groups.seated, who.user.timezone.tz()).await?,
+                waiting: groups.waiting,
                 intake: self.intake(who, client, ctx).await?,
                 trend: self.score_trend(who, client, ctx).await?,
                 recommendations: self.recommendations(who, client, ctx).await?,

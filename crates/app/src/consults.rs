@@ -23,6 +23,8 @@ pub struct ConsultCall {
     pub starts_at: DateTime<Utc>,
     pub coordinator: String,
     pub client: String,
+    /// The client's id, for a link to their summary.
+    pub client_id: UserId,
     pub phone: String,
 }
 
@@ -271,6 +273,7 @@ impl App {
                 starts_at: row.starts_at,
                 coordinator: name(row.coordinator_id),
                 client: name(row.client_id),
+                client_id: UserId::new(row.client_id),
                 phone: self.open_phone(row.client_id, &row.phone)?,
             });
         }

@@ -2,12 +2,19 @@
 //! branching on role lives here, not in the page handler.
 
 use chrono::{DateTime, Utc};
-use hearth_domain::{GroupId, OutcomeReport, Role};
+use hearth_domain::{GroupId, OutcomeReport, Role, UserId};
 
-use crate::{App, AppResult, AuditContext, Authenticated, CheckInStatus, ClientHome};
+use crate::{
+    AdminHome, App, AppResult, AuditContext, Authenticated, CheckInStatus, ClientHome,
+    CoordinatorHome, TherapistHome,
+};
 
 /// Names of members who missed a check-in shown on a dashboard; the rest are counted.
 pub const OVERDUE_NAMES_SHOWN: usize = 20;
+
+/// Members who missed a check-in: the first few (id and name), how many in all, and when
+/// the list was made.
+pub type Overdue = (Vec<(UserId, String)>, usize, DateTime<Utc>);
 
 /// Everything a dashboard shows; the parts for other roles are empty.
 #[derive(Clone, Debug, Default)]
@@ -26,11 +33,17 @@ pub struct Dashboard {
     pub home: Option<ClientHome>,
     /// Clients: no intake yet.
     pub needs_intake: bool,
-    /// Staff: the first [`OVERDUE_NAMES_SHOWN`] names of the members in their scope who
-    /// missed a check-in, how many missed one in all, and when the list was made.
-    pub overdue: Option<(Vec<String>, usize, DateTime<Utc>)>,
+    /// Staff: the first [`OVERDUE_NAMES_SHOWN`] members in their scope who missed a
+    /// check-in (id and name), how many missed one in all, and when the list was made.
+    pub overdue: Option<Overdue>,
     /// Staff: risk flags not yet acknowledged that they may see.
     pub open_flags: usize,
+    /// Therapists: their sessions today and this week.
+    pub therapist: Option<TherapistHome>,
+    /// Coordinators: who waits, today's calls, switch requests.
+    pub coordinator: Option<CoordinatorHome>,
+    /// Admins: the practice's figures and lapsing licences.
+    pub admin: Option<AdminHome>,
 }
 
 impl App {
@@ -62,16 +75,23 @@ impl App {
             }
             return Ok(page);
         }
-        if who.user.role == Role::Admin {
-            page.headline = Some(self.practice_headline(who, ctx).await?);
-            page.client_count = self.count_users(Role::Client).await?;
-            page.staff_count = crate::paging::total(self.db.count_staff().await?);
+        match who.user.role {
+            Role::Admin => {
+                page.headline = Some(self.practice_headline(who, ctx).await?);
+                let admin = self.admin_home(who).await?;
+                page.client_count = admin.clients;
+                page.staff_count = admin.staff;
+                page.admin = Some(admin);
+            }
+            Role::Therapist => page.therapist = Some(self.therapist_home(who).await?),
+            Role::Coordinator => page.coordinator = Some(self.coordinator_home(who, ctx).await?),
+            Role::Client => {}
         }
         let (list, at) = self.overdue_check_ins_as_of(who).await?;
         let names = list
             .iter()
             .take(OVERDUE_NAMES_SHOWN)
-            .map(|(u, _)| u.display_name.to_string())
+            .map(|(u, _)| (u.id, u.display_name.to_string()))
             .collect();
         page.overdue = Some((names, list.len(), at));
         page.open_flags = self.open_risk_flag_count(who).await?;

@@ -55,7 +55,18 @@ pub struct MyGroupCards {
 impl App {
     /// `who`'s groups as cards, in one read.
     pub async fn my_group_cards(&self, who: &Authenticated) -> AppResult<MyGroupCards> {
-        let mine = self.my_groups(who).await?;
+        self.group_cards_of(who, who.user.id).await
+    }
+
+    /// `client`'s groups and waitlist places as cards for `viewer` (callers check that the
+    /// viewer may see them).
+    pub(crate) async fn group_cards_of(
+        &self,
+        viewer: &Authenticated,
+        client: hearth_domain::UserId,
+    ) -> AppResult<MyGroupCards> {
+        let who = viewer;
+        let mine = self.groups_of(client).await?;
         let seated_count = mine.seated.len();
         let (places, waiting_groups): (Vec<_>, Vec<_>) =
             mine.waiting.into_iter().map(|(g, p)| (p, g)).unzip();

@@ -178,7 +178,10 @@ impl App {
         let subject = format!("client:{}", who.user.id);
         let record =
             self.audited(ctx, "intake.submitted", subject, format!("consent={CONSENT_VERSION}"));
-        Ok(self.db.upsert_intake(&intake, record).await?)
+        self.db.upsert_intake(&intake, record).await?;
+        // A new intake joins the people waiting for a place.
+        self.waiting_cache.clear();
+        Ok(())
     }
 
     /// A client's intake, for them and their care team (audited).

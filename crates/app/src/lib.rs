@@ -39,11 +39,13 @@ mod seats;
 mod second_factor;
 mod sessions;
 mod snapshot;
+mod staff_home;
 mod switches;
 mod therapist_page;
 mod therapists;
 mod tokens;
 mod vault;
+mod waiting;
 
 use hearth_store::Db;
 use std::sync::Arc;
@@ -90,10 +92,15 @@ pub use sealed_fields::{MeasureRow, RiskFlagRow, SealedCounts};
 pub use seats::{DEFAULT_OFFER_HOLD, MyGroups, Reservation, RosterEntry};
 pub use second_factor::{Enrolment, SecondFactorPolicy};
 pub use sessions::{Authenticated, LoginAttempt, LoginStep, SessionPolicy, SignedIn};
+pub use staff_home::{
+    AdminHome, CoordinatorHome, HOME_LIST_SHOWN, LICENCE_WARNING_DAYS, TherapistHome,
+    WEEK_AHEAD_DAYS, WeekSession,
+};
 pub use switches::SwitchRequest;
 pub use therapist_page::LedGroup;
 pub use therapists::{LicenseInput, THERAPISTS_PAGE_SIZE, TherapistInput, TherapistsOverview};
 pub use vault::{Vault, VaultError};
+pub use waiting::WAITING_TTL;
 
 /// Everything a use case needs, cheap to clone into each request.
 #[derive(Clone, Debug)]
@@ -111,6 +118,7 @@ pub struct App {
     report_pages: Arc<outcomes::ReportPageCache>,
     overdue_cache: Arc<checkins::OverdueCache>,
     schedule_cache: Arc<schedules::ScheduleCache>,
+    waiting_cache: Arc<waiting::WaitingCache>,
     /// Shared: the keyrings are maps, and an `App` is cloned for every request.
     vault: Arc<Vault>,
     /// Commits stand-alone audit rows in batches.
@@ -153,6 +161,7 @@ impl App {
             report_pages: Arc::default(),
             overdue_cache: Arc::default(),
             schedule_cache: Arc::default(),
+            waiting_cache: Arc::default(),
             vault: Arc::new(parts.vault),
             audit_writer: Arc::default(),
             dummy_hash: Arc::default(),

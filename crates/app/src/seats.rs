@@ -190,10 +190,10 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<()> {
         let record = self.audited(ctx, "group.seat.left", format!("group:{group}"), "");
-        Ok(self
-            .db
-            .leave_group(group, who.user.id, self.clock.now(), self.offer_hold, record)
-            .await?)
+        self.db.leave_group(group, who.user.id, self.clock.now(), self.offer_hold, record).await?;
+        // They may be waiting for a place again.
+        self.waiting_cache.clear();
+        Ok(())
     }
 
     /// Takes the client off a waitlist.
@@ -204,10 +204,12 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<()> {
         let record = self.audited(ctx, "group.waitlist.left", format!("group:{group}"), "");
-        Ok(self
-            .db
+        self.db
             .withdraw_from_waitlist(group, who.user.id, self.clock.now(), self.offer_hold, record)
-            .await?)
+            .await?;
+        // They may be waiting for a place again.
+        self.waiting_cache.clear();
+        Ok(())
     }
 
     /// Accepts a seat offered from the waitlist (ending a seat it replaces, for a switch).
@@ -233,10 +235,12 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<()> {
         let record = self.audited(ctx, "group.offer.declined", format!("group:{group}"), "");
-        Ok(self
-            .db
+        self.db
             .decline_offer(group, who.user.id, self.clock.now(), self.offer_hold, record)
-            .await?)
+            .await?;
+        // They may be waiting for a place again.
+        self.waiting_cache.clear();
+        Ok(())
     }
 
     /// Moves a member from one group to another. The old seat is kept until the new one is
@@ -285,6 +289,9 @@ impl App {
                 expired += 1;
             }
         }
+        if expired > 0 {
+            self.waiting_cache.clear();
+        }
         Ok(expired)
     }
 
@@ -299,14 +306,19 @@ impl App {
 
     /// The client's groups and waitlists.
     pub async fn my_groups(&self, who: &Authenticated) -> AppResult<MyGroups> {
+        self.groups_of(who.user.id).await
+    }
+
+    /// `client`'s groups and waitlist places (callers check who may see them).
+    pub(crate) async fn groups_of(&self, client: UserId) -> AppResult<MyGroups> {
         let memberships: Vec<MembershipRow> = self
             .db
-            .list_client_memberships(who.user.id)
+            .list_client_memberships(client)
             .await?
             .into_iter()
             .filter(|m| m.status == MembershipStatus::Seated)
             .collect();
-        let places = self.db.list_client_waitlists(who.user.id).await?;
+        let places = self.db.list_client_waitlists(client).await?;
         // Every group named, in one statement.
         let ids: Vec<GroupId> =
             memberships.iter().map(|m| m.group_id).chain(places.iter().map(|(g, _)| *g)).collect();

@@ -24,6 +24,15 @@ pub struct LedGroup {
 }
 
 impl App {
+    /// Every group `therapist` leads.
+    pub(crate) async fn groups_led_by(
+        &self,
+        therapist: UserId,
+    ) -> AppResult<Vec<hearth_domain::Group>> {
+        let filter = GroupFilter { therapist: Some(therapist), ..GroupFilter::default() };
+        Ok(self.db.list_groups(&filter).await?)
+    }
+
     /// Every group `who` leads, for their "My groups" page. Therapists only.
     pub async fn therapist_groups_page(
         &self,
@@ -33,10 +42,7 @@ impl App {
         if who.user.role != Role::Therapist {
             return Err(AppError::Forbidden);
         }
-        let groups = self
-            .db
-            .list_groups(&GroupFilter { therapist: Some(who.user.id), ..GroupFilter::default() })
-            .await?;
+        let groups = self.groups_led_by(who.user.id).await?;
         let ids: Vec<GroupId> = groups.iter().map(|g| g.id).collect();
         let members = self.db.list_members_of_groups(&ids).await?;
         let client_ids: Vec<UserId> = members.iter().map(|m| m.client_id).collect();

@@ -35,6 +35,22 @@ impl Db {
         Ok(rows)
     }
 
+    /// Which of `clients` now hold a seat or a waitlist place (waiting or offered): what a
+    /// list of unplaced clients made a moment ago checks before it is shown.
+    pub async fn placed_among(&self, clients: &[UserId]) -> StoreResult<Vec<UserId>> {
+        if clients.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = crate::db::inline_ids(clients.iter().map(|c| c.get()));
+        let sql = format!(
+            "SELECT client_id FROM memberships WHERE status = 'seated' AND client_id IN ({list}) \
+             UNION SELECT client_id FROM waitlist_entries \
+             WHERE status IN ('waiting', 'offered') AND client_id IN ({list})"
+        );
+        let rows: Vec<i64> = on_pool!(self, |pool| sqlx::query_scalar(&sql).fetch_all(pool).await)?;
+        Ok(rows.into_iter().map(UserId::new).collect())
+    }
+
     /// Adds a note; its id and the note id are bound into the sealed body by the caller.
     pub async fn insert_care_note(
         &self,

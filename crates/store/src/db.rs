@@ -44,6 +44,13 @@ pub(crate) fn in_list(first: usize, count: usize) -> String {
     (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
+/// Integer ids as the text of an `IN (…)` list, inlined rather than bound: safe because an
+/// `i64` prints only digits and a sign, and one SQL text then serves both engines whatever
+/// the number of ids (no parameter limit). Callers return early on an empty list.
+pub(crate) fn inline_ids(ids: impl IntoIterator<Item = i64>) -> String {
+    ids.into_iter().map(|id| id.to_string()).collect::<Vec<_>>().join(",")
+}
+
 /// A count or position (`LIMIT`, `OFFSET`) as the 64-bit integer both engines bind.
 pub(crate) fn sql_count(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)

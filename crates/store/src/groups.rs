@@ -149,7 +149,7 @@ impl Db {
             if ids.is_empty() {
                 return Ok(Vec::new());
             }
-            let list = ids.iter().map(|g| g.get().to_string()).collect::<Vec<_>>().join(",");
+            let list = crate::db::inline_ids(ids.iter().map(|g| g.get()));
             sql = format!("{sql} AND g.id IN ({list})");
         }
         sql.push_str(" ORDER BY g.topic, g.id");

@@ -200,6 +200,20 @@ impl Db {
         Ok(rows)
     }
 
+    /// One client's open flags, oldest first.
+    pub async fn list_client_open_risk_flags(
+        &self,
+        client: UserId,
+    ) -> StoreResult<Vec<StoredRiskFlag>> {
+        let sql = format!(
+            "SELECT {FLAG_COLUMNS} FROM risk_flags WHERE client_id = $1 AND acknowledged_at IS NULL \
+             ORDER BY raised_at, id"
+        );
+        let rows =
+            on_pool!(self, |pool| sqlx::query_as(&sql).bind(client.get()).fetch_all(pool).await)?;
+        Ok(rows)
+    }
+
     pub async fn find_risk_flag(&self, id: i64) -> StoreResult<Option<StoredRiskFlag>> {
         let sql = format!("SELECT {FLAG_COLUMNS} FROM risk_flags WHERE id = $1");
         let row = on_pool!(self, |pool| sqlx::query_as(&sql).bind(id).fetch_optional(pool).await)?;
@@ -246,8 +260,7 @@ impl Db {
             if ids.is_empty() {
                 return Ok(Vec::new());
             }
-            // Integer ids we read from the database ourselves: safe to inline.
-            let list = ids.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+            let list = crate::db::inline_ids(ids.iter().copied());
             sql = format!("{sql} AND client_id IN ({list})");
         }
         sql.push_str(" ORDER BY client_id, taken_at, id");
@@ -265,8 +278,7 @@ impl Db {
         if clients.is_empty() {
             return Ok(Vec::new());
         }
-        // Integer ids we read from the database ourselves: safe to inline.
-        let list = clients.iter().map(ToString::to_string).collect::<Vec<_>>().join(",");
+        let list = crate::db::inline_ids(clients.iter().copied());
         // Each client's first and last day per instrument from the index on (client,
         // instrument, taken_at), then only those rows.
         let sql = format!(

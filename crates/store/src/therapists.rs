@@ -194,8 +194,7 @@ impl Db {
         if therapists.is_empty() {
             return Ok(Vec::new());
         }
-        // Ids are integers we generated, so inlining them is safe and keeps one SQL for both engines.
-        let ids = therapists.iter().map(|t| t.get().to_string()).collect::<Vec<_>>().join(",");
+        let ids = crate::db::inline_ids(therapists.iter().map(|t| t.get()));
         let sql = format!(
             "SELECT therapist_id, region, kind, number, expires_on FROM licenses \
              WHERE therapist_id IN ({ids}) ORDER BY therapist_id, region"
@@ -206,6 +205,39 @@ impl Db {
             .map(|row| {
                 let holder = UserId::new(row.therapist_id);
                 License::try_from(row).map(|l| (holder, l))
+            })
+            .collect()
+    }
+
+    /// Licenses that expire on or before `until` (those already expired included), soonest
+    /// first, at most `limit`, each with its holder's id and name.
+    pub async fn list_licenses_expiring(
+        &self,
+        until: NaiveDate,
+        limit: usize,
+    ) -> StoreResult<Vec<(UserId, String, License)>> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            #[sqlx(flatten)]
+            license: LicenseRow,
+            display_name: String,
+        }
+        let rows: Vec<Row> = on_pool!(self, |pool| {
+            sqlx::query_as(
+                "SELECT l.therapist_id, l.region, l.kind, l.number, l.expires_on, u.display_name \
+                 FROM licenses l JOIN users u ON u.id = l.therapist_id \
+                 WHERE l.expires_on <= $1 AND u.disabled_at IS NULL \
+                 ORDER BY l.expires_on, u.display_name, l.region LIMIT $2",
+            )
+            .bind(until)
+            .bind(sql_count(limit))
+            .fetch_all(pool)
+            .await
+        })?;
+        rows.into_iter()
+            .map(|row| {
+                let holder = UserId::new(row.license.therapist_id);
+                License::try_from(row.license).map(|l| (holder, row.display_name, l))
             })
             .collect()
     }

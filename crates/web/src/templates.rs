@@ -204,6 +204,8 @@ pub struct LoginPage {
 #[template(path = "dashboard.html")]
 pub struct DashboardPage {
     pub layout: Layout,
+    /// What the change before this page did, from the server's own flash.
+    pub notice: Option<String>,
     pub name: String,
     pub role: Role,
     pub role_label: &'static str,
@@ -218,8 +220,10 @@ pub struct DashboardPage {
     pub suggestions: Vec<(i64, String, Vec<String>)>,
     /// A client's week.
     pub home: crate::routes::home_view::HomeView,
-    /// The first names on the list of missed check-ins.
-    pub overdue: Option<Vec<String>>,
+    /// A staff member's work.
+    pub staff: crate::routes::staff_home_view::StaffHomeView,
+    /// The first people on the list of missed check-ins: (client id, name).
+    pub overdue: Option<Vec<(i64, String)>>,
     /// Everyone on it.
     pub overdue_total: usize,
     /// When the list of missed check-ins was made ("14:05"), in the viewer's zone.

@@ -219,7 +219,9 @@ async fn browser_a_client_filters_the_catalog_reserves_a_seat_sees_their_time_an
         .expect("group page");
     assert!(page.text("main").await.expect("main").contains("America/Los_Angeles"));
     page.click(&format!("form[action='/groups/{wanted}/reserve'] button")).await.expect("reserve");
-    page.wait_until("location.search.includes('msg=seated')").await.expect("seated");
+    page.wait_until("document.body.innerText.includes('You have a seat in this group')")
+        .await
+        .expect("seated");
     let main = page.text("main").await.expect("main");
     assert!(main.contains("You are a member of this group"), "{main}");
     assert!(main.contains("3:00 pm"), "the next meeting in her zone: {main}");
@@ -227,8 +229,16 @@ async fn browser_a_client_filters_the_catalog_reserves_a_seat_sees_their_time_an
     page.goto(&app.url("/my/groups")).await.expect("my groups");
     assert!(page.text("main").await.expect("main").contains("Anxiety & depression"));
     page.goto(&app.url(&format!("/groups/{wanted}"))).await.expect("group page");
-    page.click(&format!("form[action='/groups/{wanted}/leave'] button")).await.expect("leave");
-    page.wait_until("location.search.includes('msg=left')").await.expect("left");
+    // Leaving is asked twice: the page says what leaving gives up, then "Yes" leaves.
+    page.click(&format!("a[href='/groups/{wanted}/leave']")).await.expect("leave");
+    page.wait_until(&format!("location.pathname === '/groups/{wanted}/leave'"))
+        .await
+        .expect("asked to confirm");
+    assert!(page.text("main").await.expect("main").contains("Your seat goes to the next person"));
+    page.click(&format!("form[action='/groups/{wanted}/leave'] button")).await.expect("confirm");
+    page.wait_until("document.body.innerText.includes('You have left')").await.expect("left");
+    assert_eq!(page.path().await.expect("where"), "/dashboard");
+    page.goto(&app.url(&format!("/groups/{wanted}"))).await.expect("group page");
     assert!(page.text("main").await.expect("main").contains("Reserve a seat"));
     browser.close().await;
 }
@@ -355,7 +365,7 @@ async fn browser_a_client_books_a_consult_and_the_coordinator_places_them_in_a_g
     let queue = page.text("main").await.expect("queue");
     assert!(queue.contains("Sam") && queue.contains("312 555 0100"), "{queue}");
     page.click("main table a[href^='/clients/']").await.expect("open the summary");
-    page.wait_until("document.body.innerText.includes('Recommended groups')")
+    page.wait_until("document.body.innerText.includes('Groups that may suit them')")
         .await
         .expect("summary");
     assert!(

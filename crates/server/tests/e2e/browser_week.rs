@@ -67,7 +67,7 @@ async fn browser_a_clients_week_and_the_coordinator_who_finds_and_moves_them() {
     problems.extend(look(&page, "client-catalogue").await);
     page.goto(&app.url(&format!("/groups/{wednesday}"))).await.expect("group page");
     page.click(&format!("form[action='/groups/{wednesday}/reserve'] button")).await.expect("join");
-    page.wait_until("location.search.includes('msg=seated')").await.expect("seated");
+    page.wait_until(&has_text("You have a seat in this group")).await.expect("seated");
     follow_nav(&page, "/dashboard").await;
     let home = page.text("main").await.expect("home");
     assert!(home.contains("Your sessions") && home.contains("Next session:"), "{home}");
@@ -90,7 +90,7 @@ async fn browser_a_clients_week_and_the_coordinator_who_finds_and_moves_them() {
     page.click(&format!("form[action='/groups/{thursday}/switch-request'] button"))
         .await
         .expect("send");
-    page.wait_until("location.search.includes('msg=switch-requested')").await.expect("asked");
+    page.wait_until(&has_text("Your request is with your care coordinator")).await.expect("asked");
     follow_nav(&page, "/dashboard").await;
     assert!(page.text("main").await.expect("home").contains("Waiting for your care coordinator"));
     page.log_out().await.expect("logged out");
@@ -121,4 +121,9 @@ async fn browser_a_clients_week_and_the_coordinator_who_finds_and_moves_them() {
     problems.extend(look(&page, "client-home-moved").await);
     assert!(problems.is_empty(), "page problems:\n{}", problems.join("\n"));
     browser.close().await;
+}
+
+/// A condition that holds once the page shows `text`.
+fn has_text(text: &str) -> String {
+    format!("document.body.innerText.includes({text:?})")
 }

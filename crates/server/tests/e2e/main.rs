@@ -29,4 +29,5 @@ mod room;
 mod scale_seed;
 mod second_factor;
 mod security;
+mod staff_home;
 mod statements;

@@ -34,6 +34,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/invites/{token}", get(invite_form).post(accept_invite))
         .merge(super::pages_auth::router())
         .merge(super::pages_groups::router())
+        .merge(super::pages_leave::router())
         .merge(super::pages_catalog::router())
         .merge(super::pages_therapists::router())
         .merge(super::pages_measures::router())
@@ -72,6 +73,7 @@ async fn dashboard(
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
     when: When,
+    flash::Notice(notice): flash::Notice,
 ) -> Result<Response> {
     let ctx = hearth_app::AuditContext::by(who.user.id, None);
     let home = state.app.dashboard(&who, &ctx).await?;
@@ -83,11 +85,27 @@ async fn dashboard(
         _ => None,
     });
     let (overdue, overdue_total, overdue_as_of) = match home.overdue {
-        Some((names, total, at)) => (Some(names), total, when.time(&at.with_timezone(&zone))),
+        Some((names, total, at)) => (
+            Some(names.into_iter().map(|(id, name)| (id.get(), name)).collect()),
+            total,
+            when.time(&at.with_timezone(&zone)),
+        ),
         None => (None, 0, String::new()),
     };
+    let mut staff = super::staff_home_view::StaffHomeView::default();
+    if let Some(t) = home.therapist {
+        staff = staff.therapist(t, &when);
+    }
+    if let Some(c) = home.coordinator {
+        staff = staff.coordinator(c, zone, &when);
+    }
+    if let Some(a) = home.admin {
+        let today = state.app.now().with_timezone(&zone).date_naive();
+        staff = staff.admin(a, today, &when);
+    }
     Ok(page(&DashboardPage {
         layout: Layout::new("Dashboard", Some(&who), &csrf),
+        notice,
         name: who.user.display_name.to_string(),
         role: who.user.role,
         role_label: who.user.role.label(),
@@ -101,6 +119,7 @@ async fn dashboard(
             .into_iter()
             .map(|(group, topic, reasons)| (group.get(), topic, reasons))
             .collect(),
+        staff,
         overdue,
         overdue_total,
         overdue_as_of,

@@ -156,6 +156,7 @@ struct IntakeView {
 }
 
 struct ClinicalView {
+    standing: super::summary_view::StandingView,
     intake: Option<IntakeView>,
     phq9: String,
     gad7: String,
@@ -229,6 +230,7 @@ async fn summary_page(
         .as_ref()
         .map_or_else(|| format!("Client {id}"), |u| u.display_name.to_string());
     let clinical = summary.clinical.map(|c| ClinicalView {
+        standing: super::summary_view::StandingView::of(&c, zone, when),
         intake: c.intake.map(|i| IntakeView {
             reasons: i.private.reasons,
             goals: i.private.goals,

@@ -4,7 +4,7 @@
 use askama::Template;
 use axum::Router;
 use axum::extract::{Extension, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::Weekday;
 use hearth_app::{BrowseFilter, GroupCard, Standing, TimeOfDay, weekday_name};
@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path};
+use crate::flash::Notice;
 use crate::json::Query;
 use crate::templates::{Layout, page};
 use crate::when::When;
@@ -220,14 +221,9 @@ pub(super) struct SwitchDraft {
     pub(super) error: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct GroupQuery {
-    msg: Option<String>,
-}
-
-/// The fixed words a `?msg=` code stands for (the address bar picks one, never the text).
-fn group_message(code: Option<&str>) -> Option<String> {
-    let text = match code? {
+/// The words shown on a group's page after a change made from it.
+fn group_message(code: &str) -> &'static str {
+    match code {
         "seated" => "You have a seat in this group. Welcome!",
         "waitlisted" => "The group is full, so you are on the waitlist.",
         "left" => "You have left the group.",
@@ -240,9 +236,8 @@ fn group_message(code: Option<&str>) -> Option<String> {
         "switch-waiting" => {
             "The group is full: you are on its waitlist and keep your current seat until you accept an offer here."
         }
-        _ => return None,
-    };
-    Some(text.to_owned())
+        _ => "Done.",
+    }
 }
 
 async fn group_page(
@@ -252,9 +247,8 @@ async fn group_page(
     PageUser(who): PageUser,
     when: When,
     Path(id): Path<i64>,
-    Query(query): Query<GroupQuery>,
+    Notice(message): Notice,
 ) -> Result<Response> {
-    let message = group_message(query.msg.as_deref());
     let draft = SwitchDraft::default();
     Ok(page(&build_group_page(&state, &who, &csrf, &meta, &when, id, message, draft).await?))
 }
@@ -363,8 +357,9 @@ fn member_status(standing: Standing, zone: chrono_tz::Tz, when: &When) -> Member
     }
 }
 
-pub(super) fn back_to(id: i64, msg: &str) -> Response {
-    Redirect::to(&format!("/groups/{id}?msg={msg}")).into_response()
+/// Back to group `id`'s page, which then says what `change` did (its words are fixed here).
+pub(super) fn back_to(state: &AppState, id: i64, change: &str) -> Response {
+    crate::flash::redirect(state, &format!("/groups/{id}"), group_message(change))
 }
 
 pub(crate) fn meeting_date(raw: &str) -> Result<chrono::NaiveDate> {

@@ -31,7 +31,7 @@ async fn cancel_meeting(
 ) -> Result<Response> {
     let date = meeting_date(&date)?;
     state.app.cancel_occurrence(&who, GroupId::new(id), date, &meta.audit(Some(&who))).await?;
-    Ok(back_to(id, "rescheduled"))
+    Ok(back_to(&state, id, "rescheduled"))
 }
 
 async fn restore_meeting(
@@ -42,7 +42,7 @@ async fn restore_meeting(
 ) -> Result<Response> {
     let date = meeting_date(&date)?;
     state.app.restore_occurrence(&who, GroupId::new(id), date, &meta.audit(Some(&who))).await?;
-    Ok(back_to(id, "rescheduled"))
+    Ok(back_to(&state, id, "rescheduled"))
 }
 
 /// When `meeting` is held on the viewer's clock ("Monday 30 November at 12:31"), and for a
@@ -91,5 +91,5 @@ async fn move_meeting(
             &meta.audit(Some(&who)),
         )
         .await?;
-    Ok(back_to(id, "rescheduled"))
+    Ok(back_to(&state, id, "rescheduled"))
 }

@@ -5,7 +5,7 @@
 use axum::Router;
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::post;
 use hearth_app::{AppError, Reservation};
 use hearth_domain::GroupId;
@@ -22,10 +22,8 @@ use crate::{AppState, Result};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/groups/{id}/reserve", post(reserve))
-        .route("/groups/{id}/leave", post(leave))
         .route("/groups/{id}/accept", post(accept))
         .route("/groups/{id}/decline", post(decline))
-        .route("/groups/{id}/waitlist/leave", post(leave_waitlist))
         .route("/groups/{id}/switch", post(switch_here))
         .route("/groups/{id}/switch-request", post(request_switch_here))
 }
@@ -37,8 +35,8 @@ async fn reserve(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     match state.app.reserve_seat(&who, GroupId::new(id), &meta.audit(Some(&who))).await? {
-        Reservation::Seated | Reservation::Offered => Ok(back_to(id, "seated")),
-        Reservation::Waitlisted { .. } => Ok(back_to(id, "waitlisted")),
+        Reservation::Seated | Reservation::Offered => Ok(back_to(&state, id, "seated")),
+        Reservation::Waitlisted { .. } => Ok(back_to(&state, id, "waitlisted")),
     }
 }
 
@@ -60,7 +58,7 @@ async fn request_switch_here(
 ) -> Result<Response> {
     let (from, to) = (GroupId::new(form.from), GroupId::new(id));
     match state.app.request_switch(&who, from, to, &form.reason, &meta.audit(Some(&who))).await {
-        Ok(_) => Ok(back_to(id, "switch-requested")),
+        Ok(_) => Ok(back_to(&state, id, "switch-requested")),
         // Not sent: the page again, with the reason as typed and what to change.
         Err(AppError::Invalid(errors)) => {
             let draft = SwitchDraft {
@@ -90,19 +88,9 @@ async fn switch_here(
     let to = GroupId::new(id);
     match state.app.switch_group(&who, GroupId::new(form.from), to, &meta.audit(Some(&who))).await?
     {
-        Reservation::Seated | Reservation::Offered => Ok(back_to(id, "seated")),
-        Reservation::Waitlisted { .. } => Ok(back_to(id, "switch-waiting")),
+        Reservation::Seated | Reservation::Offered => Ok(back_to(&state, id, "seated")),
+        Reservation::Waitlisted { .. } => Ok(back_to(&state, id, "switch-waiting")),
     }
-}
-
-async fn leave(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    state.app.leave_group(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(back_to(id, "left"))
 }
 
 async fn accept(
@@ -112,7 +100,7 @@ async fn accept(
     Path(id): Path<i64>,
 ) -> Result<Response> {
     state.app.accept_offer(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(back_to(id, "seated"))
+    Ok(back_to(&state, id, "seated"))
 }
 
 async fn decline(
@@ -121,16 +109,9 @@ async fn decline(
     PageUser(who): PageUser,
     Path(id): Path<i64>,
 ) -> Result<Response> {
+    let title = state.app.group_card(&who, GroupId::new(id)).await?.title();
     state.app.decline_offer(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(Redirect::to("/my/groups").into_response())
-}
-
-async fn leave_waitlist(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-    Path(id): Path<i64>,
-) -> Result<Response> {
-    state.app.leave_waitlist(&who, GroupId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(Redirect::to("/my/groups").into_response())
+    let notice =
+        format!("You declined the seat in {title}; it is offered to the next person waiting.");
+    Ok(crate::flash::redirect(&state, "/dashboard", &notice))
 }
