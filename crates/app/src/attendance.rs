@@ -1,31 +1,49 @@
 //! Attendance at group meetings: recorded from the video room, corrected by the therapist.
 
 use chrono::{DateTime, Utc};
-use hearth_domain::{AttendanceStatus, UserId};
+use hearth_domain::{AttendanceStatus, FieldErrors, Role, UserId};
 
 use crate::groups::is_care_team;
 use crate::rooms::Meeting;
 use crate::{App, AppError, AppResult, AuditContext, Authenticated, may_reschedule};
+
+/// Who a person on the sheet is to the group.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SheetPart {
+    /// The group's therapist, who runs the session.
+    Host,
+    /// A current member.
+    Member,
+    /// Care staff (a coordinator or an admin) who came into the room.
+    Staff,
+    /// Someone the room recorded who has left the group since.
+    FormerMember,
+}
 
 /// One person's line on a meeting's attendance sheet.
 #[derive(Clone, Debug)]
 pub struct AttendanceLine {
     pub user: UserId,
     pub name: String,
-    /// A current member of the group (others on the sheet came as the therapist or staff, or
-    /// have left the group since).
-    pub member: bool,
+    pub part: SheetPart,
     pub status: AttendanceStatus,
-    /// Minutes with media connected, counting a stretch still going on.
-    pub minutes: i64,
+    /// Seconds with media connected, as the room recorded them, counting a stretch still
+    /// going on.
+    pub seconds: i64,
     pub first_joined_at: Option<DateTime<Utc>>,
     /// Set by the therapist rather than recorded by the room.
     pub corrected: bool,
 }
 
+/// A status the sheet could not take, in words naming the person.
+fn status_error(name: &str) -> String {
+    format!("Choose {name}'s status: present, late, left early, absent or excused")
+}
+
 impl App {
-    /// A meeting's attendance sheet: every current member (absent unless recorded) and
-    /// anyone else the room recorded. For the group's care team (audited).
+    /// A meeting's attendance sheet: the group's therapist (as the host), every current
+    /// member (absent unless recorded), and anyone else the room recorded. For the group's
+    /// care team (audited).
     pub async fn meeting_attendance(
         &self,
         who: &Authenticated,
@@ -35,26 +53,39 @@ impl App {
         if !is_care_team(who, &meeting.group) {
             return Err(AppError::Forbidden);
         }
+        let sheet = self.attendance_sheet(meeting).await?;
+        self.audit(ctx, "attendance.read", format!("meeting:{}", meeting.key()), "").await?;
+        Ok(sheet)
+    }
+
+    async fn attendance_sheet(&self, meeting: &Meeting) -> AppResult<Vec<AttendanceLine>> {
         let group = meeting.group.id;
+        let host = meeting.group.therapist_id;
         let rows = self.db.list_attendance(group, meeting.date()).await?;
         let members = self.db.list_group_members(group).await?;
         let now = self.clock.now();
-        let mut people: Vec<i64> = members.iter().map(|m| m.client_id.get()).collect();
+        let mut people: Vec<UserId> = vec![host];
+        people.extend(members.iter().map(|m| m.client_id).filter(|id| *id != host));
         for row in &rows {
-            if !people.contains(&row.user_id) {
-                people.push(row.user_id);
+            let id = UserId::new(row.user_id);
+            if !people.contains(&id) {
+                people.push(id);
             }
         }
         let mut sheet = Vec::with_capacity(people.len());
-        for id in people {
-            let user = UserId::new(id);
-            let name = self
-                .db
-                .find_user(user)
-                .await?
-                .map(|u| u.display_name.to_string())
-                .unwrap_or_default();
-            let row = rows.iter().find(|r| r.user_id == id);
+        for user in people {
+            let found = self.db.find_user(user).await?;
+            let name = found.as_ref().map(|u| u.display_name.to_string()).unwrap_or_default();
+            let part = if user == host {
+                SheetPart::Host
+            } else if members.iter().any(|m| m.client_id == user) {
+                SheetPart::Member
+            } else if found.is_some_and(|u| matches!(u.role, Role::Coordinator | Role::Admin)) {
+                SheetPart::Staff
+            } else {
+                SheetPart::FormerMember
+            };
+            let row = rows.iter().find(|r| r.user_id == user.get());
             let status = row
                 .and_then(|r| AttendanceStatus::parse(&r.status))
                 .unwrap_or(AttendanceStatus::Absent);
@@ -65,49 +96,64 @@ impl App {
             sheet.push(AttendanceLine {
                 user,
                 name,
-                member: members.iter().any(|m| m.client_id.get() == id),
+                part,
                 status,
-                minutes: seconds / 60,
+                seconds,
                 first_joined_at: row.and_then(|r| r.first_joined_at),
                 corrected: row.is_some_and(|r| r.corrected_by.is_some()),
             });
         }
-        self.audit(ctx, "attendance.read", format!("meeting:{}", meeting.key()), "").await?;
         Ok(sheet)
     }
 
-    /// The group's therapist (or an admin) sets a person's attendance for a meeting.
-    pub async fn correct_attendance(
+    /// The group's therapist (or an admin) saves the whole sheet: a status for each person on
+    /// it, by id. Every line is checked first; a line that is not right refuses the lot, with
+    /// a message naming the person under `status-{id}`, and nothing is saved. Lines whose
+    /// status is unchanged stay as the room recorded them. Returns how many lines changed.
+    pub async fn save_attendance(
         &self,
         who: &Authenticated,
         meeting: &Meeting,
-        person: UserId,
-        status: &str,
+        lines: &[(UserId, String)],
         ctx: &AuditContext,
-    ) -> AppResult<()> {
+    ) -> AppResult<usize> {
         if !may_reschedule(who, &meeting.group) {
             return Err(AppError::Forbidden);
         }
-        let status = AttendanceStatus::parse(status).ok_or_else(|| {
-            AppError::invalid("status", "choose present, late, left early, absent or excused")
-        })?;
-        let group = meeting.group.id;
-        let date = meeting.date();
-        let is_member =
-            self.db.list_group_members(group).await?.iter().any(|m| m.client_id == person);
-        if !is_member && self.db.find_attendance(group, date, person).await?.is_none() {
-            return Err(AppError::invalid("person", "this person is not on the sheet"));
+        let sheet = self.attendance_sheet(meeting).await?;
+        let mut errors = FieldErrors::new();
+        let mut changed: Vec<(UserId, AttendanceStatus)> = Vec::new();
+        for (person, status) in lines {
+            let field = format!("status-{person}");
+            let Some(line) = sheet.iter().find(|l| l.user == *person) else {
+                errors.add(&field, "This person is not on this meeting's sheet");
+                continue;
+            };
+            match AttendanceStatus::parse(status.trim()) {
+                // An unchanged line keeps what the room (or an earlier correction) recorded.
+                Some(status) if status == line.status => {}
+                Some(status) => changed.push((*person, status)),
+                None => errors.add(&field, status_error(&line.name)),
+            }
         }
-        let record = self.audited(
-            ctx,
-            "attendance.corrected",
-            format!("meeting:{}", meeting.key()),
-            format!("user={person} status={}", status.as_str()),
-        );
+        if !errors.is_empty() {
+            return Err(AppError::Invalid(errors));
+        }
+        if changed.is_empty() {
+            return Ok(0);
+        }
+        let detail = changed
+            .iter()
+            .map(|(user, status)| format!("user={user} status={}", status.as_str()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let record =
+            self.audited(ctx, "attendance.corrected", format!("meeting:{}", meeting.key()), detail);
+        let rows: Vec<(UserId, &str)> = changed.iter().map(|(u, s)| (*u, s.as_str())).collect();
         let now = self.clock.now();
-        Ok(self
-            .db
-            .correct_attendance(group, date, person, status.as_str(), who.user.id, now, record)
-            .await?)
+        self.db
+            .correct_attendance(meeting.group.id, meeting.date(), &rows, who.user.id, now, record)
+            .await?;
+        Ok(changed.len())
     }
 }

@@ -52,7 +52,7 @@ use std::sync::Arc;
 
 pub use access::{ClientPermissions, GLASS_HOURS, GlassAccess};
 pub use accounts::{ClientSignUp, NewStaff, STAFF_PAGE_SIZE, SignUp, StaffOverview};
-pub use attendance::AttendanceLine;
+pub use attendance::{AttendanceLine, SheetPart};
 pub use audit::{AuditCheckpoint, AuditContext, CheckpointError};
 pub use browse::{
     BrowseFilter, CATALOG_PAGE_SIZE, CatalogPage, GroupCard, TimeOfDay, weekday_name,

@@ -54,6 +54,21 @@ impl RoomState {
     pub fn closes_at(&self) -> DateTime<Utc> {
         self.ends_at + Duration::minutes(ROOM_CLOSES_AFTER_MINUTES)
     }
+
+    /// Whether the room lets people in at `now` as far as time goes: not for a cancelled
+    /// meeting, nor an ended session, nor before it opens. (Who may come in is [`knock`]'s.)
+    pub fn open_at(&self, now: DateTime<Utc>) -> Result<(), RoomRefusal> {
+        if self.cancelled {
+            return Err(RoomRefusal::Cancelled);
+        }
+        if self.ended || now > self.closes_at() {
+            return Err(RoomRefusal::Ended);
+        }
+        if now < self.opens_at() {
+            return Err(RoomRefusal::NotOpenYet { opens_at: self.opens_at() });
+        }
+        Ok(())
+    }
 }
 
 /// Where a knock that is let through goes.
@@ -112,15 +127,7 @@ pub fn knock(
     } else {
         return Err(RoomRefusal::NotInGroup);
     };
-    if room.cancelled {
-        return Err(RoomRefusal::Cancelled);
-    }
-    if room.ended || now > room.closes_at() {
-        return Err(RoomRefusal::Ended);
-    }
-    if now < room.opens_at() {
-        return Err(RoomRefusal::NotOpenYet { opens_at: room.opens_at() });
-    }
+    room.open_at(now)?;
     if room.locked && entry != RoomEntry::Host {
         return Err(RoomRefusal::Locked);
     }

@@ -84,35 +84,35 @@ impl Db {
         Ok(())
     }
 
-    /// The therapist sets a person's status for a meeting (creating the row for someone who
-    /// never connected).
-    #[expect(clippy::too_many_arguments, reason = "the correction's facts and its audit rows")]
+    /// The therapist sets people's statuses for a meeting (creating the row for someone who
+    /// never connected), every line in one transaction with its audit row: all or nothing.
     pub async fn correct_attendance(
         &self,
         group: GroupId,
         date: NaiveDate,
-        user: UserId,
-        status: &str,
+        lines: &[(UserId, &str)],
         by: UserId,
         at: DateTime<Utc>,
         record: AuditRecord<'_, ()>,
     ) -> StoreResult<()> {
         on_pool!(self, |pool| audited!(pool, record, |tx| {
-            sqlx::query(
-                "INSERT INTO attendance (group_id, meeting_date, user_id, status, corrected_by, corrected_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6) \
-                 ON CONFLICT (group_id, meeting_date, user_id) DO UPDATE SET \
-                 status = excluded.status, corrected_by = excluded.corrected_by, \
-                 corrected_at = excluded.corrected_at",
-            )
-            .bind(group.get())
-            .bind(date)
-            .bind(user.get())
-            .bind(status)
-            .bind(by.get())
-            .bind(at)
-            .execute(&mut *tx)
-            .await?;
+            for (user, status) in lines {
+                sqlx::query(
+                    "INSERT INTO attendance (group_id, meeting_date, user_id, status, corrected_by, corrected_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (group_id, meeting_date, user_id) DO UPDATE SET \
+                     status = excluded.status, corrected_by = excluded.corrected_by, \
+                     corrected_at = excluded.corrected_at",
+                )
+                .bind(group.get())
+                .bind(date)
+                .bind(user.get())
+                .bind(*status)
+                .bind(by.get())
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
+            }
         }));
         Ok(())
     }

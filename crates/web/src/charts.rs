@@ -35,19 +35,27 @@ const BAND_FILLS: [RGBColor; 5] = [
     RGBColor(0xf3, 0xd6, 0xd6),
 ];
 
+/// The chart's drawing size in pixels. The page shows it at most this wide (`svg.chart` in
+/// app.css), so its labels are [`LABEL_PX`] on a wide screen and about three quarters of
+/// that on a 390-pixel phone, never the 7 pixels a larger drawing shrunk to a phone gave.
+const CHART_WIDTH: u32 = 480;
+const CHART_HEIGHT: u32 = 240;
+/// Axis label size, in the drawing's pixels.
+const LABEL_PX: u32 = 16;
+
 /// The chart as an SVG element, or `None` with fewer than one point.
 pub fn progress_svg(spec: &ChartSpec<'_>) -> Option<String> {
     let (first, last) = (spec.points.first()?.0, spec.points.last()?.0);
     let span = (last - first).num_seconds().max(86_400);
     let mut svg = String::new();
     {
-        let backend = SVGBackend::with_string(&mut svg, (640, 280));
+        let backend = SVGBackend::with_string(&mut svg, (CHART_WIDTH, CHART_HEIGHT));
         let root = backend.into_drawing_area();
         root.fill(&WHITE).ok()?;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
-            .x_label_area_size(28)
-            .y_label_area_size(36)
+            .x_label_area_size(32)
+            .y_label_area_size(40)
             .build_cartesian_2d(0..span, spec.min..spec.max)
             .ok()?;
         // Severity bands behind the line.
@@ -65,8 +73,9 @@ pub fn progress_svg(spec: &ChartSpec<'_>) -> Option<String> {
         chart
             .configure_mesh()
             .disable_x_mesh()
+            .label_style(("sans-serif", LABEL_PX))
             .y_labels(6)
-            .x_labels(5)
+            .x_labels(4)
             .x_label_formatter(&|secs| {
                 let at = first + chrono::Duration::seconds(*secs);
                 When::axis_day(at.with_timezone(&spec.zone).date_naive())

@@ -13,14 +13,22 @@
     // What the therapist turned off: the server stops forwarding it, so only the server can
     // turn it back on (when the therapist lets people unmute themselves).
     hostMuted: false, hostCameraOff: false, mayUnmute: true,
-    lastStats: null, waitingIds: new Set(),
+    // The therapist's status line: the others as last seen, what just changed, and how this
+    // page's own connection is doing.
+    lastStats: null, seen: new Map(), news: '', connection: '',
   };
+  const preview = window.hearthPreview;
   // About two minutes of attempts (the wait doubles up to 10 s) before giving up.
   const MAX_RETRIES = 15;
   // For tests and debugging: the live peer connection and state.
   window.hearthRoom = state;
 
   const status = (text) => { $('status').textContent = text; };
+  // How this page's connection is doing; on the therapist's page, with who is where.
+  const connection = (text) => {
+    state.connection = text;
+    status(isHost ? preview.summary(state.seen, state.news, text) : text);
+  };
   const send = (message) => {
     if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(JSON.stringify(message));
   };
@@ -29,23 +37,6 @@
     state.chain = state.chain.then(step).catch((e) => console.warn('negotiation', e));
     return state.chain;
   };
-
-  async function listDevices() {
-    try {
-      const devices = await navigator.mediaDevices.enumerateDevices();
-      for (const [kind, select] of [['videoinput', $('camera')], ['audioinput', $('microphone')]]) {
-        const chosen = select.value;
-        select.length = 1;
-        devices.filter((d) => d.kind === kind && d.deviceId).forEach((d, i) => {
-          const option = new Option(d.label || `${kind === 'videoinput' ? 'Camera' : 'Microphone'} ${i + 1}`, d.deviceId);
-          select.add(option);
-        });
-        select.value = chosen;
-      }
-    } catch (e) {
-      console.warn('devices', e);
-    }
-  }
 
   async function openMedia() {
     const camera = $('camera').value;
@@ -124,9 +115,9 @@
     pc.ontrack = onTrack;
     pc.onconnectionstatechange = () => {
       if (state.pc !== pc) return;
-      if (pc.connectionState === 'connected') status('You are in the session.');
+      if (pc.connectionState === 'connected') connection('You are in the session.');
       if (pc.connectionState === 'failed') {
-        status('The connection dropped. Reconnecting…');
+        connection('The connection dropped. Reconnecting…');
         if (state.ws) state.ws.close();
       }
     };
@@ -174,13 +165,11 @@
     showHeld();
     for (const id of [...state.tiles.keys()]) if (id !== 'self' && !ids.has(id)) dropTile(id);
     if (!isHost) return;
-    // Tell the therapist (and a screen reader) when someone new is waiting.
-    const nowWaiting = message.participants.filter((p) => p.presence === 'waiting');
-    const arrived = nowWaiting.filter((p) => !state.waitingIds.has(p.id));
-    state.waitingIds = new Set(nowWaiting.map((p) => p.id));
-    if (arrived.length > 0) {
-      status(`${arrived.map((p) => p.name).join(', ')} ${arrived.length === 1 ? 'is' : 'are'} in the waiting room.`);
-    }
+    // Tell the therapist (and a screen reader) who came, was let in or left, and who waits.
+    const seen = preview.changes(state.seen, message.participants, state.you);
+    state.seen = seen.seen;
+    if (seen.news) state.news = seen.news;
+    connection(state.connection);
     const waiting = $('waiting');
     const present = $('present');
     waiting.replaceChildren();
@@ -251,10 +240,13 @@
 
   function finish(text) {
     state.over = true;
+    preview.stop();
     closePc();
     if (state.stream) state.stream.getTracks().forEach((t) => t.stop());
     state.stream = null;
     dropTile('self');
+    // Nobody is in a session that is over for this page.
+    if (isHost) ['waiting', 'present'].forEach((id) => $(id).replaceChildren());
     status(text);
     if (state.ws) state.ws.close();
     $('room').dataset.over = 'true';
@@ -272,7 +264,7 @@
         break;
       case 'admitted':
         state.admitted = true;
-        status('Connecting…');
+        connection('Connecting…');
         startPc();
         break;
       case 'answer':
@@ -323,6 +315,9 @@
         $('room').hidden = true;
         $('join').hidden = false;
         $('join-error').textContent = `You cannot join: ${message.reason}`;
+        if (state.stream) state.stream.getTracks().forEach((t) => t.stop());
+        state.stream = null;
+        preview.start(openMedia).then(preview.listDevices);
         break;
       case 'error':
         status(message.message);
@@ -356,7 +351,7 @@
       // A network blip: try again, waiting a little longer each time (at most 10 s).
       const delay = Math.min(10000, 500 * 2 ** state.retry);
       state.retry += 1;
-      status('Connection lost. Reconnecting…');
+      connection('Connection lost. Reconnecting…');
       setTimeout(() => { if (!state.over) connect(); }, delay);
     };
   }
@@ -375,9 +370,13 @@
     $('camera-off').setAttribute('aria-pressed', String(off));
   }
 
-  // Swap a device mid-call without renegotiating.
+  // Before joining, a new device shows in the preview; in the call, it is swapped in without
+  // renegotiating.
   async function switchDevice() {
-    if (!state.stream) return;
+    if (!state.stream) {
+      if (!$('join').hidden) await preview.start(openMedia);
+      return;
+    }
     try {
       const fresh = await openMedia();
       const senders = state.pc ? state.pc.getSenders() : [];
@@ -439,19 +438,22 @@
       $('location').focus();
       return;
     }
+    // The preview lets go of the devices; the call opens its own.
+    preview.stop();
     try {
       state.stream = await openMedia();
     } catch (e) {
       $('join-error').textContent = `Your camera or microphone could not be opened: ${e.message}`;
+      preview.start(openMedia);
       return;
     }
-    listDevices();
+    preview.listDevices();
     state.hello = { type: 'hello', location: location || null, reason: reason || null };
     state.over = false;
     $('join').hidden = true;
     roomEl.hidden = false;
     showSelf();
-    status('Connecting…');
+    connection('Connecting…');
     connect();
   });
   // What the therapist turned off, only the server can turn back on (the 'unmuted' answer
@@ -488,6 +490,8 @@
       }, 5000);
     });
   }
-  listDevices();
+  preview.listDevices();
+  // Device names show once the browser may use the devices: after the preview opens them.
+  preview.start(openMedia).then(preview.listDevices);
   setInterval(() => { watch().catch(() => {}); }, 2000);
 })();

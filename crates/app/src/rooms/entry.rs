@@ -71,6 +71,21 @@ impl App {
         Ok(Meeting { group, occurrence })
     }
 
+    /// The meeting's room as the door sees it: its times, and whether it is cancelled, ended
+    /// or locked.
+    pub async fn room_state(&self, meeting: &Meeting) -> AppResult<RoomState> {
+        let locked = self.rooms.as_ref().is_some_and(|hub| hub.lock().locked(&meeting.key()));
+        // The end of a session is in the database, so it holds after a restart and on any node.
+        let ended = self.db.meeting_ended_at(meeting.group.id, meeting.date()).await?.is_some();
+        Ok(RoomState {
+            starts_at: meeting.occurrence.occurrence.starts_at,
+            ends_at: meeting.occurrence.occurrence.ends_at,
+            cancelled: meeting.occurrence.status == OccurrenceStatus::Cancelled,
+            ended,
+            locked,
+        })
+    }
+
     /// Whether `who` may come into the meeting's room now, and how (straight in, to the
     /// waiting room, or as care staff with `reason`).
     pub async fn knock_room(
@@ -86,16 +101,7 @@ impl App {
                 .await?
                 .iter()
                 .any(|m| m.client_id == who.user.id);
-        let locked = self.rooms.as_ref().is_some_and(|hub| hub.lock().locked(&meeting.key()));
-        // The end of a session is in the database, so it holds after a restart and on any node.
-        let ended = self.db.meeting_ended_at(meeting.group.id, meeting.date()).await?.is_some();
-        let state = RoomState {
-            starts_at: meeting.occurrence.occurrence.starts_at,
-            ends_at: meeting.occurrence.occurrence.ends_at,
-            cancelled: meeting.occurrence.status == OccurrenceStatus::Cancelled,
-            ended,
-            locked,
-        };
+        let state = self.room_state(meeting).await?;
         let door = Knock {
             role: who.user.role,
             leads_group: who.user.id == meeting.group.therapist_id,

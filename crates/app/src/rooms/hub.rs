@@ -30,6 +30,9 @@ pub(super) struct HubState {
     peers: HashMap<ParticipantId, Peer>,
     /// Whose attendance each SFU participant counts for; kept until the SFU says it left.
     attendees: HashMap<ParticipantId, Attendee>,
+    /// The SFU participants whose media is connected: a person's connected stretch runs
+    /// while any of theirs is (a reconnect overlaps the old connection for a moment).
+    connected: HashSet<ParticipantId>,
     next_id: u64,
 }
 
@@ -385,14 +388,31 @@ impl HubState {
         self.attendees.get(id).copied()
     }
 
-    /// The SFU says the participant left: whose attendance that ends. Someone whose media
-    /// dropped but whose socket is open may offer again under the same id, so they stay
-    /// counted.
+    /// Whether any connected participant but `except` counts for `attendee`.
+    fn connected_elsewhere(&self, attendee: Attendee, except: &ParticipantId) -> bool {
+        self.connected
+            .iter()
+            .any(|other| other != except && self.attendees.get(other) == Some(&attendee))
+    }
+
+    /// The SFU says the participant's media connected: whose connected stretch that starts,
+    /// unless another connection of the same person has one going already.
+    pub(super) fn media_connected(&mut self, id: &ParticipantId) -> Option<Attendee> {
+        let attendee = self.attendee(id)?;
+        let newly = self.connected.insert(id.clone());
+        (newly && !self.connected_elsewhere(attendee, id)).then_some(attendee)
+    }
+
+    /// The SFU says the participant left: whose connected stretch that ends, unless another
+    /// connection of the same person is still connected. Someone whose media dropped but
+    /// whose socket is open may offer again under the same id, so they stay counted.
     pub(super) fn attendee_left(&mut self, id: &ParticipantId) -> Option<Attendee> {
-        if self.peers.contains_key(id) {
+        let attendee = if self.peers.contains_key(id) {
             self.attendees.get(id).copied()
         } else {
             self.attendees.remove(id)
-        }
+        }?;
+        let was_connected = self.connected.remove(id);
+        (was_connected && !self.connected_elsewhere(attendee, id)).then_some(attendee)
     }
 }

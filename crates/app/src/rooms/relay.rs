@@ -16,7 +16,7 @@ pub(super) async fn relay_events(app: App, mut events: mpsc::UnboundedReceiver<S
                 Ok(())
             }
             SfuEvent::Connected { participant, .. } => {
-                let attendee = hub.lock().attendee(&participant);
+                let attendee = hub.lock().media_connected(&participant);
                 match attendee {
                     Some(a) => {
                         app.db.attendance_connected(a.group, a.date, a.user, app.now()).await

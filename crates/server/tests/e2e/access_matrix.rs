@@ -348,7 +348,7 @@ const EXPECTED: &[(&str, &str, Who, Body)] = &[
         "POST",
         "/groups/{id}/meetings/{date}/attendance",
         GROUP_LEAD,
-        Form(&[("person", "{sam}"), ("status", "present")]),
+        Form(&[("status-{sam}", "present")]),
     ),
     (
         "GET",
@@ -560,7 +560,7 @@ async fn observe(
                 let mut fields = vec![("csrf".to_owned(), browser.csrf.clone())];
                 if let Body::Form(extra) = body {
                     for (k, v) in extra {
-                        fields.push(((*k).to_owned(), fixture.fill_body(v)));
+                        fields.push((fixture.fill_body(k), fixture.fill_body(v)));
                     }
                 }
                 request = request.form(&fields);

@@ -26,6 +26,7 @@ mod names_and_times;
 mod pages;
 mod robustness;
 mod room;
+mod room_edges;
 mod scale_seed;
 mod second_factor;
 mod security;

@@ -17,13 +17,13 @@ use crate::helpers::{PASSWORD, TestApp, spawn_app};
 /// A Wednesday 18:00 UTC group led by a therapist licensed in Illinois, two seated members
 /// with intakes, one client who is not a member; the clock set five minutes before the next
 /// meeting. Returns the room's path.
-struct Setup {
-    path: String,
-    group: i64,
-    date: NaiveDate,
+pub(crate) struct Setup {
+    pub(crate) path: String,
+    pub(crate) group: i64,
+    pub(crate) date: NaiveDate,
 }
 
-async fn set_up(app: &TestApp) -> Setup {
+pub(crate) async fn set_up(app: &TestApp) -> Setup {
     let admin = app.admin_token().await;
     let therapist = app
         .therapist(&admin, "rivera@example.org", "America/Chicago", &[("US-IL", "2031-01-01")])
@@ -58,14 +58,14 @@ async fn set_up(app: &TestApp) -> Setup {
 }
 
 /// A signalling socket opened with a session cookie, as the room page opens it.
-struct Socket {
+pub(crate) struct Socket {
     stream: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
 }
 
 impl Socket {
-    async fn open(app: &TestApp, path: &str, email: &str) -> Self {
+    pub(crate) async fn open(app: &TestApp, path: &str, email: &str) -> Self {
         Self::open_as(app, path, email, PASSWORD).await
     }
 
@@ -104,7 +104,7 @@ impl Socket {
         request
     }
 
-    async fn send(&mut self, message: Value) {
+    pub(crate) async fn send(&mut self, message: Value) {
         self.stream.send(Message::text(message.to_string())).await.expect("sent");
     }
 
@@ -125,7 +125,7 @@ impl Socket {
     }
 
     /// Skips messages until one of type `kind`.
-    async fn expect(&mut self, kind: &str) -> Value {
+    pub(crate) async fn expect(&mut self, kind: &str) -> Value {
         self.expect_where(kind, |_| true).await
     }
 
@@ -441,12 +441,22 @@ async fn join(page: &Page, base: &str, path: &str, email: &str, location: Option
     page.log_in(base, email, PASSWORD).await.expect("logs in");
     page.goto(&format!("{base}{path}")).await.expect("room page");
     page.wait_until("document.getElementById('join-form')").await.expect("join form");
+    // Before joining, the person sees their own camera.
+    page.wait_until(PREVIEW_PLAYS).await.expect("the camera preview plays before joining");
     if let Some(location) = location {
         page.fill("#location", location).await.expect("location");
     }
     page.click("#join-button").await.expect("join");
     page.wait_until("window.hearthRoom && window.hearthRoom.you").await.expect("welcomed");
+    page.wait_until(PREVIEW_STOPPED).await.expect("joining stops the preview's camera");
 }
+
+/// The preview shows the camera's picture.
+pub(crate) const PREVIEW_PLAYS: &str = "document.getElementById('preview-video').videoWidth > 0 \
+     && window.hearthPreview.state.stream !== null";
+/// The preview let go of its camera and microphone.
+pub(crate) const PREVIEW_STOPPED: &str = "window.hearthPreview.state.stream === null \
+     && document.getElementById('preview-video').srcObject === null";
 
 /// Per remote participant: inbound audio and video packets and decoded video frames, from
 /// getStats(); under `sent`, the packets this page sent of each kind.
@@ -475,7 +485,7 @@ async fn you(page: &Page) -> String {
 }
 
 /// Chromium with a fake camera and microphone that plays media without a click.
-const MEDIA_FLAGS: &[&str] = &[
+pub(crate) const MEDIA_FLAGS: &[&str] = &[
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
     "--autoplay-policy=no-user-gesture-required",
@@ -513,6 +523,12 @@ async fn three_in_the_room(
     )
     .await
     .expect("admit");
+    // The therapist's status line follows: nobody is left waiting, both are in.
+    host.wait_until(
+        "((t) => !t.includes('waiting room') && t.includes('In the room with you: Ana and Ben'))(document.getElementById('status').textContent)",
+    )
+    .await
+    .expect("the therapist's status says both are in, and nobody waits");
     let ids = [you(&host).await, you(&ana).await, you(&ben).await];
     ([host, ana, ben], ids)
 }
@@ -703,6 +719,7 @@ async fn video_room_a_member_the_therapist_muted_is_not_heard_even_after_editing
         .expect("the therapist sees that Ana is no longer muted");
 
     camera_off_holds(&host, &ana, &ben, &ana_id).await;
+    leave_end_and_the_sheet(&app, &setup, &therapist, [&host, &ana, &ben]).await;
 
     let ana_user = user_id(&app, "ana@example.org").await;
     let audit = app.audit_log().await;
@@ -717,6 +734,61 @@ async fn video_room_a_member_the_therapist_muted_is_not_heard_even_after_editing
     }
     for browser in [therapist, ana_browser, ben_browser] {
         browser.close().await;
+    }
+}
+
+/// Twelve minutes into the session Ben leaves, then the therapist ends it: the therapist's
+/// status line and lists follow each step, and the attendance sheet shows the minutes the
+/// room recorded, with the therapist as the host.
+async fn leave_end_and_the_sheet(
+    app: &TestApp,
+    setup: &Setup,
+    therapist: &Browser,
+    [host, ana, ben]: [&Page; 3],
+) {
+    app.clock.advance(chrono::Duration::minutes(12));
+    let status_has =
+        |text: &str| format!("document.getElementById('status').textContent.includes({text:?})");
+    ben.click("#leave").await.expect("Ben leaves");
+    host.wait_until(&status_has("Ben left the session."))
+        .await
+        .expect("the therapist's status says Ben left");
+    let present = host.text("#present").await.expect("list");
+    assert!(present.contains("Ana") && !present.contains("Ben"), "{present}");
+    assert!(host.text("#status").await.expect("status").contains("In the room with you: Ana."));
+
+    host.click("#end").await.expect("end, once");
+    host.click("#end").await.expect("end, confirmed");
+    for (page, who) in [(host, "the therapist"), (ana, "Ana")] {
+        page.wait_until(&status_has("The session has ended"))
+            .await
+            .unwrap_or_else(|e| panic!("{who} is told the session ended: {e}"));
+    }
+    assert_eq!(
+        host.eval("document.querySelectorAll('#present li, #waiting li').length")
+            .await
+            .expect("eval"),
+        json!(0),
+        "nobody is listed in an ended session"
+    );
+
+    // Every stretch closed, twelve minutes each (the test's clock did not move otherwise).
+    let rows = wait_for_attendance(app, setup, |rows| {
+        rows.len() == 3 && rows.iter().all(|r| r.connected_since.is_none())
+    })
+    .await;
+    assert!(rows.iter().all(|r| r.connected_seconds == 720), "{rows:?}");
+    let sheet = therapist.new_page().await.expect("tab");
+    let path = format!("/groups/{}/meetings/{}/attendance", setup.group, setup.date);
+    sheet.goto(&format!("{}{path}", app.base)).await.expect("the sheet");
+    let rivera = user_id(app, "rivera@example.org").await;
+    let ana_user = user_id(app, "ana@example.org").await;
+    let host_line = sheet.text(&format!("tr[data-person='{rivera}'] .person")).await.expect("line");
+    assert!(host_line.contains("host of the session"), "{host_line}");
+    assert!(!host_line.contains("not a current member"), "{host_line}");
+    for user in [rivera, ana_user] {
+        let minutes = sheet.text(&format!("tr[data-person='{user}'] .minutes")).await;
+        assert_eq!(minutes.expect("minutes"), "12", "user {user}");
     }
 }
 
@@ -888,13 +960,13 @@ async fn wait_for(page: &Page, condition: &str) -> anyhow::Result<()> {
     anyhow::bail!("media did not arrive; getStats per sender: {seen}")
 }
 
-async fn user_id(app: &TestApp, email: &str) -> i64 {
+pub(crate) async fn user_id(app: &TestApp, email: &str) -> i64 {
     let email = hearth_domain::Email::parse(email).expect("an email");
     app.db.find_user_by_email(&email).await.expect("reads").expect("exists").id.get()
 }
 
 /// Polls the meeting's attendance rows (recorded from SFU events) until `done` holds.
-async fn wait_for_attendance(
+pub(crate) async fn wait_for_attendance(
     app: &TestApp,
     setup: &Setup,
     done: impl Fn(&[hearth_store::AttendanceRow]) -> bool,

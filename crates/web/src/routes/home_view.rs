@@ -17,6 +17,10 @@ pub struct SessionLine {
     pub opens: String,
 }
 
+/// A switch request: (from title, to group, to title, what happened in words, its chip:
+/// word and class).
+pub type SwitchLine = (String, i64, String, &'static str, (&'static str, &'static str));
+
 /// A client's home, ready for the template.
 #[derive(Default)]
 pub struct HomeView {
@@ -25,8 +29,7 @@ pub struct HomeView {
     pub offers: Vec<(i64, String, String)>,
     /// (group, title, place in line).
     pub waiting: Vec<(i64, String, i64)>,
-    /// (from title, to group, to title, what happened, in words).
-    pub switches: Vec<(String, i64, String, &'static str)>,
+    pub switches: Vec<SwitchLine>,
     /// (when, coordinator, phone).
     pub consult: Option<(String, String, String)>,
 }
@@ -63,14 +66,18 @@ impl HomeView {
                 .switches
                 .into_iter()
                 .map(|s| {
-                    let outcome = match s.status.as_str() {
-                        "approved" => "Approved: you have moved.",
-                        "declined" => {
-                            "Not approved this time; your coordinator will talk it through with you."
-                        }
-                        _ => "Waiting for your care coordinator; you keep your current group meanwhile.",
+                    let (outcome, chip) = match s.status.as_str() {
+                        "approved" => ("Approved: you have moved.", ("Approved", "approved")),
+                        "declined" => (
+                            "Not approved this time; your coordinator will talk it through with you.",
+                            ("Not approved", "declined"),
+                        ),
+                        _ => (
+                            "Waiting for your care coordinator; you keep your current group meanwhile.",
+                            ("Waiting", "pending"),
+                        ),
                     };
-                    (s.from.1, s.to.0.get(), s.to.1, outcome)
+                    (s.from.1, s.to.0.get(), s.to.1, outcome, chip)
                 })
                 .collect(),
             consult: home.consult.map(|c| {

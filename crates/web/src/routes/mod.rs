@@ -12,6 +12,7 @@ pub mod ops;
 pub mod pages;
 pub mod pages_access;
 pub mod pages_admin_groups;
+pub mod pages_attendance;
 mod pages_auth;
 pub mod pages_care;
 pub mod pages_catalog;

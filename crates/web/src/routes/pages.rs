@@ -49,6 +49,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .merge(super::pages_consults::router())
         .merge(super::pages_placement::router())
         .merge(super::pages_room::router())
+        .merge(super::pages_attendance::router())
         .merge(super::pages_two_factor::router())
         .layer(axum::middleware::from_fn_with_state(state.clone(), flash::carry))
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))

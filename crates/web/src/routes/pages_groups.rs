@@ -58,7 +58,7 @@ impl CardView {
     pub(super) fn of(c: &GroupCard, when: &When) -> Self {
         CardView {
             id: c.group.id.get(),
-            topic: c.topic_name.clone(),
+            topic: c.title(),
             therapist: c.therapist_name.clone(),
             when: when.weekly(c.regular_local.as_ref()),
             age_band: match c.group.age_band {

@@ -6,19 +6,17 @@ use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use hearth_app::{AppError, Authenticated, Meeting, RoomConnection, RoomMessage};
-use hearth_domain::{AttendanceStatus, GroupId, RoomEntry, UserId};
+use hearth_domain::{GroupId, RoomEntry, RoomRefusal};
 use hearth_video::signal::{ClientMessage, ServerMessage};
-use serde::Deserialize;
 
 use super::pages_groups::meeting_date;
 use super::pages_meetings::held;
 use crate::csrf::{CsrfToken, same_origin};
 use crate::extract::{ClientMeta, PageUser, Path};
-use crate::json::{Form, Query};
-use crate::templates::{Layout, page};
+use crate::templates::{Layout, page, render};
 use crate::when::When;
 use crate::{AppState, Error, Result};
 
@@ -31,7 +29,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/groups/{id}/meetings/{date}/room", get(room_page))
         .route("/groups/{id}/meetings/{date}/room/socket", get(room_socket))
-        .route("/groups/{id}/meetings/{date}/attendance", get(attendance_page).post(correct))
         .route("/static/room.js", get(room_script))
 }
 
@@ -50,9 +47,42 @@ struct RoomPage {
     host: bool,
 }
 
-async fn meeting(state: &AppState, id: i64, date: &str) -> Result<Meeting> {
+pub(super) async fn meeting(state: &AppState, id: i64, date: &str) -> Result<Meeting> {
     Ok(state.app.meeting(GroupId::new(id), meeting_date(date)?).await?)
 }
+
+/// Before the room opens: when the session starts and the room opens, on the person's own
+/// clock, and a page that opens the room by itself then.
+#[derive(Template)]
+#[template(path = "room_waiting.html")]
+struct WaitingPage {
+    layout: Layout,
+    topic: String,
+    starts: String,
+    opens: String,
+    moved_from: Option<String>,
+    zone: &'static str,
+    before: i64,
+    /// Seconds until the page reloads itself (forms.js), and for the meta refresh that
+    /// does it where scripts do not run, a little later.
+    reload_in: i64,
+    refresh_in: i64,
+}
+
+/// A room nobody can come into any more (or, when locked, not now): the reason, in words.
+#[derive(Template)]
+#[template(path = "room_closed.html")]
+struct ClosedPage {
+    layout: Layout,
+    heading: String,
+    message: String,
+    group: i64,
+}
+
+/// The longest a waiting page waits before it looks again (a room days away reloads hourly).
+const LONGEST_WAIT_SECS: i64 = 3600;
+/// How long after the opening time the meta refresh reloads a page whose script did not.
+const REFRESH_SLACK_SECS: i64 = 20;
 
 async fn room_page(
     State(state): State<AppState>,
@@ -67,10 +97,44 @@ async fn room_page(
     let (staff, host) = match state.app.knock_room(&who, &meeting, None).await {
         Ok(entry) => (false, entry == RoomEntry::Host),
         Err(AppError::Invalid(_)) => (true, false),
+        Err(AppError::Refused { code: "room_locked", .. }) => {
+            let message = "The therapist has locked the room for now. Try again in a little while, or contact your care team.";
+            return Ok(closed(&who, &csrf, id, "The room is locked", message));
+        }
+        // The time is what refused (cancelled, ended, not open yet): said below.
+        Err(AppError::Refused { .. }) => (false, false),
         Err(other) => return Err(other.into()),
     };
     let (topic, _) = state.app.topic_with_plan(&meeting.group.topic).await?;
-    let (held, moved_from) = held(&meeting.occurrence, who.user.timezone.tz(), &when);
+    let room = state.app.room_state(&meeting).await?;
+    let zone = who.user.timezone.tz();
+    match room.open_at(state.app.now()) {
+        Ok(()) => {}
+        Err(RoomRefusal::NotOpenYet { opens_at }) => {
+            let (starts, moved_from) = held(&meeting.occurrence, zone, &when);
+            let wait = (opens_at - state.app.now()).num_seconds().clamp(0, LONGEST_WAIT_SECS);
+            return Ok(page(&WaitingPage {
+                layout: Layout::new(&format!("{} room", topic.name), Some(&who), &csrf),
+                topic: topic.name,
+                starts,
+                opens: when.at(opens_at, zone),
+                moved_from,
+                zone: who.user.timezone.name(),
+                before: hearth_domain::ROOM_OPENS_BEFORE_MINUTES,
+                reload_in: wait + 1,
+                refresh_in: wait + REFRESH_SLACK_SECS,
+            }));
+        }
+        Err(RoomRefusal::Cancelled) => {
+            let message = "This meeting of the group was cancelled, so its room will not open. Your group page shows the next meeting.";
+            return Ok(closed(&who, &csrf, id, "This meeting was cancelled", message));
+        }
+        Err(_) => {
+            let message = "This session is over and its room is closed. Your group page shows the next meeting.";
+            return Ok(closed(&who, &csrf, id, "This session has ended", message));
+        }
+    }
+    let (held, moved_from) = held(&meeting.occurrence, zone, &when);
     Ok(page(&RoomPage {
         layout: Layout::new(&format!("{} room", topic.name), Some(&who), &csrf),
         group: id,
@@ -83,13 +147,34 @@ async fn room_page(
     }))
 }
 
+/// The message page for a room that will not let anyone in: signed in, with the reason, and
+/// a way back to the group. A refusal, so not a 200.
+fn closed(
+    who: &Authenticated,
+    csrf: &CsrfToken,
+    group: i64,
+    heading: &str,
+    message: &str,
+) -> Response {
+    render(
+        StatusCode::CONFLICT,
+        &ClosedPage {
+            layout: Layout::new(heading, Some(who), csrf),
+            heading: heading.to_owned(),
+            message: message.to_owned(),
+            group,
+        },
+    )
+}
+
 async fn room_script() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=300"),
         ],
-        include_str!("../../static/room.js"),
+        // The camera and microphone preview first: the room's script hands over to it.
+        concat!(include_str!("../../static/room_preview.js"), include_str!("../../static/room.js")),
     )
 }
 
@@ -207,113 +292,4 @@ async fn serve_socket(
     }
     state.app.leave_room(&who, &id).await;
     let _ = socket.send(Message::Close(None)).await;
-}
-
-#[derive(Template)]
-#[template(path = "attendance.html")]
-struct AttendancePage {
-    layout: Layout,
-    group: i64,
-    /// The series date that names the meeting in URLs.
-    date: String,
-    topic: String,
-    /// When the meeting is held on the viewer's clock, and when it was planned if moved.
-    held: String,
-    moved_from: Option<String>,
-    message: Option<&'static str>,
-    may_correct: bool,
-    lines: Vec<LineView>,
-    statuses: Vec<(&'static str, &'static str)>,
-}
-
-struct LineView {
-    user: i64,
-    name: String,
-    note: &'static str,
-    status: &'static str,
-    status_label: &'static str,
-    minutes: i64,
-    first_joined: String,
-}
-
-#[derive(Debug, Deserialize)]
-struct AttendanceQuery {
-    msg: Option<String>,
-}
-
-async fn attendance_page(
-    State(state): State<AppState>,
-    Extension(csrf): Extension<CsrfToken>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-    when: When,
-    Path((id, date)): Path<(i64, String)>,
-    Query(query): Query<AttendanceQuery>,
-) -> Result<Response> {
-    let meeting = meeting(&state, id, &date).await?;
-    let sheet = state.app.meeting_attendance(&who, &meeting, &meta.audit(Some(&who))).await?;
-    let (topic, _) = state.app.topic_with_plan(&meeting.group.topic).await?;
-    let zone = who.user.timezone.tz();
-    let (held, moved_from) = held(&meeting.occurrence, zone, &when);
-    let lines = sheet
-        .into_iter()
-        .map(|l| LineView {
-            user: l.user.get(),
-            name: l.name,
-            note: match (l.member, l.corrected) {
-                (true, true) => "set by the therapist",
-                (true, false) => "",
-                (false, true) => "not a current member; set by the therapist",
-                (false, false) => "not a current member",
-            },
-            status: l.status.as_str(),
-            status_label: l.status.label(),
-            minutes: l.minutes,
-            first_joined: l
-                .first_joined_at
-                .map(|t| when.time(&t.with_timezone(&zone)))
-                .unwrap_or_default(),
-        })
-        .collect();
-    Ok(page(&AttendancePage {
-        layout: Layout::new(&format!("{} attendance", topic.name), Some(&who), &csrf),
-        group: id,
-        date: meeting.date().to_string(),
-        topic: topic.name,
-        held,
-        moved_from,
-        message: (query.msg.as_deref() == Some("saved")).then_some("Attendance saved."),
-        may_correct: hearth_app::may_reschedule(&who, &meeting.group),
-        lines,
-        statuses: AttendanceStatus::ALL.iter().map(|s| (s.as_str(), s.label())).collect(),
-    }))
-}
-
-#[derive(Debug, Deserialize)]
-struct CorrectionForm {
-    person: i64,
-    #[serde(default)]
-    status: String,
-}
-
-async fn correct(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    PageUser(who): PageUser,
-    Path((id, date)): Path<(i64, String)>,
-    Form(form): Form<CorrectionForm>,
-) -> Result<Response> {
-    let meeting = meeting(&state, id, &date).await?;
-    state
-        .app
-        .correct_attendance(
-            &who,
-            &meeting,
-            UserId::new(form.person),
-            &form.status,
-            &meta.audit(Some(&who)),
-        )
-        .await?;
-    let back = format!("/groups/{id}/meetings/{}/attendance?msg=saved", meeting.date());
-    Ok(Redirect::to(&back).into_response())
 }

@@ -61,7 +61,7 @@ async fn therapist_groups(
             next: g.next.as_ref().map(dated),
             last: g.last.as_ref().map(dated),
             id: g.card.group.id.get(),
-            topic: g.card.topic_name.clone(),
+            topic: g.card.title(),
             when: when.weekly(g.card.regular_local.as_ref()),
             seats: format!(
                 "{} of {} seats taken, {} waiting",

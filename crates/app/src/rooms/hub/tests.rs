@@ -311,14 +311,43 @@ fn attendance_counts_until_the_sfu_says_the_participant_left() {
     assert_eq!(state.attendee(&host.id), Some(expected));
     state.begin_offer(&host.id).expect("offers");
     state.finish_offer(&host.id, true, Ok::<_, String>("answer".into()));
+    assert_eq!(state.media_connected(&host.id), Some(expected), "a stretch starts");
+    assert_eq!(state.media_connected(&host.id), None, "the same connection, told twice");
     // Media dropped, socket open: it may offer again under the same id.
     assert_eq!(state.attendee_left(&host.id), Some(expected));
     assert_eq!(state.attendee(&host.id), Some(expected));
+    assert_eq!(state.media_connected(&host.id), Some(expected), "connected again");
     assert!(state.leave(&host.id));
     assert!(!state.leave(&host.id), "already gone");
     assert_eq!(state.attendee(&host.id), Some(expected), "the SFU's leave event ends it");
     assert_eq!(state.attendee_left(&host.id), Some(expected));
     assert_eq!(state.attendee(&host.id), None);
+}
+
+#[test]
+fn a_reconnect_that_overlaps_the_old_connection_keeps_one_stretch_going() {
+    let mut state = HubState::default();
+    let key = room(12);
+    let expected = Attendee { group: GroupId::new(12), date: date(), user: HOST };
+    let joined = |state: &mut HubState| {
+        let page = join(state, &key, HOST, Part::Host);
+        state.begin_offer(&page.id).expect("offers");
+        state.finish_offer(&page.id, true, Ok::<_, String>("answer".into()));
+        page
+    };
+    let first = joined(&mut state);
+    assert_eq!(state.media_connected(&first.id), Some(expected));
+    // The page reconnects before the server noticed the old socket go: the new connection
+    // replaces the old one, and its media connects before the SFU lets the old one go.
+    let second = joined(&mut state);
+    assert_eq!(state.media_connected(&second.id), None, "the stretch is already going");
+    assert_eq!(state.attendee_left(&first.id), None, "the new connection keeps it going");
+    assert!(state.leave(&second.id));
+    assert_eq!(state.attendee_left(&second.id), Some(expected), "now it ends");
+    // Media that never connected starts and ends nothing.
+    let third = join(&mut state, &key, HOST, Part::Host);
+    assert!(state.leave(&third.id));
+    assert_eq!(state.attendee_left(&third.id), None);
 }
 
 #[test]
