@@ -4,7 +4,7 @@
 
 use chrono::{Datelike as _, Timelike as _, Weekday};
 use hearth_domain::{Group, GroupFilter, Topic};
-use hearth_domain::{GroupId, Role, UserId};
+use hearth_domain::{GroupId, Role, User, UserId};
 use std::collections::HashMap;
 
 use crate::{App, AppResult, Authenticated};
@@ -81,15 +81,6 @@ impl GroupCard {
                 self.therapist_name
             ),
             None => format!("{} with {}", self.topic_name, self.therapist_name),
-        }
-    }
-
-    /// "Wednesdays at 18:00" in the viewer's zone, from the next meeting on the group's own
-    /// slot, so one moved meeting does not change it.
-    pub fn when(&self) -> String {
-        match self.regular_local {
-            Some(at) => format!("{}s at {}", weekday_name(at.weekday()), at.format("%H:%M")),
-            None => "no upcoming meetings".to_owned(),
         }
     }
 }
@@ -173,7 +164,7 @@ impl App {
             (shown, paging.total, paging.page, paging.pages)
         };
         let topics = self.db.list_topics().await?;
-        let cards = self.cards_with_topics(viewer, shown, &topics).await?;
+        let cards = self.cards_with_topics(&viewer.user, shown, &topics).await?;
         Ok(CatalogPage { cards, page, pages, matching, topics })
     }
 
@@ -202,6 +193,15 @@ impl App {
         viewer: &Authenticated,
         groups: Vec<Group>,
     ) -> AppResult<Vec<GroupCard>> {
+        self.cards_for(&viewer.user, groups).await
+    }
+
+    /// [`App::cards`] for a person known without a session (a calendar feed's owner).
+    pub(crate) async fn cards_for(
+        &self,
+        viewer: &User,
+        groups: Vec<Group>,
+    ) -> AppResult<Vec<GroupCard>> {
         if groups.is_empty() {
             return Ok(Vec::new());
         }
@@ -211,7 +211,7 @@ impl App {
 
     async fn cards_with_topics(
         &self,
-        viewer: &Authenticated,
+        viewer: &User,
         groups: Vec<Group>,
         topics: &[Topic],
     ) -> AppResult<Vec<GroupCard>> {
@@ -227,19 +227,18 @@ impl App {
             .into_iter()
             .map(|u| (u.id, u.display_name.to_string()))
             .collect();
-        let facts = if viewer.user.role == Role::Client {
-            Some(self.join_facts(&viewer.user, &therapist_ids).await?)
+        let facts = if viewer.role == Role::Client {
+            Some(self.join_facts(viewer, &therapist_ids).await?)
         } else {
             None
         };
-        let mut regular = self.regular_meeting_of_each(viewer.user.timezone, &groups).await?;
+        let mut regular = self.regular_meeting_of_each(viewer.timezone, &groups).await?;
         Ok(groups
             .into_iter()
             .map(|group| {
                 let regular_local = regular.remove(&group.id).map(|o| o.local_start);
-                let may_join = facts
-                    .as_ref()
-                    .is_some_and(|f| self.refusal_given(&viewer.user, &group, f).is_none());
+                let may_join =
+                    facts.as_ref().is_some_and(|f| self.refusal_given(viewer, &group, f).is_none());
                 GroupCard {
                     topic_name: topics
                         .get(group.topic.as_str())

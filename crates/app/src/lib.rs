@@ -58,6 +58,7 @@ pub use browse::{
     BrowseFilter, CATALOG_PAGE_SIZE, CatalogPage, GroupCard, TimeOfDay, weekday_name,
 };
 pub use bulk_seal::{BulkSealer, SealedMeasureColumns};
+pub use calendars::DISCREET_TITLE;
 pub use care::{CARE_QUEUE_PAGE_SIZE, CareNote, CareQueue};
 pub use checkins::{CheckInStatus, OVERDUE_TTL};
 pub use client_home::{ClientHome, NextSession, SwitchView};

@@ -120,10 +120,10 @@ impl App {
         // past, or a review already due before the plan exists, is a typing mistake.
         let today = self.clock.now().with_timezone(&who.user.timezone.tz()).date_naive();
         if target_by <= today {
-            errors.add("target_by", format!("the target date must be after today ({today})"));
+            errors.add("target_by", "the target date must be after today");
         }
         if review_on < today {
-            errors.add("review_on", format!("the review date cannot be before today ({today})"));
+            errors.add("review_on", "the review date cannot be before today");
         }
         let furthest = today + chrono::Duration::days(5 * 366);
         for (field, date) in [("target_by", target_by), ("review_on", review_on)] {

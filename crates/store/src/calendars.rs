@@ -65,3 +65,39 @@ impl Db {
         Ok(owner.map(UserId::new))
     }
 }
+
+impl Db {
+    /// Whether the user asked for a discreet calendar (no row: not discreet).
+    pub async fn find_calendar_discreet(&self, user: UserId) -> StoreResult<bool> {
+        let discreet: Option<bool> = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT discreet FROM calendar_preferences WHERE user_id = $1")
+                .bind(user.get())
+                .fetch_optional(pool)
+                .await
+        })?;
+        Ok(discreet.unwrap_or(false))
+    }
+
+    /// Records whether the user's calendar events are discreet.
+    pub async fn set_calendar_discreet(
+        &self,
+        user: UserId,
+        discreet: bool,
+        now: DateTime<Utc>,
+        record: AuditRecord<'_, ()>,
+    ) -> StoreResult<()> {
+        on_pool!(self, |pool| audited!(pool, record, |tx| {
+            sqlx::query(
+                "INSERT INTO calendar_preferences (user_id, discreet, updated_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (user_id) DO UPDATE SET discreet = excluded.discreet, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(user.get())
+            .bind(discreet)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }));
+        Ok(())
+    }
+}

@@ -76,6 +76,9 @@ impl Browser {
                 "--no-first-run",
                 "--no-default-browser-check",
                 "--remote-debugging-port=0",
+                // An American reader, whatever the machine's locale: pages write times on the
+                // clock of the browser's first language.
+                "--accept-lang=en-US",
             ])
             .arg(format!("--user-data-dir={}", profile.path().display()))
             .args(extra)

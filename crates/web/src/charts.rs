@@ -5,6 +5,8 @@
 use chrono::{DateTime, Utc};
 use plotters::prelude::*;
 
+use crate::when::When;
+
 /// One instrument's chart.
 #[derive(Debug)]
 pub struct ChartSpec<'a> {
@@ -20,6 +22,9 @@ pub struct ChartSpec<'a> {
     /// The caseness threshold drawn as a line, where the measure has one.
     pub caseness: Option<i32>,
     pub points: &'a [(DateTime<Utc>, i32)],
+    /// How the reader has dates written, and in which zone.
+    pub when: &'a When,
+    pub zone: chrono_tz::Tz,
 }
 
 const BAND_FILLS: [RGBColor; 5] = [
@@ -72,7 +77,8 @@ pub fn progress_svg(spec: &ChartSpec<'_>) -> Option<String> {
             .y_labels(6)
             .x_labels(4)
             .x_label_formatter(&|secs| {
-                (first + chrono::Duration::seconds(*secs)).format("%-d %b").to_string()
+                let at = first + chrono::Duration::seconds(*secs);
+                When::axis_day(at.with_timezone(&spec.zone).date_naive())
             })
             .draw()
             .ok()?;
@@ -97,8 +103,8 @@ pub fn progress_svg(spec: &ChartSpec<'_>) -> Option<String> {
     let description = format!(
         "{} from {} to {}: {} scores, first {}, latest {}{caseness}.",
         spec.title,
-        first.format("%-d %b %Y"),
-        last.format("%-d %b %Y"),
+        spec.when.day(first, spec.zone),
+        spec.when.day(last, spec.zone),
         spec.points.len(),
         spec.points.first().map_or(0, |p| p.1),
         latest,
@@ -144,6 +150,8 @@ mod tests {
             band_edges: &[5, 10, 15, 20],
             caseness: Some(10),
             points: &points,
+            when: &When::new(crate::when::Clock::TwelveHour, day(20)),
+            zone: chrono_tz::UTC,
         })
         .expect("an svg");
         assert!(svg.starts_with("<svg role=\"img\" aria-labelledby=\"phq9-title phq9-desc\""));

@@ -14,6 +14,7 @@ mod pager;
 mod request_log;
 mod routes;
 mod templates;
+mod when;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;

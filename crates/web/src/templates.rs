@@ -250,6 +250,9 @@ pub struct AccountPage {
     pub name: String,
     pub timezone: String,
     pub sessions: Vec<SessionView>,
+    /// Calendar events say only "Hearth session".
+    pub discreet_calendar: bool,
+    pub notice: Option<String>,
 }
 
 #[derive(Clone, Debug)]

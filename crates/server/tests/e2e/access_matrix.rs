@@ -177,8 +177,11 @@ const EXPECTED: &[(&str, &str, Who, Body)] = &[
     ("POST", "/api/v1/me/second-factor/confirm", Who::SignedIn, Json(r#"{"code":"000000"}"#)),
     ("POST", "/api/v1/me/calendar-feed", Who::SignedIn, NO),
     ("DELETE", "/api/v1/me/calendar-feed", Who::SignedIn, NO),
+    ("GET", "/api/v1/me/calendar-settings", Who::SignedIn, NO),
+    ("PUT", "/api/v1/me/calendar-settings", Who::SignedIn, Json(r#"{"discreet":true}"#)),
     ("POST", "/my/calendar", Who::SignedIn, NO),
     ("POST", "/my/calendar/revoke", Who::SignedIn, NO),
+    ("POST", "/account/calendar", Who::SignedIn, Form(&[("calendar", "discreet")])),
     // The catalog of groups, open to anyone signed in.
     ("GET", "/groups", Who::SignedIn, NO),
     ("GET", "/groups/{id}", Who::SignedIn, NO),

@@ -208,8 +208,9 @@ async fn browser_a_client_filters_the_catalog_reserves_a_seat_sees_their_time_an
         .await
         .expect("filtered");
     let results = page.text(".cards").await.expect("cards");
-    // 18:00 in New York is 15:00 in Los Angeles: an afternoon group for Ana.
-    assert!(results.contains("Wednesdays at 15:00"), "{results}");
+    // 18:00 in New York is 15:00 in Los Angeles: an afternoon group for Ana, on the 12-hour
+    // clock of her browser's American English.
+    assert!(results.contains("Wednesdays at 3:00 pm"), "{results}");
     assert!(!results.contains("Grief"), "{results}");
 
     page.click(&format!("a[href='/groups/{wanted}']")).await.expect("open the group");
@@ -223,7 +224,7 @@ async fn browser_a_client_filters_the_catalog_reserves_a_seat_sees_their_time_an
         .expect("seated");
     let main = page.text("main").await.expect("main");
     assert!(main.contains("You are a member of this group"), "{main}");
-    assert!(main.contains("15:00"), "the next meeting in her zone: {main}");
+    assert!(main.contains("3:00 pm"), "the next meeting in her zone: {main}");
 
     page.goto(&app.url("/my/groups")).await.expect("my groups");
     assert!(page.text("main").await.expect("main").contains("Anxiety & depression"));

@@ -23,6 +23,7 @@ mod login_attacks;
 mod logs;
 mod measures;
 mod moved_meeting;
+mod names_and_times;
 mod pages;
 mod robustness;
 mod room;

@@ -51,7 +51,7 @@ async fn members_pages_keep_the_series_time(app: &TestApp, group: i64, moved_ahe
     let page = html(app, &nina, &format!("/groups/{group}")).await;
     assert!(page.contains("Wednesdays at 19:00"), "the series' own time: {page}");
     assert!(!page.contains("Mondays") && !page.contains("Heads up"), "{page}");
-    let moved = "Mon 30 Nov, 13:31 (moved from Wed 2 Dec, 19:00)";
+    let moved = "Monday 30 November at 13:31 (moved from Wednesday 2 December at 19:00)";
     assert_eq!(page.contains(moved), moved_ahead, "{page}");
     let mine = html(app, &nina, "/my/groups").await;
     assert!(mine.contains("Wednesdays at 19:00") && !mine.contains("Mondays"), "{mine}");
@@ -82,7 +82,7 @@ async fn a_moved_meeting_leaves_the_groups_schedule_and_says_where_it_really_is(
     assert!(roster.contains("Wednesdays at 18:00") && !roster.contains("Mondays"), "{roster}");
     let room = format!("/groups/{group}/meetings/{SERIES_DATE}/room");
     let link = format!(
-        "<a href=\"{room}\">Session room for Mon 30 Nov, 12:31 (moved from Wed 2 Dec, 18:00)</a>"
+        "<a href=\"{room}\">Session room for Monday 30 November at 12:31 (moved from Wednesday 2 December at 18:00)</a>"
     );
     assert!(roster.contains(&link), "{roster}");
 
@@ -100,7 +100,7 @@ async fn a_moved_meeting_leaves_the_groups_schedule_and_says_where_it_really_is(
     assert!(roster.contains("Wednesdays at 18:00") && !roster.contains("Mondays"), "{roster}");
     let sheet = format!("/groups/{group}/meetings/{SERIES_DATE}/attendance");
     let link = format!(
-        "<a href=\"{sheet}\">Attendance on Mon 30 Nov, 12:31 (moved from Wed 2 Dec, 18:00)</a>"
+        "<a href=\"{sheet}\">Attendance on Monday 30 November at 12:31 (moved from Wednesday 2 December at 18:00)</a>"
     );
     assert!(roster.contains(&link), "{roster}");
     let attendance = html(&app, &lead, &sheet).await;

@@ -81,6 +81,8 @@ use crate::error::ErrorBody;
         api_catalog::therapist_recommendations,
         api_calendars::rotate_feed,
         api_calendars::revoke_feed,
+        api_calendars::calendar_settings,
+        api_calendars::set_calendar_settings,
         api_measures::submit_measure,
         api_measures::list_measures,
         api_measures::risk_queue,

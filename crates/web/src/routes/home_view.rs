@@ -3,8 +3,7 @@
 
 use hearth_app::ClientHome;
 
-/// Dates and times on the home page: "Tuesday 1 December at 18:00".
-const WHEN: &str = "%A %-d %B at %H:%M";
+use crate::when::When;
 
 /// One upcoming session.
 pub struct SessionLine {
@@ -14,7 +13,7 @@ pub struct SessionLine {
     /// The room's address.
     pub room: String,
     pub open_now: bool,
-    /// "17:50", when the room opens.
+    /// "5:50 pm" or "17:50", when the room opens.
     pub opens: String,
 }
 
@@ -36,7 +35,7 @@ pub struct HomeView {
 }
 
 impl HomeView {
-    pub fn of(home: ClientHome, zone: chrono_tz::Tz) -> Self {
+    pub fn of(home: ClientHome, zone: chrono_tz::Tz, when: &When) -> Self {
         Self {
             sessions: home
                 .sessions
@@ -44,17 +43,17 @@ impl HomeView {
                 .map(|s| SessionLine {
                     group: s.card.group.id.get(),
                     title: s.card.title(),
-                    when: s.starts_local.format(WHEN).to_string(),
+                    when: when.date_time(&s.starts_local),
                     room: format!("/groups/{}/meetings/{}/room", s.card.group.id, s.meeting_date),
                     open_now: s.open_now,
-                    opens: s.opens_local.format("%H:%M").to_string(),
+                    opens: when.time(&s.opens_local),
                 })
                 .collect(),
             offers: home
                 .offers
                 .into_iter()
                 .map(|(card, until)| {
-                    let until = until.with_timezone(&zone).format(WHEN).to_string();
+                    let until = when.at(until, zone);
                     (card.group.id.get(), card.title(), until)
                 })
                 .collect(),
@@ -82,7 +81,7 @@ impl HomeView {
                 })
                 .collect(),
             consult: home.consult.map(|c| {
-                (c.starts_at.with_timezone(&zone).format(WHEN).to_string(), c.coordinator, c.phone)
+                (when.at(c.starts_at, zone), c.coordinator, c.phone)
             }),
         }
     }

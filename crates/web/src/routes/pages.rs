@@ -18,6 +18,7 @@ use crate::templates::{
     AccountPage, DashboardPage, FieldView, HomePage, InvitePage, InviteView, Layout, SessionView,
     StaffPage, StaffView, page, render,
 };
+use crate::when::When;
 use crate::{AppState, Error, Result};
 
 pub fn router(state: &AppState) -> Router<AppState> {
@@ -26,6 +27,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/dashboard", get(dashboard))
         .route("/account", get(account))
         .route("/account/sessions/{id}/revoke", post(revoke_session))
+        .route("/account/calendar", post(set_calendar))
         .route("/admin/staff", get(staff))
         .route("/admin/invites", post(invite_staff))
         .route("/admin/invites/{id}/revoke", post(revoke_invite))
@@ -53,8 +55,6 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::protect))
 }
 
-const DATE_FORMAT: &str = "%Y-%m-%d %H:%M";
-
 async fn home(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
@@ -73,35 +73,36 @@ async fn dashboard(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
+    when: When,
     flash::Notice(notice): flash::Notice,
 ) -> Result<Response> {
     let ctx = hearth_app::AuditContext::by(who.user.id, None);
     let home = state.app.dashboard(&who, &ctx).await?;
     let zone = who.user.timezone.tz();
     let check_in = home.check_in.and_then(|status| match (status.due, status.next_meeting) {
-        (true, Some(next)) => Some(format!(
-            "Your check-in is due before your next session, {}.",
-            next.with_timezone(&zone).format("%A %-d %B at %H:%M")
-        )),
+        (true, Some(next)) => {
+            Some(format!("Your check-in is due before your next session, {}.", when.at(next, zone)))
+        }
         _ => None,
     });
     let (overdue, overdue_total, overdue_as_of) = match home.overdue {
         Some((names, total, at)) => (
             Some(names.into_iter().map(|(id, name)| (id.get(), name)).collect()),
             total,
-            at.with_timezone(&zone).format("%H:%M").to_string(),
+            when.time(&at.with_timezone(&zone)),
         ),
         None => (None, 0, String::new()),
     };
     let mut staff = super::staff_home_view::StaffHomeView::default();
     if let Some(t) = home.therapist {
-        staff = staff.therapist(t);
+        staff = staff.therapist(t, &when);
     }
     if let Some(c) = home.coordinator {
-        staff = staff.coordinator(c, zone);
+        staff = staff.coordinator(c, zone, &when);
     }
     if let Some(a) = home.admin {
-        staff = staff.admin(a, state.app.now().with_timezone(&zone).date_naive());
+        let today = state.app.now().with_timezone(&zone).date_naive();
+        staff = staff.admin(a, today, &when);
     }
     Ok(page(&DashboardPage {
         layout: Layout::new("Dashboard", Some(&who), &csrf),
@@ -125,14 +126,16 @@ async fn dashboard(
         overdue_as_of,
         needs_intake: home.needs_intake,
         open_flags: home.open_flags,
-        home: home.home.map(|h| super::home_view::HomeView::of(h, zone)).unwrap_or_default(),
+        home: home.home.map(|h| super::home_view::HomeView::of(h, zone, &when)).unwrap_or_default(),
     }))
 }
 
 async fn account(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
+    flash::Notice(notice): flash::Notice,
     PageUser(who): PageUser,
+    when: When,
 ) -> Result<Response> {
     let tz = who.user.timezone.tz();
     let sessions = state
@@ -144,8 +147,8 @@ async fn account(
             id: s.id.get(),
             device: describe_device(&s.user_agent, s.kind),
             ip: s.ip,
-            created: s.created_at.with_timezone(&tz).format(DATE_FORMAT).to_string(),
-            last_seen: s.last_seen_at.with_timezone(&tz).format(DATE_FORMAT).to_string(),
+            created: when.at(s.created_at, tz),
+            last_seen: when.at(s.last_seen_at, tz),
             current: s.id == who.session.id,
         })
         .collect();
@@ -156,7 +159,40 @@ async fn account(
         name: who.user.display_name.to_string(),
         timezone: who.user.timezone.name().to_owned(),
         sessions,
+        discreet_calendar: state.app.calendar_discreet(&who).await?,
+        notice,
     }))
+}
+
+#[derive(Deserialize)]
+struct CalendarForm {
+    calendar: String,
+}
+
+/// How the person's calendar events are named: `named` (the group's title) or `discreet`.
+async fn set_calendar(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    PageUser(who): PageUser,
+    Form(form): Form<CalendarForm>,
+) -> Result<Response> {
+    let discreet = match form.calendar.as_str() {
+        "discreet" => true,
+        "named" => false,
+        _ => {
+            return Err(Error::bad_request(
+                Some("calendar"),
+                "choose how your calendar names your sessions",
+            ));
+        }
+    };
+    state.app.set_calendar_discreet(&who, discreet, &meta.audit(Some(&who))).await?;
+    let notice = if discreet {
+        "Saved. Your calendar now says only \"Hearth session\", with the room link."
+    } else {
+        "Saved. Your calendar now names each group."
+    };
+    Ok(flash::redirect(&state, "/account#calendar-heading", notice))
 }
 
 fn describe_device(user_agent: &str, kind: SessionKind) -> String {
@@ -202,10 +238,12 @@ impl StaffQuery {
     }
 }
 
+#[expect(clippy::too_many_arguments, reason = "the request's parts and the form's state")]
 async fn staff_page(
     state: &AppState,
     who: &Authenticated,
     csrf: &CsrfToken,
+    when: &When,
     query: &StaffQuery,
     issued_link: Option<String>,
     invite: &InviteForm,
@@ -233,7 +271,7 @@ async fn staff_page(
             id: i.id.get(),
             email: i.email.to_string(),
             role: i.role.label(),
-            expires: i.expires_at.with_timezone(&tz).format(DATE_FORMAT).to_string(),
+            expires: when.at(i.expires_at, tz),
         })
         .collect();
     Ok(StaffPage {
@@ -263,11 +301,13 @@ async fn staff(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
+    when: When,
     Query(query): Query<StaffQuery>,
 ) -> Result<Response> {
     require_role(&who, &[Role::Admin])?;
     let blank = InviteForm::default();
-    Ok(page(&staff_page(&state, &who, &csrf, &query, None, &blank, FieldErrors::new()).await?))
+    let shown = staff_page(&state, &who, &csrf, &when, &query, None, &blank, FieldErrors::new());
+    Ok(page(&shown.await?))
 }
 
 #[derive(Default, Deserialize)]
@@ -283,6 +323,7 @@ async fn invite_staff(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Query(query): Query<StaffQuery>,
     Form(form): Form<InviteForm>,
 ) -> Result<Response> {
@@ -297,13 +338,13 @@ async fn invite_staff(
             // The newest invitation heads the first page of invitations.
             let query = StaffQuery { page: query.page, invites: None };
             let blank = InviteForm::default();
-            let shown =
-                staff_page(&state, &who, &csrf, &query, Some(link), &blank, FieldErrors::new());
+            let errors = FieldErrors::new();
+            let shown = staff_page(&state, &who, &csrf, &when, &query, Some(link), &blank, errors);
             Ok(page(&shown.await?))
         }
         Err(AppError::Invalid(errors)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &staff_page(&state, &who, &csrf, &query, None, &form, errors).await?,
+            &staff_page(&state, &who, &csrf, &when, &query, None, &form, errors).await?,
         )),
         Err(other) => Err(other.into()),
     }

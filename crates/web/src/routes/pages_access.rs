@@ -9,6 +9,7 @@ use axum::routing::get;
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser};
 use crate::templates::{Layout, page};
+use crate::when::When;
 use crate::{AppState, Result};
 
 /// How far back the review looks.
@@ -41,12 +42,11 @@ async fn review(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
 ) -> Result<Response> {
     let accesses = state.app.glass_accesses(&who, REVIEW_DAYS, &meta.audit(Some(&who))).await?;
     let zone = who.user.timezone.tz();
-    let at = |t: chrono::DateTime<chrono::Utc>| {
-        t.with_timezone(&zone).format("%-d %b %Y, %H:%M").to_string()
-    };
+    let at = |t: chrono::DateTime<chrono::Utc>| when.at(t, zone);
     Ok(page(&ReviewPage {
         layout: Layout::new("Break-the-glass accesses", Some(&who), &csrf),
         days: REVIEW_DAYS,

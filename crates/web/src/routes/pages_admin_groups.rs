@@ -15,6 +15,7 @@ use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, require_role};
 use crate::json::{Form, Query};
 use crate::templates::{FieldView, Layout, page, render};
+use crate::when::When;
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -60,10 +61,12 @@ struct GroupForm {
     starts_on: Option<String>,
 }
 
+#[expect(clippy::too_many_arguments, reason = "the request's parts and the form's state")]
 async fn admin_page(
     state: &AppState,
     who: &hearth_app::Authenticated,
     csrf: &CsrfToken,
+    when: &When,
     form: &GroupForm,
     errors: &FieldErrors,
     created: Option<i64>,
@@ -139,7 +142,7 @@ async fn admin_page(
     ];
     let catalog =
         state.app.browse_groups(who, &hearth_app::BrowseFilter::default(), page_number).await?;
-    let groups = group_rows(&catalog.cards);
+    let groups = group_rows(&catalog.cards, when);
     Ok(AdminGroupsPage {
         layout: Layout::new("Groups", Some(who), csrf),
         created,
@@ -153,7 +156,10 @@ async fn admin_page(
 }
 
 /// (id, topic, therapist, when, seats) for the table of groups.
-fn group_rows(cards: &[hearth_app::GroupCard]) -> Vec<(i64, String, String, String, String)> {
+fn group_rows(
+    cards: &[hearth_app::GroupCard],
+    when: &When,
+) -> Vec<(i64, String, String, String, String)> {
     cards
         .iter()
         .map(|c| {
@@ -164,7 +170,7 @@ fn group_rows(cards: &[hearth_app::GroupCard]) -> Vec<(i64, String, String, Stri
                 format!(
                     "{}s {} ({})",
                     weekday_name(c.group.slot.weekday()),
-                    c.group.slot.local_time().format("%H:%M"),
+                    when.time(&c.group.slot.local_time()),
                     c.group.slot.zone().name()
                 ),
                 format!(
@@ -180,12 +186,15 @@ async fn admin_groups(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
+    when: When,
     Query(query): Query<PageQuery>,
 ) -> Result<Response> {
     require_role(&who, &[Role::Admin])?;
     let number = query.page.as_deref().and_then(|p| p.parse().ok()).unwrap_or(1);
     let form = GroupForm::default();
-    Ok(page(&admin_page(&state, &who, &csrf, &form, &FieldErrors::new(), None, number).await?))
+    Ok(page(
+        &admin_page(&state, &who, &csrf, &when, &form, &FieldErrors::new(), None, number).await?,
+    ))
 }
 
 async fn create_group(
@@ -193,6 +202,7 @@ async fn create_group(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Form(form): Form<GroupForm>,
 ) -> Result<Response> {
     require_role(&who, &[Role::Admin])?;
@@ -228,6 +238,7 @@ async fn create_group(
                 &state,
                 &who,
                 &csrf,
+                &when,
                 &GroupForm::default(),
                 &FieldErrors::new(),
                 Some(id.get()),
@@ -237,7 +248,7 @@ async fn create_group(
         )),
         Err(AppError::Invalid(errors)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &admin_page(&state, &who, &csrf, &form, &errors, None, 1).await?,
+            &admin_page(&state, &who, &csrf, &when, &form, &errors, None, 1).await?,
         )),
         Err(other) => Err(other.into()),
     }

@@ -19,6 +19,7 @@ use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path};
 use crate::json::{Query, RawForm};
 use crate::templates::{Layout, render};
+use crate::when::When;
 use crate::{AppState, Error, Result};
 
 pub fn router() -> Router<AppState> {
@@ -89,10 +90,12 @@ struct Refused {
     errors: FieldErrors,
 }
 
+#[expect(clippy::too_many_arguments, reason = "the request's parts and the refused form")]
 async fn sheet_page(
     state: &AppState,
     who: &Authenticated,
     csrf: &CsrfToken,
+    when: &When,
     meta: &ClientMeta,
     meeting: &Meeting,
     message: Option<&'static str>,
@@ -101,7 +104,7 @@ async fn sheet_page(
     let sheet = state.app.meeting_attendance(who, meeting, &meta.audit(Some(who))).await?;
     let (topic, _) = state.app.topic_with_plan(&meeting.group.topic).await?;
     let zone = who.user.timezone.tz();
-    let (held, moved_from) = held(&meeting.occurrence, zone);
+    let (held, moved_from) = held(&meeting.occurrence, zone, when);
     let field = |user: UserId| format!("status-{user}");
     let lines: Vec<LineView> = sheet
         .iter()
@@ -118,7 +121,7 @@ async fn sheet_page(
             minutes: minutes(l.seconds),
             first_joined: l
                 .first_joined_at
-                .map(|t| t.with_timezone(&zone).format("%H:%M").to_string())
+                .map(|t| when.time(&t.with_timezone(&zone)))
                 .unwrap_or_default(),
         })
         .collect();
@@ -150,6 +153,7 @@ async fn attendance_page(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Path((id, date)): Path<(i64, String)>,
     Query(query): Query<AttendanceQuery>,
 ) -> Result<Response> {
@@ -159,7 +163,7 @@ async fn attendance_page(
         Some("unchanged") => Some("Nothing changed: the sheet was already as you set it."),
         _ => None,
     };
-    sheet_page(&state, &who, &csrf, &meta, &meeting, message, None).await
+    sheet_page(&state, &who, &csrf, &when, &meta, &meeting, message, None).await
 }
 
 /// Each line's status by person: for the app, and as chosen, for the page.
@@ -185,6 +189,7 @@ async fn save_sheet(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Path((id, date)): Path<(i64, String)>,
     RawForm(body): RawForm,
 ) -> Result<Response> {
@@ -199,7 +204,7 @@ async fn save_sheet(
         }
         Err(AppError::Invalid(errors)) => {
             let refused = Refused { chosen, errors };
-            sheet_page(&state, &who, &csrf, &meta, &meeting, None, Some(refused)).await
+            sheet_page(&state, &who, &csrf, &when, &meta, &meeting, None, Some(refused)).await
         }
         Err(other) => Err(other.into()),
     }

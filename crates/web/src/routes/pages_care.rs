@@ -16,6 +16,7 @@ use crate::extract::{ClientMeta, PageUser, Path};
 use crate::flash::{self, Notice};
 use crate::json::{Form, Query};
 use crate::templates::{Layout, page, render};
+use crate::when::When;
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -67,6 +68,7 @@ async fn queue(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Query(query): Query<PageQuery>,
     Notice(notice): Notice,
 ) -> Result<Response> {
@@ -87,17 +89,8 @@ async fn queue(
         })
         .collect();
     let tz = who.user.timezone.tz();
-    let calls = queue
-        .calls
-        .into_iter()
-        .map(|c| {
-            (
-                c.starts_at.with_timezone(&tz).format("%a %-d %b %H:%M").to_string(),
-                c.client,
-                c.phone,
-            )
-        })
-        .collect();
+    let calls =
+        queue.calls.into_iter().map(|c| (when.at(c.starts_at, tz), c.client, c.phone)).collect();
     let zone = who.user.timezone.tz();
     Ok(page(&QueuePage {
         layout: Layout::new("Care queue", Some(&who), &csrf),
@@ -111,7 +104,7 @@ async fn queue(
                     u.id.get(),
                     u.display_name.to_string(),
                     u.region.as_ref().map(ToString::to_string).unwrap_or_default(),
-                    since.with_timezone(&zone).format("%-d %b %Y %H:%M").to_string(),
+                    when.at(*since, zone),
                 )
             })
             .collect(),
@@ -199,23 +192,28 @@ struct SummaryQuery {
 /// The headings a crisis note starts from (the therapist fills them in).
 const CRISIS_NOTE: &str = "Crisis note\nWhat happened:\nRisk assessment (ideation, plan, intent, means):\nWhere the client is:\nActions taken (emergency contact, 988, 911, safety plan):\nFollow-up:";
 
+#[expect(clippy::too_many_arguments, reason = "one extractor for each part of the request")]
 async fn summary(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Path(id): Path<i64>,
     Query(query): Query<SummaryQuery>,
     Notice(notice): Notice,
 ) -> Result<Response> {
     let summary = state.app.client_summary(&who, UserId::new(id), &meta.audit(Some(&who))).await?;
-    Ok(page(&summary_page(&state, &who, &csrf, summary, notice, query.note, String::new()).await?))
+    let (note, reason) = (query.note, String::new());
+    Ok(page(&summary_page(&state, &who, &csrf, &when, summary, notice, note, reason).await?))
 }
 
+#[expect(clippy::too_many_arguments, reason = "the request's parts, shared by two handlers")]
 async fn summary_page(
     state: &AppState,
     who: &Authenticated,
     csrf: &CsrfToken,
+    when: &When,
     summary: hearth_app::ClientSummary,
     notice: Option<String>,
     note: Option<String>,
@@ -232,7 +230,7 @@ async fn summary_page(
         .as_ref()
         .map_or_else(|| format!("Client {id}"), |u| u.display_name.to_string());
     let clinical = summary.clinical.map(|c| ClinicalView {
-        standing: super::summary_view::StandingView::of(&c, zone),
+        standing: super::summary_view::StandingView::of(&c, zone, when),
         intake: c.intake.map(|i| IntakeView {
             reasons: i.private.reasons,
             goals: i.private.goals,
@@ -260,13 +258,7 @@ async fn summary_page(
         notes: c
             .notes
             .into_iter()
-            .map(|n| {
-                (
-                    n.author,
-                    n.created_at.with_timezone(&zone).format("%-d %b %Y").to_string(),
-                    n.body,
-                )
-            })
+            .map(|n| (n.author, when.day(n.created_at, zone), n.body))
             .collect(),
     });
     Ok(SummaryPage {
@@ -303,13 +295,14 @@ async fn break_glass(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Path(id): Path<i64>,
     Form(form): Form<GlassForm>,
 ) -> Result<Response> {
     let ctx = meta.audit(Some(&who));
     match state.app.break_glass(&who, UserId::new(id), &form.reason, &ctx).await {
         Ok(until) => {
-            let until = until.with_timezone(&who.user.timezone.tz()).format("%H:%M");
+            let until = when.time(&until.with_timezone(&who.user.timezone.tz()));
             Ok(back(
                 &state,
                 id,
@@ -323,7 +316,8 @@ async fn break_glass(
             let message = fields.get("reason").unwrap_or_default().to_owned();
             let notice = Some(format!("Not opened: {message}."));
             let page_data =
-                summary_page(&state, &who, &csrf, summary, notice, None, form.reason).await?;
+                summary_page(&state, &who, &csrf, &when, summary, notice, None, form.reason)
+                    .await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page_data))
         }
         Err(AppError::Refused { reason, .. }) => {

@@ -15,6 +15,7 @@ use crate::extract::{ClientMeta, PageUser};
 use crate::json::Query;
 use crate::pager::{Pager, asked_page};
 use crate::templates::{Layout, page};
+use crate::when::When;
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -69,7 +70,7 @@ fn address(search: &DirectorySearch, n: usize) -> String {
 struct Row {
     id: i64,
     name: String,
-    /// "#412 · US-IL · adult · joined Mar 2026".
+    /// "#412 · US-IL · adult · joined March 2026".
     who: String,
     care: String,
     group: Option<(i64, String)>,
@@ -80,7 +81,7 @@ fn row(entry: DirectoryEntry) -> Row {
     let mut who = vec![format!("#{}", entry.id)];
     who.extend(entry.region);
     who.extend(entry.age_band.map(str::to_owned));
-    who.push(format!("joined {}", entry.joined.format("%b %Y")));
+    who.push(format!("joined {}", When::month(entry.joined.date_naive())));
     let mut care = Vec::new();
     if entry.more_groups > 0 {
         care.push(format!(

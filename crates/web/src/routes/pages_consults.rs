@@ -16,6 +16,7 @@ use crate::extract::{ClientMeta, PageUser, Path, require_role};
 use crate::flash::{self, Notice};
 use crate::json::RawForm;
 use crate::templates::{Layout, page, render};
+use crate::when::When;
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -24,8 +25,6 @@ pub fn router() -> Router<AppState> {
         .route("/consult/{id}/cancel", post(cancel))
         .route("/care/availability", get(availability).post(save_availability))
 }
-
-const WHEN: &str = "%A %-d %B, %H:%M";
 
 #[derive(Template)]
 #[template(path = "consult.html")]
@@ -48,6 +47,7 @@ async fn consult_page(
     state: &AppState,
     who: &Authenticated,
     csrf: &CsrfToken,
+    when: &When,
     notice: Option<String>,
     sent: (&str, &str),
     errors: FieldErrors,
@@ -62,20 +62,9 @@ async fn consult_page(
         notice,
         calls: calls
             .iter()
-            .map(|c| {
-                (
-                    c.id,
-                    c.coordinator.clone(),
-                    c.starts_at.with_timezone(&zone).format(WHEN).to_string(),
-                    c.phone.clone(),
-                )
-            })
+            .map(|c| (c.id, c.coordinator.clone(), when.at(c.starts_at, zone), c.phone.clone()))
             .collect(),
-        slots: slots
-            .iter()
-            .take(24)
-            .map(|s| (s.to_rfc3339(), s.with_timezone(&zone).format(WHEN).to_string()))
-            .collect(),
+        slots: slots.iter().take(24).map(|s| (s.to_rfc3339(), when.at(*s, zone))).collect(),
         chosen: sent.0.to_owned(),
         phone: sent.1.to_owned(),
         errors,
@@ -86,9 +75,12 @@ async fn consult(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
+    when: When,
     Notice(notice): Notice,
 ) -> Result<Response> {
-    Ok(page(&consult_page(&state, &who, &csrf, notice, ("", ""), FieldErrors::new()).await?))
+    let page_data =
+        consult_page(&state, &who, &csrf, &when, notice, ("", ""), FieldErrors::new()).await?;
+    Ok(page(&page_data))
 }
 
 async fn book(
@@ -96,6 +88,7 @@ async fn book(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     RawForm(raw): RawForm,
 ) -> Result<Response> {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(&raw).into_owned().collect();
@@ -103,7 +96,8 @@ async fn book(
     let chosen = one("starts_at").unwrap_or_default();
     let phone = one("phone").unwrap_or_default();
     let again = |errors: FieldErrors| async {
-        let page = consult_page(&state, &who, &csrf, None, (&chosen, &phone), errors).await?;
+        let page =
+            consult_page(&state, &who, &csrf, &when, None, (&chosen, &phone), errors).await?;
         Ok::<_, crate::Error>(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
     };
     let Ok(starts_at) = chrono::DateTime::parse_from_rfc3339(&chosen) else {
@@ -163,6 +157,7 @@ async fn availability_page(
     state: &AppState,
     who: &Authenticated,
     csrf: &CsrfToken,
+    when: &When,
     notice: Option<String>,
     typed: Option<(String, Vec<String>)>,
 ) -> Result<AvailabilityPage> {
@@ -179,13 +174,7 @@ async fn availability_page(
         notice,
         calls: calls
             .iter()
-            .map(|c| {
-                (
-                    c.starts_at.with_timezone(&zone).format(WHEN).to_string(),
-                    c.client.clone(),
-                    c.phone.clone(),
-                )
-            })
+            .map(|c| (when.at(c.starts_at, zone), c.client.clone(), c.phone.clone()))
             .collect(),
         windows,
         errors,
@@ -196,9 +185,10 @@ async fn availability(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
+    when: When,
     Notice(notice): Notice,
 ) -> Result<Response> {
-    Ok(page(&availability_page(&state, &who, &csrf, notice, None).await?))
+    Ok(page(&availability_page(&state, &who, &csrf, &when, notice, None).await?))
 }
 
 #[derive(Deserialize)]
@@ -224,6 +214,7 @@ async fn save_availability(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     crate::json::Form(form): crate::json::Form<WindowsForm>,
 ) -> Result<Response> {
     let windows: Vec<String> = form.windows.lines().map(str::to_owned).collect();
@@ -232,7 +223,8 @@ async fn save_availability(
         Err(AppError::Invalid(errors)) => {
             let lines = errors.iter().map(|(field, message)| line_error(field, message)).collect();
             let page =
-                availability_page(&state, &who, &csrf, None, Some((form.windows, lines))).await?;
+                availability_page(&state, &who, &csrf, &when, None, Some((form.windows, lines)))
+                    .await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(other) => Err(other.into()),

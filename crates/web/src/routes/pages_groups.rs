@@ -16,6 +16,7 @@ use crate::extract::{ClientMeta, PageUser, Path};
 use crate::flash::Notice;
 use crate::json::Query;
 use crate::templates::{Layout, page};
+use crate::when::When;
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -39,7 +40,6 @@ pub(super) const WEEKDAYS: [Weekday; 7] = [
     Weekday::Sat,
     Weekday::Sun,
 ];
-pub(super) const TIME_FORMAT: &str = "%a %-d %b, %H:%M";
 
 /// A group card as the templates show it.
 pub(super) struct CardView {
@@ -54,13 +54,13 @@ pub(super) struct CardView {
     pub(super) status: String,
 }
 
-impl From<&GroupCard> for CardView {
-    fn from(c: &GroupCard) -> Self {
+impl CardView {
+    pub(super) fn of(c: &GroupCard, when: &When) -> Self {
         CardView {
             id: c.group.id.get(),
             topic: c.title(),
             therapist: c.therapist_name.clone(),
-            when: c.when(),
+            when: when.weekly(c.regular_local.as_ref()),
             age_band: match c.group.age_band {
                 hearth_domain::AgeBand::Adult => "adults",
                 hearth_domain::AgeBand::Teen => "teens 13–17",
@@ -80,7 +80,7 @@ struct BrowsePage {
     zone: String,
     topics: Vec<(String, String)>,
     weekdays: Vec<(&'static str, &'static str)>,
-    times: Vec<(&'static str, &'static str)>,
+    times: Vec<(&'static str, String)>,
     selected_topic: String,
     selected_weekday: String,
     selected_time: String,
@@ -126,6 +126,7 @@ async fn browse(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
+    when: When,
     Query(query): Query<BrowseQuery>,
 ) -> Result<Response> {
     let non_empty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
@@ -143,11 +144,7 @@ async fn browse(
         zone: who.user.timezone.name().to_owned(),
         topics: catalog.topics.into_iter().map(|t| (t.slug, t.name)).collect(),
         weekdays: WEEKDAYS.iter().map(|d| (weekday_slug(*d), weekday_name(*d))).collect(),
-        times: vec![
-            ("morning", "Morning (before 12:00)"),
-            ("afternoon", "Afternoon (12:00–17:00)"),
-            ("evening", "Evening (after 17:00)"),
-        ],
+        times: day_parts(&when),
         selected_topic: filter.topic.unwrap_or_default(),
         selected_weekday: filter.weekday.map(weekday_slug).unwrap_or_default().to_owned(),
         selected_time: non_empty(&query.time).unwrap_or_default(),
@@ -157,7 +154,7 @@ async fn browse(
         pages,
         previous: (page_number > 1).then(|| query.with_page(page_number - 1)),
         next: (page_number < pages).then(|| query.with_page(page_number + 1)),
-        cards: catalog.cards.iter().map(CardView::from).collect(),
+        cards: catalog.cards.iter().map(|c| CardView::of(c, &when)).collect(),
     }))
 }
 
@@ -248,19 +245,21 @@ async fn group_page(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Path(id): Path<i64>,
     Notice(message): Notice,
 ) -> Result<Response> {
-    Ok(page(
-        &build_group_page(&state, &who, &csrf, &meta, id, message, SwitchDraft::default()).await?,
-    ))
+    let draft = SwitchDraft::default();
+    Ok(page(&build_group_page(&state, &who, &csrf, &meta, &when, id, message, draft).await?))
 }
 
+#[expect(clippy::too_many_arguments, reason = "the request's parts, shared by two handlers")]
 pub(super) async fn build_group_page(
     state: &AppState,
     who: &hearth_app::Authenticated,
     csrf: &CsrfToken,
     meta: &ClientMeta,
+    when: &When,
     id: i64,
     message: Option<String>,
     draft: SwitchDraft,
@@ -274,7 +273,7 @@ pub(super) async fn build_group_page(
         .meetings
         .iter()
         .map(|m| MeetingView {
-            when: super::pages_meetings::listed(m),
+            when: super::pages_meetings::listed(m, when),
             date: m.original_date.to_string(),
             cancelled: m.status == hearth_domain::OccurrenceStatus::Cancelled,
             group_local: m
@@ -290,13 +289,13 @@ pub(super) async fn build_group_page(
         .map(|n| {
             format!(
                 "Heads up: from {}, this group meets at {} your time instead of {}, because clocks change on different dates in your zone and the group's.",
-                n.local_date_of_meeting.format("%-d %B"),
-                n.after.format("%H:%M"),
-                n.before.format("%H:%M")
+                when.date(n.local_date_of_meeting),
+                when.time(&n.after),
+                when.time(&n.before)
             )
         })
         .collect();
-    let status = member_status(view.standing, zone.tz());
+    let status = member_status(view.standing, zone.tz(), when);
     let roster = view
         .roster
         .into_iter()
@@ -315,13 +314,13 @@ pub(super) async fn build_group_page(
         topic: topic.name,
         notices,
         message,
-        when: card.when(),
+        when: when.weekly(card.regular_local.as_ref()),
         duration: group.slot.duration().num_minutes(),
         zone: zone.name().to_owned(),
         slot: format!(
             "{}s {} {}",
             weekday_name(group.slot.weekday()),
-            group.slot.local_time().format("%H:%M"),
+            when.time(&group.slot.local_time()),
             group.slot.zone().name()
         ),
         meetings,
@@ -343,12 +342,10 @@ pub(super) async fn build_group_page(
 }
 
 /// Where the viewer stands, in the page's words.
-fn member_status(standing: Standing, zone: chrono_tz::Tz) -> MemberStatus {
+fn member_status(standing: Standing, zone: chrono_tz::Tz, when: &When) -> MemberStatus {
     match standing {
         Standing::Seated => MemberStatus::Seated,
-        Standing::Offered(until) => {
-            MemberStatus::Offered(until.with_timezone(&zone).format(TIME_FORMAT).to_string())
-        }
+        Standing::Offered(until) => MemberStatus::Offered(when.at(until, zone)),
         Standing::Waiting(position) => MemberStatus::Waiting(position),
         Standing::CanJoin(current) => {
             MemberStatus::CanJoin(current.into_iter().map(|(g, name)| (g.get(), name)).collect())
@@ -372,10 +369,10 @@ pub(crate) fn meeting_date(raw: &str) -> Result<chrono::NaiveDate> {
 
 async fn group_calendar(
     State(state): State<AppState>,
-    PageUser(_who): PageUser,
+    PageUser(who): PageUser,
     Path(id): Path<i64>,
 ) -> Result<Response> {
-    let body = state.app.group_calendar(GroupId::new(id)).await?;
+    let body = state.app.group_calendar(&who, GroupId::new(id), &state.config.public_url).await?;
     Ok((
         [
             (axum::http::header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
@@ -384,4 +381,17 @@ async fn group_calendar(
         body,
     )
         .into_response())
+}
+
+/// The catalog's time-of-day filter, its bounds on the reader's clock.
+fn day_parts(when: &When) -> Vec<(&'static str, String)> {
+    let (noon, five) = (
+        when.time(&chrono::NaiveTime::from_hms_opt(12, 0, 0).unwrap_or_default()),
+        when.time(&chrono::NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default()),
+    );
+    vec![
+        ("morning", format!("Morning (before {noon})")),
+        ("afternoon", format!("Afternoon ({noon} to {five})")),
+        ("evening", format!("Evening (after {five})")),
+    ]
 }

@@ -15,6 +15,7 @@ use crate::extract::{ClientMeta, PageUser, Path};
 use crate::flash::{self, Notice};
 use crate::json::RawForm;
 use crate::templates::{Layout, page, render};
+use crate::when::When;
 use crate::{AppState, Error, Result};
 
 pub fn router() -> Router<AppState> {
@@ -201,12 +202,11 @@ async fn risk_queue(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Notice(notice): Notice,
 ) -> Result<Response> {
     let zone = who.user.timezone.tz();
-    let format = |at: chrono::DateTime<chrono::Utc>| {
-        at.with_timezone(&zone).format("%a %-d %b %H:%M").to_string()
-    };
+    let format = |at: chrono::DateTime<chrono::Utc>| when.at(at, zone);
     let flags = state
         .app
         .risk_queue(&who, &meta.audit(Some(&who)))

@@ -10,9 +10,10 @@ use hearth_app::OccurrenceView;
 use hearth_domain::{GroupId, SeriesOccurrence};
 use serde::Deserialize;
 
-use super::pages_groups::{TIME_FORMAT, back_to, meeting_date};
+use super::pages_groups::{back_to, meeting_date};
 use crate::extract::{ClientMeta, PageUser, Path};
 use crate::json::Form;
+use crate::when::When;
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -44,28 +45,25 @@ async fn restore_meeting(
     Ok(back_to(&state, id, "rescheduled"))
 }
 
-/// How a page's heading names the day a meeting is held: "Monday 30 November at 12:31".
-const HELD_FORMAT: &str = "%A %-d %B at %H:%M";
-
-/// When `meeting` is held on the viewer's clock, and for a moved meeting when the series had
-/// put it. Its URL keeps the series date, which is its identity; people need the real day.
-pub(super) fn held(meeting: &SeriesOccurrence, zone: chrono_tz::Tz) -> (String, Option<String>) {
-    let at = |t: DateTime<Utc>| in_words(t, zone);
+/// When `meeting` is held on the viewer's clock ("Monday 30 November at 12:31"), and for a
+/// moved meeting when the series had put it. Its URL keeps the series date, which is its
+/// identity; people need the real day.
+pub(super) fn held(
+    meeting: &SeriesOccurrence,
+    zone: chrono_tz::Tz,
+    when: &When,
+) -> (String, Option<String>) {
+    let at = |t: DateTime<Utc>| when.at(t, zone);
     (at(meeting.occurrence.starts_at), meeting.moved_from.map(|planned| at(planned.starts_at)))
 }
 
-/// An instant on the viewer's clock, in words: "Wednesday 3 December at 17:50".
-pub(super) fn in_words(at: DateTime<Utc>, zone: chrono_tz::Tz) -> String {
-    at.with_timezone(&zone).format(HELD_FORMAT).to_string()
-}
-
-/// A meeting in a list, "Mon 30 Nov, 12:31", with " (moved from Wed 2 Dec, 18:00)" when it
-/// was moved.
-pub(super) fn listed(meeting: &OccurrenceView) -> String {
-    let when = meeting.local_start.format(TIME_FORMAT);
+/// A meeting in a list, "Monday 30 November at 12:31", with " (moved from Wednesday
+/// 2 December at 18:00)" when it was moved.
+pub(super) fn listed(meeting: &OccurrenceView, when: &When) -> String {
+    let held = when.date_time(&meeting.local_start);
     match meeting.moved_from {
-        Some(planned) => format!("{when} (moved from {})", planned.format(TIME_FORMAT)),
-        None => when.to_string(),
+        Some(planned) => format!("{held} (moved from {})", when.date_time(&planned)),
+        None => held,
     }
 }
 

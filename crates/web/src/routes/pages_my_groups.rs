@@ -7,10 +7,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use hearth_app::{AppError, WaitlistStatus};
 
-use super::pages_groups::{CardView, TIME_FORMAT};
+use super::pages_groups::CardView;
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser};
 use crate::templates::{Layout, page};
+use crate::when::When;
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -33,6 +34,7 @@ async fn my_groups_page(
     state: &AppState,
     who: &hearth_app::Authenticated,
     csrf: &CsrfToken,
+    when: &When,
     feed_url: Option<String>,
 ) -> Result<Response> {
     let mine = state.app.my_group_cards(who).await?;
@@ -41,13 +43,10 @@ async fn my_groups_page(
         .waiting
         .iter()
         .map(|(card, place)| {
-            let mut view = CardView::from(card);
+            let mut view = CardView::of(card, when);
             view.status = match (place.status, place.offer_expires_at) {
                 (WaitlistStatus::Offered, Some(until)) => {
-                    format!(
-                        "A seat is held for you until {}",
-                        until.with_timezone(&zone).format(TIME_FORMAT)
-                    )
+                    format!("A seat is held for you until {}", when.at(until, zone))
                 }
                 _ => format!("Number {} on the waitlist", place.position),
             };
@@ -56,7 +55,7 @@ async fn my_groups_page(
         .collect();
     Ok(page(&MyGroupsPage {
         layout: Layout::new("My groups", Some(who), csrf),
-        seated: mine.seated.iter().map(CardView::from).collect(),
+        seated: mine.seated.iter().map(|c| CardView::of(c, when)).collect(),
         waiting,
         feed_url,
     }))
@@ -66,8 +65,9 @@ async fn my_groups(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
+    when: When,
 ) -> Result<Response> {
-    my_groups_page(&state, &who, &csrf, None).await
+    my_groups_page(&state, &who, &csrf, &when, None).await
 }
 
 async fn rotate_calendar(
@@ -75,10 +75,11 @@ async fn rotate_calendar(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
 ) -> Result<Response> {
     let token = state.app.rotate_calendar_feed(&who, &meta.audit(Some(&who))).await?;
     let url = format!("{}/calendar/{token}.ics", state.config.public_url.trim_end_matches('/'));
-    my_groups_page(&state, &who, &csrf, Some(url)).await
+    my_groups_page(&state, &who, &csrf, &when, Some(url)).await
 }
 
 async fn revoke_calendar(

@@ -12,6 +12,7 @@ use crate::extract::{ClientMeta, PageUser, require_role};
 use crate::flash::{self, Notice};
 use crate::json::RawForm;
 use crate::templates::{Layout, page};
+use crate::when::When;
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -39,6 +40,7 @@ async fn preview(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Notice(notice): Notice,
 ) -> Result<Response> {
     require_role(&who, &[Role::Coordinator, Role::Admin])?;
@@ -50,7 +52,7 @@ async fn preview(
         .map(|p| Row {
             client_id: p.client.id.get(),
             name: p.client.display_name.to_string(),
-            since: p.waiting_since.with_timezone(&zone).format("%-d %b %Y").to_string(),
+            since: when.day(p.waiting_since, zone),
             group: p.group.map(|g| {
                 let name = topics
                     .iter()

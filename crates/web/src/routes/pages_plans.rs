@@ -15,6 +15,7 @@ use crate::extract::{ClientMeta, PageUser, Path};
 use crate::flash::{self, Notice};
 use crate::json::Form;
 use crate::templates::{FieldView, Layout, page, render};
+use crate::when::When;
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -54,10 +55,12 @@ async fn my_plan(PageUser(who): PageUser) -> Response {
     Redirect::to(&format!("/clients/{}/plan", who.user.id)).into_response()
 }
 
+#[expect(clippy::too_many_arguments, reason = "the request's parts and the form's state")]
 async fn build(
     state: &AppState,
     who: &hearth_app::Authenticated,
     csrf: &CsrfToken,
+    when: &When,
     client: UserId,
     notice: Option<String>,
     form: Option<(&PlanInput, &FieldErrors)>,
@@ -68,10 +71,7 @@ async fn build(
     let PlanView { plan, template, may_sign_now, default_target_by } = view.record;
     let zone = who.user.timezone.tz();
     let signed = |at: Option<chrono::DateTime<chrono::Utc>>| {
-        at.map_or_else(
-            || "not yet".to_owned(),
-            |t| t.with_timezone(&zone).format("%-d %b %Y").to_string(),
-        )
+        at.map_or_else(|| "not yet".to_owned(), |t| when.day(t, zone))
     };
     let empty = FieldErrors::new();
     let (input, errors) = form.map_or((None, &empty), |(i, e)| (Some(i), e));
@@ -183,10 +183,12 @@ async fn plan_page(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Path(id): Path<i64>,
     Notice(notice): Notice,
 ) -> Result<Response> {
-    Ok(page(&build(&state, &who, &csrf, UserId::new(id), notice, None, &meta).await?))
+    let client = UserId::new(id);
+    Ok(page(&build(&state, &who, &csrf, &when, client, notice, None, &meta).await?))
 }
 
 #[derive(Deserialize)]
@@ -208,6 +210,7 @@ async fn write_plan(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Path(id): Path<i64>,
     Form(form): Form<PlanForm>,
 ) -> Result<Response> {
@@ -225,7 +228,8 @@ async fn write_plan(
         Ok(()) => Ok(flash::redirect(&state, &format!("/clients/{id}/plan"), "Saved.")),
         Err(AppError::Invalid(errors)) => Ok(render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &build(&state, &who, &csrf, client, None, Some((&input, &errors)), &meta).await?,
+            &build(&state, &who, &csrf, &when, client, None, Some((&input, &errors)), &meta)
+                .await?,
         )),
         Err(other) => Err(other.into()),
     }

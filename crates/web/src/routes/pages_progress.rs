@@ -12,6 +12,7 @@ use crate::charts::{ChartSpec, progress_svg};
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path};
 use crate::templates::{Layout, page};
+use crate::when::When;
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -58,6 +59,7 @@ async fn progress(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Path(id): Path<i64>,
 ) -> Result<Response> {
     let client = UserId::new(id);
@@ -85,12 +87,14 @@ async fn progress(
                     band_edges: edges,
                     caseness: Some(i32::from(*caseness)),
                     points: &points,
+                    when: &when,
+                    zone,
                 }),
                 rows: scored
                     .iter()
                     .map(|(m, total)| {
                         (
-                            m.taken_at.with_timezone(&zone).format("%-d %b %Y").to_string(),
+                            when.day(m.taken_at, zone),
                             *total,
                             m.severity.clone().unwrap_or_default().replace('-', " "),
                         )
@@ -100,7 +104,7 @@ async fn progress(
         })
         .collect::<Vec<_>>();
     let mut charts = charts;
-    charts.extend(proqol_charts(&measures, zone));
+    charts.extend(proqol_charts(&measures, zone, &when));
     Ok(page(&ProgressPage {
         layout: Layout::new("Progress", Some(&who), &csrf),
         own,
@@ -110,7 +114,11 @@ async fn progress(
 }
 
 /// One chart per ProQOL-5 subscale, from the stored subscale scores.
-fn proqol_charts(measures: &[hearth_app::MeasureRow], zone: chrono_tz::Tz) -> Vec<ChartView> {
+fn proqol_charts(
+    measures: &[hearth_app::MeasureRow],
+    zone: chrono_tz::Tz,
+    when: &When,
+) -> Vec<ChartView> {
     let proqol: Vec<_> =
         measures.iter().filter(|m| m.instrument == InstrumentId::Proqol5).collect();
     if proqol.is_empty() {
@@ -140,16 +148,12 @@ fn proqol_charts(measures: &[hearth_app::MeasureRow], zone: chrono_tz::Tz) -> Ve
                     band_edges: &[23, 42],
                     caseness: None,
                     points: &points,
+                    when,
+                    zone,
                 }),
                 rows: scored
                     .iter()
-                    .map(|(at, score, band)| {
-                        (
-                            at.with_timezone(&zone).format("%-d %b %Y").to_string(),
-                            *score,
-                            band.clone(),
-                        )
-                    })
+                    .map(|(at, score, band)| (when.day(*at, zone), *score, band.clone()))
                     .collect(),
             }
         })

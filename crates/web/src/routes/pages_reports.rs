@@ -15,6 +15,7 @@ use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser};
 use crate::json::Query;
 use crate::templates::{Layout, page};
+use crate::when::When;
 use crate::{AppState, Result};
 
 /// At most this many groups are listed on the page; the CSV has them all.
@@ -128,6 +129,7 @@ async fn report_page(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Query(query): Query<WeeksQuery>,
 ) -> Result<Response> {
     let weeks = query.weeks.unwrap_or(8);
@@ -139,7 +141,7 @@ async fn report_page(
         weeks,
         headline: headline_sentence(overall),
         own_clients_only: report.own_clients_only,
-        as_of: report.as_of.with_timezone(&zone).format("%-d %B %Y, %H:%M").to_string(),
+        as_of: when.at(report.as_of, zone),
         considered: overall.considered,
         eligible: overall.eligible,
         fewer_than_two: overall.fewer_than_two_scores,

@@ -13,10 +13,11 @@ use hearth_domain::{GroupId, RoomEntry, RoomRefusal};
 use hearth_video::signal::{ClientMessage, ServerMessage};
 
 use super::pages_groups::meeting_date;
-use super::pages_meetings::{held, in_words};
+use super::pages_meetings::held;
 use crate::csrf::{CsrfToken, same_origin};
 use crate::extract::{ClientMeta, PageUser, Path};
 use crate::templates::{Layout, page, render};
+use crate::when::When;
 use crate::{AppState, Error, Result};
 
 /// How long a browser has to say hello after the socket opens.
@@ -87,6 +88,7 @@ async fn room_page(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
     PageUser(who): PageUser,
+    when: When,
     Path((id, date)): Path<(i64, String)>,
 ) -> Result<Response> {
     let meeting = meeting(&state, id, &date).await?;
@@ -109,13 +111,13 @@ async fn room_page(
     match room.open_at(state.app.now()) {
         Ok(()) => {}
         Err(RoomRefusal::NotOpenYet { opens_at }) => {
-            let (starts, moved_from) = held(&meeting.occurrence, zone);
+            let (starts, moved_from) = held(&meeting.occurrence, zone, &when);
             let wait = (opens_at - state.app.now()).num_seconds().clamp(0, LONGEST_WAIT_SECS);
             return Ok(page(&WaitingPage {
                 layout: Layout::new(&format!("{} room", topic.name), Some(&who), &csrf),
                 topic: topic.name,
                 starts,
-                opens: in_words(opens_at, zone),
+                opens: when.at(opens_at, zone),
                 moved_from,
                 zone: who.user.timezone.name(),
                 before: hearth_domain::ROOM_OPENS_BEFORE_MINUTES,
@@ -132,7 +134,7 @@ async fn room_page(
             return Ok(closed(&who, &csrf, id, "This session has ended", message));
         }
     }
-    let (held, moved_from) = held(&meeting.occurrence, zone);
+    let (held, moved_from) = held(&meeting.occurrence, zone, &when);
     Ok(page(&RoomPage {
         layout: Layout::new(&format!("{} room", topic.name), Some(&who), &csrf),
         group: id,

@@ -13,6 +13,7 @@ use crate::extract::{ClientMeta, PageUser, Path};
 use crate::flash::{self, Notice};
 use crate::json::Form;
 use crate::templates::{Layout, page};
+use crate::when::When;
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -43,6 +44,7 @@ async fn plan_page(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Path(id): Path<i64>,
     Notice(notice): Notice,
 ) -> Result<Response> {
@@ -65,8 +67,7 @@ async fn plan_page(
         client_name: name,
         crisis: CRISIS_LINES.iter().map(|l| (l.name, l.how)).collect(),
         notice,
-        updated: stored
-            .map(|s| s.updated_at.with_timezone(&zone).format("%-d %b %Y %H:%M").to_string()),
+        updated: stored.map(|s| when.at(s.updated_at, zone)),
         sections: SAFETY_PLAN_SECTIONS
             .iter()
             .map(|(field, label)| (*field, *label, text(field)))

@@ -16,6 +16,7 @@ use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path};
 use crate::json::Form;
 use crate::templates::render;
+use crate::when::When;
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -51,6 +52,7 @@ async fn request_switch_here(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Path(id): Path<i64>,
     Form(form): Form<SwitchRequestForm>,
 ) -> Result<Response> {
@@ -64,7 +66,7 @@ async fn request_switch_here(
                 reason: form.reason,
                 error: Some(errors.sentences()),
             };
-            let page = build_group_page(&state, &who, &csrf, &meta, id, None, draft).await?;
+            let page = build_group_page(&state, &who, &csrf, &meta, &when, id, None, draft).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(other) => Err(other.into()),

@@ -10,6 +10,7 @@ use super::pages_meetings::listed;
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser};
 use crate::templates::{Layout, page};
+use crate::when::When;
 use crate::{AppState, Result};
 
 pub fn router() -> Router<AppState> {
@@ -50,9 +51,10 @@ async fn therapist_groups(
     Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
 ) -> Result<Response> {
     let led = state.app.therapist_groups_page(&who, &meta.audit(Some(&who))).await?;
-    let dated = |m: &hearth_app::OccurrenceView| (m.original_date.to_string(), listed(m));
+    let dated = |m: &hearth_app::OccurrenceView| (m.original_date.to_string(), listed(m, &when));
     let groups = led
         .into_iter()
         .map(|g| TherapistGroupView {
@@ -60,7 +62,7 @@ async fn therapist_groups(
             last: g.last.as_ref().map(dated),
             id: g.card.group.id.get(),
             topic: g.card.title(),
-            when: g.card.when(),
+            when: when.weekly(g.card.regular_local.as_ref()),
             seats: format!(
                 "{} of {} seats taken, {} waiting",
                 g.card.group.seats_taken, g.card.group.capacity, g.card.group.waitlist

@@ -4,16 +4,13 @@
 
 use hearth_app::{AdminHome, CoordinatorHome, TherapistHome};
 
-/// "Thursday 3 December at 18:00".
-const WHEN: &str = "%A %-d %B at %H:%M";
-/// "3 December 2026".
-const DAY: &str = "%-d %B %Y";
+use crate::when::When;
 
 /// One meeting on a therapist's home.
 pub struct SessionRow {
     pub group: i64,
     pub title: String,
-    /// "18:00" today, or the day and time later in the week.
+    /// "6:00 pm" today, or the day and time later in the week.
     pub when: String,
     pub room: String,
     pub attendance: String,
@@ -34,7 +31,7 @@ pub struct StaffHomeView {
     /// (client id, name, waiting since).
     pub waiting: Vec<(i64, String, String)>,
     pub waiting_total: usize,
-    /// When the list of waiting people was made: "14:05".
+    /// When the list of waiting people was made: "2:05 pm".
     pub waiting_as_of: String,
     /// (when, client id, client, phone).
     pub calls_today: Vec<(String, i64, String, String)>,
@@ -48,15 +45,15 @@ pub struct StaffHomeView {
 }
 
 impl StaffHomeView {
-    pub fn therapist(mut self, home: TherapistHome) -> Self {
+    pub fn therapist(mut self, home: TherapistHome, when: &When) -> Self {
         self.groups_led = home.groups;
         for s in home.sessions {
-            let time = s.starts_local.format("%H:%M").to_string();
+            let time = when.time(&s.starts_local);
             let path = format!("/groups/{}/meetings/{}", s.group, s.meeting_date);
             let row = SessionRow {
                 group: s.group.get(),
                 title: s.title,
-                when: if s.today { time } else { s.starts_local.format(WHEN).to_string() },
+                when: if s.today { time } else { when.date_time(&s.starts_local) },
                 room: format!("{path}/room"),
                 attendance: format!("{path}/attendance"),
                 open_now: s.open_now,
@@ -68,29 +65,21 @@ impl StaffHomeView {
         self
     }
 
-    pub fn coordinator(mut self, home: CoordinatorHome, zone: chrono_tz::Tz) -> Self {
+    pub fn coordinator(mut self, home: CoordinatorHome, zone: chrono_tz::Tz, when: &When) -> Self {
         self.waiting = home
             .waiting
             .into_iter()
-            .map(|(u, since)| {
-                (
-                    u.id.get(),
-                    u.display_name.to_string(),
-                    since.with_timezone(&zone).format(DAY).to_string(),
-                )
-            })
+            .map(|(u, since)| (u.id.get(), u.display_name.to_string(), when.day(since, zone)))
             .collect();
         self.waiting_total = home.waiting_total;
-        self.waiting_as_of = home
-            .waiting_as_of
-            .map(|at| at.with_timezone(&zone).format("%H:%M").to_string())
-            .unwrap_or_default();
+        self.waiting_as_of =
+            home.waiting_as_of.map(|at| when.time(&at.with_timezone(&zone))).unwrap_or_default();
         self.calls_today = home
             .calls_today
             .into_iter()
             .map(|c| {
-                let when = c.starts_at.with_timezone(&zone).format("%H:%M").to_string();
-                (when, c.client_id.get(), c.client, c.phone)
+                let at = when.time(&c.starts_at.with_timezone(&zone));
+                (at, c.client_id.get(), c.client, c.phone)
             })
             .collect();
         self.calls_later = home.calls_later;
@@ -104,7 +93,7 @@ impl StaffHomeView {
         self
     }
 
-    pub fn admin(mut self, home: AdminHome, today: chrono::NaiveDate) -> Self {
+    pub fn admin(mut self, home: AdminHome, today: chrono::NaiveDate, when: &When) -> Self {
         self.groups = home.groups;
         self.open_invitations = home.open_invitations;
         self.licences = home
@@ -112,13 +101,7 @@ impl StaffHomeView {
             .into_iter()
             .map(|(_, name, l)| {
                 let lapsed = l.expires_on < today;
-                (
-                    name,
-                    l.region.as_str().to_owned(),
-                    l.number,
-                    l.expires_on.format(DAY).to_string(),
-                    lapsed,
-                )
+                (name, l.region.as_str().to_owned(), l.number, when.date(l.expires_on), lapsed)
             })
             .collect();
         self

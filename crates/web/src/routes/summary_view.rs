@@ -5,8 +5,7 @@
 use hearth_app::ClinicalSummary;
 use hearth_domain::WaitlistStatus;
 
-/// "Thursday 3 December at 18:00".
-const WHEN: &str = "%A %-d %B at %H:%M";
+use crate::when::When;
 
 /// Where a client stands, ready for the template.
 #[derive(Default)]
@@ -22,7 +21,7 @@ pub struct StandingView {
 }
 
 impl StandingView {
-    pub fn of(c: &ClinicalSummary, zone: chrono_tz::Tz) -> Self {
+    pub fn of(c: &ClinicalSummary, zone: chrono_tz::Tz, when: &When) -> Self {
         let mut therapists: Vec<String> = Vec::new();
         for s in &c.sessions {
             if !therapists.contains(&s.card.therapist_name) {
@@ -33,9 +32,7 @@ impl StandingView {
             flags: c
                 .open_flags
                 .iter()
-                .map(|f| {
-                    (f.level.label(), f.raised_at.with_timezone(&zone).format(WHEN).to_string())
-                })
+                .map(|f| (f.level.label(), when.at(f.raised_at, zone)))
                 .collect(),
             sessions: c
                 .sessions
@@ -43,8 +40,8 @@ impl StandingView {
                 .map(|s| {
                     let room =
                         format!("/groups/{}/meetings/{}/room", s.card.group.id, s.meeting_date);
-                    let when = s.starts_local.format(WHEN).to_string();
-                    (s.card.group.id.get(), s.card.title(), when, room, s.open_now)
+                    let next = when.date_time(&s.starts_local);
+                    (s.card.group.id.get(), s.card.title(), next, room, s.open_now)
                 })
                 .collect(),
             waiting: c
@@ -52,10 +49,9 @@ impl StandingView {
                 .iter()
                 .map(|(card, place)| {
                     let standing = match (place.status, place.offer_expires_at) {
-                        (WaitlistStatus::Offered, Some(until)) => format!(
-                            "a seat is held for them until {}",
-                            until.with_timezone(&zone).format(WHEN)
-                        ),
+                        (WaitlistStatus::Offered, Some(until)) => {
+                            format!("a seat is held for them until {}", when.at(until, zone))
+                        }
                         _ => format!("number {} on the waitlist", place.position),
                     };
                     (card.group.id.get(), card.title(), standing)
