@@ -16,8 +16,10 @@ pub struct CareQueue {
     pub open_risk_flags: usize,
     /// One page of the clients waiting for a place since their intake, longest first.
     pub waiting: Vec<(User, DateTime<Utc>)>,
-    /// Everyone waiting, on every page.
+    /// Everyone waiting, on every page, when the list was made.
     pub waiting_total: usize,
+    /// When the list of people waiting was made (at most [`crate::WAITING_TTL`] ago).
+    pub waiting_as_of: DateTime<Utc>,
     /// From 1.
     pub page: usize,
     /// At least 1.
@@ -61,21 +63,28 @@ impl App {
     ) -> AppResult<CareQueue> {
         care_staff(who)?;
         let open_risk_flags = self.open_risk_flag_count(who).await?;
-        let unplaced = self.db.list_unplaced_intakes().await?;
+        // The kept list (at most a minute old): checking every intake against every seat on
+        // each view costs tens of milliseconds at 100,000 clients. The page's people are
+        // checked again, so one placed since never shows.
+        let (unplaced, waiting_as_of) = self.waiting_list().await?;
         let waiting_total = unplaced.len();
         let pages = waiting_total.div_ceil(CARE_QUEUE_PAGE_SIZE).max(1);
         let page = page.clamp(1, pages);
-        let shown: Vec<_> = unplaced
-            .into_iter()
+        let shown: Vec<(UserId, DateTime<Utc>)> = unplaced
+            .iter()
             .skip((page - 1) * CARE_QUEUE_PAGE_SIZE)
             .take(CARE_QUEUE_PAGE_SIZE)
+            .map(|(client, since)| (UserId::new(*client), *since))
             .collect();
-        let ids: Vec<UserId> = shown.iter().map(|(client, _)| UserId::new(*client)).collect();
+        let ids: Vec<UserId> = shown.iter().map(|(client, _)| *client).collect();
+        let placed: std::collections::HashSet<UserId> =
+            self.db.placed_among(&ids).await?.into_iter().collect();
         let mut people: std::collections::HashMap<UserId, User> =
             self.db.find_users(&ids).await?.into_iter().map(|u| (u.id, u)).collect();
         let waiting = shown
             .into_iter()
-            .filter_map(|(client, since)| Some((people.remove(&UserId::new(client))?, since)))
+            .filter(|(client, _)| !placed.contains(client))
+            .filter_map(|(client, since)| Some((people.remove(&client)?, since)))
             .collect::<Vec<_>>();
         self.audit(ctx, "care.queue.read", "care_queue", format!("waiting={waiting_total}"))
             .await?;
@@ -92,6 +101,7 @@ impl App {
             open_risk_flags,
             waiting,
             waiting_total,
+            waiting_as_of,
             page,
             pages,
             switches,

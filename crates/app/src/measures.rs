@@ -299,6 +299,17 @@ impl App {
         if !who.user.role.is_staff() {
             return Ok(0);
         }
+        // Who may see a flag depends on the role alone for staff today: then the count is one
+        // COUNT, not every open flag with facts about each client.
+        match hearth_domain::access::decide_regardless_of_ties(
+            who.user.role,
+            Record::RiskSignal,
+            Action::Read,
+        ) {
+            Some(false) => return Ok(0),
+            Some(true) => return Ok(crate::paging::total(self.db.count_open_risk_flags().await?)),
+            None => {}
+        }
         let open = self.db.list_risk_flags(false).await?;
         let clients: Vec<UserId> = open.iter().map(|f| UserId::new(f.client_id)).collect();
         let allowed = self.authorize_many(who, &clients, Record::RiskSignal, Action::Read).await?;

@@ -16,7 +16,7 @@ use crate::{App, AppResult};
 pub const WAITING_TTL: Duration = Duration::seconds(60);
 
 /// (client, waiting since), longest waiting first.
-type WaitingList = Arc<Vec<(i64, DateTime<Utc>)>>;
+pub(crate) type WaitingList = Arc<Vec<(i64, DateTime<Utc>)>>;
 
 #[derive(Debug, Default)]
 pub(crate) struct WaitingCache {
@@ -41,7 +41,7 @@ impl WaitingCache {
 
 impl App {
     /// Everyone waiting for a place since their intake, and when the list was made.
-    async fn waiting_list(&self) -> AppResult<(WaitingList, DateTime<Utc>)> {
+    pub(crate) async fn waiting_list(&self) -> AppResult<(WaitingList, DateTime<Utc>)> {
         if let Some(found) = self.waiting_cache.fresh(self.clock.now()) {
             return Ok(found);
         }

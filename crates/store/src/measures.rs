@@ -200,6 +200,16 @@ impl Db {
         Ok(rows)
     }
 
+    /// How many flags no clinician has acknowledged yet.
+    pub async fn count_open_risk_flags(&self) -> StoreResult<i64> {
+        let n: i64 = on_pool!(self, |pool| {
+            sqlx::query_scalar("SELECT COUNT(*) FROM risk_flags WHERE acknowledged_at IS NULL")
+                .fetch_one(pool)
+                .await
+        })?;
+        Ok(n)
+    }
+
     /// One client's open flags, oldest first.
     pub async fn list_client_open_risk_flags(
         &self,

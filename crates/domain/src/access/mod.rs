@@ -334,6 +334,31 @@ pub fn decide(actor: &Actor, record: Record, action: Action) -> Decision {
     Decision { allowed: false, through: None, reason }
 }
 
+/// What `role` may do with `record` of a client who is not the actor, when the answer is the
+/// same whatever the actor's ties to that client (every combination is asked); `None` when
+/// it depends on them. A page that counts records across the practice (open risk flags)
+/// then needs no facts about each client, and the policy still decides.
+pub fn decide_regardless_of_ties(role: Role, record: Record, action: Action) -> Option<bool> {
+    let mut answer = None;
+    for bits in 0u8..32 {
+        let ties = Ties {
+            is_client: false,
+            treats: bits & 1 != 0,
+            coordinates: bits & 2 != 0,
+            has_coordinator: bits & 4 != 0,
+            has_therapist: bits & 8 != 0,
+            glass_broken: bits & 16 != 0,
+        };
+        let allowed = decide(&Actor { role, ties }, record, action).allowed;
+        match answer {
+            None => answer = Some(allowed),
+            Some(before) if before != allowed => return None,
+            Some(_) => {}
+        }
+    }
+    answer
+}
+
 /// The policy as a Markdown table (records × actions down, relations across), for
 /// ARCHITECTURE.md; a test keeps the document in step with [`POLICY`].
 pub fn policy_table() -> String {

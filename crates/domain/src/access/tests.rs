@@ -165,3 +165,13 @@ fn architecture_md_prints_the_policy_as_it_is() {
         "ARCHITECTURE.md must hold the policy table exactly as policy_table() prints it:\n{table}"
     );
 }
+
+#[test]
+fn who_sees_a_risk_flag_depends_on_the_role_alone_and_who_reads_scores_does_not() {
+    for role in [Role::Therapist, Role::Coordinator] {
+        assert_eq!(decide_regardless_of_ties(role, Record::RiskSignal, Read), Some(true));
+    }
+    assert_eq!(decide_regardless_of_ties(Role::Admin, Record::RiskSignal, Read), Some(false));
+    assert_eq!(decide_regardless_of_ties(Role::Therapist, Record::Measures, Read), None);
+    assert_eq!(decide_regardless_of_ties(Role::Therapist, Record::RiskResponse, Sign), None);
+}

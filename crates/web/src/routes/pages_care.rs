@@ -41,9 +41,11 @@ struct QueuePage {
     waiting: Vec<(i64, String, String, String)>,
     /// (request, client, from group, to group, reason)
     switches: Vec<SwitchLine>,
-    /// (when, client, phone)
-    calls: Vec<(String, String, String)>,
+    /// (when, client id, client, phone)
+    calls: Vec<(String, i64, String, String)>,
     waiting_total: usize,
+    /// When the list of people waiting was made, in the reader's time.
+    waiting_as_of: String,
     page: usize,
     pages: usize,
 }
@@ -89,8 +91,11 @@ async fn queue(
         })
         .collect();
     let tz = who.user.timezone.tz();
-    let calls =
-        queue.calls.into_iter().map(|c| (when.at(c.starts_at, tz), c.client, c.phone)).collect();
+    let calls = queue
+        .calls
+        .into_iter()
+        .map(|c| (when.at(c.starts_at, tz), c.client_id.get(), c.client, c.phone))
+        .collect();
     let zone = who.user.timezone.tz();
     Ok(page(&QueuePage {
         layout: Layout::new("Care queue", Some(&who), &csrf),
@@ -111,6 +116,7 @@ async fn queue(
         switches,
         calls,
         waiting_total: queue.waiting_total,
+        waiting_as_of: when.time(&queue.waiting_as_of.with_timezone(&zone)),
         page: queue.page,
         pages: queue.pages,
     }))
