@@ -151,6 +151,7 @@ const EXPECTED: &[(&str, &str, Who, Body)] = &[
     ("GET", "/healthz", Who::Anyone, NO),
     ("GET", "/metrics", Who::Anyone, NO),
     ("GET", "/static/app.css", Who::Anyone, NO),
+    ("GET", "/favicon.ico", Who::Anyone, NO),
     ("GET", "/static/forms.js", Who::Anyone, NO),
     ("GET", "/static/room.js", Who::Anyone, NO),
     ("GET", "/calendar/{file}", Who::Anyone, NO),

@@ -14,6 +14,7 @@ pub fn router() -> Router<AppState> {
         .route("/metrics", get(metrics::render))
         .route("/static/app.css", get(stylesheet))
         .route("/static/forms.js", get(form_script))
+        .route("/favicon.ico", get(icon))
         .route("/calendar/{file}", get(super::api_calendars::calendar_feed))
 }
 
@@ -41,6 +42,18 @@ async fn form_script() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/forms.js"),
+    )
+}
+
+/// The site's icon (an SVG, which every current browser takes, also at this address):
+/// without it each page's first load logs a 404 in the browser's console.
+async fn icon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        include_str!("../../static/favicon.svg"),
     )
 }
 
