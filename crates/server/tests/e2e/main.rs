@@ -15,6 +15,7 @@ mod care_team;
 mod cli;
 mod directory;
 mod faults;
+mod first_meeting;
 mod groups;
 mod helpers;
 mod home;
