@@ -26,6 +26,7 @@ mod measures;
 mod moved_meeting;
 mod names_and_times;
 mod pages;
+mod reason_clock;
 mod robustness;
 mod room;
 mod room_edges;
