@@ -28,7 +28,7 @@ pub struct Dashboard {
     pub check_in: Option<CheckInStatus>,
     /// Clients: their best-fitting groups, as (group, topic name, reasons); only for a client
     /// with no group, held seat or waitlist place yet.
-    pub suggestions: Vec<(GroupId, String, Vec<String>)>,
+    pub suggestions: Vec<(GroupId, String, Vec<hearth_domain::FitReason>)>,
     /// Clients: their sessions, offers, places, requests and call.
     pub home: Option<ClientHome>,
     /// Clients: no intake yet.

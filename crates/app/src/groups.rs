@@ -51,16 +51,38 @@ fn parse_date(raw: &str) -> Result<NaiveDate, &'static str> {
     NaiveDate::parse_from_str(raw.trim(), "%Y-%m-%d").map_err(|_| "enter a date as YYYY-MM-DD")
 }
 
-/// The first meeting is on the group's own weekday: a Tuesday group that "starts" on a Sunday
-/// is a typing mistake, and the nearest right day is suggested.
-fn check_first_meeting(errors: &mut FieldErrors, slot: &WeeklySlot, first: NaiveDate) {
+/// The first meeting is on the group's own weekday and not before `today` (in the group's own
+/// zone): a Tuesday group that "starts" on a Sunday, or on a day already gone, is a typing
+/// mistake, and the nearest right day is suggested. Only a new group is checked; a running
+/// group's series changes from a date of its own.
+fn check_first_meeting(
+    errors: &mut FieldErrors,
+    slot: &WeeklySlot,
+    first: NaiveDate,
+    today: NaiveDate,
+) {
+    let on_weekday = |from: NaiveDate| {
+        let mut nearest = from;
+        while nearest.weekday() != slot.weekday() {
+            nearest = nearest.succ_opt().unwrap_or(nearest);
+        }
+        nearest
+    };
+    if first < today {
+        errors.add(
+            "starts_on",
+            format!(
+                "{first} has already passed; the first meeting is today ({today}) or later \
+                 (such as {})",
+                on_weekday(today),
+            ),
+        );
+        return;
+    }
     if first.weekday() == slot.weekday() {
         return;
     }
-    let mut nearest = first;
-    while nearest.weekday() != slot.weekday() {
-        nearest = nearest.succ_opt().unwrap_or(nearest);
-    }
+    let nearest = on_weekday(first);
     let day = weekday_name(slot.weekday());
     errors.add(
         "starts_on",
@@ -145,7 +167,8 @@ impl App {
             _ => None,
         };
         if let (Some(slot), Some(first)) = (&slot, starts_on) {
-            check_first_meeting(&mut errors, slot, first);
+            let today = self.clock.now().with_timezone(&slot.zone().tz()).date_naive();
+            check_first_meeting(&mut errors, slot, first, today);
         }
         let (
             Some(topic),

@@ -5,7 +5,7 @@
 //! become seat offers held like any waitlist offer.
 
 use chrono::{DateTime, Utc};
-use hearth_domain::{Group, User};
+use hearth_domain::{FitReason, Group, User};
 use hearth_domain::{GroupCandidate, GroupId, PlacementProblem, Role, UserId, solve_placement};
 use std::collections::HashMap;
 
@@ -22,7 +22,7 @@ pub struct ProposedPlacement {
     /// `None`: no free seat fits them this round.
     pub group: Option<Group>,
     pub score: i32,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<FitReason>,
 }
 
 impl App {
@@ -72,7 +72,7 @@ impl App {
             .map(|((client, waiting_since, mut why), assigned)| {
                 let (score, reasons) = assigned
                     .and_then(|g| why.remove(&g))
-                    .unwrap_or((0, vec!["no free seat fits this round".to_owned()]));
+                    .unwrap_or((0, vec![FitReason::plain("no free seat fits this round")]));
                 ProposedPlacement {
                     client,
                     waiting_since,

@@ -6,8 +6,8 @@ use chrono::{Datelike as _, Duration};
 use hearth_domain::Group;
 use hearth_domain::access::{Action, Record};
 use hearth_domain::{
-    AvailabilityWindow, ClientNeeds, GroupId, GroupOffer, MembershipStatus, Role, UserId, age_on,
-    fit, fit_for_staff, may_treat, score,
+    AvailabilityWindow, ClientNeeds, FitReason, GroupId, GroupOffer, MembershipStatus, Role,
+    UserId, age_on, fit, fit_for_staff, may_treat, score,
 };
 use std::collections::HashMap;
 
@@ -18,7 +18,8 @@ use crate::{App, AppResult, AuditContext, Authenticated};
 pub struct Recommendation {
     pub group: Group,
     pub score: i32,
-    pub reasons: Vec<String>,
+    /// Each with the meeting's hour as data, for a page to write on its reader's clock.
+    pub reasons: Vec<FitReason>,
 }
 
 /// One ranked therapist for individual therapy.

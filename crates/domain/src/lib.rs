@@ -62,7 +62,7 @@ pub use password::{
     PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS, Password, PasswordContext, PasswordError, is_common,
 };
 pub use plans::{PlanTemplate, plan_template};
-pub use recommend::{ClientNeeds, Fit, GroupOffer, fit, fit_for_staff, score};
+pub use recommend::{ClientNeeds, Fit, FitReason, GroupOffer, fit, fit_for_staff, score};
 pub use region::{Region, US_STATES};
 pub use room::{
     AttendanceStatus, Knock, ROOM_CLOSES_AFTER_MINUTES, ROOM_OPENS_BEFORE_MINUTES, RoomEntry,

@@ -33,7 +33,52 @@ pub struct GroupOffer<'a> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fit {
     pub score: i32,
-    pub reasons: Vec<String>,
+    pub reasons: Vec<FitReason>,
+}
+
+/// One reason in words, with a meeting's hour kept as data: a page writes the hour on its
+/// reader's clock ("6:00 pm" or "18:00"), the API on a 24-hour clock so its wording stays put.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FitReason {
+    before: String,
+    at: Option<NaiveTime>,
+    after: String,
+}
+
+impl FitReason {
+    /// A reason with no hour in it.
+    pub fn plain(words: impl Into<String>) -> Self {
+        Self { before: words.into(), at: None, after: String::new() }
+    }
+
+    /// A reason whose words hold an hour between `before` and `after`.
+    pub fn with_time(before: impl Into<String>, at: NaiveTime, after: impl Into<String>) -> Self {
+        Self { before: before.into(), at: Some(at), after: after.into() }
+    }
+
+    /// The hour the reason names, if any.
+    pub fn time(&self) -> Option<NaiveTime> {
+        self.at
+    }
+
+    /// The words, the hour written by `time`.
+    pub fn words_with(&self, time: impl Fn(NaiveTime) -> String) -> String {
+        match self.at {
+            Some(at) => format!("{}{}{}", self.before, time(at), self.after),
+            None => self.before.clone(),
+        }
+    }
+
+    /// The words with the hour on a 24-hour clock ("18:00"): the API's wording.
+    pub fn words(&self) -> String {
+        self.words_with(|at| at.format("%H:%M").to_string())
+    }
+}
+
+impl std::fmt::Display for FitReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.words())
+    }
 }
 
 fn day_name(day: Weekday) -> &'static str {
@@ -115,30 +160,32 @@ enum Reader {
 }
 
 impl Reason {
-    fn words(self, group: &GroupOffer<'_>, reader: Reader) -> String {
+    fn words(self, group: &GroupOffer<'_>, reader: Reader) -> FitReason {
         let (whose, gave, chose) = match reader {
             Reader::Client => ("your", "you gave", "you chose"),
             Reader::Staff => ("the client's", "they gave", "they chose"),
         };
-        let when = || {
-            format!(
-                "{} at {} {whose} time",
-                day_name(group.weekday_local),
-                group.time_local.format("%H:%M")
+        let meets = |tail: String| {
+            FitReason::with_time(
+                format!("meets {} at ", day_name(group.weekday_local)),
+                group.time_local,
+                format!(" {whose} time{tail}"),
             )
         };
         match self {
-            Reason::ChosenTopic => format!("{} is a topic {chose}", group.topic_name),
-            Reason::ScoresPointTo(why) => format!("{}: {why}", group.topic_name),
-            Reason::Meets(Hours::NoneGiven) => format!("meets {}", when()),
-            Reason::Meets(Hours::Inside) => format!("meets {}, inside the times {gave}", when()),
-            Reason::Meets(Hours::Outside) => {
-                format!("meets {}, outside the times {gave}", when())
+            Reason::ChosenTopic => {
+                FitReason::plain(format!("{} is a topic {chose}", group.topic_name))
             }
-            Reason::Specialist => format!("the therapist specialises in {}", group.topic_name),
-            Reason::SeatsFree(1) => "1 seat free".to_owned(),
-            Reason::SeatsFree(n) => format!("{n} seats free"),
-            Reason::Full(waiting) => format!("full; {waiting} waiting"),
+            Reason::ScoresPointTo(why) => FitReason::plain(format!("{}: {why}", group.topic_name)),
+            Reason::Meets(Hours::NoneGiven) => meets(String::new()),
+            Reason::Meets(Hours::Inside) => meets(format!(", inside the times {gave}")),
+            Reason::Meets(Hours::Outside) => meets(format!(", outside the times {gave}")),
+            Reason::Specialist => {
+                FitReason::plain(format!("the therapist specialises in {}", group.topic_name))
+            }
+            Reason::SeatsFree(1) => FitReason::plain("1 seat free"),
+            Reason::SeatsFree(n) => FitReason::plain(format!("{n} seats free")),
+            Reason::Full(waiting) => FitReason::plain(format!("full; {waiting} waiting")),
         }
     }
 }
@@ -180,13 +227,13 @@ mod tests {
         let staff = fit_for_staff(&needs, &group);
         assert_eq!(staff.score, fit(&needs, &group).score);
         assert_eq!(
-            staff.reasons[..2],
+            words(&staff)[..2],
             [
                 "Grief & loss is a topic they chose",
                 "meets Wednesdays at 18:00 the client's time, inside the times they gave",
             ]
         );
-        assert!(staff.reasons.iter().all(|r| !r.contains("you")), "{:?}", staff.reasons);
+        assert!(words(&staff).iter().all(|r| !r.contains("you")), "{:?}", staff.reasons);
     }
 
     #[test]
@@ -238,7 +285,7 @@ mod tests {
         let best = fit(&needs, &offer("grief-loss", &specialties, 3));
         assert_eq!(best.score, 100);
         assert_eq!(
-            best.reasons,
+            words(&best),
             [
                 "Grief & loss is a topic you chose",
                 "meets Wednesdays at 18:00 your time, inside the times you gave",
@@ -248,7 +295,7 @@ mod tests {
         );
         let other = fit(&needs, &offer("cbt", &[], 0));
         assert!(other.score < best.score);
-        assert!(other.reasons.iter().any(|r| r == "full; 4 waiting"));
+        assert!(words(&other).iter().any(|r| r == "full; 4 waiting"));
     }
 
     #[test]
@@ -259,6 +306,26 @@ mod tests {
         };
         let f = fit(&needs, &offer("cbt", &[], 2));
         assert_eq!(f.score, 20);
-        assert!(f.reasons[0].ends_with("outside the times you gave"));
+        assert!(f.reasons[0].words().ends_with("outside the times you gave"));
+    }
+
+    fn words(f: &Fit) -> Vec<String> {
+        f.reasons.iter().map(FitReason::words).collect()
+    }
+
+    #[test]
+    fn the_meeting_hour_is_data_a_page_writes_on_its_readers_clock() {
+        let needs = ClientNeeds::default();
+        let f = fit(&needs, &offer("cbt", &[], 2));
+        let meets = f.reasons.iter().find(|r| r.time().is_some()).expect("a reason with an hour");
+        assert_eq!(meets.time(), NaiveTime::from_hms_opt(18, 0, 0));
+        assert_eq!(meets.words(), "meets Wednesdays at 18:00 your time");
+        assert_eq!(meets.to_string(), meets.words());
+        assert_eq!(
+            meets.words_with(|_| "6:00 pm".to_owned()),
+            "meets Wednesdays at 6:00 pm your time"
+        );
+        let plain = FitReason::plain("2 seats free");
+        assert_eq!(plain.words_with(|_| unreachable!("no hour")), "2 seats free");
     }
 }

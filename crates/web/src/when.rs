@@ -93,6 +93,12 @@ impl When {
         }
     }
 
+    /// A reason a group fits, its meeting hour on this reader's clock ("meets Wednesdays at
+    /// 6:00 pm your time"); the API keeps the 24-hour wording of [`FitReason::words`].
+    pub fn reasons(&self, reasons: &[hearth_domain::FitReason]) -> Vec<String> {
+        reasons.iter().map(|r| r.words_with(|at| self.time(&at))).collect()
+    }
+
     /// A day: "Wednesday 3 December", or "Wednesday 3 December 2027" when not this year
     /// (this year as it is in UTC; dates without a zone are far from New Year's night).
     pub fn date(&self, d: NaiveDate) -> String {

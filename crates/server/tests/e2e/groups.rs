@@ -103,6 +103,14 @@ async fn bad_therapist_and_group_input_is_refused_field_by_field_and_nothing_is_
         assert!(fields[field].is_string(), "{field} in {fields}");
     }
 
+    // A Monday a week or more ahead, and the Sunday before it (dates from the test's clock,
+    // so the first meeting is never in the past).
+    let mut monday = app.clock_now().date_naive() + Duration::days(7);
+    while chrono::Datelike::weekday(&monday) != chrono::Weekday::Mon {
+        monday += Duration::days(1);
+    }
+    let sunday = (monday - Duration::days(1)).to_string();
+    let two_days_ago = (app.clock_now().date_naive() - Duration::days(2)).to_string();
     let cases = [
         ("topic", json!({"topic": "astrology"})),
         ("therapist_id", json!({"therapist_id": 999_999})),
@@ -112,13 +120,14 @@ async fn bad_therapist_and_group_input_is_refused_field_by_field_and_nothing_is_
         ("capacity", json!({"capacity": 0})),
         ("age_band", json!({"age_band": "toddler"})),
         ("starts_on", json!({"starts_on": "next week"})),
-        // 4 January 2026 is a Sunday; this is a Monday group.
-        ("starts_on", json!({"starts_on": "2026-01-04"})),
+        // This is a Monday group: not on a Sunday, nor on a day gone by.
+        ("starts_on", json!({"starts_on": sunday})),
+        ("starts_on", json!({"starts_on": two_days_ago})),
         ("ends_on", json!({"ends_on": "2025-01-01"})),
         ("duration_minutes", json!({"duration_minutes": 5})),
     ];
     for (field, change) in cases {
-        let mut body = json!({"topic": "cbt", "therapist_id": therapist, "weekday": "mon", "local_time": "09:00", "starts_on": "2026-01-05"});
+        let mut body = json!({"topic": "cbt", "therapist_id": therapist, "weekday": "mon", "local_time": "09:00", "starts_on": monday.to_string()});
         for (k, v) in change.as_object().expect("object") {
             body[k] = v.clone();
         }
@@ -339,7 +348,8 @@ async fn meetings_keep_the_therapists_hour_across_daylight_saving_and_show_in_ea
         .group(
             &admin,
             therapist,
-            json!({"timezone": "America/New_York", "starts_on": "2027-01-06"}),
+            // The first Wednesday on or after the clock's today (a past first meeting is refused).
+            json!({"timezone": "America/New_York", "starts_on": "2027-02-24"}),
         )
         .await;
     let london = app.client_in("ldn@example.org", "US-NY", "Europe/London", "1990-01-01").await;

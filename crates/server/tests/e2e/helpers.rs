@@ -262,20 +262,22 @@ impl TestApp {
     }
 
     /// A group led by `therapist`, changed by `changes` from a Wednesday-evening adult group.
+    /// Without a `starts_on` of its own it starts on the first of its weekdays on or after the
+    /// test clock's today in the group's zone (a first meeting in the past is refused).
     pub async fn group(&self, admin: &str, therapist: i64, changes: Value) -> i64 {
         let mut body = json!({
             "topic": "anxiety-depression", "therapist_id": therapist, "weekday": "wed",
-            "local_time": "18:00", "capacity": 10, "age_band": "adult", "starts_on": "2026-01-07",
+            "local_time": "18:00", "capacity": 10, "age_band": "adult",
         });
         for (k, v) in changes.as_object().expect("object") {
             body[k] = v.clone();
         }
-        // Another weekday with no date of its own starts on that weekday of the same week.
-        if changes.get("starts_on").is_none()
-            && let Some(day) = changes.get("weekday").and_then(Value::as_str)
-            && let Ok(weekday) = hearth_domain::parse_weekday(day)
-        {
-            let mut first = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).expect("a Monday");
+        if changes.get("starts_on").is_none() {
+            let weekday = body["weekday"]
+                .as_str()
+                .and_then(|day| hearth_domain::parse_weekday(day).ok())
+                .unwrap_or(chrono::Weekday::Wed);
+            let mut first = self.today_in(therapist, body["timezone"].as_str()).await;
             while chrono::Datelike::weekday(&first) != weekday {
                 first = first.succ_opt().expect("a next day");
             }
@@ -361,6 +363,20 @@ impl TestApp {
     /// The actions of [`TestApp::audit_log`].
     pub async fn audit_actions(&self) -> Vec<String> {
         self.audit_log().await.into_iter().map(|(action, _)| action).collect()
+    }
+
+    /// The test clock's today in `timezone`, or else in the zone of the user `fallback_user`.
+    pub async fn today_in(&self, fallback_user: i64, timezone: Option<&str>) -> chrono::NaiveDate {
+        let zone = match timezone.and_then(|raw| hearth_domain::TimeZone::parse(raw).ok()) {
+            Some(zone) => zone,
+            None => self
+                .db
+                .find_user(UserId::new(fallback_user))
+                .await
+                .expect("user lookup")
+                .map_or(hearth_domain::TimeZone::parse("UTC").expect("UTC"), |u| u.timezone),
+        };
+        self.clock_now().with_timezone(&zone.tz()).date_naive()
     }
 
     /// The app's current (test-controlled) time.

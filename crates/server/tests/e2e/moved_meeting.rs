@@ -17,11 +17,13 @@ const SERIES_DATE: &str = "2026-12-02";
 /// therapist moves to Monday 30 November at 12:31 Chicago time from the group's page.
 async fn a_group_with_one_meeting_moved_to_monday() -> (TestApp, i64) {
     let app = spawn_app().await;
-    app.clock.set(Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().expect("instant"));
+    // The group is made before its first meeting (a first meeting in the past is refused).
+    app.clock.set(Utc.with_ymd_and_hms(2026, 11, 2, 12, 0, 0).single().expect("instant"));
     let admin = app.admin_token().await;
     let licences = [("US-IL", "2030-12-31"), ("US-NY", "2030-12-31")];
     let therapist = app.therapist(&admin, THERAPIST, "America/Chicago", &licences).await;
     let group = app.group(&admin, therapist, json!({"starts_on": "2026-11-04"})).await;
+    app.clock.set(Utc.with_ymd_and_hms(2026, 11, 20, 12, 0, 0).single().expect("instant"));
     let member = app.client_in(CLIENT, "US-NY", "America/New_York", "1990-01-01").await;
     assert_eq!(app.post_seat(&member, group).await.status(), StatusCode::CREATED);
 

@@ -24,6 +24,10 @@ pub(crate) struct Setup {
 }
 
 pub(crate) async fn set_up(app: &TestApp) -> Setup {
+    // The group is made two weeks back, so the meeting before the one about to start exists
+    // (a first meeting in the past is refused); the clock then moves to that meeting.
+    let now = app.clock_now();
+    app.clock.set(now - chrono::Duration::weeks(2));
     let admin = app.admin_token().await;
     let therapist = app
         .therapist(&admin, "rivera@example.org", "America/Chicago", &[("US-IL", "2031-01-01")])
@@ -43,7 +47,6 @@ pub(crate) async fn set_up(app: &TestApp) -> Setup {
     }
     app.client_in("cleo@example.org", "US-IL", "America/Chicago", "1990-05-01").await;
 
-    let now = app.clock_now();
     let mut date = now.date_naive();
     while date.weekday() != Weekday::Wed {
         date = date.succ_opt().expect("a next day");

@@ -8,7 +8,7 @@ use axum::routing::{get, patch, post};
 use axum::{Json as JsonBody, Router};
 use chrono::NaiveDate;
 use hearth_app::{LicenseInput, TherapistInput};
-use hearth_domain::UserId;
+use hearth_domain::{FitReason, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -354,7 +354,8 @@ pub(super) async fn recommendations(
             .map(|r| RecommendationJson {
                 group_id: r.group.id.get(),
                 score: r.score,
-                reasons: r.reasons.clone(),
+                // A stable wording: the meeting hour on a 24-hour clock.
+                reasons: r.reasons.iter().map(FitReason::words).collect(),
                 topic: r.group.topic.clone(),
             })
             .collect::<Vec<_>>(),

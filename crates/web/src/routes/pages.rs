@@ -118,7 +118,7 @@ async fn dashboard(
         suggestions: home
             .suggestions
             .into_iter()
-            .map(|(group, topic, reasons)| (group.get(), topic, reasons))
+            .map(|(group, topic, reasons)| (group.get(), topic, when.reasons(&reasons)))
             .collect(),
         staff,
         overdue,

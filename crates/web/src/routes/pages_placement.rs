@@ -60,7 +60,7 @@ async fn preview(
                     .map_or_else(|| g.topic.clone(), |t| t.name.clone());
                 (g.id.get(), name)
             }),
-            reasons: p.reasons,
+            reasons: when.reasons(&p.reasons),
         })
         .collect();
     Ok(page(&PlacementPage {
