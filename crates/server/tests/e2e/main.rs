@@ -15,6 +15,7 @@ mod care_team;
 mod cli;
 mod directory;
 mod faults;
+mod forms_keep_input;
 mod groups;
 mod helpers;
 mod home;
