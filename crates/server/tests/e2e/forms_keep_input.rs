@@ -35,6 +35,8 @@ struct Case {
     bad_kept: bool,
     /// A page (GET as the same person) that must not show `marker` after the refusal.
     unsaved: Option<(String, String)>,
+    /// Posted by someone not signed in (sign-up, an invitation).
+    visitor: bool,
 }
 
 fn case(
@@ -51,6 +53,7 @@ fn case(
         message: "",
         bad_kept: false,
         unsaved: None,
+        visitor: false,
     }
 }
 
@@ -62,6 +65,11 @@ impl Case {
 
     fn keeps_the_bad_value_too(mut self) -> Self {
         self.bad_kept = true;
+        self
+    }
+
+    fn by_a_visitor(mut self) -> Self {
+        self.visitor = true;
         self
     }
 
@@ -129,7 +137,9 @@ async fn check(app: &TestApp, browser: &Browser, case: &Case) {
     let html = response.text().await.expect("html");
     let what = case.what;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{what}: {html}");
-    assert!(html.contains("Log out"), "{what}: the page keeps the signed-in header");
+    if !case.visitor {
+        assert!(html.contains("Log out"), "{what}: the page keeps the signed-in header");
+    }
     assert!(html.contains("class=\"field-error\""), "{what}: a message on a field: {html}");
     assert!(html.contains(case.message), "{what}: says {:?}: {html}", case.message);
     assert!(html.contains("aria-invalid=\"true\""), "{what}: the bad field is marked: {html}");
@@ -155,6 +165,7 @@ struct Practice {
     second: i64,
     therapist: i64,
     sam: i64,
+    sam_token: String,
 }
 
 async fn practice() -> Practice {
@@ -181,7 +192,7 @@ async fn practice() -> Practice {
         .await
         .expect("hours");
     assert_eq!(saved.status(), StatusCode::SEE_OTHER, "the coordinator's hours are saved");
-    Practice { app, first, second, therapist, sam: sam_id }
+    Practice { app, first, second, therapist, sam: sam_id, sam_token: sam }
 }
 
 /// A free consult time offered on the client's page.
@@ -247,6 +258,22 @@ async fn the_clients_forms_keep_every_other_answer_after_one_bad_field() {
         .says("at most 4000 characters")
         .keeps_the_bad_value_too()
         .not_shown_on(&format!("/clients/{id}/safety-plan"), "Kept warning"),
+        case(
+            "questionnaire (PHQ-9) with question 9 unanswered",
+            "/measures/phq9",
+            &[
+                ("item_1", "2"),
+                ("item_2", "1"),
+                ("item_3", "3"),
+                ("item_4", "0"),
+                ("item_5", "2"),
+                ("item_6", "1"),
+                ("item_7", "3"),
+                ("item_8", "0"),
+            ],
+            "item_9",
+        )
+        .says("Please answer question 9"),
     ];
     for c in &cases {
         check(app, &sam, c).await;
@@ -295,7 +322,26 @@ async fn the_therapists_forms_keep_every_other_answer_after_one_bad_field() {
     )
     .keeps_the_bad_value_too();
     check(app, &other, &glass).await;
-    let _ = p.therapist;
+
+    // Sam answers question 9 "several days": a flag for Sam's therapist to acknowledge.
+    let answers = serde_json::json!({"answers": [0, 1, 0, 0, 0, 0, 0, 0, 1]});
+    let url = app.url("/api/v1/measures/phq9");
+    let sent = app.client.post(url).bearer_auth(&p.sam_token).json(&answers).send().await;
+    assert_eq!(sent.expect("request").status(), StatusCode::CREATED);
+    let queue = t.client.get(app.url("/care/risk")).send().await.expect("queue");
+    let queue = queue.text().await.expect("html");
+    let marker = "action=\"/care/risk/";
+    let start = queue.find(marker).expect("an open flag") + marker.len();
+    let flag = queue[start..].split('/').next().expect("id").to_owned();
+    let ack = case(
+        "risk flag acknowledgement",
+        &format!("/care/risk/{flag}/acknowledge"),
+        &[("disposition", "   ")],
+        "disposition",
+    )
+    .says("The disposition:")
+    .not_shown_on("/care/risk", "Acknowledged ");
+    check(app, &t, &ack).await;
 }
 
 #[tokio::test]
@@ -384,26 +430,50 @@ async fn the_coordinators_and_admins_forms_keep_every_other_answer_after_one_bad
 }
 
 #[tokio::test]
-async fn the_sign_up_form_keeps_every_other_answer_after_one_bad_field() {
+async fn the_visitors_forms_keep_every_other_answer_after_one_bad_field() {
     let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let invited = app.post_invite(&admin, "kept.coord@example.org", "coordinator").await;
+    assert_eq!(invited.status(), StatusCode::CREATED);
+    let link = invited.json::<serde_json::Value>().await.expect("json")["link"]
+        .as_str()
+        .expect("link")
+        .to_owned();
+    let invitation = link.trim_start_matches(&app.base).to_owned();
     let visitor = signed_in(&app, None).await;
     let before = app.count_users().await;
-    let fields = [
-        ("email", "kept.rowan@example.org"),
-        ("display_name", "Kept Rowan"),
-        ("password", PASSWORD),
-        ("timezone", "Europe/Dublin"),
-        ("region", "IE"),
-        ("birth_date", "2999-01-01"),
+    let cases = [
+        case(
+            "sign-up",
+            "/signup",
+            &[
+                ("email", "kept.rowan@example.org"),
+                ("display_name", "Kept Rowan"),
+                ("password", PASSWORD),
+                ("timezone", "Europe/Dublin"),
+                ("region", "IE"),
+                ("birth_date", "2999-01-01"),
+            ],
+            "birth_date",
+        )
+        .says("cannot be in the future")
+        .by_a_visitor(),
+        case(
+            "staff invitation accepted",
+            &invitation,
+            &[
+                ("display_name", "Kept Casey Moreno"),
+                ("password", "short"),
+                ("timezone", "America/Denver"),
+            ],
+            "password",
+        )
+        .by_a_visitor(),
     ];
-    let mut body: Vec<(&str, &str)> = vec![("csrf", visitor.csrf.as_str())];
-    body.extend_from_slice(&fields);
-    let response = visitor.client.post(app.url("/signup")).form(&body).send().await.expect("post");
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = response.text().await.expect("html");
-    assert!(html.contains("id=\"birth_date-error\"") && html.contains("cannot be in the future"));
-    for (name, value) in fields.iter().filter(|(n, _)| !["password", "birth_date"].contains(n)) {
-        assert!(comes_back(&html, name, value), "sign-up: {name}={value:?} is lost: {html}");
+    for c in &cases {
+        check(&app, &visitor, c).await;
     }
     assert_eq!(app.count_users().await, before, "nobody was signed up");
+    let still_open = visitor.client.get(app.url(&invitation)).send().await.expect("page");
+    assert_eq!(still_open.status(), StatusCode::OK, "the invitation is still open");
 }
