@@ -16,6 +16,10 @@
 //!   revoking, calendar feed buttons, taking a client on and choosing a coordinator: buttons
 //!   and hidden or fixed choices only, nothing typed that could be lost.
 //! - `/account/calendar`: one pair of radio buttons, both always valid.
+//! - the attendance sheet: it needs a session held in the room first; one bad line with the
+//!   others kept chosen is posted in `room_edges::attendance_sheet_shows_the_host_and_the_rooms_minutes_and_saves_in_one_go`.
+//! - forms whose one field is the bad one (care note, break-the-glass reason, consult hours,
+//!   risk acknowledgement, meeting move) have no other value: the bad text itself must come back.
 
 use reqwest::StatusCode;
 
@@ -123,7 +127,7 @@ fn escape(text: &str) -> String {
 /// The audit rows of changes (reading a record is audited too, as `….read`).
 async fn writes(app: &TestApp) -> Vec<String> {
     let actions = app.audit_actions().await;
-    actions.into_iter().filter(|a| !a.ends_with(".read")).collect()
+    actions.into_iter().filter(|a| a.rsplit('.').next() != Some("read")).collect()
 }
 
 /// Posts `case` as the person behind `browser` and checks everything the module doc says.
@@ -342,6 +346,25 @@ async fn the_therapists_forms_keep_every_other_answer_after_one_bad_field() {
     .says("The disposition:")
     .not_shown_on("/care/risk", "Acknowledged ");
     check(app, &t, &ack).await;
+
+    // Moving one meeting: the time typed comes back in that meeting's form.
+    let group = format!("/groups/{}", p.first);
+    let html = t.client.get(app.url(&group)).send().await.expect("page");
+    let html = html.text().await.expect("html");
+    let marker = "/meetings/";
+    let start =
+        html.find(&format!("{group}{marker}")).expect("a meeting") + group.len() + marker.len();
+    let date = html[start..].split('/').next().expect("date").to_owned();
+    let moved = case(
+        "meeting move",
+        &format!("{group}/meetings/{date}/move"),
+        &[("starts_at", "next Tuesday after lunch")],
+        "starts_at",
+    )
+    .says("Not moved:")
+    .keeps_the_bad_value_too()
+    .not_shown_on(&group, "moved from");
+    check(app, &t, &moved).await;
 }
 
 #[tokio::test]
