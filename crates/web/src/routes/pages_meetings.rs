@@ -90,7 +90,7 @@ async fn move_meeting(
     let ctx = meta.audit(Some(&who));
     match state.app.move_occurrence_local(&who, GroupId::new(id), date, &form.starts_at, &ctx).await
     {
-        Ok(_) => Ok(back_to(&state, id, "rescheduled")),
+        Ok(()) => Ok(back_to(&state, id, "rescheduled")),
         Err(AppError::Invalid(errors)) => {
             let draft = SwitchDraft::default();
             let mut page =
