@@ -16,6 +16,7 @@ mod cli;
 mod directory;
 mod faults;
 mod first_meeting;
+mod forms_keep_input;
 mod groups;
 mod helpers;
 mod home;

@@ -183,9 +183,8 @@ struct SummaryPage {
     coordinator: Option<String>,
     coordinators: Vec<(i64, String)>,
     may: hearth_app::ClientPermissions,
-    note_draft: &'static str,
     notice: Option<String>,
-    reason: String,
+    drafts: Drafts,
     clinical: Option<ClinicalView>,
 }
 
@@ -193,6 +192,15 @@ struct SummaryPage {
 struct SummaryQuery {
     /// `crisis` starts the note form with a crisis note's headings.
     note: Option<String>,
+}
+
+/// What was typed into the page's note or glass form and refused, shown again with why.
+#[derive(Default)]
+struct Drafts {
+    note: String,
+    note_error: Option<String>,
+    reason: String,
+    reason_error: Option<String>,
 }
 
 /// The headings a crisis note starts from (the therapist fills them in).
@@ -210,11 +218,11 @@ async fn summary(
     Notice(notice): Notice,
 ) -> Result<Response> {
     let summary = state.app.client_summary(&who, UserId::new(id), &meta.audit(Some(&who))).await?;
-    let (note, reason) = (query.note, String::new());
-    Ok(page(&summary_page(&state, &who, &csrf, &when, summary, notice, note, reason).await?))
+    let note = if query.note.as_deref() == Some("crisis") { CRISIS_NOTE } else { "" };
+    let drafts = Drafts { note: note.to_owned(), ..Drafts::default() };
+    Ok(page(&summary_page(&state, &who, &csrf, &when, summary, notice, drafts).await?))
 }
 
-#[expect(clippy::too_many_arguments, reason = "the request's parts, shared by two handlers")]
 async fn summary_page(
     state: &AppState,
     who: &Authenticated,
@@ -222,8 +230,7 @@ async fn summary_page(
     when: &When,
     summary: hearth_app::ClientSummary,
     notice: Option<String>,
-    note: Option<String>,
-    reason: String,
+    drafts: Drafts,
 ) -> Result<SummaryPage> {
     let id = summary.id.get();
     let topics = state.app.list_topics().await?;
@@ -284,8 +291,7 @@ async fn summary_page(
         coordinators: summary.coordinators.into_iter().map(|(id, n)| (id.get(), n)).collect(),
         may: summary.permissions,
         notice,
-        note_draft: if note.as_deref() == Some("crisis") { CRISIS_NOTE } else { "" },
-        reason,
+        drafts,
         clinical,
     })
 }
@@ -323,9 +329,13 @@ async fn break_glass(
             let summary = state.app.client_summary(&who, UserId::new(id), &ctx).await?;
             let message = fields.get("reason").unwrap_or_default().to_owned();
             let notice = Some(format!("Not opened: {message}."));
+            let drafts = Drafts {
+                reason: form.reason,
+                reason_error: Some(format!("Your reason: {message}.")),
+                ..Drafts::default()
+            };
             let page_data =
-                summary_page(&state, &who, &csrf, &when, summary, notice, None, form.reason)
-                    .await?;
+                summary_page(&state, &who, &csrf, &when, summary, notice, drafts).await?;
             Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page_data))
         }
         Err(AppError::Refused { reason, .. }) => {
@@ -421,18 +431,31 @@ struct NoteForm {
     body: String,
 }
 
+/// Adding a care note from the summary page; a note refused comes back as typed, with why.
 async fn add_note(
     State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Path(id): Path<i64>,
     Form(form): Form<NoteForm>,
 ) -> Result<Response> {
-    match state.app.add_care_note(&who, UserId::new(id), &form.body, &meta.audit(Some(&who))).await
-    {
+    let ctx = meta.audit(Some(&who));
+    match state.app.add_care_note(&who, UserId::new(id), &form.body, &ctx).await {
         Ok(()) => Ok(back(&state, id, "Note added.")),
         Err(AppError::Invalid(errors)) => {
-            Ok(back(&state, id, &format!("Note not added: {}", errors.sentences())))
+            let summary = state.app.client_summary(&who, UserId::new(id), &ctx).await?;
+            let notice = Some(format!("Note not added: {}", errors.sentences()));
+            let message = errors.iter().map(|(_, m)| m).collect::<Vec<_>>().join("; ");
+            let drafts = Drafts {
+                note: form.body,
+                note_error: Some(format!("Your note: {message}.")),
+                ..Drafts::default()
+            };
+            let page_data =
+                summary_page(&state, &who, &csrf, &when, summary, notice, drafts).await?;
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page_data))
         }
         Err(other) => Err(other.into()),
     }

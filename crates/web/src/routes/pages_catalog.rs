@@ -25,8 +25,26 @@ pub fn router() -> Router<AppState> {
 
 struct Entry {
     slug: String,
+    /// The stored name, for the form's label and button.
+    label: String,
+    /// What the fields show: the stored text, or what was typed and refused.
     name: String,
     description: String,
+    name_error: Option<String>,
+    description_error: Option<String>,
+}
+
+impl Entry {
+    fn new(slug: String, name: String, description: String) -> Self {
+        Entry {
+            slug,
+            label: name.clone(),
+            name,
+            description,
+            name_error: None,
+            description_error: None,
+        }
+    }
 }
 
 struct Section {
@@ -62,7 +80,7 @@ async fn catalog_page(
                 title: "Service lines",
                 entries: programs
                     .into_iter()
-                    .map(|p| Entry { slug: p.slug, name: p.name, description: p.description })
+                    .map(|p| Entry::new(p.slug, p.name, p.description))
                     .collect(),
             },
             Section {
@@ -70,7 +88,7 @@ async fn catalog_page(
                 title: "Group topics",
                 entries: topics
                     .into_iter()
-                    .map(|t| Entry { slug: t.slug, name: t.name, description: t.description })
+                    .map(|t| Entry::new(t.slug, t.name, t.description))
                     .collect(),
             },
         ],
@@ -115,10 +133,24 @@ async fn save_entry(
         Ok(()) => {
             Ok(flash::redirect(&state, "/admin/catalog", &format!("Saved {}.", form.name.trim())))
         }
-        Err(AppError::Invalid(errors)) => Ok(render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &catalog_page(&state, &who, &csrf, None, Some(errors.sentences())).await?,
-        )),
+        Err(AppError::Invalid(errors)) => {
+            // The entry's form shows what was typed, with each message on its field.
+            let mut view =
+                catalog_page(&state, &who, &csrf, None, Some(errors.sentences())).await?;
+            let edited = view
+                .sections
+                .iter_mut()
+                .filter(|s| s.kind == kind)
+                .flat_map(|s| s.entries.iter_mut())
+                .find(|e| e.slug == slug);
+            if let Some(entry) = edited {
+                entry.name = form.name;
+                entry.description = form.description;
+                entry.name_error = errors.get("name").map(ToOwned::to_owned);
+                entry.description_error = errors.get("description").map(ToOwned::to_owned);
+            }
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &view))
+        }
         Err(other) => Err(other.into()),
     }
 }

@@ -165,8 +165,10 @@ struct MeetingView {
     /// The meeting's original local date, which names it for cancel and move.
     date: String,
     cancelled: bool,
-    /// Its start on the group's own clock, for the move form.
+    /// Its start on the group's own clock, for the move form (or what was typed there).
     group_local: String,
+    /// Why a move typed into this meeting's form was refused.
+    move_error: Option<String>,
 }
 
 /// Where the viewer stands with a group.
@@ -211,6 +213,16 @@ pub(super) struct GroupPage {
     plan: Vec<(i32, String)>,
     /// A switch request that was not sent, as the person wrote it.
     draft: SwitchDraft,
+}
+
+impl GroupPage {
+    /// Shows the move form of the meeting of `date` with what was typed and why it was refused.
+    pub(super) fn refuse_move(&mut self, date: &str, typed: String, error: String) {
+        if let Some(meeting) = self.meetings.iter_mut().find(|m| m.date == date) {
+            meeting.group_local = typed;
+            meeting.move_error = Some(error);
+        }
+    }
 }
 
 /// The switch request form's content: empty, or kept after an error with what was wrong.
@@ -281,6 +293,7 @@ pub(super) async fn build_group_page(
                 .with_timezone(&group_zone)
                 .format("%Y-%m-%dT%H:%M")
                 .to_string(),
+            move_error: None,
         })
         .collect();
     let notices = view

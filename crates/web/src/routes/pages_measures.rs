@@ -30,6 +30,8 @@ struct ItemView {
     text: &'static str,
     conditional: bool,
     chosen: i32,
+    /// Left unanswered in a form sent back: the message shows on this question.
+    missing: bool,
 }
 
 #[derive(Template)]
@@ -65,11 +67,16 @@ fn form_page(
             .items
             .iter()
             .enumerate()
-            .map(|(i, item)| ItemView {
-                number: item.number,
-                text: item.text,
-                conditional: !matches!(item.asked, Asked::Always),
-                chosen: chosen.get(i).copied().flatten().map_or(-1, i32::from),
+            .map(|(i, item)| {
+                let answer = chosen.get(i).copied().flatten();
+                let always = matches!(item.asked, Asked::Always);
+                ItemView {
+                    number: item.number,
+                    text: item.text,
+                    conditional: !always,
+                    chosen: answer.map_or(-1, i32::from),
+                    missing: error.is_some() && always && answer.is_none(),
+                }
             })
             .collect(),
         options: instrument.options.iter().map(|o| (i32::from(o.value), o.label)).collect(),
@@ -187,6 +194,9 @@ struct FlagView {
     /// The client's therapist, (name, email), to call.
     therapist: Option<(String, String)>,
     acknowledged_by: String,
+    /// A disposition typed and refused, shown again with why.
+    draft: String,
+    error: Option<String>,
 }
 
 #[derive(Template)]
@@ -205,11 +215,22 @@ async fn risk_queue(
     when: When,
     Notice(notice): Notice,
 ) -> Result<Response> {
+    Ok(page(&risk_page(&state, &csrf, &meta, &who, &when, notice).await?))
+}
+
+async fn risk_page(
+    state: &AppState,
+    csrf: &CsrfToken,
+    meta: &ClientMeta,
+    who: &Authenticated,
+    when: &When,
+    notice: Option<String>,
+) -> Result<RiskQueuePage> {
     let zone = who.user.timezone.tz();
     let format = |at: chrono::DateTime<chrono::Utc>| when.at(at, zone);
     let flags = state
         .app
-        .risk_queue(&who, &meta.audit(Some(&who)))
+        .risk_queue(who, &meta.audit(Some(who)))
         .await?
         .into_iter()
         .map(|v| FlagView {
@@ -225,9 +246,11 @@ async fn risk_queue(
             client_id: v.client.id.get(),
             therapist: v.therapist,
             acknowledged_by: v.acknowledged_by.unwrap_or_default(),
+            draft: String::new(),
+            error: None,
         })
         .collect();
-    Ok(page(&RiskQueuePage { layout: Layout::new("Risk queue", Some(&who), &csrf), notice, flags }))
+    Ok(RiskQueuePage { layout: Layout::new("Risk queue", Some(who), csrf), notice, flags })
 }
 
 #[derive(Deserialize)]
@@ -236,21 +259,30 @@ struct AcknowledgeForm {
     disposition: String,
 }
 
+/// Acknowledging a flag; a disposition refused comes back on its flag as typed, with why.
 async fn acknowledge(
     State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
+    when: When,
     Path(id): Path<i64>,
     crate::json::Form(form): crate::json::Form<AcknowledgeForm>,
 ) -> Result<Response> {
-    let notice = match state
-        .app
-        .acknowledge_risk_flag(&who, id, &form.disposition, &meta.audit(Some(&who)))
-        .await
-    {
-        Ok(()) => "Acknowledged.".to_owned(),
-        Err(AppError::Invalid(errors)) => format!("Not acknowledged: {}", errors.sentences()),
-        Err(other) => return Err(other.into()),
-    };
-    Ok(flash::redirect(&state, "/care/risk", &notice))
+    let done =
+        state.app.acknowledge_risk_flag(&who, id, &form.disposition, &meta.audit(Some(&who))).await;
+    match done {
+        Ok(()) => Ok(flash::redirect(&state, "/care/risk", "Acknowledged.")),
+        Err(AppError::Invalid(errors)) => {
+            let notice = Some(format!("Not acknowledged: {}", errors.sentences()));
+            let mut view = risk_page(&state, &csrf, &meta, &who, &when, notice).await?;
+            if let Some(flag) = view.flags.iter_mut().find(|f| f.id == id) {
+                let message = errors.iter().map(|(_, m)| m).collect::<Vec<_>>().join("; ");
+                flag.error = Some(format!("The disposition: {message}."));
+                flag.draft = form.disposition;
+            }
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &view))
+        }
+        Err(other) => Err(other.into()),
+    }
 }

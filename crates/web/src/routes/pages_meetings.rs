@@ -2,17 +2,20 @@
 //! and how pages say when a meeting is held.
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Extension, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
 use chrono::{DateTime, Utc};
-use hearth_app::OccurrenceView;
+use hearth_app::{AppError, OccurrenceView};
 use hearth_domain::{GroupId, SeriesOccurrence};
 use serde::Deserialize;
 
-use super::pages_groups::{back_to, meeting_date};
+use super::pages_groups::{SwitchDraft, back_to, build_group_page, meeting_date};
+use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path};
 use crate::json::Form;
+use crate::templates::render;
 use crate::when::When;
 use crate::{AppState, Result};
 
@@ -73,23 +76,29 @@ struct MoveForm {
     starts_at: String,
 }
 
+/// Moving one meeting; a time refused comes back in that meeting's form as typed, with why.
 async fn move_meeting(
     State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
-    Path((id, date)): Path<(i64, String)>,
+    when: When,
+    Path((id, raw_date)): Path<(i64, String)>,
     Form(form): Form<MoveForm>,
 ) -> Result<Response> {
-    let date = meeting_date(&date)?;
-    state
-        .app
-        .move_occurrence_local(
-            &who,
-            GroupId::new(id),
-            date,
-            &form.starts_at,
-            &meta.audit(Some(&who)),
-        )
-        .await?;
-    Ok(back_to(&state, id, "rescheduled"))
+    let date = meeting_date(&raw_date)?;
+    let ctx = meta.audit(Some(&who));
+    match state.app.move_occurrence_local(&who, GroupId::new(id), date, &form.starts_at, &ctx).await
+    {
+        Ok(()) => Ok(back_to(&state, id, "rescheduled")),
+        Err(AppError::Invalid(errors)) => {
+            let draft = SwitchDraft::default();
+            let mut page =
+                build_group_page(&state, &who, &csrf, &meta, &when, id, None, draft).await?;
+            let message = errors.iter().map(|(_, m)| m).collect::<Vec<_>>().join("; ");
+            page.refuse_move(&raw_date, form.starts_at, format!("Not moved: {message}."));
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &page))
+        }
+        Err(other) => Err(other.into()),
+    }
 }

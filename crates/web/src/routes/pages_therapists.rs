@@ -54,6 +54,36 @@ struct TherapistsPage {
     specialties: Vec<(String, String, bool)>,
     fields: Vec<FieldView>,
     has_errors: bool,
+    /// A license form that was refused: whose it was, what was typed and why.
+    license_draft: Option<LicenseDraft>,
+}
+
+struct LicenseDraft {
+    therapist: i64,
+    input: LicenseInput,
+    errors: FieldErrors,
+}
+
+impl TherapistsPage {
+    /// What was typed into `field` of the license form of `therapist`, after a refusal.
+    fn typed(&self, therapist: i64, field: &str) -> &str {
+        let Some(draft) = self.license_draft.as_ref().filter(|d| d.therapist == therapist) else {
+            return "";
+        };
+        let value = match field {
+            "region" => &draft.input.region,
+            "kind" => &draft.input.kind,
+            "number" => &draft.input.number,
+            _ => &draft.input.expires_on,
+        };
+        value.as_deref().unwrap_or_default()
+    }
+
+    /// Why `field` of the license form of `therapist` was refused, if it was.
+    fn refused(&self, therapist: i64, field: &str) -> Option<&str> {
+        let draft = self.license_draft.as_ref().filter(|d| d.therapist == therapist)?;
+        draft.errors.get(field)
+    }
 }
 
 #[derive(Default, Deserialize)]
@@ -164,6 +194,7 @@ async fn therapists_page(
             field("expires_on", "First license: valid through", "date", &form.expires_on),
         ],
         has_errors: !errors.is_empty(),
+        license_draft: None,
     })
 }
 
@@ -267,8 +298,10 @@ async fn create_therapist(
     }
 }
 
+/// Adding a license to one therapist; a license refused comes back on its form as typed.
 async fn add_license(
     State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
     meta: ClientMeta,
     PageUser(who): PageUser,
     Path(id): Path<i64>,
@@ -279,11 +312,13 @@ async fn add_license(
     let back = asked_page(query.page.as_deref());
     match state.app.add_license(&who, UserId::new(id), &input, &meta.audit(Some(&who))).await {
         Ok(()) => Ok(back_to_page(&state, back, "License added")),
-        Err(AppError::Invalid(errors)) => Ok(back_to_page(
-            &state,
-            back,
-            &format!("The license was not added: {}", errors.sentences()),
-        )),
+        Err(AppError::Invalid(errors)) => {
+            let notice = Some(format!("The license was not added: {}", errors.sentences()));
+            let (form, none) = (NewTherapistForm::default(), FieldErrors::new());
+            let mut view = therapists_page(&state, &who, &csrf, notice, back, &form, &none).await?;
+            view.license_draft = Some(LicenseDraft { therapist: id, input, errors });
+            Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &view))
+        }
         Err(other) => Err(other.into()),
     }
 }
