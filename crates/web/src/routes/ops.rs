@@ -49,10 +49,7 @@ async fn form_script() -> impl IntoResponse {
 /// without it each page's first load logs a 404 in the browser's console.
 async fn icon() -> impl IntoResponse {
     (
-        [
-            (header::CONTENT_TYPE, "image/svg+xml"),
-            (header::CACHE_CONTROL, "public, max-age=86400"),
-        ],
+        [(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")],
         include_str!("../../static/favicon.svg"),
     )
 }
