@@ -19,6 +19,9 @@ use crate::{App, AppError, AppResult, AuditContext, Authenticated, MeasureRow, R
 pub struct CrisisLine {
     pub name: &'static str,
     pub how: &'static str,
+    /// The link that reaches it from a phone (`tel:` or `sms:`) and its words.
+    #[serde(skip)]
+    pub reach: (&'static str, &'static str),
 }
 
 /// Shown at once whenever an answer signals risk, and on every page's footer in short.
@@ -26,14 +29,17 @@ pub const CRISIS_LINES: [CrisisLine; 3] = [
     CrisisLine {
         name: "988 Suicide & Crisis Lifeline",
         how: "Call or text 988 (US), any time, free and confidential.",
+        reach: ("tel:988", "Call 988"),
     },
     CrisisLine {
         name: "Crisis Text Line",
         how: "Text HOME to 741741 to reach a trained crisis counselor.",
+        reach: ("sms:741741", "Text 741741"),
     },
     CrisisLine {
         name: "Emergency services",
         how: "If you might act on these thoughts or are in danger now, call 911 or go to the nearest emergency room.",
+        reach: ("tel:911", "Call 911"),
     },
 ];
 

@@ -280,6 +280,12 @@ async fn browser_the_risk_path_from_the_clients_side_and_the_care_teams_side() {
         .expect("crisis panel");
     let panel = page.text(".crisis-panel").await.expect("panel");
     assert!(panel.contains("988") && panel.contains("741741") && panel.contains("911"), "{panel}");
+    // Each line is one tap away on a phone.
+    let links = page
+        .eval("Array.from(document.querySelectorAll('.crisis-panel li a')).map(a => a.getAttribute('href')).join(' ')")
+        .await
+        .expect("links");
+    assert_eq!(links.as_str(), Some("tel:988 sms:741741 tel:911"), "{links}");
     assert!(page.accessibility_violations().await.expect("axe").is_empty());
     page.log_out().await.expect("logged out");
 

@@ -102,7 +102,8 @@ struct MeasureResultPage {
     total: Option<i32>,
     band: Option<&'static str>,
     subscales: Vec<(&'static str, i32, &'static str)>,
-    crisis: Vec<(&'static str, &'static str)>,
+    /// (name, how, link, link words).
+    crisis: Vec<(&'static str, &'static str, &'static str, &'static str)>,
     follow_up: Option<&'static str>,
     /// The next questionnaire of a check-in: GAD-7 after PHQ-9, then ProQOL-5 for those who
     /// chose the compassion-fatigue topic.
@@ -161,7 +162,12 @@ async fn submit_measure(
                     .iter()
                     .map(|s| (s.name, s.score, s.band.label))
                     .collect(),
-                crisis: result.crisis.unwrap_or_default().iter().map(|l| (l.name, l.how)).collect(),
+                crisis: result
+                    .crisis
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|l| (l.name, l.how, l.reach.0, l.reach.1))
+                    .collect(),
                 follow_up: result.follow_up.map(InstrumentId::slug),
                 next: match instrument.slug() {
                     "phq9" => Some(("gad7", "Continue with the anxiety questions (GAD-7)")),

@@ -30,7 +30,8 @@ struct SafetyPlanPage {
     own: bool,
     client_id: i64,
     client_name: String,
-    crisis: Vec<(&'static str, &'static str)>,
+    /// (name, how, link, link words).
+    crisis: Vec<(&'static str, &'static str, &'static str, &'static str)>,
     notice: Option<String>,
     updated: Option<String>,
     sections: Vec<SectionView>,
@@ -109,7 +110,7 @@ impl SheetContext<'_> {
             own,
             client_id: id,
             client_name: name,
-            crisis: CRISIS_LINES.iter().map(|l| (l.name, l.how)).collect(),
+            crisis: CRISIS_LINES.iter().map(|l| (l.name, l.how, l.reach.0, l.reach.1)).collect(),
             notice,
             updated: stored.map(|s| self.when.at(s.updated_at, zone)),
             sections: SAFETY_PLAN_SECTIONS
