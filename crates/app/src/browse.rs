@@ -220,13 +220,7 @@ impl App {
         let mut therapist_ids: Vec<UserId> = groups.iter().map(|g| g.therapist_id).collect();
         therapist_ids.sort_unstable();
         therapist_ids.dedup();
-        let therapists: HashMap<UserId, String> = self
-            .db
-            .find_users(&therapist_ids)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.display_name.to_string()))
-            .collect();
+        let therapists = self.display_names(therapist_ids.iter().copied()).await?;
         let facts = if viewer.role == Role::Client {
             Some(self.join_facts(viewer, &therapist_ids).await?)
         } else {

@@ -2,6 +2,8 @@
 //! their intake and wait for a place, longest first; a client summary; placing a client in
 //! a group; and care-team notes (sealed, audited).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use hearth_domain::User;
 use hearth_domain::access::{Action, Record};
@@ -190,6 +192,24 @@ impl App {
             .ok_or(AppError::NotFound)
     }
 
+    /// The display names of `ids` (in any order, repeats allowed), from one read; ids with no
+    /// account are left out.
+    pub(crate) async fn display_names(
+        &self,
+        ids: impl IntoIterator<Item = UserId>,
+    ) -> AppResult<HashMap<UserId, String>> {
+        let mut ids: Vec<UserId> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Ok(self
+            .db
+            .find_users(&ids)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.display_name.to_string()))
+            .collect())
+    }
+
     /// Adds a care-team note about a client (sealed at rest).
     pub async fn add_care_note(
         &self,
@@ -227,28 +247,31 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<Vec<CareNote>> {
         self.authorize(who, client, Record::CareNotes, Action::Read).await?;
-        let rows = self.db.list_care_notes(client).await?;
+        let notes = self.read_care_notes(client).await?;
         self.audit(
             ctx,
             "care.note.read",
             format!("client:{client}"),
-            format!("count={}", rows.len()),
+            format!("count={}", notes.len()),
         )
         .await?;
-        let mut notes = Vec::with_capacity(rows.len());
-        for row in rows {
-            let author = self
-                .db
-                .find_user(UserId::new(row.author_id))
-                .await?
-                .map(|u| u.display_name.to_string())
-                .unwrap_or_default();
-            let body = self
-                .vault
-                .open(&row.body, &format!("care_note:{client}"))
-                .map_err(|e| anyhow::anyhow!("opening a note: {e}"))?;
-            notes.push(CareNote { author, body, created_at: row.created_at });
-        }
         Ok(notes)
+    }
+
+    /// A client's care notes, opened, their authors named from one read; no check and no
+    /// audit row: for callers that decided and audit the read themselves.
+    pub(crate) async fn read_care_notes(&self, client: UserId) -> AppResult<Vec<CareNote>> {
+        let rows = self.db.list_care_notes(client).await?;
+        let authors = self.display_names(rows.iter().map(|r| UserId::new(r.author_id))).await?;
+        rows.into_iter()
+            .map(|row| {
+                let body = self
+                    .vault
+                    .open(&row.body, &format!("care_note:{client}"))
+                    .map_err(|e| anyhow::anyhow!("opening a note: {e}"))?;
+                let author = authors.get(&UserId::new(row.author_id)).cloned().unwrap_or_default();
+                Ok(CareNote { author, body, created_at: row.created_at })
+            })
+            .collect()
     }
 }

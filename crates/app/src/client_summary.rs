@@ -3,7 +3,7 @@
 
 use hearth_domain::Role;
 use hearth_domain::UserId;
-use hearth_domain::access::{Action, Record, decide};
+use hearth_domain::access::{Action, Actor, Record, decide};
 
 use crate::access::actor_for;
 use hearth_domain::User;
@@ -87,25 +87,8 @@ impl App {
             Vec::new()
         };
         let clinical = if permissions.read_clinical {
-            let open_flags = self
-                .db
-                .list_client_open_risk_flags(client)
-                .await?
-                .into_iter()
-                .map(|f| self.open_risk_flag(f))
-                .collect::<AppResult<Vec<_>>>()?;
-            let groups = self.group_cards_of(who, client).await?;
-            let detail = format!("open_flags={} groups={}", open_flags.len(), groups.seated.len());
-            self.audit(ctx, "client.summary.read", format!("client:{client}"), detail).await?;
-            Some(ClinicalSummary {
-                open_flags,
-                sessions: self.next_sessions(&groups.seated, who.user.timezone.tz()).await?,
-                waiting: groups.waiting,
-                intake: self.intake(who, client, ctx).await?,
-                trend: self.score_trend(who, client, ctx).await?,
-                recommendations: self.recommendations(who, client, ctx).await?,
-                notes: self.care_notes(who, client, ctx).await?,
-            })
+            let actor = actor_for(who, client, &facts.unwrap_or_default());
+            Some(self.clinical_summary(who, client, &actor, ctx).await?)
         } else {
             None
         };
@@ -116,6 +99,61 @@ impl App {
             coordinator,
             coordinators,
             clinical,
+        })
+    }
+
+    /// The clinical part of the summary, each part only if the policy lets `actor` read that
+    /// kind of record, and one audit row naming every part read.
+    async fn clinical_summary(
+        &self,
+        who: &Authenticated,
+        client: UserId,
+        actor: &Actor,
+        ctx: &AuditContext,
+    ) -> AppResult<ClinicalSummary> {
+        let may_read = |record| decide(actor, record, Action::Read).allowed();
+        let (intake_ok, scores_ok, notes_ok) =
+            (may_read(Record::Intake), may_read(Record::Measures), may_read(Record::CareNotes));
+        let open_flags = self
+            .db
+            .list_client_open_risk_flags(client)
+            .await?
+            .into_iter()
+            .map(|f| self.open_risk_flag(f))
+            .collect::<AppResult<Vec<_>>>()?;
+        let groups = self.group_cards_of(who, client).await?;
+        let intake = if intake_ok { self.read_intake(client).await? } else { None };
+        // Suggestions echo intake answers, so they need the intake's permission.
+        let recommendations =
+            if intake_ok { self.rank_groups(who, client).await? } else { Vec::new() };
+        let trend =
+            if scores_ok { self.read_score_trend(client).await? } else { ScoreTrend::default() };
+        let notes = if notes_ok { self.read_care_notes(client).await? } else { Vec::new() };
+        let parts: Vec<&str> = [
+            (intake_ok, "intake"),
+            (intake_ok, "suggestions"),
+            (scores_ok, "scores"),
+            (notes_ok, "care_notes"),
+        ]
+        .into_iter()
+        .filter_map(|(read, part)| read.then_some(part))
+        .collect();
+        let detail = format!(
+            "read={} open_flags={} groups={} care_notes={}",
+            parts.join(","),
+            open_flags.len(),
+            groups.seated.len(),
+            notes.len()
+        );
+        self.audit(ctx, "client.summary.read", format!("client:{client}"), detail).await?;
+        Ok(ClinicalSummary {
+            open_flags,
+            sessions: self.next_sessions(&groups.seated, who.user.timezone.tz()).await?,
+            waiting: groups.waiting,
+            intake,
+            trend,
+            recommendations,
+            notes,
         })
     }
 }

@@ -251,21 +251,14 @@ impl App {
             Role::Therapist => return Err(AppError::Forbidden),
         };
         // Everyone named on the calls, in one statement.
-        let mut ids: Vec<UserId> = rows
-            .iter()
-            .flat_map(|r: &hearth_store::ConsultRow| [r.coordinator_id, r.client_id])
-            .map(UserId::new)
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let names: HashMap<i64, String> = self
-            .db
-            .find_users(&ids)
-            .await?
-            .into_iter()
-            .map(|u| (u.id.get(), u.display_name.to_string()))
-            .collect();
-        let name = |id: i64| names.get(&id).cloned().unwrap_or_default();
+        let names = self
+            .display_names(
+                rows.iter()
+                    .flat_map(|r: &hearth_store::ConsultRow| [r.coordinator_id, r.client_id])
+                    .map(UserId::new),
+            )
+            .await?;
+        let name = |id: i64| names.get(&UserId::new(id)).cloned().unwrap_or_default();
         let mut calls = Vec::with_capacity(rows.len());
         for row in rows {
             calls.push(ConsultCall {

@@ -192,9 +192,15 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<Option<Intake>> {
         self.authorize(who, client, Record::Intake, Action::Read).await?;
-        let row = self.db.find_intake(client).await?;
+        let intake = self.read_intake(client).await?;
         self.audit(ctx, "intake.read", format!("client:{client}"), "").await?;
-        let Some(row) = row else { return Ok(None) };
+        Ok(intake)
+    }
+
+    /// A client's intake, opened, with no check and no audit row: for callers that decided
+    /// and audit the read themselves.
+    pub(crate) async fn read_intake(&self, client: UserId) -> AppResult<Option<Intake>> {
+        let Some(row) = self.db.find_intake(client).await? else { return Ok(None) };
         let private = self.open_intake(&row)?;
         let split = |s: &str, sep: char| {
             s.split(sep).filter(|x| !x.is_empty()).map(str::to_owned).collect::<Vec<_>>()

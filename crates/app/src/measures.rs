@@ -128,8 +128,6 @@ impl App {
         Ok(MeasureResult { id, crisis: level.map(|_| &CRISIS_LINES[..]), follow_up, score })
     }
 
-    /// Whether `who` may read `client`'s clinical data: the client, their therapists,
-    /// coordinators and admins.
     /// A client's measures, oldest first (audited).
     pub async fn list_measures(
         &self,
@@ -158,15 +156,13 @@ impl App {
         ctx: &AuditContext,
     ) -> AppResult<ScoreTrend> {
         let rows = self.list_measures(who, client, None, ctx).await?;
-        let trend = |instrument: InstrumentId| {
-            let totals: Vec<i32> = rows
-                .iter()
-                .filter(|m| m.instrument == instrument)
-                .filter_map(|m| m.total)
-                .collect();
-            Some((*totals.first()?, *totals.last()?))
-        };
-        Ok(ScoreTrend { phq9: trend(InstrumentId::Phq9), gad7: trend(InstrumentId::Gad7) })
+        Ok(trend_of(&rows))
+    }
+
+    /// [`App::score_trend`] with no check and no audit row: for callers that decided and
+    /// audit the read themselves.
+    pub(crate) async fn read_score_trend(&self, client: UserId) -> AppResult<ScoreTrend> {
+        Ok(trend_of(&self.opened_measures(client, None).await?))
     }
 
     /// First and latest PHQ-9 and GAD-7 totals of each of `clients` the caller may read, for
@@ -376,4 +372,14 @@ impl App {
             })?;
         Ok(())
     }
+}
+
+/// First and latest PHQ-9 and GAD-7 totals among `rows` (oldest first).
+fn trend_of(rows: &[MeasureRow]) -> ScoreTrend {
+    let trend = |instrument: InstrumentId| {
+        let mut totals = rows.iter().filter(|m| m.instrument == instrument).filter_map(|m| m.total);
+        let first = totals.next()?;
+        Some((first, totals.next_back().unwrap_or(first)))
+    };
+    ScoreTrend { phq9: trend(InstrumentId::Phq9), gad7: trend(InstrumentId::Gad7) }
 }

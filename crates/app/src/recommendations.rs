@@ -45,6 +45,24 @@ impl App {
     ) -> AppResult<Vec<Recommendation>> {
         // The reasons echo intake answers: the client and their care team only.
         self.authorize(who, client, Record::Intake, Action::Read).await?;
+        let ranked = self.rank_groups(who, client).await?;
+        self.audit(
+            ctx,
+            "recommendations.read",
+            format!("client:{client}"),
+            format!("count={}", ranked.len()),
+        )
+        .await?;
+        Ok(ranked)
+    }
+
+    /// [`App::recommendations`] with no check and no audit row: for callers that decided and
+    /// audit the read themselves.
+    pub(crate) async fn rank_groups(
+        &self,
+        who: &Authenticated,
+        client: UserId,
+    ) -> AppResult<Vec<Recommendation>> {
         let user = self.find_client(client).await?;
         let needs = self.client_needs(client).await?;
         let practice = self.practice_snapshot().await?;
@@ -58,7 +76,7 @@ impl App {
             .collect();
         let birth = self.birth_date(&user)?;
         let (Some(region), Some(birth)) = (&user.region, birth) else {
-            return self.recommended(ctx, client, Vec::new()).await;
+            return Ok(Vec::new());
         };
         let now = self.clock.now();
         let zone = user.timezone.tz();
@@ -124,23 +142,6 @@ impl App {
                 },
             })
             .collect();
-        self.recommended(ctx, client, ranked).await
-    }
-
-    /// Audits a ranking and hands it back.
-    async fn recommended(
-        &self,
-        ctx: &AuditContext,
-        client: UserId,
-        ranked: Vec<Recommendation>,
-    ) -> AppResult<Vec<Recommendation>> {
-        self.audit(
-            ctx,
-            "recommendations.read",
-            format!("client:{client}"),
-            format!("count={}", ranked.len()),
-        )
-        .await?;
         Ok(ranked)
     }
 

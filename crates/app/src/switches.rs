@@ -96,16 +96,7 @@ impl App {
         };
         let rows = self.db.list_switch_requests(scope).await?;
         // Every client named, in one statement.
-        let mut ids: Vec<UserId> = rows.iter().map(|r| UserId::new(r.client_id)).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let names: std::collections::HashMap<UserId, String> = self
-            .db
-            .find_users(&ids)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.display_name.to_string()))
-            .collect();
+        let names = self.display_names(rows.iter().map(|r| UserId::new(r.client_id))).await?;
         let mut requests = Vec::with_capacity(rows.len());
         for row in rows {
             let client = UserId::new(row.client_id);

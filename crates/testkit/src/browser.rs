@@ -275,7 +275,9 @@ impl Page {
     }
 
     /// Serious and critical accessibility violations on the current page, found by axe-core
-    /// (vendored from npm), each as "rule: help (N elements: first selector)".
+    /// (vendored from npm), each as "rule: help (N elements: first selector)". Besides axe's
+    /// default rules it checks WCAG 2.2's minimum target size (24 × 24 CSS pixels, or spaced
+    /// so a 24 px circle around each does not overlap another).
     pub async fn accessibility_violations(&self) -> anyhow::Result<Vec<String>> {
         const AXE: &str = include_str!("../vendor/axe-core/axe.min.js");
         if self.eval("typeof window.axe === 'undefined'").await? == Value::Bool(true) {
@@ -283,7 +285,8 @@ impl Page {
         }
         let found = self
             .eval(
-                "axe.run(document, {resultTypes: ['violations']}).then(r => r.violations \
+                "axe.run(document, {resultTypes: ['violations'], \
+                 rules: {'target-size': {enabled: true}}}).then(r => r.violations \
                  .filter(v => v.impact === 'serious' || v.impact === 'critical') \
                  .map(v => `${v.id}: ${v.help} (${v.nodes.length} elements: ${v.nodes[0].target.join(' ')})`))",
             )
@@ -292,6 +295,29 @@ impl Page {
             .as_array()
             .map(|list| list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
             .unwrap_or_default())
+    }
+
+    /// The smallest text on the page as drawn, in CSS pixels: every visible element's own text
+    /// at its computed size, and every SVG label at its size times the drawing's scale (a chart
+    /// shrunk to fit a phone shrinks its labels too). `None` when the page has no text.
+    pub async fn smallest_text_px(&self) -> anyhow::Result<Option<f64>> {
+        let found = self
+            .eval(
+                "(() => { let least = null; \
+                 const seen = (size) => { if (least === null || size < least) least = size; }; \
+                 for (const el of document.querySelectorAll('body *')) { \
+                   if (el.closest('svg') || el.closest('.visually-hidden')) continue; \
+                   const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim()); \
+                   if (!own || el.getClientRects().length === 0) continue; \
+                   seen(parseFloat(getComputedStyle(el).fontSize)); } \
+                 for (const t of document.querySelectorAll('svg text')) { \
+                   if (!t.textContent.trim() || t.getClientRects().length === 0) continue; \
+                   const m = t.getScreenCTM(); if (!m) continue; \
+                   seen(parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)); } \
+                 return least; })()",
+            )
+            .await?;
+        Ok(found.as_f64())
     }
 
     /// Sizes the viewport like a phone (375 × 740 CSS pixels, touch).

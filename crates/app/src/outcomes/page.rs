@@ -176,17 +176,11 @@ impl App {
         let group_rows = self.db.list_groups(&filter).await?;
         let topics: HashMap<String, String> =
             self.db.list_topics().await?.into_iter().map(|t| (t.slug, t.name)).collect();
-        let mut people: Vec<UserId> = therapists.iter().map(|(t, _)| *t).collect();
-        people.extend(group_rows.iter().map(|g| g.therapist_id));
-        people.sort_unstable();
-        people.dedup();
-        let names: HashMap<UserId, String> = self
-            .db
-            .find_users(&people)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.display_name.to_string()))
-            .collect();
+        let names = self
+            .display_names(
+                therapists.iter().map(|(t, _)| *t).chain(group_rows.iter().map(|g| g.therapist_id)),
+            )
+            .await?;
         let name_of = |id: &UserId| names.get(id).cloned().unwrap_or_else(|| "a therapist".into());
         let by_id: HashMap<GroupId, &hearth_domain::Group> =
             group_rows.iter().map(|g| (g.id, g)).collect();

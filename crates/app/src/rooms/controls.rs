@@ -19,8 +19,11 @@ impl App {
     ) -> AppResult<()> {
         match message {
             ClientMessage::Admit { participant } => {
-                let done = hub.lock().admit(id, &participant)?;
-                self.audit_control(ctx, "room.admitted", &done).await
+                // On record first: nobody is let in without a row saying who let them in.
+                let planned = hub.lock().admission(id, &participant)?;
+                self.audit_control(ctx, "room.admitted", &planned).await?;
+                hub.lock().admit(id, &participant)?;
+                Ok(())
             }
             ClientMessage::Mute { participant } => {
                 self.turn_off(hub, id, &participant, Device::Microphone, ctx).await

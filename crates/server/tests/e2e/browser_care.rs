@@ -10,7 +10,12 @@ use serde_json::json;
 
 use crate::helpers::{PASSWORD, TestApp, spawn_app};
 
-/// Checks the page now open at both widths and returns what is wrong with it.
+/// No text, chart labels included, may be drawn smaller than this many CSS pixels.
+const SMALLEST_TEXT_PX: f64 = 11.0;
+
+/// Checks the page now open at both widths and returns what is wrong with it: axe-core's
+/// serious and critical findings (target sizes included), sideways scrolling, text drawn
+/// smaller than [`SMALLEST_TEXT_PX`].
 pub(crate) async fn look(page: &Page, name: &str) -> Vec<String> {
     let mut problems = Vec::new();
     for width in [390, 1280] {
@@ -21,9 +26,18 @@ pub(crate) async fn look(page: &Page, name: &str) -> Vec<String> {
         if page.overflows_horizontally().await.expect("layout") {
             problems.push(format!("{name} at {width} px: wider than the screen"));
         }
+        let px = page.smallest_text_px().await.expect("text sizes").expect("the page has text");
+        if px < SMALLEST_TEXT_PX {
+            problems.push(format!("{name} at {width} px: text drawn at {px:.1} px"));
+        }
         page.screenshot(&format!("{name}-{width}")).await.expect("screenshot");
     }
     problems
+}
+
+/// A condition that holds once the page shows `text`.
+pub(crate) fn has_text(text: &str) -> String {
+    format!("document.body.innerText.includes({text:?})")
 }
 
 /// Follows the main navigation's link to `href` and waits for its page.

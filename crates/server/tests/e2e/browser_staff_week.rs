@@ -9,13 +9,8 @@ use chrono::{Datelike as _, Duration, TimeZone as _, Weekday};
 use hearth_testkit::Browser;
 use serde_json::json;
 
-use crate::browser_care::{follow_nav, look};
+use crate::browser_care::{follow_nav, has_text, look};
 use crate::helpers::{PASSWORD, spawn_app};
-
-/// A condition that holds once the page shows `text`.
-fn has_text(text: &str) -> String {
-    format!("document.body.innerText.includes({text:?})")
-}
 
 #[tokio::test]
 async fn browser_a_therapists_day_from_home_to_roster_flag_and_attendance() {

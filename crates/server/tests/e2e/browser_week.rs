@@ -2,14 +2,15 @@
 //! each person's navigation: the client signs up, completes the intake, checks in, joins a
 //! group and sees its next session on their home page, asks to move; the coordinator finds
 //! them by search, opens their summary and approves the move from the care queue; the client's
-//! home says so. Every page is checked by axe-core and for sideways scrolling at 390 and
+//! home says so. The coordinator also finds a client waiting for a place, opens their summary
+//! and places them in a suggested group. Every page is checked by axe-core and for sideways scrolling at 390 and
 //! 1280 px, and saved as a picture when `HEARTH_SCREENSHOTS` names a folder (CI keeps them
 //! under `target/screenshots/`).
 
-use hearth_testkit::Browser;
+use hearth_testkit::{Browser, Page};
 use serde_json::json;
 
-use crate::browser_care::{follow_nav, look};
+use crate::browser_care::{follow_nav, has_text, look};
 use crate::helpers::{PASSWORD, spawn_app};
 
 #[tokio::test]
@@ -28,6 +29,9 @@ async fn browser_a_clients_week_and_the_coordinator_who_finds_and_moves_them() {
     let wednesday = app.group(&admin, therapist, json!({})).await;
     let thursday = app.group(&admin, therapist, json!({"weekday": "thu"})).await;
     app.create_staff("coord@example.org", "coordinator").await;
+    // Sam has finished the intake and waits for a place: the coordinator will place them.
+    let sam = app.client_in("sam@example.org", "US-CO", "America/Denver", "1988-03-02").await;
+    app.submit_intake(&sam, &["anxiety-depression"], &["wed 10:00-20:00"]).await;
     let page = browser.new_page().await.expect("tab");
     let mut problems = Vec::new();
 
@@ -61,6 +65,11 @@ async fn browser_a_clients_week_and_the_coordinator_who_finds_and_moves_them() {
     }
     page.click("form.questionnaire button[type=submit]").await.expect("submit answers");
     page.wait_until("document.body.innerText.includes('your result')").await.expect("result");
+    // Their progress chart: `look` checks its labels are drawn large enough on a phone.
+    page.click("nav a[href='/my/progress']").await.expect("progress in the navigation");
+    page.wait_until("location.pathname.endsWith('/progress')").await.expect("progress page");
+    page.wait_until("document.querySelector('main svg text') !== null").await.expect("a chart");
+    problems.extend(look(&page, "client-progress").await);
 
     // The client finds a group from the navigation and joins it.
     follow_nav(&page, "/groups").await;
@@ -95,26 +104,7 @@ async fn browser_a_clients_week_and_the_coordinator_who_finds_and_moves_them() {
     assert!(page.text("main").await.expect("home").contains("Waiting for your care coordinator"));
     page.log_out().await.expect("logged out");
 
-    // The coordinator finds Robin by search, opens the summary, and approves the move.
-    page.log_in(&app.base, "coord@example.org", PASSWORD).await.expect("logged in");
-    follow_nav(&page, "/clients").await;
-    page.fill("#q", "rob").await.expect("search");
-    page.click("form[role=search] button[type=submit]").await.expect("search");
-    page.wait_until("location.search.includes('q=rob')").await.expect("results");
-    problems.extend(look(&page, "coordinator-directory").await);
-    page.click("ul.directory h3 a").await.expect("the name links to the summary");
-    page.wait_until("location.pathname.startsWith('/clients/')").await.expect("summary");
-    assert!(page.text("main").await.expect("summary").contains("Robin"));
-    problems.extend(look(&page, "coordinator-client-summary").await);
-    follow_nav(&page, "/care/queue").await;
-    let queue = page.text("main").await.expect("queue");
-    assert!(queue.contains("Robin") && queue.contains("Thursdays suit my shifts"), "{queue}");
-    problems.extend(look(&page, "coordinator-care-queue").await);
-    page.click("form[action$='/approve'] button").await.expect("approve");
-    page.wait_until("document.body.innerText.includes('Approved: the client has moved')")
-        .await
-        .expect("the queue confirms it");
-    page.log_out().await.expect("logged out");
+    problems.extend(coordinator_approves_and_places(&page, &app.base).await);
 
     page.log_in(&app.base, "robin@example.org", PASSWORD).await.expect("logged in");
     assert!(page.text("main").await.expect("home").contains("Approved: you have moved."));
@@ -123,7 +113,54 @@ async fn browser_a_clients_week_and_the_coordinator_who_finds_and_moves_them() {
     browser.close().await;
 }
 
-/// A condition that holds once the page shows `text`.
-fn has_text(text: &str) -> String {
-    format!("document.body.innerText.includes({text:?})")
+/// The coordinator finds Robin by search, opens the summary and approves the move from the
+/// care queue; then finds Sam, who waits for a place, and places them from the summary.
+async fn coordinator_approves_and_places(page: &Page, base: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    page.log_in(base, "coord@example.org", PASSWORD).await.expect("logged in");
+    search_clients(page, "rob").await;
+    problems.extend(look(page, "coordinator-directory").await);
+    open_first_found(page).await;
+    assert!(page.text("main").await.expect("summary").contains("Robin"));
+    problems.extend(look(page, "coordinator-client-summary").await);
+    follow_nav(page, "/care/queue").await;
+    let queue = page.text("main").await.expect("queue");
+    assert!(queue.contains("Robin") && queue.contains("Thursdays suit my shifts"), "{queue}");
+    problems.extend(look(page, "coordinator-care-queue").await);
+    page.click("form[action$='/approve'] button").await.expect("approve");
+    page.wait_until("document.body.innerText.includes('Approved: the client has moved')")
+        .await
+        .expect("the queue confirms it");
+
+    // Sam waits for a place: the coordinator finds them, opens the summary and places them in
+    // the group it suggests; the seat is held for Sam, and the summary shows it.
+    search_clients(page, "sam").await;
+    open_first_found(page).await;
+    let summary = page.text("main").await.expect("summary");
+    assert!(summary.contains("Sam") && summary.contains("Place in this group"), "{summary}");
+    page.click("form[action$='/place'] button[type=submit]").await.expect("place");
+    page.wait_until("document.querySelector('.notice, [role=status]') !== null")
+        .await
+        .expect("the summary says what happened");
+    let told = page.text("main").await.expect("summary");
+    // A coordinator's placement holds the seat for the client to accept.
+    assert!(told.contains("Offered: a seat is held for the client to accept"), "{told}");
+    assert!(told.contains("a seat is held for them until"), "{told}");
+    problems.extend(look(page, "coordinator-client-placed").await);
+    page.log_out().await.expect("logged out");
+    problems
+}
+
+/// Searches the client directory, reached from the navigation, for `q`.
+async fn search_clients(page: &Page, q: &str) {
+    follow_nav(page, "/clients").await;
+    page.fill("#q", q).await.expect("search");
+    page.click("form[role=search] button[type=submit]").await.expect("search");
+    page.wait_until(&format!("location.search.includes('q={q}')")).await.expect("results");
+}
+
+/// Opens the first client found, by their name's link, on their summary.
+async fn open_first_found(page: &Page) {
+    page.click("ul.directory h3 a").await.expect("the name links to the summary");
+    page.wait_until("location.pathname.startsWith('/clients/')").await.expect("summary");
 }

@@ -381,14 +381,8 @@ async fn room_an_end_whose_audit_row_cannot_be_written_leaves_the_session_open()
     host.expect("admitted").await;
     let (mut ana, _) = admitted(&app, &setup, &mut host, "ana@example.org").await;
     let group = hearth_domain::GroupId::new(setup.group);
-    // Ana hears she is admitted before the host's admission is on record: wait for its row,
-    // or the head removed below would fail that write instead of the end's.
-    for _ in 0..200 {
-        if app.audit_actions().await.iter().any(|a| a == "room.admitted") {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    // Ana's admission was on record before she heard of it.
+    assert!(app.audit_actions().await.iter().any(|a| a == "room.admitted"));
 
     // The end and its row are one write: without the row there is no end.
     app.remove_audit_head().await;
@@ -407,6 +401,48 @@ async fn room_an_end_whose_audit_row_cannot_be_written_leaves_the_session_open()
     let ends: Vec<_> =
         app.audit_log().await.into_iter().filter(|(action, _)| action == "room.ended").collect();
     assert_eq!(ends.len(), 1, "one end, one row");
+}
+
+#[tokio::test]
+async fn room_nobody_is_let_in_before_the_admission_is_on_record() {
+    let app = spawn_app().await;
+    let setup = set_up(&app).await;
+    let mut host = Socket::open(&app, &setup.path, "rivera@example.org").await;
+    host.send(json!({"type": "hello"})).await;
+    host.expect("admitted").await;
+    let mut ana = Socket::open(&app, &setup.path, "ana@example.org").await;
+    ana.send(json!({"type": "hello", "location": "Springfield, IL"})).await;
+    let ana_id = ana.expect("welcome").await["you"].as_str().expect("id").to_owned();
+    ana.expect("waiting").await;
+
+    // The admission's row cannot be written: the host hears why and Ana stays waiting.
+    app.remove_audit_head().await;
+    host.send(json!({"type": "admit", "participant": ana_id})).await;
+    let error = host.expect("error").await;
+    assert!(error["message"].as_str().is_some_and(|m| !m.is_empty()), "{error}");
+    app.restore_audit_head().await;
+    // Ben arrives, so the host is sent the roster again: Ana is still waiting.
+    let mut ben = Socket::open(&app, &setup.path, "ben@example.org").await;
+    ben.send(json!({"type": "hello", "location": "Peoria, IL"})).await;
+    let ben_id = ben.expect("welcome").await["you"].as_str().expect("id").to_owned();
+    let roster = host
+        .expect_where("roster", |m| {
+            m["participants"].as_array().is_some_and(|l| l.iter().any(|p| p["id"] == *ben_id))
+        })
+        .await;
+    let ana_line = roster["participants"]
+        .as_array()
+        .and_then(|l| l.iter().find(|p| p["id"] == *ana_id))
+        .cloned()
+        .expect("Ana on the roster");
+    assert_eq!(ana_line["presence"], "waiting", "{roster}");
+    assert!(!app.audit_actions().await.iter().any(|a| a == "room.admitted"));
+
+    // Once the row can be written, the same admission lets her in, with its one row.
+    host.send(json!({"type": "admit", "participant": ana_id})).await;
+    ana.expect("admitted").await;
+    let rows = app.audit_actions().await;
+    assert_eq!(rows.iter().filter(|a| *a == "room.admitted").count(), 1, "{rows:?}");
 }
 
 #[tokio::test]

@@ -162,6 +162,10 @@ async fn attendance_sheet_shows_the_host_and_the_rooms_minutes_and_saves_in_one_
         let cell = format!("<td class=\"minutes\">{minutes}</td>");
         assert!(line[..600].contains(&cell), "user {user}: {minutes} minutes in {line}");
     }
+    // Ben never came: his line says so rather than leaving the time blank.
+    let ben_line = &html[html.find(&format!("data-person=\"{ben}\"")).expect("Ben's line")..];
+    let ben_line = &ben_line[..ben_line.find("</tr>").expect("line end")];
+    assert!(ben_line.contains("Did not join"), "{ben_line}");
     // One form and one Save button for the whole sheet.
     assert_eq!(html.matches(&format!("action=\"{sheet}\"")).count(), 1, "{html}");
     assert_eq!(html.matches("Save the attendance sheet").count(), 1, "{html}");

@@ -121,8 +121,7 @@ async fn sheet_page(
             minutes: minutes(l.seconds),
             first_joined: l
                 .first_joined_at
-                .map(|t| when.time(&t.with_timezone(&zone)))
-                .unwrap_or_default(),
+                .map_or_else(|| "Did not join".to_owned(), |t| when.time(&t.with_timezone(&zone))),
         })
         .collect();
     let errors = refused

@@ -27,6 +27,19 @@ pub(in crate::rooms) struct Ending {
 }
 
 impl HubState {
+    /// What admitting `participant` would do, without doing it: the room and the person, so
+    /// the admission can be put on record before it takes effect.
+    pub(in crate::rooms) fn admission(
+        &self,
+        host: &ParticipantId,
+        participant: &str,
+    ) -> AppResult<Control> {
+        let room = self.host_room(host)?;
+        let target = self.target(&room, participant)?;
+        let user = self.peers.get(&target).ok_or(AppError::NotFound)?.user;
+        Ok(Control { room, target_user: Some(user) })
+    }
+
     /// The host lets a participant in from the waiting room; they stay admitted to this
     /// meeting if they reconnect.
     pub(in crate::rooms) fn admit(
