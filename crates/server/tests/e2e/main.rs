@@ -12,6 +12,7 @@ mod browser_care;
 mod browser_staff_week;
 mod browser_week;
 mod care_team;
+mod catalogue;
 mod cli;
 mod directory;
 mod faults;
