@@ -1,17 +1,19 @@
 //! A client's week and the coordinator's part in it, in a real browser, reached only through
 //! each person's navigation: the client signs up, completes the intake, checks in, joins a
-//! group and sees its next session on their home page, asks to move; the coordinator finds
-//! them by search, opens their summary and approves the move from the care queue; the client's
-//! home says so. The coordinator also finds a client waiting for a place, opens their summary
-//! and places them in a suggested group. Every page is checked by axe-core and for sideways scrolling at 390 and
-//! 1280 px, and saved as a picture when `HEARTH_SCREENSHOTS` names a folder (CI keeps them
-//! under `target/screenshots/`).
+//! group and sees its next session on their home page (and, five minutes before it, the Join
+//! button), asks to move; the coordinator finds them by search, opens their summary and
+//! approves the move from the care queue; the client's home says so. The coordinator also
+//! finds a client waiting for a place, opens their summary and places them in a suggested
+//! group. Every page is checked by axe-core (target sizes included), for sideways scrolling and
+//! for text drawn too small at 390 and 1280 px, and saved as a picture when
+//! `HEARTH_SCREENSHOTS` names a folder (CI keeps them under `target/screenshots/`).
 
+use chrono::{DateTime, Datelike as _, Duration, TimeZone as _, Utc, Weekday};
 use hearth_testkit::{Browser, Page};
 use serde_json::json;
 
 use crate::browser_care::{follow_nav, has_text, look};
-use crate::helpers::{PASSWORD, spawn_app};
+use crate::helpers::{PASSWORD, TestApp, spawn_app};
 
 #[tokio::test]
 async fn browser_a_clients_week_and_the_coordinator_who_finds_and_moves_them() {
@@ -23,10 +25,13 @@ async fn browser_a_clients_week_and_the_coordinator_who_finds_and_moves_them() {
         return;
     };
     let app = spawn_app().await;
+    // The week starts half an hour before a Wednesday session (18:00 UTC).
+    let starts = next_wednesday_at_six_pm_utc(&app);
+    app.clock.set(starts - Duration::minutes(30));
     let admin = app.admin_token().await;
     let therapist =
         app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-CO", "2030-12-31")]).await;
-    let wednesday = app.group(&admin, therapist, json!({})).await;
+    let wednesday = app.group(&admin, therapist, json!({"timezone": "UTC"})).await;
     let thursday = app.group(&admin, therapist, json!({"weekday": "thu"})).await;
     app.create_staff("coord@example.org", "coordinator").await;
     // Sam has finished the intake and waits for a place: the coordinator will place them.
@@ -82,6 +87,14 @@ async fn browser_a_clients_week_and_the_coordinator_who_finds_and_moves_them() {
     assert!(home.contains("Your sessions") && home.contains("Next session:"), "{home}");
     assert!(!home.contains("Groups that may suit you"), "placed: {home}");
     problems.extend(look(&page, "client-home-placed").await);
+    // Five minutes before the session the home page has its Join button.
+    app.clock.set(starts - Duration::minutes(5));
+    page.goto(&app.url("/dashboard")).await.expect("home");
+    let join = page
+        .text(&format!("main a[href$='/groups/{wednesday}/meetings/{}/room']", starts.date_naive()))
+        .await;
+    assert!(join.expect("a link to the room").contains("Join the session"));
+    problems.extend(look(&page, "client-home-join").await);
 
     // They ask to move to the Thursday group, first with no reason: the page says why and
     // keeps them signed in.
@@ -163,4 +176,13 @@ async fn search_clients(page: &Page, q: &str) {
 async fn open_first_found(page: &Page) {
     page.click("ul.directory h3 a").await.expect("the name links to the summary");
     page.wait_until("location.pathname.startsWith('/clients/')").await.expect("summary");
+}
+
+/// 18:00 UTC on the first Wednesday after the test clock's today.
+fn next_wednesday_at_six_pm_utc(app: &TestApp) -> DateTime<Utc> {
+    let mut day = app.clock_now().date_naive() + Duration::days(1);
+    while day.weekday() != Weekday::Wed {
+        day = day.succ_opt().expect("a day");
+    }
+    Utc.from_utc_datetime(&day.and_hms_opt(18, 0, 0).expect("18:00"))
 }
