@@ -72,16 +72,24 @@ impl GroupCard {
     /// zone and who leads it ("Anger management · Tuesday evenings with Dr. Rivera"), so
     /// that two groups on one topic are told apart.
     pub fn title(&self) -> String {
-        match self.regular_local {
-            Some(at) => format!(
-                "{} · {} {} with {}",
-                self.topic_name,
-                weekday_name(at.weekday()),
-                TimeOfDay::of_hour(at.hour()).plural(),
-                self.therapist_name
-            ),
-            None => format!("{} with {}", self.topic_name, self.therapist_name),
-        }
+        group_title(
+            &self.topic_name,
+            self.regular_local.map(|at| (at.weekday(), at.hour())),
+            &self.therapist_name,
+        )
+    }
+}
+
+/// A group's title from its topic's name, the weekday and hour it meets (in the reader's
+/// zone, when known) and its therapist's name: see [`GroupCard::title`].
+pub(crate) fn group_title(topic: &str, meets: Option<(Weekday, u32)>, therapist: &str) -> String {
+    match meets {
+        Some((day, hour)) => format!(
+            "{topic} · {} {} with {therapist}",
+            weekday_name(day),
+            TimeOfDay::of_hour(hour).plural()
+        ),
+        None => format!("{topic} with {therapist}"),
     }
 }
 

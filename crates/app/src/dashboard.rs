@@ -60,19 +60,8 @@ impl App {
                 return Ok(page);
             }
             let ranked = self.recommendations(who, who.user.id, ctx).await?;
-            if !ranked.is_empty() {
-                let topics = self.db.list_topics().await?;
-                page.suggestions = ranked
-                    .into_iter()
-                    .map(|r| {
-                        let name = topics
-                            .iter()
-                            .find(|t| t.slug == r.group.topic)
-                            .map_or_else(|| r.group.topic.clone(), |t| t.name.clone());
-                        (r.group.id, name, r.reasons)
-                    })
-                    .collect();
-            }
+            page.suggestions =
+                ranked.into_iter().map(|r| (r.group.id, r.title, r.reasons)).collect();
             return Ok(page);
         }
         match who.user.role {

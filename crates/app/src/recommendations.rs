@@ -2,7 +2,7 @@
 //! The groups come from the shared snapshot of the practice and are scored in memory, so one
 //! client against thousands of groups stays fast.
 
-use chrono::{Datelike as _, Duration};
+use chrono::{Datelike as _, Duration, Timelike as _};
 use hearth_domain::Group;
 use hearth_domain::access::{Action, Record};
 use hearth_domain::{
@@ -11,12 +11,16 @@ use hearth_domain::{
 };
 use std::collections::HashMap;
 
+use crate::browse::group_title;
 use crate::{App, AppResult, AuditContext, Authenticated};
 
 /// One ranked group.
 #[derive(Clone, Debug)]
 pub struct Recommendation {
     pub group: Group,
+    /// The group's title on the client's clock ("Anger management · Tuesday evenings with
+    /// Dr. Rivera"), so that two suggestions on one topic read differently.
+    pub title: String,
     pub score: i32,
     /// Each with the meeting's hour as data, for a page to write on its reader's clock.
     pub reasons: Vec<FitReason>,
@@ -133,6 +137,11 @@ impl App {
         let ranked = candidates
             .into_iter()
             .map(|(score, group, offer)| Recommendation {
+                title: group_title(
+                    offer.topic_name,
+                    Some((offer.weekday_local, offer.time_local.hour())),
+                    practice.therapist_names.get(&group.therapist_id).map_or("a therapist", |n| n),
+                ),
                 group: group.clone(),
                 score,
                 reasons: if who.user.role == Role::Client {

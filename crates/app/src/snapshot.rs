@@ -1,5 +1,5 @@
 //! A recent read of what every ranking and catalogue view needs about the practice's groups
-//! (the groups, their therapists' licenses and specialties, the topics' names), shared by
+//! (the groups, their therapists' names, licenses and specialties, the topics' names), shared by
 //! the requests of a moment, so that a view does not re-read thousands of groups. Seats and
 //! waitlists shown from it may be up to [`PracticeSnapshot::TTL`] old; reserving a seat always
 //! reads the group fresh under its lock. When it runs out, one request reads it again while
@@ -24,6 +24,8 @@ pub(crate) struct Practice {
     pub specialties: HashMap<UserId, Vec<String>>,
     /// Topic slug to name.
     pub topic_names: HashMap<String, String>,
+    /// Each group's therapist's name.
+    pub therapist_names: HashMap<UserId, String>,
 }
 
 /// The latest [`Practice`] read and when.
@@ -69,7 +71,9 @@ impl App {
         }
         let topic_names =
             self.db.list_topics().await?.into_iter().map(|t| (t.slug, t.name)).collect();
-        let practice = Arc::new(Practice { groups, licenses, specialties, topic_names });
+        let therapist_names = self.display_names(therapists.iter().copied()).await?;
+        let practice =
+            Arc::new(Practice { groups, licenses, specialties, topic_names, therapist_names });
         if let Ok(mut latest) = self.practice_snapshot.latest.lock() {
             *latest = Some((now, Arc::clone(&practice)));
         }

@@ -320,6 +320,29 @@ impl Page {
         Ok(found.as_f64())
     }
 
+    /// Link texts that lead to more than one place on the current page ("Session room" for two
+    /// rooms with nothing to tell them apart), each as "TEXT → N places". The text is what a
+    /// screen reader's links list shows: the link's whole text, visually hidden parts included.
+    pub async fn ambiguous_link_texts(&self) -> anyhow::Result<Vec<String>> {
+        let found = self
+            .eval(
+                "(() => { const places = new Map(); \
+                 for (const a of document.querySelectorAll('a[href]')) { \
+                   const text = (a.getAttribute('aria-label') || a.textContent).replace(/\\s+/g, ' ').trim(); \
+                   if (!text) continue; \
+                   const href = new URL(a.getAttribute('href'), location.href).href.replace(/#.*$/, ''); \
+                   if (!places.has(text)) places.set(text, new Set()); \
+                   places.get(text).add(href); } \
+                 return [...places].filter(([, hrefs]) => hrefs.size > 1) \
+                   .map(([text, hrefs]) => `${text} → ${hrefs.size} places`); })()",
+            )
+            .await?;
+        Ok(found
+            .as_array()
+            .map(|list| list.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default())
+    }
+
     /// Sizes the viewport like a phone (375 × 740 CSS pixels, touch).
     pub async fn emulate_phone(&self) -> anyhow::Result<()> {
         self.call(

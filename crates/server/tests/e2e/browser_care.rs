@@ -15,7 +15,7 @@ const SMALLEST_TEXT_PX: f64 = 11.0;
 
 /// Checks the page now open at both widths and returns what is wrong with it: axe-core's
 /// serious and critical findings (target sizes included), sideways scrolling, text drawn
-/// smaller than [`SMALLEST_TEXT_PX`].
+/// smaller than [`SMALLEST_TEXT_PX`], one link text leading to several places.
 pub(crate) async fn look(page: &Page, name: &str) -> Vec<String> {
     let mut problems = Vec::new();
     for width in [390, 1280] {
@@ -25,6 +25,11 @@ pub(crate) async fn look(page: &Page, name: &str) -> Vec<String> {
         }
         if page.overflows_horizontally().await.expect("layout") {
             problems.push(format!("{name} at {width} px: wider than the screen"));
+        }
+        if width == 1280 {
+            for text in page.ambiguous_link_texts().await.expect("link texts") {
+                problems.push(format!("{name}: the link text {text}"));
+            }
         }
         let px = page.smallest_text_px().await.expect("text sizes").expect("the page has text");
         if px < SMALLEST_TEXT_PX {

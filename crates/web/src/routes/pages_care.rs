@@ -266,9 +266,7 @@ async fn summary_page(
             .recommendations
             .into_iter()
             .take(10)
-            .map(|r| {
-                (r.group.id.get(), topic_name(&r.group.topic), r.score, when.reasons(&r.reasons))
-            })
+            .map(|r| (r.group.id.get(), r.title, r.score, when.reasons(&r.reasons)))
             .collect(),
         notes: c
             .notes
