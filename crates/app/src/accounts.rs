@@ -131,6 +131,7 @@ impl App {
             }]
         });
         let (id, created) = self.db.insert_user_unless_taken(&user, record).await?;
+        self.accounts_changed();
         Ok(SignUp { id, created })
     }
 
@@ -192,13 +193,15 @@ impl App {
         user: &NewUser,
         record: AuditRecord<'_, UserId>,
     ) -> AppResult<UserId> {
-        self.db.insert_user(user, record).await.map_err(|err| {
+        let id = self.db.insert_user(user, record).await.map_err(|err| {
             if err.is_conflict_on(EMAIL_CONSTRAINT) {
                 AppError::invalid("email", EMAIL_TAKEN)
             } else {
-                err.into()
+                AppError::from(err)
             }
-        })
+        })?;
+        self.accounts_changed();
+        Ok(id)
     }
 
     /// One page each (from 1; out of range is the nearest page) of the practice's staff,
@@ -229,7 +232,11 @@ impl App {
         if viewer.role != Role::Admin {
             return Err(AppError::Forbidden);
         }
-        Ok(self.db.list_staff().await?)
+        Ok(self
+            .staff_list
+            .get_or_read(|| async { Ok::<_, AppError>(self.db.list_staff().await?) })
+            .await?
+            .to_vec())
     }
 
     /// Hashes a password with the configured argon2id parameters (the demo seeds many

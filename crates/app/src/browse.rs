@@ -171,7 +171,7 @@ impl App {
                 groups.into_iter().skip(paging.offset()).take(CATALOG_PAGE_SIZE).collect();
             (shown, paging.total, paging.page, paging.pages)
         };
-        let topics = self.db.list_topics().await?;
+        let topics = self.topics().await?.to_vec();
         let cards = self.cards_with_topics(&viewer.user, shown, &topics).await?;
         Ok(CatalogPage { cards, page, pages, matching, topics })
     }
@@ -213,7 +213,7 @@ impl App {
         if groups.is_empty() {
             return Ok(Vec::new());
         }
-        let topics = self.db.list_topics().await?;
+        let topics = self.topics().await?;
         self.cards_with_topics(viewer, groups, &topics).await
     }
 

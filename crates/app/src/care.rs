@@ -201,13 +201,7 @@ impl App {
         let mut ids: Vec<UserId> = ids.into_iter().collect();
         ids.sort_unstable();
         ids.dedup();
-        Ok(self
-            .db
-            .find_users(&ids)
-            .await?
-            .into_iter()
-            .map(|u| (u.id, u.display_name.to_string()))
-            .collect())
+        Ok(self.db.find_display_names(&ids).await?.into_iter().collect())
     }
 
     /// Adds a care-team note about a client (sealed at rest).

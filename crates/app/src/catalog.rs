@@ -9,11 +9,19 @@ const DESCRIPTION_MAX: usize = 600;
 impl App {
     /// Seeds the programs, topics and plans that are missing (at start-up).
     pub async fn seed_catalog(&self) -> AppResult<()> {
-        Ok(self.db.seed_catalog().await?)
+        self.db.seed_catalog().await?;
+        self.kept_topics.clear();
+        Ok(())
     }
 
     pub async fn list_topics(&self) -> AppResult<Vec<Topic>> {
-        Ok(self.db.list_topics().await?)
+        Ok(self.topics().await?.to_vec())
+    }
+
+    /// The active topics in catalog order, kept ([`crate::KEPT_TTL`]; an edit through this
+    /// node shows at once): nearly every page names groups by their topic.
+    pub(crate) async fn topics(&self) -> AppResult<std::sync::Arc<Vec<Topic>>> {
+        self.kept_topics.get_or_read(|| async { Ok(self.db.list_topics().await?) }).await
     }
 
     pub async fn list_programs(&self) -> AppResult<Vec<Program>> {
@@ -43,7 +51,9 @@ impl App {
     ) -> AppResult<()> {
         let (name, description) = check_entry(admin, name, description)?;
         let record = self.audited(ctx, "catalog.topic.edited", format!("topic:{slug}"), "");
-        Ok(self.db.update_topic(slug, name, description, record).await?)
+        self.db.update_topic(slug, name, description, record).await?;
+        self.kept_topics.clear();
+        Ok(())
     }
 
     /// An admin sets how many weeks apart a program's check-ins are due (1 to 12).

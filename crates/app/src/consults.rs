@@ -28,6 +28,9 @@ pub struct ConsultCall {
     pub phone: String,
 }
 
+/// Each coordinator's weekly call windows, with the zone they are in.
+pub(crate) type ConsultHours = Vec<(UserId, chrono_tz::Tz, AvailabilityWindow)>;
+
 impl App {
     /// A coordinator sets their weekly windows (e.g. `mon 09:00-12:00`, in their zone).
     pub async fn set_consult_availability(
@@ -65,7 +68,9 @@ impl App {
             format!("user:{}", who.user.id),
             format!("windows={}", rows.len()),
         );
-        Ok(self.db.replace_availability(who.user.id, &rows, record).await?)
+        self.db.replace_availability(who.user.id, &rows, record).await?;
+        self.consult_hours.clear();
+        Ok(())
     }
 
     /// The coordinator's own windows, as they wrote them.
@@ -83,18 +88,9 @@ impl App {
             .collect())
     }
 
-    /// Free call starts in the next two weeks, each with the coordinators free then.
-    async fn free_slots(&self) -> AppResult<BTreeMap<DateTime<Utc>, Vec<UserId>>> {
-        let now = self.clock.now();
-        let booked: HashSet<(i64, DateTime<Utc>)> = self
-            .db
-            .list_booked_consults(now)
-            .await?
-            .into_iter()
-            .map(|c| (c.coordinator_id, c.starts_at))
-            .collect();
+    /// Every coordinator's weekly windows with their zone, in two statements.
+    async fn read_consult_hours(&self) -> AppResult<ConsultHours> {
         let windows = self.db.list_availability().await?;
-        // Every coordinator with hours, and their zones, in one statement.
         let mut ids: Vec<UserId> = windows.iter().map(|(c, ..)| UserId::new(*c)).collect();
         ids.sort_unstable();
         ids.dedup();
@@ -106,12 +102,40 @@ impl App {
             .filter(|u| u.role == Role::Coordinator)
             .map(|u| (u.id.get(), u.timezone.tz()))
             .collect();
+        Ok(windows
+            .into_iter()
+            .filter_map(|(coordinator, weekday, from, to)| {
+                let window = AvailabilityWindow::parse(&format!("{weekday} {from}-{to}")).ok()?;
+                Some((UserId::new(coordinator), *zones.get(&coordinator)?, window))
+            })
+            .collect())
+    }
+
+    /// Free call starts in the next two weeks, each with the coordinators free then. The
+    /// calls booked are read fresh; the hours come from the kept copy ([`crate::KEPT_TTL`]),
+    /// or, for a booking (`fresh_hours`), from the database.
+    async fn free_slots(
+        &self,
+        fresh_hours: bool,
+    ) -> AppResult<BTreeMap<DateTime<Utc>, Vec<UserId>>> {
+        let now = self.clock.now();
+        let booked: HashSet<(i64, DateTime<Utc>)> = self
+            .db
+            .list_booked_consults(now)
+            .await?
+            .into_iter()
+            .map(|c| (c.coordinator_id, c.starts_at))
+            .collect();
+        let hours = if fresh_hours {
+            let hours = std::sync::Arc::new(self.read_consult_hours().await?);
+            self.consult_hours.keep(std::sync::Arc::clone(&hours));
+            hours
+        } else {
+            self.consult_hours.get_or_read(|| self.read_consult_hours()).await?
+        };
         let mut slots: BTreeMap<DateTime<Utc>, Vec<UserId>> = BTreeMap::new();
-        for (coordinator, weekday, from, to) in windows {
-            let Ok(window) = AvailabilityWindow::parse(&format!("{weekday} {from}-{to}")) else {
-                continue;
-            };
-            let Some(zone) = zones.get(&coordinator).copied() else { continue };
+        for &(coordinator, zone, window) in hours.iter() {
+            let coordinator = coordinator.get();
             let today = now.with_timezone(&zone).date_naive();
             for offset in 0..=BOOKING_DAYS {
                 let day = today + Duration::days(offset);
@@ -138,7 +162,7 @@ impl App {
         if who.user.role != Role::Client {
             return Err(AppError::Forbidden);
         }
-        Ok(self.free_slots().await?.into_keys().collect())
+        Ok(self.free_slots(false).await?.into_keys().collect())
     }
 
     /// Books a call at `starts_at` with the least-booked coordinator free then; with
@@ -163,7 +187,7 @@ impl App {
             return Err(AppError::invalid("phone", "enter a phone number we can call"));
         }
         let now = self.clock.now();
-        let slots = self.free_slots().await?;
+        let slots = self.free_slots(true).await?;
         let free = slots.get(&starts_at).cloned().unwrap_or_default();
         if free.is_empty() {
             return Err(AppError::refused(

@@ -43,7 +43,7 @@ pub struct Dashboard {
     /// Coordinators: who waits, today's calls, switch requests.
     pub coordinator: Option<CoordinatorHome>,
     /// Admins: the practice's figures and lapsing licences.
-    pub admin: Option<AdminHome>,
+    pub admin: Option<std::sync::Arc<AdminHome>>,
 }
 
 impl App {

@@ -14,6 +14,10 @@ use crate::{App, AppError, AppResult, AuditContext, Authenticated, Paged, Paging
 /// Clients a directory page lists.
 pub const DIRECTORY_PAGE_SIZE: usize = 25;
 
+/// The directory counts the clients a search finds up to this many; past it, the page says
+/// "more than 1000 clients" and offers the first forty pages (search narrows the rest).
+pub const DIRECTORY_COUNT_CAP: usize = 1000;
+
 /// What the person asked for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DirectorySearch {
@@ -98,10 +102,10 @@ impl App {
             without_group: search.without_group,
             flagged: search.flagged && sees_flags,
         };
-        let count = total(self.db.count_directory(&filter).await?);
-        let paging = Paging::clamped(page, count, DIRECTORY_PAGE_SIZE);
+        let count = total(self.db.count_directory(&filter, DIRECTORY_COUNT_CAP + 1).await?);
+        let paging = Paging::counted_to(page, count, DIRECTORY_PAGE_SIZE, DIRECTORY_COUNT_CAP);
         let rows = self.db.directory_page(&filter, paging.offset(), paging.size).await?;
-        let topics = self.db.list_topics().await?;
+        let topics = self.topics().await?;
         let today = self.clock.now().date_naive();
         let mut items = Vec::with_capacity(rows.len());
         for row in rows {

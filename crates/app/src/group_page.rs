@@ -136,7 +136,7 @@ impl App {
             };
             return Ok(Standing::Ineligible(reason));
         }
-        let topics = self.db.list_topics().await?;
+        let topics = self.topics().await?;
         let name = |slug: &str| {
             topics
                 .iter()

@@ -202,6 +202,7 @@ impl App {
                 record,
             )
             .await?;
+        self.admin_figures.clear();
         Ok(id)
     }
 

@@ -131,7 +131,7 @@ impl App {
                     .add(&format!("service_lines[{i}]"), format!("unknown service line {line:?}"));
             }
         }
-        let topics = self.db.list_topics().await?;
+        let topics = self.topics().await?;
         for (i, topic) in input.topics.iter().enumerate() {
             if !topics.iter().any(|t| &t.slug == topic) {
                 errors.add(&format!("topics[{i}]"), format!("unknown topic {topic:?}"));

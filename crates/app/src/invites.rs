@@ -139,6 +139,7 @@ impl App {
                 err.into()
             }
         })?;
+        self.accounts_changed();
         Ok(id)
     }
 

@@ -23,6 +23,7 @@ mod group_page;
 mod groups;
 mod intake;
 mod invites;
+mod kept;
 mod measures;
 mod outcomes;
 mod paging;
@@ -97,10 +98,14 @@ pub use staff_home::{
     WEEK_AHEAD_DAYS, WeekSession,
 };
 pub use switches::SwitchRequest;
-pub use therapist_page::LedGroup;
+pub use therapist_page::{LED_GROUPS_PAGE_SIZE, LedGroup};
 pub use therapists::{LicenseInput, THERAPISTS_PAGE_SIZE, TherapistInput, TherapistsOverview};
 pub use vault::{Vault, VaultError};
 pub use waiting::WAITING_TTL;
+
+/// How long the staff list, the coordinators' call hours and the admin home's figures are
+/// kept: a change through another node shows within this (through this node, at once).
+pub const KEPT_TTL: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Everything a use case needs, cheap to clone into each request.
 #[derive(Clone, Debug)]
@@ -117,7 +122,15 @@ pub struct App {
     headline_cache: Arc<outcomes::HeadlineCache>,
     report_pages: Arc<outcomes::ReportPageCache>,
     overdue_cache: Arc<checkins::OverdueCache>,
-    schedule_cache: Arc<schedules::ScheduleCache>,
+    schedule_cache: Arc<kept::Kept<hearth_store::SeriesChanges>>,
+    /// Every staff account, for the pickers of the admin's forms.
+    staff_list: Arc<kept::Kept<Vec<hearth_domain::User>>>,
+    /// The coordinators' weekly call hours, in their zones.
+    consult_hours: Arc<kept::Kept<consults::ConsultHours>>,
+    /// The active topics.
+    kept_topics: Arc<kept::Kept<Vec<hearth_domain::Topic>>>,
+    /// The admin home's figures and lapsing licences.
+    admin_figures: Arc<kept::Kept<staff_home::AdminHome>>,
     waiting_cache: Arc<waiting::WaitingCache>,
     /// Shared: the keyrings are maps, and an `App` is cloned for every request.
     vault: Arc<Vault>,
@@ -160,7 +173,11 @@ impl App {
             headline_cache: Arc::default(),
             report_pages: Arc::default(),
             overdue_cache: Arc::default(),
-            schedule_cache: Arc::default(),
+            schedule_cache: Arc::new(kept::Kept::new(SCHEDULE_TTL)),
+            staff_list: Arc::new(kept::Kept::new(KEPT_TTL)),
+            consult_hours: Arc::new(kept::Kept::new(KEPT_TTL)),
+            admin_figures: Arc::new(kept::Kept::new(KEPT_TTL)),
+            kept_topics: Arc::new(kept::Kept::new(KEPT_TTL)),
             waiting_cache: Arc::default(),
             vault: Arc::new(parts.vault),
             audit_writer: Arc::default(),

@@ -11,6 +11,8 @@ pub struct Paging {
     pub total: usize,
     /// Items a page.
     pub size: usize,
+    /// The list goes on past `total`: counting stopped there (see [`Paging::counted_to`]).
+    pub more: bool,
 }
 
 impl Paging {
@@ -19,7 +21,16 @@ impl Paging {
     pub fn clamped(asked: usize, total: usize, size: usize) -> Self {
         let size = size.max(1);
         let pages = total.div_ceil(size).max(1);
-        Self { page: asked.clamp(1, pages), pages, total, size }
+        Self { page: asked.clamp(1, pages), pages, total, size, more: false }
+    }
+
+    /// Like [`Paging::clamped`] for a list counted only up to `cap` items: a `count` past the
+    /// cap (the store stops at `cap + 1`) shows the first `cap` items' pages and says there are
+    /// more. Counting 100,000 clients on every view of the first page costs more than the rest
+    /// of the page; nobody pages past the thousandth name, they search.
+    pub fn counted_to(asked: usize, count: usize, size: usize, cap: usize) -> Self {
+        let more = count > cap;
+        Self { more, ..Self::clamped(asked, count.min(cap), size) }
     }
 
     /// How many items come before this page.
@@ -52,6 +63,14 @@ mod tests {
         assert_eq!(at(0).page, 1, "0 is the first page");
         assert_eq!(at(8).page, 7, "past the end is the last page");
         assert_eq!(at(usize::MAX).page, 7);
+    }
+
+    #[test]
+    fn a_list_counted_past_its_cap_says_there_are_more() {
+        let capped = Paging::counted_to(99, 1001, 25, 1000);
+        assert_eq!((capped.total, capped.pages, capped.page, capped.more), (1000, 40, 40, true));
+        let exact = Paging::counted_to(1, 1000, 25, 1000);
+        assert_eq!((exact.total, exact.more), (1000, false));
     }
 
     #[test]

@@ -174,7 +174,7 @@ impl App {
             .chain(needs.topics_from_scores.iter().map(|(t, _)| t.as_str()))
             .collect();
         let topic_names: HashMap<String, String> =
-            self.db.list_topics().await?.into_iter().map(|t| (t.slug, t.name)).collect();
+            self.topics().await?.iter().map(|t| (t.slug.clone(), t.name.clone())).collect();
         let today = self.clock.now().with_timezone(&user.timezone.tz()).date_naive();
         let mut ranked = Vec::new();
         for therapist in

@@ -10,40 +10,13 @@ use hearth_domain::Group;
 use hearth_domain::GroupId;
 use hearth_domain::Series;
 use hearth_store::{ExceptionKind, SeriesChanges, SlotChange, StoredException};
-use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::sync::Arc;
 
 use crate::groups::{OccurrenceView, view};
 use crate::{App, AppResult};
 
 /// How long the series of every group are kept before they are read again.
 pub const SCHEDULE_TTL: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// The last read of every group's series changes.
-#[derive(Debug, Default)]
-pub(crate) struct ScheduleCache {
-    latest: Mutex<Option<(Instant, Arc<SeriesChanges>)>>,
-}
-
-impl ScheduleCache {
-    /// Forgets the copy (a group's series changed through this node).
-    pub(crate) fn clear(&self) {
-        if let Ok(mut latest) = self.latest.lock() {
-            *latest = None;
-        }
-    }
-
-    fn fresh(&self) -> Option<Arc<SeriesChanges>> {
-        let latest = self.latest.lock().ok()?;
-        latest.as_ref().filter(|(at, _)| at.elapsed() < SCHEDULE_TTL).map(|(_, c)| Arc::clone(c))
-    }
-
-    fn keep(&self, changes: &Arc<SeriesChanges>) {
-        if let Ok(mut latest) = self.latest.lock() {
-            *latest = Some((Instant::now(), Arc::clone(changes)));
-        }
-    }
-}
 
 /// A group's series from its stored row, slot changes and exceptions.
 pub(crate) fn build_series(
@@ -89,12 +62,9 @@ pub(crate) fn upcoming(
 impl App {
     /// Every group's slot changes and exceptions, at most [`SCHEDULE_TTL`] old.
     pub(crate) async fn series_changes(&self) -> AppResult<Arc<SeriesChanges>> {
-        if let Some(changes) = self.schedule_cache.fresh() {
-            return Ok(changes);
-        }
-        let changes = Arc::new(self.db.list_all_series_changes().await?);
-        self.schedule_cache.keep(&changes);
-        Ok(changes)
+        self.schedule_cache
+            .get_or_read(|| async { Ok(self.db.list_all_series_changes().await?) })
+            .await
     }
 
     /// `group`'s series from the kept copy of every group's changes.

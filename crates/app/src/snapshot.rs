@@ -70,7 +70,7 @@ impl App {
             specialties.entry(holder).or_default().push(topic);
         }
         let topic_names =
-            self.db.list_topics().await?.into_iter().map(|t| (t.slug, t.name)).collect();
+            self.topics().await?.iter().map(|t| (t.slug.clone(), t.name.clone())).collect();
         let therapist_names = self.display_names(therapists.iter().copied()).await?;
         let practice =
             Arc::new(Practice { groups, licenses, specialties, topic_names, therapist_names });

@@ -9,7 +9,10 @@ use std::collections::HashMap;
 use crate::groups::OccurrenceView;
 use crate::measures::ScoreTrend;
 use crate::schedules::upcoming;
-use crate::{App, AppError, AppResult, AuditContext, Authenticated, GroupCard};
+use crate::{App, AppError, AppResult, AuditContext, Authenticated, GroupCard, Paged, Paging};
+
+/// Groups a page of "My groups" shows, each with its whole roster and trends.
+pub const LED_GROUPS_PAGE_SIZE: usize = 6;
 
 /// One of the therapist's groups.
 #[derive(Clone, Debug)]
@@ -33,22 +36,27 @@ impl App {
         Ok(self.db.list_groups(&filter).await?)
     }
 
-    /// Every group `who` leads, for their "My groups" page. Therapists only.
+    /// Page `page` (from 1; out of range is the nearest) of the groups `who` leads, for their
+    /// "My groups" page: [`LED_GROUPS_PAGE_SIZE`] groups at a time, so that a therapist with
+    /// many groups does not wait for every member's scores at once. Therapists only.
     pub async fn therapist_groups_page(
         &self,
         who: &Authenticated,
+        page: usize,
         ctx: &AuditContext,
-    ) -> AppResult<Vec<LedGroup>> {
+    ) -> AppResult<Paged<LedGroup>> {
         if who.user.role != Role::Therapist {
             return Err(AppError::Forbidden);
         }
-        let groups = self.groups_led_by(who.user.id).await?;
+        let all = self.groups_led_by(who.user.id).await?;
+        let paging = Paging::clamped(page, all.len(), LED_GROUPS_PAGE_SIZE);
+        let groups: Vec<_> = all.into_iter().skip(paging.offset()).take(paging.size).collect();
         let ids: Vec<GroupId> = groups.iter().map(|g| g.id).collect();
         let members = self.db.list_members_of_groups(&ids).await?;
         let client_ids: Vec<UserId> = members.iter().map(|m| m.client_id).collect();
         let mut people: HashMap<UserId, User> =
             self.db.find_users(&client_ids).await?.into_iter().map(|u| (u.id, u)).collect();
-        let trends = self.score_trends_unaudited(who, &client_ids).await?;
+        let trends = self.member_score_trends(who, &client_ids).await?;
         // One audit row for the view: the rosters read, and whose scores.
         if !ids.is_empty() {
             let subject = ids.iter().map(|g| format!("group:{g}")).collect::<Vec<_>>().join(",");
@@ -77,6 +85,6 @@ impl App {
                 card,
             });
         }
-        Ok(led)
+        Ok(Paged { items: led, paging })
     }
 }

@@ -121,7 +121,7 @@ impl App {
             .enumerate()
             .map(|(i, l)| parse_license(&mut errors, i, l, self.clock.now().date_naive()))
             .collect();
-        let topics = self.db.list_topics().await?;
+        let topics = self.topics().await?;
         for (i, slug) in input.specialties.iter().enumerate() {
             if !topics.iter().any(|t| &t.slug == slug) {
                 errors.add(&format!("specialties[{i}]"), format!("unknown topic {slug:?}"));
@@ -219,6 +219,7 @@ impl App {
                 err.into()
             }
         })?;
+        self.accounts_changed();
         Ok(())
     }
 
@@ -236,7 +237,7 @@ impl App {
         let total = paging::total(self.db.count_therapist_profiles().await?);
         let paging = Paging::clamped(page, total, THERAPISTS_PAGE_SIZE);
         let items = self.db.list_therapist_profiles_page(paging.offset(), paging.size).await?;
-        let topics = self.db.list_topics().await?;
+        let topics = self.topics().await?.to_vec();
         Ok(TherapistsOverview { therapists: Paged { items, paging }, topics })
     }
 

@@ -60,14 +60,18 @@ enum Bind {
     Int(i64),
 }
 
-/// `filter` as SQL conditions on `users u` with their values, numbered from `$1`.
-fn conditions(filter: &DirectoryFilter) -> (String, Vec<Bind>) {
+/// `filter` as the `FROM` clause and SQL conditions on `users u`, with their values numbered
+/// from `$1`. A filter that names a few clients (a therapist's, a coordinator's, a group's,
+/// the flagged) drives the query: `CROSS JOIN` keeps SQLite from walking the index on
+/// (role, name) through every client and testing each (7–12 ms at 100,000 clients).
+fn conditions(filter: &DirectoryFilter) -> (String, String, Vec<Bind>) {
     /// Adds a value and answers its placeholder.
     fn next(bind: Bind, binds: &mut Vec<Bind>) -> String {
         binds.push(bind);
         format!("${}", binds.len())
     }
     let mut clauses = vec!["u.role = 'client'".to_owned()];
+    let mut sets = Vec::new();
     let mut binds = Vec::new();
     if let Some(text) = filter.name_or_id.as_deref() {
         let escaped =
@@ -85,23 +89,21 @@ fn conditions(filter: &DirectoryFilter) -> (String, Vec<Bind>) {
     }
     if let Some(therapist) = filter.treated_by {
         let p = next(Bind::Int(therapist.get()), &mut binds);
-        // Driven from the therapist's few groups, not checked for every client.
-        clauses.push(format!(
-            "u.id IN (SELECT m.client_id FROM groups g JOIN memberships m ON m.group_id = g.id \
-             WHERE g.therapist_id = {p} AND m.status = 'seated')"
+        sets.push(format!(
+            "SELECT m.client_id FROM groups g JOIN memberships m ON m.group_id = g.id \
+             WHERE g.therapist_id = {p} AND m.status = 'seated'"
         ));
     }
     if let Some(coordinator) = filter.coordinated_by {
         let p = next(Bind::Int(coordinator.get()), &mut binds);
-        clauses.push(format!(
-            "u.id IN (SELECT c.client_id FROM care_assignments c WHERE c.coordinator_id = {p})"
+        sets.push(format!(
+            "SELECT c.client_id FROM care_assignments c WHERE c.coordinator_id = {p}"
         ));
     }
     if let Some(group) = filter.group {
         let p = next(Bind::Int(group.get()), &mut binds);
-        clauses.push(format!(
-            "u.id IN (SELECT m.client_id FROM memberships m WHERE m.group_id = {p} \
-             AND m.status = 'seated')"
+        sets.push(format!(
+            "SELECT m.client_id FROM memberships m WHERE m.group_id = {p} AND m.status = 'seated'"
         ));
     }
     if filter.without_group {
@@ -112,19 +114,34 @@ fn conditions(filter: &DirectoryFilter) -> (String, Vec<Bind>) {
         );
     }
     if filter.flagged {
-        clauses.push(
-            "u.id IN (SELECT f.client_id FROM risk_flags f WHERE f.acknowledged_at IS NULL)"
-                .to_owned(),
+        sets.push(
+            "SELECT f.client_id FROM risk_flags f WHERE f.acknowledged_at IS NULL".to_owned(),
         );
     }
-    (clauses.join(" AND "), binds)
+    let mut sets = sets.into_iter();
+    let from = match sets.next() {
+        Some(first) => {
+            clauses.push("u.id = s.client_id".to_owned());
+            format!("(SELECT DISTINCT client_id FROM ({first}) d) s CROSS JOIN users u")
+        }
+        None => "users u".to_owned(),
+    };
+    clauses.extend(sets.map(|set| format!("u.id IN ({set})")));
+    (from, clauses.join(" AND "), binds)
 }
 
 impl Db {
-    /// How many clients `filter` lists.
-    pub async fn count_directory(&self, filter: &DirectoryFilter) -> StoreResult<i64> {
-        let (conditions, binds) = conditions(filter);
-        let sql = format!("SELECT COUNT(*) FROM users u WHERE {conditions}");
+    /// How many clients `filter` lists, counting no further than `up_to`.
+    pub async fn count_directory(
+        &self,
+        filter: &DirectoryFilter,
+        up_to: usize,
+    ) -> StoreResult<i64> {
+        let (from, conditions, binds) = conditions(filter);
+        let sql = format!(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM {from} WHERE {conditions} LIMIT {}) found",
+            sql_count(up_to)
+        );
         let n: i64 = on_pool!(self, |pool| {
             let mut query = sqlx::query_scalar(&sql);
             for bind in &binds {
@@ -145,7 +162,7 @@ impl Db {
         offset: usize,
         limit: usize,
     ) -> StoreResult<Vec<DirectoryRow>> {
-        let (conditions, binds) = conditions(filter);
+        let (from, conditions, binds) = conditions(filter);
         let (limit_at, offset_at) = (binds.len() + 1, binds.len() + 2);
         let seated = "FROM memberships m WHERE m.client_id = u.id AND m.status = 'seated'";
         let sql = format!(
@@ -161,7 +178,7 @@ impl Db {
                  AND f.acknowledged_at IS NULL) AS open_flag, \
                (SELECT d.display_name FROM care_assignments c JOIN users d ON d.id = c.coordinator_id \
                  WHERE c.client_id = u.id) AS coordinator \
-             FROM users u WHERE {conditions} \
+             FROM {from} WHERE {conditions} \
              ORDER BY u.display_name, u.id LIMIT ${limit_at} OFFSET ${offset_at}"
         );
         let rows: Vec<Row> = on_pool!(self, |pool| {

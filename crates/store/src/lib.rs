@@ -28,7 +28,7 @@ mod therapists;
 mod throttle;
 mod users;
 
-pub use access::{AccessFacts, BreakGlassRow};
+pub use access::{AccessFacts, BreakGlassRow, FlaggedClient};
 pub use attendance::AttendanceRow;
 pub use audit::{
     AuditEntry, AuditHead, AuditKey, AuditKeyring, AuditRecord, AuditVerification, NewAuditEntry,

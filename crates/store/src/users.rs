@@ -160,6 +160,28 @@ impl Db {
         Ok(users)
     }
 
+    /// The display names of `ids` that exist: two columns, for pages that name people
+    /// (reading whole accounts, hashes and sealed birth dates included, cost several times
+    /// as much a row).
+    pub async fn find_display_names(&self, ids: &[UserId]) -> StoreResult<Vec<(UserId, String)>> {
+        let mut names = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(IN_CHUNK) {
+            let sql = format!(
+                "SELECT id, display_name FROM users WHERE id IN ({})",
+                in_list(1, chunk.len())
+            );
+            let rows: Vec<(i64, String)> = on_pool!(self, |pool| {
+                let mut query = sqlx::query_as(&sql);
+                for id in chunk {
+                    query = query.bind(id.get());
+                }
+                query.fetch_all(pool).await
+            })?;
+            names.extend(rows.into_iter().map(|(id, name)| (UserId::new(id), name)));
+        }
+        Ok(names)
+    }
+
     pub async fn find_user_by_email(&self, email: &Email) -> StoreResult<Option<User>> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email_normalized = $1");
         let row: Option<UserRow> = on_pool!(self, |pool| {

@@ -41,6 +41,19 @@ async fn story(db: Db) {
     invitations(&db).await;
     audit_log(&db, id).await;
     measures(&db, id).await;
+    directory_counts(&db).await;
+}
+
+async fn directory_counts(db: &Db) {
+    let everyone = hearth_store::DirectoryFilter::default();
+    let all = db.count_directory(&everyone, 10_000).await.expect("count");
+    assert!(all >= 2, "the story made clients: {all}");
+    assert_eq!(db.count_directory(&everyone, 1).await.expect("count"), 1, "counting stops there");
+    let page = db.directory_page(&everyone, 0, 100).await.expect("page");
+    assert_eq!(i64::try_from(page.len()).expect("small"), all);
+    let ids: Vec<UserId> = page.iter().map(|row| row.user.id).collect();
+    let names = db.find_display_names(&ids).await.expect("names");
+    assert_eq!(names.len(), ids.len(), "one name for each account");
 }
 
 async fn accounts(db: &Db) -> UserId {

@@ -31,7 +31,11 @@ impl Pager {
             label,
             page,
             pages,
-            total: format!("{} {noun}", paging.total),
+            total: if paging.more {
+                format!("more than {} {noun}", paging.total)
+            } else {
+                format!("{} {noun}", paging.total)
+            },
             previous: (page > 1).then(|| link(page - 1)),
             next: (page < pages).then(|| link(page + 1)),
         }
@@ -70,5 +74,8 @@ mod tests {
         assert_eq!((last.previous.as_deref(), last.next), (Some("/x?page=6"), None));
         let one = Pager::new("Pages", Paging::clamped(1, 1, 25), ("item", "items"), link);
         assert_eq!((one.previous, one.next, one.total.as_str()), (None, None, "1 item"));
+        let capped =
+            Pager::new("Pages", Paging::counted_to(1, 1001, 25, 1000), ("item", "items"), link);
+        assert_eq!(capped.total, "more than 1000 items");
     }
 }

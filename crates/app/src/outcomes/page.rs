@@ -175,7 +175,7 @@ impl App {
         let filter = GroupFilter { ids: Some(ids), ..GroupFilter::default() };
         let group_rows = self.db.list_groups(&filter).await?;
         let topics: HashMap<String, String> =
-            self.db.list_topics().await?.into_iter().map(|t| (t.slug, t.name)).collect();
+            self.topics().await?.iter().map(|t| (t.slug.clone(), t.name.clone())).collect();
         let names = self
             .display_names(
                 therapists.iter().map(|(t, _)| *t).chain(group_rows.iter().map(|g| g.therapist_id)),

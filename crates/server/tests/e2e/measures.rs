@@ -498,6 +498,35 @@ async fn the_therapists_roster_shows_each_members_latest_scores_and_trend() {
     assert!(html.contains("12 (no change)"));
 }
 
+#[tokio::test]
+async fn a_therapist_with_many_groups_pages_through_them() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let therapist =
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-IL", "2030-12-31")]).await;
+    let mut groups = Vec::new();
+    for _ in 0..=hearth_app::LED_GROUPS_PAGE_SIZE {
+        groups.push(app.group(&admin, therapist, json!({})).await);
+    }
+    let sam = app.client_in("sam@example.org", "US-IL", "America/Chicago", "1990-01-01").await;
+    let last = *groups.last().expect("groups");
+    app.post_seat(&sam, last).await;
+    app.post_measure(&sam, "phq9", &answers_for(15, 9)).await;
+    app.log_in_with_form("t@example.org", PASSWORD).await;
+    let first = app.get_page("/therapist/groups").await.text().await.expect("html");
+    let shown =
+        |html: &str| groups.iter().filter(|g| html.contains(&format!(r#"id="g{g}""#))).count();
+    assert_eq!(shown(&first), hearth_app::LED_GROUPS_PAGE_SIZE, "one page of groups");
+    assert!(first.contains(&format!("Page 1 of 2 ({} groups)", groups.len())), "{first}");
+    assert!(first.contains(r#"href="/therapist/groups?page=2" rel="next""#));
+    assert!(!first.contains("15 (no change)"), "page 2's member is not on page 1");
+    let second = app.get_page("/therapist/groups?page=2").await.text().await.expect("html");
+    assert_eq!(shown(&second), 1);
+    assert!(second.contains(&format!(r#"id="g{last}""#)) && second.contains("15 (no change)"));
+    let past_the_end = app.get_page("/therapist/groups?page=99").await.text().await.expect("html");
+    assert_eq!(shown(&past_the_end), 1, "a page past the end is the last page");
+}
+
 fn intake_body() -> Value {
     json!({
         "reasons": "Numb at work after two years on a cancer ward.",

@@ -97,6 +97,31 @@ impl Db {
         self.seated_where("group_id", &ids).await
     }
 
+    /// How many members each of `groups` has (groups without any are left out): one row a
+    /// group rather than one a member.
+    pub async fn count_members_of_groups(
+        &self,
+        groups: &[GroupId],
+    ) -> StoreResult<Vec<(GroupId, i64)>> {
+        let mut out = Vec::new();
+        for chunk in groups.chunks(crate::db::IN_CHUNK) {
+            let sql = format!(
+                "SELECT group_id, COUNT(*) FROM memberships \
+                 WHERE status = 'seated' AND group_id IN ({}) GROUP BY group_id",
+                crate::db::in_list(1, chunk.len())
+            );
+            let rows: Vec<(i64, i64)> = on_pool!(self, |pool| {
+                let mut query = sqlx::query_as(&sql);
+                for id in chunk {
+                    query = query.bind(id.get());
+                }
+                query.fetch_all(pool).await
+            })?;
+            out.extend(rows.into_iter().map(|(g, n)| (GroupId::new(g), n)));
+        }
+        Ok(out)
+    }
+
     /// Seated memberships whose `column` is one of `ids`, by group then joining order.
     async fn seated_where(&self, column: &str, ids: &[i64]) -> StoreResult<Vec<MembershipRow>> {
         let mut out = Vec::new();

@@ -235,7 +235,7 @@ fn flag_json(v: &RiskFlagView) -> RiskFlagJson {
     RiskFlagJson {
         id: v.flag.id,
         client_id: v.flag.client_id,
-        client_name: v.client.display_name.as_str().to_owned(),
+        client_name: v.client_name.clone(),
         level: v.flag.level.as_str().to_owned(),
         raised_at: v.flag.raised_at,
         acknowledged_at: v.flag.acknowledged_at,

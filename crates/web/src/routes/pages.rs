@@ -102,7 +102,7 @@ async fn dashboard(
     }
     if let Some(a) = home.admin {
         let today = state.app.now().with_timezone(&zone).date_naive();
-        staff = staff.admin(a, today, &when);
+        staff = staff.admin(&a, today, &when);
     }
     Ok(page(&DashboardPage {
         layout: Layout::new("Dashboard", Some(&who), &csrf),

@@ -121,7 +121,8 @@ struct DirectoryPage {
     search: DirectorySearch,
     rows: Vec<Row>,
     pager: Pager,
-    total: usize,
+    /// "25 clients", "1 client", "More than 1000 clients".
+    found: String,
     sees_flags: bool,
     own_clients_only: bool,
     may_mine: bool,
@@ -145,7 +146,11 @@ async fn directory(
         pager: Pager::new("Pages of clients", paging, ("client", "clients"), |n| {
             address(&search, n)
         }),
-        total: paging.total,
+        found: match (paging.more, paging.total) {
+            (true, n) => format!("More than {n} clients"),
+            (false, 1) => "1 client".to_owned(),
+            (false, n) => format!("{n} clients"),
+        },
         rows: found.entries.items.into_iter().map(row).collect(),
         sees_flags: found.sees_flags,
         own_clients_only: found.own_clients_only,

@@ -9,6 +9,8 @@ use axum::routing::get;
 use super::pages_meetings::listed;
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser};
+use crate::json::Query;
+use crate::pager::{Pager, asked_page};
 use crate::templates::{Layout, page};
 use crate::when::When;
 use crate::{AppState, Result};
@@ -44,6 +46,13 @@ struct TherapistGroupView {
 struct TherapistGroupsPage {
     layout: Layout,
     groups: Vec<TherapistGroupView>,
+    pager: Pager,
+}
+
+/// `?page=N` of the therapist's groups.
+#[derive(serde::Deserialize)]
+struct PageQuery {
+    page: Option<String>,
 }
 
 async fn therapist_groups(
@@ -52,10 +61,16 @@ async fn therapist_groups(
     meta: ClientMeta,
     PageUser(who): PageUser,
     when: When,
+    Query(query): Query<PageQuery>,
 ) -> Result<Response> {
-    let led = state.app.therapist_groups_page(&who, &meta.audit(Some(&who))).await?;
+    let asked = asked_page(query.page.as_deref());
+    let led = state.app.therapist_groups_page(&who, asked, &meta.audit(Some(&who))).await?;
+    let pager = Pager::new("Pages of your groups", led.paging, ("group", "groups"), |n| {
+        format!("/therapist/groups?page={n}")
+    });
     let dated = |m: &hearth_app::OccurrenceView| (m.original_date.to_string(), listed(m, &when));
     let groups = led
+        .items
         .into_iter()
         .map(|g| TherapistGroupView {
             next: g.next.as_ref().map(dated),
@@ -81,5 +96,6 @@ async fn therapist_groups(
                 .collect(),
         })
         .collect();
-    Ok(page(&TherapistGroupsPage { layout: Layout::new("My groups", Some(&who), &csrf), groups }))
+    let layout = Layout::new("My groups", Some(&who), &csrf);
+    Ok(page(&TherapistGroupsPage { layout, groups, pager }))
 }

@@ -93,15 +93,16 @@ impl StaffHomeView {
         self
     }
 
-    pub fn admin(mut self, home: AdminHome, today: chrono::NaiveDate, when: &When) -> Self {
+    pub fn admin(mut self, home: &AdminHome, today: chrono::NaiveDate, when: &When) -> Self {
         self.groups = home.groups;
         self.open_invitations = home.open_invitations;
         self.licences = home
             .licences
-            .into_iter()
+            .iter()
             .map(|(_, name, l)| {
                 let lapsed = l.expires_on < today;
-                (name, l.region.as_str().to_owned(), l.number, when.date(l.expires_on), lapsed)
+                let region = l.region.as_str().to_owned();
+                (name.clone(), region, l.number.clone(), when.date(l.expires_on), lapsed)
             })
             .collect();
         self
