@@ -252,18 +252,20 @@ impl Db {
     }
 
     /// `limit` therapists with a profile from the `offset`-th, by name then id, with their
-    /// licenses and specialties: three statements, whatever the page's size. (Only therapists
-    /// have profiles; naming the role lets the database walk its index on role and name in
-    /// order instead of sorting every account.)
+    /// licenses and specialties: three statements, whatever the page's size. The therapists
+    /// are read first, by the index on role and name, as a materialized step: joined directly,
+    /// PostgreSQL guessed that three accounts would match and walked all 100,000 by id
+    /// (20 ms a view; 0.8 ms this way).
     pub async fn list_therapist_profiles_page(
         &self,
         offset: usize,
         limit: usize,
     ) -> StoreResult<Vec<(User, TherapistProfile)>> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, license_kind, years_of_practice, bio \
-             FROM users JOIN therapist_profiles ON therapist_profiles.user_id = users.id \
-             WHERE users.role = 'therapist' \
+            "WITH therapists AS MATERIALIZED \
+               (SELECT {USER_COLUMNS} FROM users WHERE role = 'therapist') \
+             SELECT {USER_COLUMNS}, license_kind, years_of_practice, bio \
+             FROM therapists JOIN therapist_profiles ON therapist_profiles.user_id = therapists.id \
              ORDER BY display_name, id LIMIT $1 OFFSET $2"
         );
         let rows: Vec<ProfileRow> = on_pool!(self, |pool| {
