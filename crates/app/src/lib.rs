@@ -32,6 +32,7 @@ mod placement;
 mod plans;
 mod recommendations;
 mod record_pages;
+mod risk_queue;
 mod rooms;
 mod safety_plans;
 mod schedules;
@@ -84,6 +85,7 @@ pub use placement::ProposedPlacement;
 pub use plans::{PlanContent, PlanInput, TreatmentPlan};
 pub use recommendations::{CLIENT_SEES, Recommendation, TherapistRecommendation};
 pub use record_pages::{PlanView, RecordPage};
+pub use risk_queue::RISK_QUEUE_PAGE_SIZE;
 pub use rooms::{
     LOCATION_MAX_CHARS, Meeting, RoomConnection, RoomHub, RoomMessage, SafetyEntry, SafetyPanel,
 };

@@ -6,9 +6,7 @@
 use std::collections::HashMap;
 
 use hearth_domain::access::{Action, Actor, Record, Ties, decide};
-use hearth_domain::{
-    Answers, Instrument, InstrumentId, Region, Risk, RiskLevel, Role, Score, UserId,
-};
+use hearth_domain::{Answers, Instrument, InstrumentId, Region, Risk, Role, Score, UserId};
 use serde::Serialize;
 
 use crate::sealed_fields::flag_level;
@@ -241,70 +239,6 @@ impl App {
             *slot = Some(slot.map_or((total, total), |(first, _)| (first, total)));
         }
         Ok(trends)
-    }
-
-    /// The care team's risk queue: open flags first (acute first, then oldest), then the
-    /// most recent acknowledged ones. Therapists see their own clients' and unassigned ones.
-    pub async fn risk_queue(
-        &self,
-        who: &Authenticated,
-        ctx: &AuditContext,
-    ) -> AppResult<Vec<RiskFlagView>> {
-        if !who.user.role.is_staff() {
-            return Err(AppError::Forbidden);
-        }
-        let stored = self.db.list_risk_flags(true).await?;
-        let mut clients: Vec<UserId> = stored.iter().map(|f| UserId::new(f.client_id)).collect();
-        clients.sort_unstable();
-        clients.dedup();
-        // The clients, their facts and therapists in one statement; who acknowledged in one.
-        let found = self.db.flagged_clients(who.user.id, &clients, self.clock.now()).await?;
-        let acknowledgers = self
-            .display_names(stored.iter().filter_map(|f| f.acknowledged_by).map(UserId::new))
-            .await?;
-        let mut views = Vec::new();
-        for stored in stored {
-            let client_id = UserId::new(stored.client_id);
-            let Some(client) = found.get(&client_id) else { continue };
-            let actor = crate::access::actor_for(who, client_id, &client.facts);
-            if !decide(&actor, Record::RiskSignal, Action::Read).allowed() {
-                continue;
-            }
-            let may_respond = decide(&actor, Record::RiskResponse, Action::Read).allowed();
-            let flag = self.open_risk_flag(stored)?;
-            let disposition = match &flag.disposition {
-                Some(sealed) if may_respond => Some(
-                    self.vault
-                        .open(sealed, &format!("risk_flag:{}", flag.id))
-                        .map_err(|e| anyhow::anyhow!("opening a disposition: {e}"))?,
-                ),
-                _ => None,
-            };
-            let can_acknowledge = flag.acknowledged_at.is_none()
-                && decide(&actor, Record::RiskResponse, Action::Sign).allowed();
-            let acknowledged_by =
-                flag.acknowledged_by.and_then(|id| acknowledgers.get(&UserId::new(id))).cloned();
-            views.push(RiskFlagView {
-                flag,
-                client_name: client.name.clone(),
-                client_region: client.region.clone(),
-                disposition,
-                can_acknowledge,
-                therapist: client.therapist.clone(),
-                acknowledged_by,
-            });
-        }
-        // The level is sealed, so the database cannot order by it: open flags stay first,
-        // acute ones before the rest, each in the store's order (oldest open first, then
-        // the most recently acknowledged). The sort is stable.
-        views.sort_by_key(|v| {
-            (
-                v.flag.acknowledged_at.is_some(),
-                v.flag.acknowledged_at.is_none() && v.flag.level != RiskLevel::Acute,
-            )
-        });
-        self.audit(ctx, "risk.queue.read", "risk_flags", format!("count={}", views.len())).await?;
-        Ok(views)
     }
 
     /// Open risk flags the caller can see (for dashboards and the queue's badge).

@@ -527,6 +527,53 @@ async fn a_therapist_with_many_groups_pages_through_them() {
     assert_eq!(shown(&past_the_end), 1, "a page past the end is the last page");
 }
 
+#[tokio::test]
+async fn the_risk_queue_pages_its_flags_with_the_acute_one_on_top() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let therapist =
+        app.therapist(&admin, "t@example.org", "America/Chicago", &[("US-IL", "2030-12-31")]).await;
+    let group = app.group(&admin, therapist, json!({"capacity": 40})).await;
+    let flags = hearth_app::RISK_QUEUE_PAGE_SIZE + 1;
+    for i in 0..flags {
+        let email = format!("member{i}@example.org");
+        let token = app.client_in(&email, "US-IL", "America/Chicago", "1990-01-01").await;
+        app.post_seat(&token, group).await;
+        // The last one raised is acute: it still comes first.
+        let sent = if i + 1 == flags {
+            app.post_measure(&token, "asq", &json!([1, 0, 1, 0, 1])).await
+        } else {
+            app.post_measure(&token, "phq9", &json!([0, 1, 0, 0, 0, 0, 0, 0, 1])).await
+        };
+        assert_eq!(sent.status(), StatusCode::CREATED);
+    }
+    app.log_in_with_form("t@example.org", PASSWORD).await;
+    let first = app.get_page("/care/risk").await.text().await.expect("html");
+    assert_eq!(first.matches(r#"<li class="card risk-open">"#).count(), flags - 1, "{first}");
+    assert!(first.contains(&format!("Page 1 of 2 ({flags} flags)")));
+    assert!(first.contains(r#"href="/care/risk?page=2" rel="next""#));
+    let acute = first.find("Acute suicide risk (ASQ)").expect("the acute flag is on page 1");
+    let other = first.find("Thoughts of self-harm").unwrap_or(usize::MAX);
+    assert!(acute < other, "acute first");
+    let second = app.get_page("/care/risk?page=2").await.text().await.expect("html");
+    assert_eq!(second.matches(r#"<li class="card risk-open">"#).count(), 1);
+    // A refused disposition on page 2 comes back on page 2, on its flag, as typed.
+    let marker = "action=\"/care/risk/";
+    let start = second.find(marker).expect("an open flag") + marker.len();
+    let flag = second[start..].split('/').next().expect("id").to_owned();
+    let refused = app
+        .submit_form(
+            "/care/risk?page=2",
+            &format!("/care/risk/{flag}/acknowledge"),
+            &[("disposition", "  "), ("page", "2")],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let again = refused.text().await.expect("html");
+    assert!(again.contains(&format!(r#"id="disposition-{flag}-error""#)), "{again}");
+    assert!(again.contains("Page 2 of 2"));
+}
+
 fn intake_body() -> Value {
     json!({
         "reasons": "Numb at work after two years on a cancer ward.",

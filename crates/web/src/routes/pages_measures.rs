@@ -13,7 +13,8 @@ use serde::Deserialize;
 use crate::csrf::CsrfToken;
 use crate::extract::{ClientMeta, PageUser, Path};
 use crate::flash::{self, Notice};
-use crate::json::RawForm;
+use crate::json::{Query, RawForm};
+use crate::pager::{Pager, asked_page};
 use crate::templates::{Layout, page, render};
 use crate::when::When;
 use crate::{AppState, Error, Result};
@@ -211,6 +212,15 @@ struct RiskQueuePage {
     layout: Layout,
     notice: Option<String>,
     flags: Vec<FlagView>,
+    /// The page shown, carried by each acknowledge form so that a refusal shows it again.
+    page: usize,
+    pager: Pager,
+}
+
+/// `?page=N` of the queue.
+#[derive(Deserialize)]
+struct QueueQuery {
+    page: Option<String>,
 }
 
 async fn risk_queue(
@@ -220,8 +230,10 @@ async fn risk_queue(
     PageUser(who): PageUser,
     when: When,
     Notice(notice): Notice,
+    Query(query): Query<QueueQuery>,
 ) -> Result<Response> {
-    Ok(page(&risk_page(&state, &csrf, &meta, &who, &when, notice).await?))
+    let asked = asked_page(query.page.as_deref());
+    Ok(page(&risk_page(&state, &csrf, &meta, &who, &when, (notice, asked)).await?))
 }
 
 async fn risk_page(
@@ -230,14 +242,17 @@ async fn risk_page(
     meta: &ClientMeta,
     who: &Authenticated,
     when: &When,
-    notice: Option<String>,
+    (notice, asked): (Option<String>, usize),
 ) -> Result<RiskQueuePage> {
     let zone = who.user.timezone.tz();
     let format = |at: chrono::DateTime<chrono::Utc>| when.at(at, zone);
-    let flags = state
-        .app
-        .risk_queue(who, &meta.audit(Some(who)))
-        .await?
+    let queue = state.app.risk_queue_page(who, asked, &meta.audit(Some(who))).await?;
+    let paging = queue.paging;
+    let pager = Pager::new("Pages of the risk queue", paging, ("flag", "flags"), |n| {
+        format!("/care/risk?page={n}")
+    });
+    let flags = queue
+        .items
         .into_iter()
         .map(|v| FlagView {
             id: v.flag.id,
@@ -256,13 +271,16 @@ async fn risk_page(
             error: None,
         })
         .collect();
-    Ok(RiskQueuePage { layout: Layout::new("Risk queue", Some(who), csrf), notice, flags })
+    let layout = Layout::new("Risk queue", Some(who), csrf);
+    Ok(RiskQueuePage { layout, notice, flags, page: paging.page, pager })
 }
 
 #[derive(Deserialize)]
 struct AcknowledgeForm {
     #[serde(default)]
     disposition: String,
+    /// The queue's page the form was on.
+    page: Option<String>,
 }
 
 /// Acknowledging a flag; a disposition refused comes back on its flag as typed, with why.
@@ -281,7 +299,8 @@ async fn acknowledge(
         Ok(()) => Ok(flash::redirect(&state, "/care/risk", "Acknowledged.")),
         Err(AppError::Invalid(errors)) => {
             let notice = Some(format!("Not acknowledged: {}", errors.sentences()));
-            let mut view = risk_page(&state, &csrf, &meta, &who, &when, notice).await?;
+            let asked = asked_page(form.page.as_deref());
+            let mut view = risk_page(&state, &csrf, &meta, &who, &when, (notice, asked)).await?;
             if let Some(flag) = view.flags.iter_mut().find(|f| f.id == id) {
                 let message = errors.iter().map(|(_, m)| m).collect::<Vec<_>>().join("; ");
                 flag.error = Some(format!("The disposition: {message}."));
