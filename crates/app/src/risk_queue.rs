@@ -49,7 +49,7 @@ impl App {
         for stored in self.db.list_risk_flags(true).await? {
             let key = match stored.acknowledged_at {
                 Some(_) => (true, false),
-                None => (false, self.open_risk_flag(stored.clone())?.level != RiskLevel::Acute),
+                None => (false, self.risk_flag_level(&stored)? != RiskLevel::Acute),
             };
             keyed.push((key, stored));
         }

@@ -278,6 +278,20 @@ impl App {
 
     /// Opens a stored risk flag's level.
     pub(crate) fn open_risk_flag(&self, row: StoredRiskFlag) -> AppResult<RiskFlagRow> {
+        Ok(RiskFlagRow {
+            level: self.risk_flag_level(&row)?,
+            id: row.id,
+            client_id: row.client_id,
+            measure_id: row.measure_id,
+            raised_at: row.raised_at,
+            acknowledged_by: row.acknowledged_by,
+            acknowledged_at: row.acknowledged_at,
+            disposition: row.disposition,
+        })
+    }
+
+    /// A stored risk flag's level, opened.
+    pub(crate) fn risk_flag_level(&self, row: &StoredRiskFlag) -> AppResult<RiskLevel> {
         let sealed = row.level_sealed.as_deref().ok_or_else(|| {
             anyhow::anyhow!("risk flag {} is not sealed yet (start-up seals it)", row.id)
         })?;
@@ -285,17 +299,8 @@ impl App {
             .vault
             .open(sealed, &risk_level_context(row.id))
             .map_err(|e| vault_error("opening a risk level", &e))?;
-        Ok(RiskFlagRow {
-            id: row.id,
-            client_id: row.client_id,
-            measure_id: row.measure_id,
-            level: RiskLevel::parse(&level)
-                .map_err(|e| anyhow::anyhow!("risk flag {} holds an {e}", row.id))?,
-            raised_at: row.raised_at,
-            acknowledged_by: row.acknowledged_by,
-            acknowledged_at: row.acknowledged_at,
-            disposition: row.disposition,
-        })
+        Ok(RiskLevel::parse(&level)
+            .map_err(|e| anyhow::anyhow!("risk flag {} holds an {e}", row.id))?)
     }
 
     /// Seals a new account's birth date once the account's id is known.
